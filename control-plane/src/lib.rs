@@ -1,0 +1,1 @@
+//! Quarry's control plane.

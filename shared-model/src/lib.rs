@@ -1,0 +1,15 @@
+//! The contract shared by Quarry's control plane and runtime: parameter
+//! definitions, `:name` placeholder scanning, entity-name rules and the
+//! problems validation reports. Pure data and functions, no I/O.
+
+pub mod names;
+pub mod params;
+pub mod placeholders;
+pub mod problems;
+pub mod secret;
+
+pub use names::{normalized_name, validate_name};
+pub use params::{ParamDef, ParamType};
+pub use placeholders::{Dialect, Placeholder, SqlScan, scan_sql, uri_template_params};
+pub use problems::{Problem, Problems};
+pub use secret::{Keyring, SecretError};

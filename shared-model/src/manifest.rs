@@ -1,0 +1,139 @@
+//! Manifest v1: everything a runtime needs to serve one release of an MCP
+//! server — server info, auth, connections, tools, resources and prompts.
+//!
+//! The control plane builds it, stamps a release number and a content hash,
+//! and hands it to `quarry-runtime`; the runtime knows nothing else. Secrets
+//! travel sealed with the runtime key (see [`crate::secret`]).
+
+mod connection;
+mod entities;
+mod hash;
+mod validate;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+pub use connection::{Connection, DbType, PoolSettings, QueueSettings, SslMode};
+pub use entities::{
+    Prompt, PromptArgument, Resource, ResourceSource, ResultLimits, Tool, ToolAnnotations,
+};
+pub use hash::canonical_json;
+
+use crate::secret::SealedSecret;
+
+/// The manifest format this crate reads and writes.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// One immutable, numbered release of an MCP server.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+    /// Manifest format; must be `1`.
+    pub format_version: u32,
+    /// Release number, increasing with every publish of this server.
+    pub release: u64,
+    /// `sha256:<hex>` of the canonical JSON of this manifest without this field;
+    /// empty while a manifest is being built (see [`Manifest::seal_hash`]).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub content_hash: String,
+    /// What the server tells MCP clients about itself.
+    pub server: ServerInfo,
+    /// How clients authenticate to `/mcp`.
+    #[serde(default)]
+    pub auth: AuthSettings,
+    /// Databases the tools and resources run against.
+    #[serde(default)]
+    pub connections: Vec<Connection>,
+    /// SQL tools, listed to clients in this order.
+    #[serde(default)]
+    pub tools: Vec<Tool>,
+    /// Static and SQL-backed resources and resource templates.
+    #[serde(default)]
+    pub resources: Vec<Resource>,
+    /// Prompt templates.
+    #[serde(default)]
+    pub prompts: Vec<Prompt>,
+}
+
+/// Server identity and behaviour shown to, or affecting, every client.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ServerInfo {
+    /// Server name reported in `initialize` (1–255 characters).
+    pub name: String,
+    /// Server version reported in `initialize`; defaults to `1.0.0`.
+    #[serde(default = "default_version")]
+    pub version: String,
+    /// Instructions sent to clients in `initialize`, telling a model how to use the server.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instructions: Option<String>,
+    /// Whether database error details reach the client (off: a generic message
+    /// and an error id; the detail is only logged).
+    #[serde(default)]
+    pub expose_db_errors: bool,
+}
+
+fn default_version() -> String {
+    "1.0.0".into()
+}
+
+/// Client authentication for the MCP endpoint.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "mode", rename_all = "snake_case", deny_unknown_fields)]
+pub enum AuthSettings {
+    /// No authentication: anyone who can reach the runtime may call it.
+    #[default]
+    None,
+    /// `Authorization: Bearer <token>`; tokens are stored as keyed hashes.
+    Bearer {
+        /// The accepted tokens (at most 1000).
+        tokens: Vec<BearerToken>,
+    },
+}
+
+/// One accepted bearer token, stored as a keyed hash, never in plain text.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BearerToken {
+    /// Stable id of the token in the control plane (for logs; bounded).
+    pub id: String,
+    /// Hex HMAC-SHA256 of the token under the runtime key
+    /// (see [`crate::secret::token_hash`]).
+    pub hash: String,
+}
+
+impl Manifest {
+    /// Parses a manifest from JSON; structural errors only (call [`Manifest::validate`] next).
+    pub fn from_json(text: &str) -> Result<Manifest, serde_json::Error> {
+        serde_json::from_str(text)
+    }
+
+    /// The `sha256:<hex>` content hash this manifest should carry.
+    pub fn compute_hash(&self) -> String {
+        hash::content_hash(self)
+    }
+
+    /// Stamps [`Manifest::content_hash`] from the current content.
+    pub fn seal_hash(&mut self) {
+        self.content_hash = self.compute_hash();
+    }
+
+    /// Finds a connection by id.
+    pub fn connection(&self, id: &str) -> Option<&Connection> {
+        self.connections.iter().find(|c| c.id == id)
+    }
+
+    /// Every sealed secret in the manifest with its path, so a runtime can
+    /// check at load time that it holds the key for all of them.
+    pub fn sealed_secrets(&self) -> impl Iterator<Item = (String, &SealedSecret)> {
+        self.connections
+            .iter()
+            .enumerate()
+            .filter_map(|(i, c)| c.password.as_ref().map(|p| (format!("connections[{i}].password"), p)))
+    }
+
+    /// The JSON Schema of the manifest format.
+    pub fn json_schema() -> schemars::Schema {
+        schemars::schema_for!(Manifest)
+    }
+}
