@@ -11,22 +11,14 @@ pub fn validate_name(name: &str) -> Result<(), String> {
         return Err("must not be empty".into());
     }
     if name.len() > MAX_NAME_LEN {
-        return Err(format!(
-            "must be at most {MAX_NAME_LEN} characters (got {})",
-            name.len()
-        ));
+        return Err(format!("must be at most {MAX_NAME_LEN} characters (got {})", name.len()));
     }
     let first = name.as_bytes()[0];
     if !(first.is_ascii_alphabetic() || first == b'_') {
         return Err("must start with a letter or '_'".into());
     }
-    if let Some(bad) = name
-        .chars()
-        .find(|c| !(c.is_ascii_alphanumeric() || *c == '_' || *c == '-'))
-    {
-        return Err(format!(
-            "may contain only letters, digits, '_' and '-' (found {bad:?})"
-        ));
+    if let Some(bad) = name.chars().find(|c| !(c.is_ascii_alphanumeric() || *c == '_' || *c == '-')) {
+        return Err(format!("may contain only letters, digits, '_' and '-' (found {bad:?})"));
     }
     Ok(())
 }

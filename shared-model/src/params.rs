@@ -101,56 +101,32 @@ impl ParamDef {
     /// `pattern` syntax is checked by the engine, which owns the regex dialect.
     pub fn check(&self, path: &str, problems: &mut Problems) {
         if let Err(e) = validate_name(&self.name) {
-            problems.push(
-                format!("{path}.name"),
-                format!("parameter name {:?} {e}", self.name),
-            );
+            problems.push(format!("{path}.name"), format!("parameter name {:?} {e}", self.name));
         }
         if matches!(self.item_type, Some(ParamType::Array)) {
-            problems.push(
-                format!("{path}.item_type"),
-                "arrays of arrays are not supported",
-            );
+            problems.push(format!("{path}.item_type"), "arrays of arrays are not supported");
         }
         if self.item_type.is_some() && self.param_type != ParamType::Array {
-            problems.push(
-                format!("{path}.item_type"),
-                "only array parameters take an item_type",
-            );
+            problems.push(format!("{path}.item_type"), "only array parameters take an item_type");
         }
         if let (Some(min), Some(max)) = (self.min, self.max) {
             if min > max {
-                problems.push(
-                    format!("{path}.min"),
-                    format!("min ({min}) is greater than max ({max})"),
-                );
+                problems.push(format!("{path}.min"), format!("min ({min}) is greater than max ({max})"));
             }
         }
         if self.pattern.is_some() && self.param_type != ParamType::String {
-            problems.push(
-                format!("{path}.pattern"),
-                "only string parameters take a pattern",
-            );
+            problems.push(format!("{path}.pattern"), "only string parameters take a pattern");
         }
-        if let Some(default) = &self.default {
-            if !self.param_type.accepts(default) {
-                problems.push(
-                    format!("{path}.default"),
-                    format!("default must be a {}", self.param_type.json_schema_type()),
-                );
-            }
+        if let Some(default) = &self.default
+            && !self.param_type.accepts(default)
+        {
+            let expected = self.param_type.json_schema_type();
+            problems.push(format!("{path}.default"), format!("default must be a {expected}"));
         }
         for (i, v) in self.enum_values.iter().enumerate() {
-            let ty = if self.param_type == ParamType::Array {
-                self.element_type()
-            } else {
-                self.param_type
-            };
+            let ty = if self.param_type == ParamType::Array { self.element_type() } else { self.param_type };
             if !ty.accepts(v) {
-                problems.push(
-                    format!("{path}.enum[{i}]"),
-                    format!("enum value must be a {}", ty.json_schema_type()),
-                );
+                problems.push(format!("{path}.enum[{i}]"), format!("enum value must be a {}", ty.json_schema_type()));
             }
         }
     }
@@ -166,10 +142,7 @@ pub fn check_params(params: &[ParamDef], path: &str, problems: &mut Problems) {
         let here = format!("{path}[{i}]");
         p.check(&here, problems);
         if !seen.insert(p.name.as_str()) {
-            problems.push(
-                format!("{here}.name"),
-                format!("parameter {:?} is declared twice", p.name),
-            );
+            problems.push(format!("{here}.name"), format!("parameter {:?} is declared twice", p.name));
         }
     }
 }

@@ -101,11 +101,7 @@ pub fn scan_sql(sql: &str, dialect: Dialect) -> Result<SqlScan, String> {
                 while end < s.len() && is_ident_char(s[end]) {
                     end += 1;
                 }
-                out.placeholders.push(Placeholder {
-                    name: sql[i + 1..end].to_string(),
-                    start: i,
-                    end,
-                });
+                out.placeholders.push(Placeholder { name: sql[i + 1..end].to_string(), start: i, end });
                 i = end;
                 content = true;
             }
@@ -145,10 +141,7 @@ fn line_comment_ok(s: &[u8], i: usize, dialect: Dialect) -> bool {
 }
 
 fn skip_line(s: &[u8], i: usize) -> usize {
-    s[i..]
-        .iter()
-        .position(|&c| c == b'\n')
-        .map_or(s.len(), |p| i + p + 1)
+    s[i..].iter().position(|&c| c == b'\n').map_or(s.len(), |p| i + p + 1)
 }
 
 fn skip_block_comment(s: &[u8], start: usize, dialect: Dialect) -> Result<usize, String> {
@@ -182,13 +175,7 @@ fn is_escape_string_prefix(s: &[u8], quote: usize, dialect: Dialect) -> bool {
         && (quote < 2 || !is_ident_char(s[quote - 2]))
 }
 
-fn skip_quoted(
-    s: &[u8],
-    start: usize,
-    quote: u8,
-    backslash: bool,
-    what: &str,
-) -> Result<usize, String> {
+fn skip_quoted(s: &[u8], start: usize, quote: u8, backslash: bool, what: &str) -> Result<usize, String> {
     let mut i = start + 1;
     while i < s.len() {
         match s[i] {
@@ -242,16 +229,12 @@ pub fn uri_template_params(template: &str) -> Result<Vec<String>, String> {
         if rest.as_bytes()[open] == b'}' {
             return Err(format!("unmatched '}}' at position {}", offset + open));
         }
-        let close = rest[open..]
-            .find('}')
-            .ok_or_else(|| format!("unclosed '{{' at position {}", offset + open))?;
+        let close = rest[open..].find('}').ok_or_else(|| format!("unclosed '{{' at position {}", offset + open))?;
         let name = &rest[open + 1..open + close];
-        let valid = name.bytes().next().is_some_and(is_ident_start)
-            && name.bytes().all(|b| is_ident_char(b) && b < 0x80);
+        let valid =
+            name.bytes().next().is_some_and(is_ident_start) && name.bytes().all(|b| is_ident_char(b) && b < 0x80);
         if !valid {
-            return Err(format!(
-                "{{{name}}} is not a valid parameter name (use letters, digits and '_')"
-            ));
+            return Err(format!("{{{name}}} is not a valid parameter name (use letters, digits and '_')"));
         }
         if !names.iter().any(|n| n == name) {
             names.push(name.to_string());
@@ -267,12 +250,7 @@ mod tests {
     use super::*;
 
     fn names(sql: &str, d: Dialect) -> Vec<String> {
-        scan_sql(sql, d)
-            .unwrap()
-            .placeholders
-            .into_iter()
-            .map(|p| p.name)
-            .collect()
+        scan_sql(sql, d).unwrap().placeholders.into_iter().map(|p| p.name).collect()
     }
 
     #[test]
@@ -294,8 +272,7 @@ mod tests {
 
     #[test]
     fn mysql_backslash_escapes_and_hash_comments() {
-        let sql =
-            "SELECT 'it\\'s :no', \"also :no\", `c:no` # :no\n FROM t WHERE a = :yes AND b = 1--1";
+        let sql = "SELECT 'it\\'s :no', \"also :no\", `c:no` # :no\n FROM t WHERE a = :yes AND b = 1--1";
         assert_eq!(names(sql, Dialect::MySql), ["yes"]);
     }
 
@@ -316,29 +293,14 @@ mod tests {
 
     #[test]
     fn unterminated_constructs_are_errors() {
-        assert!(
-            scan_sql("SELECT 'abc", Dialect::Postgres)
-                .unwrap_err()
-                .contains("string literal")
-        );
-        assert!(
-            scan_sql("SELECT /* x", Dialect::MySql)
-                .unwrap_err()
-                .contains("comment")
-        );
-        assert!(
-            scan_sql("SELECT $a$ x", Dialect::Postgres)
-                .unwrap_err()
-                .contains("dollar")
-        );
+        assert!(scan_sql("SELECT 'abc", Dialect::Postgres).unwrap_err().contains("string literal"));
+        assert!(scan_sql("SELECT /* x", Dialect::MySql).unwrap_err().contains("comment"));
+        assert!(scan_sql("SELECT $a$ x", Dialect::Postgres).unwrap_err().contains("dollar"));
     }
 
     #[test]
     fn uri_templates_yield_their_variables() {
-        assert_eq!(
-            uri_template_params("users://{id}/orders/{status}").unwrap(),
-            ["id", "status"]
-        );
+        assert_eq!(uri_template_params("users://{id}/orders/{status}").unwrap(), ["id", "status"]);
         assert!(uri_template_params("x://{id").is_err());
         assert!(uri_template_params("x://id}").is_err());
         assert!(uri_template_params("x://{a-b}").is_err());

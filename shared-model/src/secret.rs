@@ -54,11 +54,8 @@ impl Keyring {
             .filter(|k| !k.is_empty())
             .enumerate()
             .map(|(index, k)| {
-                let bytes = STANDARD
-                    .decode(k)
-                    .map_err(|_| SecretError::BadKey { index })?;
-                let key = Key::<Aes256Gcm>::try_from(bytes.as_slice())
-                    .map_err(|_| SecretError::BadKey { index })?;
+                let bytes = STANDARD.decode(k).map_err(|_| SecretError::BadKey { index })?;
+                let key = Key::<Aes256Gcm>::try_from(bytes.as_slice()).map_err(|_| SecretError::BadKey { index })?;
                 Ok(Aes256Gcm::new(&key))
             })
             .collect::<Result<Vec<_>, _>>()?;
@@ -93,11 +90,7 @@ impl Keyring {
         }
         let (nonce, sealed) = bytes.split_at(NONCE_LEN);
         let nonce = Nonce::try_from(nonce).map_err(|_| SecretError::Malformed)?;
-        let plain = self
-            .ciphers
-            .iter()
-            .find_map(|c| c.decrypt(&nonce, sealed).ok())
-            .ok_or(SecretError::WrongKey)?;
+        let plain = self.ciphers.iter().find_map(|c| c.decrypt(&nonce, sealed).ok()).ok_or(SecretError::WrongKey)?;
         String::from_utf8(plain).map_err(|_| SecretError::Malformed)
     }
 }
@@ -131,14 +124,8 @@ mod tests {
 
     #[test]
     fn bad_keys_and_values_are_refused() {
-        assert_eq!(
-            Keyring::from_base64_list("").unwrap_err(),
-            SecretError::NoKey
-        );
-        assert_eq!(
-            Keyring::from_base64_list("c2hvcnQ=").unwrap_err(),
-            SecretError::BadKey { index: 0 }
-        );
+        assert_eq!(Keyring::from_base64_list("").unwrap_err(), SecretError::NoKey);
+        assert_eq!(Keyring::from_base64_list("c2hvcnQ=").unwrap_err(), SecretError::BadKey { index: 0 });
         let ring = Keyring::from_base64_list(&Keyring::generate_key()).unwrap();
         assert_eq!(ring.decrypt("plain"), Err(SecretError::Malformed));
         assert_eq!(ring.decrypt("v1:AAAA"), Err(SecretError::Malformed));
