@@ -109,10 +109,10 @@ impl ParamDef {
         if self.item_type.is_some() && self.param_type != ParamType::Array {
             problems.push(format!("{path}.item_type"), "only array parameters take an item_type");
         }
-        if let (Some(min), Some(max)) = (self.min, self.max) {
-            if min > max {
-                problems.push(format!("{path}.min"), format!("min ({min}) is greater than max ({max})"));
-            }
+        if let (Some(min), Some(max)) = (self.min, self.max)
+            && min > max
+        {
+            problems.push(format!("{path}.min"), format!("min ({min}) is greater than max ({max})"));
         }
         if self.pattern.is_some() && self.param_type != ParamType::String {
             problems.push(format!("{path}.pattern"), "only string parameters take a pattern");
