@@ -2,12 +2,14 @@
 //! definitions, `:name` placeholder scanning, entity-name rules and the
 //! problems validation reports. Pure data and functions, no I/O.
 
+pub mod db_type;
 pub mod names;
 pub mod params;
 pub mod placeholders;
 pub mod problems;
 pub mod secret;
 
+pub use db_type::DbType;
 pub use names::{normalized_name, validate_name};
 pub use params::{ParamDef, ParamType};
 pub use placeholders::{Dialect, Placeholder, SqlScan, scan_sql, uri_template_params};
