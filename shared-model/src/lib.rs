@@ -3,11 +3,13 @@
 //! problems validation reports. Pure data and functions, no I/O.
 
 pub mod db_type;
+pub mod manifest;
 pub mod names;
 pub mod params;
 pub mod placeholders;
 pub mod problems;
 pub mod secret;
+pub mod token;
 
 pub use db_type::DbType;
 pub use names::{normalized_name, validate_name};

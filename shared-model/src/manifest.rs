@@ -13,13 +13,12 @@ mod validate;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-pub use connection::{Connection, DbType, PoolSettings, QueueSettings, SslMode};
-pub use entities::{
-    Prompt, PromptArgument, Resource, ResourceSource, ResultLimits, Tool, ToolAnnotations,
-};
+pub use crate::DbType;
+pub use connection::{Connection, PoolSettings, QueueSettings, SslMode};
+pub use entities::{Prompt, PromptArgument, Resource, ResourceSource, ResultLimits, Tool, ToolAnnotations};
 pub use hash::canonical_json;
 
-use crate::secret::SealedSecret;
+use crate::secret::{Keyring, SecretError};
 
 /// The manifest format this crate reads and writes.
 pub const FORMAT_VERSION: u32 = 1;
@@ -98,7 +97,7 @@ pub struct BearerToken {
     /// Stable id of the token in the control plane (for logs; bounded).
     pub id: String,
     /// Hex HMAC-SHA256 of the token under the runtime key
-    /// (see [`crate::secret::token_hash`]).
+    /// (see [`crate::token::TokenHasher`]).
     pub hash: String,
 }
 
@@ -132,8 +131,42 @@ impl Manifest {
             .filter_map(|(i, c)| c.password.as_ref().map(|p| (format!("connections[{i}].password"), p)))
     }
 
+    /// Opens every sealed secret with `keyring`, reporting each failure with its path.
+    pub fn check_secrets(&self, keyring: &Keyring) -> Result<(), crate::Problems> {
+        let mut p = crate::Problems::default();
+        for (path, s) in self.sealed_secrets() {
+            if let Err(e) = s.open(keyring) {
+                p.push(path, e.to_string());
+            }
+        }
+        p.into_result()
+    }
+
     /// The JSON Schema of the manifest format.
     pub fn json_schema() -> schemars::Schema {
         schemars::schema_for!(Manifest)
+    }
+}
+
+/// A secret sealed for the runtime with [`Keyring::encrypt`] under
+/// `QUARRY_RUNTIME_KEY`: `v1:` + base64(nonce, ciphertext, tag). Never plain text.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct SealedSecret(#[schemars(regex(pattern = r"^v1:[A-Za-z0-9+/=]+$"))] pub String);
+
+impl std::fmt::Debug for SealedSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SealedSecret(..)")
+    }
+}
+
+impl SealedSecret {
+    /// Seals `plaintext` with the keyring's first key.
+    pub fn seal(keyring: &Keyring, plaintext: &str) -> SealedSecret {
+        SealedSecret(keyring.encrypt(plaintext))
+    }
+
+    /// Opens the secret; only the runtime (and the control plane) hold the key.
+    pub fn open(&self, keyring: &Keyring) -> Result<String, SecretError> {
+        keyring.decrypt(&self.0)
     }
 }

@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::placeholders::Dialect;
-use crate::secret::SealedSecret;
+use super::SealedSecret;
+use crate::DbType;
 
 /// A database the runtime connects to; tools and resources refer to it by `id`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -42,31 +42,6 @@ pub struct Connection {
     /// Admission queue in front of the pool.
     #[serde(default)]
     pub queue: QueueSettings,
-}
-
-/// Supported database engines.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum DbType {
-    /// PostgreSQL 12 or newer.
-    Postgres,
-    /// MySQL 8 or newer.
-    Mysql,
-    /// MariaDB 10.6 or newer (spoken to with the MySQL protocol).
-    Mariadb,
-    /// SQLite 3, a file on the runtime's disk.
-    Sqlite,
-}
-
-impl DbType {
-    /// The SQL dialect used to scan this engine's SQL.
-    pub fn dialect(self) -> Dialect {
-        match self {
-            DbType::Postgres => Dialect::Postgres,
-            DbType::Mysql | DbType::Mariadb => Dialect::MySql,
-            DbType::Sqlite => Dialect::Sqlite,
-        }
-    }
 }
 
 /// TLS policy for the database connection.
