@@ -1,1 +1,30 @@
-fn main() {}
+//! `quarry-runtime`: serves one manifest over MCP. `quarry-runtime schema`
+//! prints the manifest JSON Schema.
+
+use std::io::Write;
+use std::sync::Arc;
+
+use mcp_runtime::app::Application;
+use mcp_runtime::config::{ProcessEnv, RuntimeConfig};
+use mcp_runtime::engine_adapter::EngineFactory;
+use shared_model::manifest::Manifest;
+
+fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().is_some_and(|a| a == "schema") {
+        let schema = serde_json::to_string_pretty(&Manifest::json_schema())?;
+        let _ = writeln!(std::io::stdout(), "{schema}"); // a closed pipe is not an error here
+        return Ok(());
+    }
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("QUARRY_LOG").unwrap_or_else(|_| "info".into()))
+        .init();
+    let config = RuntimeConfig::load(&args, &ProcessEnv)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+    runtime.block_on(async {
+        let app = Application::build(config, Arc::new(EngineFactory)).await?;
+        tracing::info!(port = app.port(), "quarry-runtime is serving /mcp.");
+        app.run().await?;
+        Ok(())
+    })
+}

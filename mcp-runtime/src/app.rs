@@ -1,0 +1,162 @@
+//! The HTTP application: `/mcp` (rmcp streamable HTTP), `/healthz`, `/readyz`,
+//! `/metrics` and `/internal/stats`. `Application::build` is what `main` and
+//! the tests both call.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::extract::{Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router, middleware};
+use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
+use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
+use serde_json::json;
+use shared_model::Problems;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+use crate::auth::require_auth;
+use crate::config::{ManifestSource, RuntimeConfig};
+use crate::exec::ExecutorFactory;
+use crate::metrics::Metrics;
+use crate::release::{LoadContext, Release};
+use crate::reload::{read_manifest, spawn_sighup_reload};
+use crate::server::{QuarryServer, Shared};
+
+/// Why the runtime could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The manifest is unreadable or invalid; every problem is listed.
+    #[error("the manifest was refused: {0}")]
+    Manifest(Problems),
+    /// The listen address is unusable.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: String,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// Pull mode is wired by the deploy issue.
+    #[error("--control-plane (pull mode) is not available in this build yet; use --manifest")]
+    PullModeUnavailable,
+}
+
+/// A built, bound, not yet serving runtime.
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    shared: Arc<Shared>,
+    cancel: CancellationToken,
+}
+
+impl Application {
+    /// Loads the manifest, binds the port and builds the router.
+    pub async fn build(config: RuntimeConfig, factory: Arc<dyn ExecutorFactory>) -> Result<Application, StartError> {
+        let ManifestSource::File(path) = &config.source else { return Err(StartError::PullModeUnavailable) };
+        let manifest = read_manifest(path).map_err(StartError::Manifest)?;
+        let metrics = Metrics::new();
+        let key = config.runtime_key.as_ref().map(|s| s.0.clone());
+        let cx =
+            LoadContext { runtime_key: key.as_deref(), metrics: &metrics, factory: factory.as_ref(), previous: None };
+        let first = Release::load(manifest, cx).map_err(StartError::Manifest)?;
+        let shared = Arc::new(Shared::new(first, metrics, factory, key, config.conformance_fixtures));
+        let listener = TcpListener::bind(config.bind)
+            .await
+            .map_err(|source| StartError::Bind { addr: config.bind.to_string(), source })?;
+        let cancel = CancellationToken::new();
+        let router = router(shared.clone(), &config, cancel.clone());
+        spawn_sighup_reload(shared.clone(), path.clone());
+        Ok(Application { listener, router, shared, cancel })
+    }
+
+    /// The bound port (useful with port 0).
+    pub fn port(&self) -> u16 {
+        self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
+    }
+
+    /// The shared state, for tests and reloads.
+    pub fn shared(&self) -> Arc<Shared> {
+        self.shared.clone()
+    }
+
+    /// Serves until the process is stopped (SIGINT/SIGTERM end sessions cleanly).
+    pub async fn run(self) -> std::io::Result<()> {
+        let cancel = self.cancel.clone();
+        axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(async move {
+                shutdown_signal().await;
+                cancel.cancel();
+            })
+            .await
+    }
+}
+
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! { _ = term.recv() => {}, _ = tokio::signal::ctrl_c() => {} }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+/// The runtime's routes over `shared`.
+pub fn router(shared: Arc<Shared>, config: &RuntimeConfig, cancel: CancellationToken) -> Router {
+    let mut http = StreamableHttpServerConfig::default().with_cancellation_token(cancel).with_sse_keep_alive(None);
+    http = if config.allowed_hosts.iter().any(|h| h == "*") {
+        http.disable_allowed_hosts()
+    } else {
+        http.with_allowed_hosts(config.allowed_hosts.clone())
+    };
+    if !config.allowed_origins.is_empty() {
+        http = http.with_allowed_origins(config.allowed_origins.clone());
+    }
+    let mut sessions = LocalSessionManager::default();
+    sessions.session_config.keep_alive = Some(config.session_idle);
+    let handler = QuarryServer(shared.clone());
+    let mcp = StreamableHttpService::new(move || Ok(handler.clone()), Arc::new(sessions), http);
+    let protected = Router::new()
+        .nest_service("/mcp", mcp)
+        .route("/metrics", get(metrics))
+        .route("/internal/stats", get(stats))
+        .route_layer(middleware::from_fn_with_state(shared.clone(), require_auth));
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(ready))
+        .merge(protected)
+        .with_state(shared)
+}
+
+async fn ready(State(shared): State<Arc<Shared>>) -> Response {
+    let release = shared.current();
+    match release.executor.ping().await {
+        Ok(()) => Json(json!({"status": "ready", "release": release.manifest.release})).into_response(),
+        Err(e) => {
+            (StatusCode::SERVICE_UNAVAILABLE, Json(json!({"status": "unavailable", "detail": e}))).into_response()
+        }
+    }
+}
+
+async fn metrics(State(shared): State<Arc<Shared>>) -> Response {
+    let release = shared.current();
+    let body = shared.metrics.render_prometheus(release.manifest.release, &release.executor.pools());
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
+}
+
+async fn stats(State(shared): State<Arc<Shared>>, Query(q): Query<HashMap<String, String>>) -> Response {
+    let release = shared.current();
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let since = q.get("since").and_then(|s| s.parse().ok()).unwrap_or(now.saturating_sub(3600));
+    let header = json!({
+        "release": release.manifest.release, "content_hash": release.manifest.content_hash,
+        "uptime_seconds": shared.started.elapsed().as_secs(), "now": now,
+        "queues": release.manifest.connections.iter().map(|c| json!({"id": c.id, "settings": c.queue})).collect::<Vec<_>>(),
+    });
+    Json(shared.metrics.stats_json(header, &release.executor.pools(), since)).into_response()
+}

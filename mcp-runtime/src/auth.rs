@@ -1,0 +1,105 @@
+//! Client authentication for `/mcp`, `/metrics` and `/internal/stats`:
+//! `none`, or bearer tokens checked against the manifest's keyed hashes
+//! (HMAC-SHA256, a couple of microseconds) in constant time.
+
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use shared_model::manifest::AuthSettings;
+use shared_model::token::{TokenHasher, parse_hex_digest};
+use subtle::{Choice, ConstantTimeEq};
+
+use crate::server::Shared;
+
+/// The compiled auth rule of one release.
+#[derive(Debug, Clone)]
+pub enum AuthCheck {
+    /// Anyone may call.
+    Open,
+    /// A bearer token whose hash is listed is required.
+    Bearer {
+        /// Hashes presented tokens.
+        hasher: TokenHasher,
+        /// Accepted token digests.
+        digests: Vec<[u8; 32]>,
+    },
+}
+
+impl AuthCheck {
+    /// Compiles the manifest's auth settings; bearer mode needs the runtime key.
+    pub fn build(settings: &AuthSettings, runtime_key: Option<&str>) -> Result<AuthCheck, String> {
+        match settings {
+            AuthSettings::None => Ok(AuthCheck::Open),
+            AuthSettings::Bearer { tokens } => {
+                let key = runtime_key.ok_or("bearer auth needs QUARRY_RUNTIME_KEY to check tokens")?;
+                let hasher = TokenHasher::from_runtime_key(key).map_err(|e| format!("QUARRY_RUNTIME_KEY: {e}"))?;
+                let digests = tokens
+                    .iter()
+                    .map(|t| parse_hex_digest(&t.hash).ok_or_else(|| format!("token {} has a malformed hash", t.id)))
+                    .collect::<Result<_, _>>()?;
+                Ok(AuthCheck::Bearer { hasher, digests })
+            }
+        }
+    }
+
+    /// Whether a request with this `Authorization` header may pass.
+    pub fn allows(&self, authorization: Option<&HeaderValue>) -> bool {
+        let AuthCheck::Bearer { hasher, digests } = self else { return true };
+        let Some(token) = authorization.and_then(|h| h.to_str().ok()).and_then(bearer_token) else {
+            return false;
+        };
+        let presented = hasher.digest(token);
+        // Compare against every digest without an early exit.
+        let mut any = Choice::from(0);
+        for d in digests {
+            any |= presented.ct_eq(d);
+        }
+        any.into()
+    }
+}
+
+fn bearer_token(value: &str) -> Option<&str> {
+    let (scheme, token) = value.split_once(' ')?;
+    (scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty()).then(|| token.trim())
+}
+
+/// Axum middleware: 401 with `WWW-Authenticate: Bearer` unless the current release allows the request.
+pub async fn require_auth(State(shared): State<std::sync::Arc<Shared>>, req: Request, next: Next) -> Response {
+    let allowed = shared.current().auth.allows(req.headers().get(header::AUTHORIZATION));
+    if allowed {
+        return next.run(req).await;
+    }
+    let challenge = if req.headers().contains_key(header::AUTHORIZATION) {
+        r#"Bearer realm="quarry", error="invalid_token""#
+    } else {
+        r#"Bearer realm="quarry""#
+    };
+    let body = axum::Json(
+        serde_json::json!({"error": "unauthorized", "error_description": "a valid bearer token is required"}),
+    );
+    (StatusCode::UNAUTHORIZED, [(header::WWW_AUTHENTICATE, challenge)], body).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shared_model::manifest::BearerToken;
+    use shared_model::secret::Keyring;
+
+    #[test]
+    fn bearer_mode_accepts_only_listed_tokens() {
+        let key = Keyring::generate_key();
+        let hash = TokenHasher::from_runtime_key(&key).unwrap().hash_hex("good-token");
+        let settings = AuthSettings::Bearer { tokens: vec![BearerToken { id: "t".into(), hash }] };
+        let check = AuthCheck::build(&settings, Some(&key)).unwrap();
+        let hv = |s: &str| HeaderValue::from_str(s).unwrap();
+        assert!(check.allows(Some(&hv("Bearer good-token"))));
+        assert!(check.allows(Some(&hv("bearer good-token"))));
+        assert!(!check.allows(Some(&hv("Bearer bad-token"))));
+        assert!(!check.allows(Some(&hv("Basic good-token"))));
+        assert!(!check.allows(None));
+        assert!(AuthCheck::build(&settings, None).is_err());
+        assert!(AuthCheck::Open.allows(None));
+    }
+}

@@ -1,0 +1,163 @@
+//! Runtime configuration: flags and `QUARRY_RUNTIME_*` environment variables,
+//! read through an injectable [`EnvSource`] so tests never touch the process
+//! environment.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Where configuration values come from.
+pub trait EnvSource {
+    /// The value of `key`, if set.
+    fn get(&self, key: &str) -> Option<String>;
+}
+
+/// The real process environment.
+#[derive(Debug, Clone, Copy)]
+pub struct ProcessEnv;
+
+impl EnvSource for ProcessEnv {
+    fn get(&self, key: &str) -> Option<String> {
+        std::env::var(key).ok().filter(|v| !v.is_empty())
+    }
+}
+
+impl EnvSource for HashMap<String, String> {
+    fn get(&self, key: &str) -> Option<String> {
+        HashMap::get(self, key).cloned()
+    }
+}
+
+/// A configuration value that was present but unusable.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// A value failed to parse.
+    #[error("{name} is invalid: {reason}")]
+    Invalid {
+        /// The flag or variable.
+        name: &'static str,
+        /// Why.
+        reason: String,
+    },
+    /// Neither a manifest file nor a control plane was given.
+    #[error("give --manifest FILE (or QUARRY_RUNTIME_MANIFEST) or --control-plane URL")]
+    NoSource,
+}
+
+/// A secret string that never prints.
+#[derive(Clone, Default)]
+pub struct Secret(pub String);
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+/// Where the manifest comes from.
+#[derive(Debug, Clone)]
+pub enum ManifestSource {
+    /// A local file, re-read on SIGHUP.
+    File(PathBuf),
+    /// Pull mode: fetch releases from the control plane (the deploy issue wires it).
+    ControlPlane {
+        /// Base URL of the control plane.
+        url: String,
+        /// `QUARRY_RUNTIME_TOKEN`, sent as a bearer token.
+        token: Secret,
+    },
+}
+
+/// Everything the runtime needs to start.
+#[derive(Debug, Clone)]
+pub struct RuntimeConfig {
+    /// `QUARRY_RUNTIME_BIND`, default `127.0.0.1:8080`.
+    pub bind: SocketAddr,
+    /// `--manifest` / `QUARRY_RUNTIME_MANIFEST` or `--control-plane`.
+    pub source: ManifestSource,
+    /// `QUARRY_RUNTIME_KEY`: base64 key(s) opening the manifest's secrets and hashing tokens.
+    pub runtime_key: Option<Secret>,
+    /// `QUARRY_RUNTIME_ALLOWED_HOSTS`: `Host` values accepted on `/mcp` (comma list;
+    /// default loopback names; `*` disables the check).
+    pub allowed_hosts: Vec<String>,
+    /// `QUARRY_RUNTIME_ALLOWED_ORIGINS`: browser origins accepted (comma list; empty = any).
+    pub allowed_origins: Vec<String>,
+    /// `QUARRY_RUNTIME_SESSION_IDLE_SECONDS`: idle MCP sessions close after this (default 300).
+    pub session_idle: Duration,
+    /// `QUARRY_RUNTIME_CONFORMANCE_FIXTURES=1`: also serve the MCP conformance
+    /// suite's fixture tools, resources and prompts (tests only).
+    pub conformance_fixtures: bool,
+}
+
+impl RuntimeConfig {
+    /// Builds the config from command-line `args` (after the program name) and `env`.
+    pub fn load(args: &[String], env: &dyn EnvSource) -> Result<RuntimeConfig, ConfigError> {
+        let flag = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned();
+        let bind_text = env.get("QUARRY_RUNTIME_BIND").unwrap_or_else(|| "127.0.0.1:8080".into());
+        let bind = bind_text
+            .parse()
+            .map_err(|e| ConfigError::Invalid { name: "QUARRY_RUNTIME_BIND", reason: format!("{e}") })?;
+        let source = match (flag("--manifest").or_else(|| env.get("QUARRY_RUNTIME_MANIFEST")), flag("--control-plane"))
+        {
+            (Some(path), _) => ManifestSource::File(PathBuf::from(path)),
+            (None, Some(url)) => {
+                ManifestSource::ControlPlane { url, token: Secret(env.get("QUARRY_RUNTIME_TOKEN").unwrap_or_default()) }
+            }
+            (None, None) => return Err(ConfigError::NoSource),
+        };
+        let list = |key: &str| -> Option<Vec<String>> {
+            env.get(key).map(|v| v.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect())
+        };
+        let idle = match env.get("QUARRY_RUNTIME_SESSION_IDLE_SECONDS") {
+            None => 300,
+            Some(v) => v.parse::<u64>().ok().filter(|s| (1..=86_400).contains(s)).ok_or(ConfigError::Invalid {
+                name: "QUARRY_RUNTIME_SESSION_IDLE_SECONDS",
+                reason: "must be 1–86400".into(),
+            })?,
+        };
+        Ok(RuntimeConfig {
+            bind,
+            source,
+            runtime_key: env.get("QUARRY_RUNTIME_KEY").map(Secret),
+            allowed_hosts: list("QUARRY_RUNTIME_ALLOWED_HOSTS")
+                .unwrap_or_else(|| vec!["localhost".into(), "127.0.0.1".into(), "::1".into()]),
+            allowed_origins: list("QUARRY_RUNTIME_ALLOWED_ORIGINS").unwrap_or_default(),
+            session_idle: Duration::from_secs(idle),
+            conformance_fixtures: env.get("QUARRY_RUNTIME_CONFORMANCE_FIXTURES").is_some_and(|v| v == "1"),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn defaults_apply_and_the_manifest_flag_wins_over_the_variable() {
+        let args = vec!["--manifest".to_string(), "a.json".to_string()];
+        let c = RuntimeConfig::load(&args, &env(&[("QUARRY_RUNTIME_MANIFEST", "b.json")])).unwrap();
+        assert_eq!(c.bind.to_string(), "127.0.0.1:8080");
+        assert!(matches!(c.source, ManifestSource::File(p) if p.ends_with("a.json")));
+        assert_eq!(c.session_idle, Duration::from_secs(300));
+    }
+
+    #[test]
+    fn bad_values_and_a_missing_source_are_reported() {
+        assert!(matches!(RuntimeConfig::load(&[], &env(&[])), Err(ConfigError::NoSource)));
+        let e = RuntimeConfig::load(&[], &env(&[("QUARRY_RUNTIME_MANIFEST", "m"), ("QUARRY_RUNTIME_BIND", "x")]));
+        assert!(e.unwrap_err().to_string().contains("QUARRY_RUNTIME_BIND"));
+    }
+
+    #[test]
+    fn secrets_never_print() {
+        let c =
+            RuntimeConfig::load(&[], &env(&[("QUARRY_RUNTIME_MANIFEST", "m"), ("QUARRY_RUNTIME_KEY", "k3y")])).unwrap();
+        assert!(!format!("{c:?}").contains("k3y"));
+    }
+}

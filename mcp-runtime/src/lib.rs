@@ -1,0 +1,14 @@
+//! Quarry's runtime library: the SQL engine shared with the control plane and
+//! the MCP server that serves a manifest.
+
+pub mod app;
+pub mod auth;
+pub mod cache;
+pub mod config;
+pub mod engine_adapter;
+pub mod exec;
+pub mod metrics;
+pub mod queue;
+pub mod release;
+pub mod reload;
+pub mod server;

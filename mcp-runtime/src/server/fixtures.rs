@@ -1,0 +1,215 @@
+//! Test-only fixtures for the MCP conformance suite (`QUARRY_RUNTIME_CONFORMANCE_FIXTURES=1`).
+//! The static resources and text prompts come from a fixture manifest
+//! (`tests/fixtures/manifests/conformance.json`); what a SQL manifest cannot
+//! express — image, audio and embedded content, logging, progress, sampling,
+//! elicitation — is served here by the same handler and transport.
+
+#![allow(deprecated)] // logging and sampling are deprecated by SEP-2577 but still tested
+
+use std::time::Duration;
+
+use rmcp::ErrorData;
+use rmcp::model::*;
+use rmcp::service::{RequestContext, RoleServer};
+use serde_json::{Value, json};
+
+const PNG: &str = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8/5+hHgAHggJ/PchI7wAAAABJRU5ErkJggg==";
+const WAV: &str = "UklGRiQAAABXQVZFZm10IBAAAAABAAEARKwAAIhYAQACABAAZGF0YQAAAAA=";
+
+const TOOLS: [(&str, &str, Option<&str>); 12] = [
+    ("test_simple_text", "Returns simple text content", None),
+    ("test_image_content", "Returns image content", None),
+    ("test_audio_content", "Returns audio content", None),
+    ("test_embedded_resource", "Returns embedded resource content", None),
+    ("test_multiple_content_types", "Returns multiple content types", None),
+    ("test_tool_with_logging", "Sends logging notifications during execution", None),
+    ("test_error_handling", "Always returns an error", None),
+    ("test_tool_with_progress", "Reports progress notifications", None),
+    ("test_sampling", "Requests LLM sampling from client", Some("prompt")),
+    ("test_elicitation", "Requests user input from client", Some("message")),
+    ("test_elicitation_sep1034_defaults", "Tests elicitation with default values", None),
+    ("test_elicitation_sep1330_enums", "Tests enum schema improvements", None),
+];
+
+/// Capabilities the fixtures add.
+pub(super) fn capabilities(mut caps: ServerCapabilities) -> ServerCapabilities {
+    if let Some(r) = caps.resources.as_mut() {
+        r.subscribe = Some(true);
+    }
+    caps
+}
+
+/// The fixture tools.
+pub(super) fn tools() -> Vec<Tool> {
+    TOOLS
+        .iter()
+        .map(|(name, desc, arg)| {
+            let schema = match arg {
+                Some(a) => json!({"type": "object", "properties": {*a: {"type": "string"}}, "required": [a]}),
+                None => json!({"type": "object", "properties": {}}),
+            };
+            let Value::Object(schema) = schema else { unreachable!("a JSON object literal") };
+            Tool::new(*name, *desc, schema)
+        })
+        .collect()
+}
+
+fn text(t: impl Into<String>) -> ContentBlock {
+    ContentBlock::text(t)
+}
+
+fn embedded(uri: &str, mime: &str, body: &str) -> ContentBlock {
+    ContentBlock::resource(ResourceContents::text(body, uri).with_mime_type(mime))
+}
+
+/// Calls a fixture tool; unknown names are a JSON-RPC error.
+pub(super) async fn call_tool(
+    request: CallToolRequestParams,
+    cx: RequestContext<RoleServer>,
+) -> Result<CallToolResult, ErrorData> {
+    let args = request.arguments.unwrap_or_default();
+    let arg = |k: &str| args.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+    let ok = |c: Vec<ContentBlock>| Ok(CallToolResult::success(c));
+    match request.name.as_ref() {
+        "test_simple_text" => ok(vec![text("This is a simple text response for testing.")]),
+        "test_image_content" => ok(vec![ContentBlock::image(PNG, "image/png")]),
+        "test_audio_content" => ok(vec![ContentBlock::audio(WAV, "audio/wav")]),
+        "test_embedded_resource" => {
+            ok(vec![embedded("test://embedded-resource", "text/plain", "This is an embedded resource content.")])
+        }
+        "test_multiple_content_types" => ok(vec![
+            text("Multiple content types test:"),
+            ContentBlock::image(PNG, "image/png"),
+            embedded("test://mixed-content-resource", "application/json", r#"{"test":"data","value":123}"#),
+        ]),
+        "test_tool_with_logging" => {
+            for msg in ["Tool execution started", "Tool processing data", "Tool execution completed"] {
+                let note = LoggingMessageNotificationParam::new(LoggingLevel::Info, json!(msg)).with_logger("quarry");
+                let _ = cx.peer.notify_logging_message(note).await;
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            ok(vec![text("Logging test completed")])
+        }
+        "test_error_handling" => {
+            Ok(CallToolResult::error(vec![text("This tool intentionally returns an error for testing")]))
+        }
+        "test_tool_with_progress" => {
+            let token = cx.meta.get_progress_token();
+            for (p, m) in [(0.0, "Starting"), (50.0, "Halfway"), (100.0, "Complete")] {
+                if let Some(t) = &token {
+                    let _ = cx
+                        .peer
+                        .notify_progress(ProgressNotificationParam::new(t.clone(), p).with_total(100.0).with_message(m))
+                        .await;
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            ok(vec![text("Progress test completed")])
+        }
+        "test_sampling" => {
+            let params = CreateMessageRequestParams::new(vec![SamplingMessage::user_text(arg("prompt"))], 100);
+            match cx.peer.create_message(params).await {
+                Ok(r) => {
+                    let reply =
+                        r.message.content.first().and_then(|c| c.as_text()).map(|t| t.text.clone()).unwrap_or_default();
+                    ok(vec![text(format!("LLM response: {reply}"))])
+                }
+                Err(e) => Ok(CallToolResult::error(vec![text(format!("Sampling error: {e}"))])),
+            }
+        }
+        "test_elicitation" => elicit(&cx, &arg("message"), elicitation_schema(0)).await,
+        "test_elicitation_sep1034_defaults" => {
+            elicit(&cx, "Please provide values (all have defaults)", elicitation_schema(1)).await
+        }
+        "test_elicitation_sep1330_enums" => elicit(&cx, "Test enum schema improvements", elicitation_schema(2)).await,
+        other => Err(ErrorData::invalid_params(format!("unknown tool: {other}"), None)),
+    }
+}
+
+fn elicitation_schema(which: u8) -> Value {
+    match which {
+        0 => json!({"type": "object", "properties": {
+            "username": {"type": "string", "description": "User's response"},
+            "email": {"type": "string", "description": "User's email address"}}, "required": ["username", "email"]}),
+        1 => json!({"type": "object", "properties": {
+            "name": {"type": "string", "description": "User's name", "default": "John Doe"},
+            "age": {"type": "integer", "description": "User's age", "default": 30},
+            "score": {"type": "number", "description": "User's score", "default": 95.5},
+            "status": {"type": "string", "description": "User's status", "enum": ["active", "inactive", "pending"], "default": "active"},
+            "verified": {"type": "boolean", "description": "Whether user is verified", "default": true}}}),
+        _ => json!({"type": "object", "properties": {
+            "untitledSingle": {"type": "string", "enum": ["option1", "option2", "option3"]},
+            "titledSingle": {"type": "string", "oneOf": [
+                {"const": "value1", "title": "First Option"}, {"const": "value2", "title": "Second Option"},
+                {"const": "value3", "title": "Third Option"}]},
+            "legacyEnum": {"type": "string", "enum": ["opt1", "opt2", "opt3"], "enumNames": ["Option One", "Option Two", "Option Three"]},
+            "untitledMulti": {"type": "array", "items": {"type": "string", "enum": ["option1", "option2", "option3"]}},
+            "titledMulti": {"type": "array", "items": {"anyOf": [
+                {"const": "value1", "title": "First Choice"}, {"const": "value2", "title": "Second Choice"},
+                {"const": "value3", "title": "Third Choice"}]}}}}),
+    }
+}
+
+async fn elicit(cx: &RequestContext<RoleServer>, message: &str, schema: Value) -> Result<CallToolResult, ErrorData> {
+    let schema = serde_json::from_value(schema).map_err(|e| ErrorData::internal_error(e.to_string(), None))?;
+    let params =
+        ElicitRequestParams::FormElicitationParams { meta: None, message: message.into(), requested_schema: schema };
+    match cx.peer.create_elicitation(params).await {
+        Ok(r) => Ok(CallToolResult::success(vec![text(format!(
+            "Elicitation completed: action={:?}, content={:?}",
+            r.action, r.content
+        ))])),
+        Err(e) => Ok(CallToolResult::error(vec![text(format!("Elicitation error: {e}"))])),
+    }
+}
+
+/// Resources come from the fixture manifest.
+pub(super) fn resources() -> Vec<Resource> {
+    Vec::new()
+}
+
+/// Templates come from the fixture manifest.
+pub(super) fn resource_templates() -> Vec<ResourceTemplate> {
+    Vec::new()
+}
+
+/// `test://watched-resource` exists for the subscribe scenarios.
+pub(super) fn read_resource(uri: &str) -> Option<ReadResourceResult> {
+    (uri == "test://watched-resource").then(|| {
+        ReadResourceResult::new(vec![
+            ResourceContents::text("Watched resource content", uri).with_mime_type("text/plain"),
+        ])
+    })
+}
+
+/// The prompts with image and embedded-resource content.
+pub(super) fn prompts() -> Vec<Prompt> {
+    vec![
+        Prompt::new(
+            "test_prompt_with_embedded_resource",
+            Some("A test prompt that includes an embedded resource"),
+            None,
+        ),
+        Prompt::new("test_prompt_with_image", Some("A test prompt that includes an image"), None),
+    ]
+}
+
+/// Renders the fixture prompts.
+pub(super) fn get_prompt(request: &GetPromptRequestParams) -> Result<GetPromptResult, ErrorData> {
+    match request.name.as_str() {
+        "test_prompt_with_embedded_resource" => Ok(GetPromptResult::new(vec![
+            PromptMessage::new_text(Role::User, "Here is a resource:"),
+            PromptMessage::new(Role::User, embedded("test://static-text", "text/plain", "Resource content for prompt")),
+        ])),
+        "test_prompt_with_image" => Ok(GetPromptResult::new(vec![
+            PromptMessage::new_text(Role::User, "Here is an image:"),
+            PromptMessage::new(Role::User, ContentBlock::image(PNG, "image/png")),
+        ])),
+        other => Err(ErrorData::invalid_params(format!("unknown prompt: {other}"), None)),
+    }
+}
+
+/// No extra completions: the manifest's enums answer.
+pub(super) fn complete(_request: &CompleteRequestParams) -> Option<CompleteResult> {
+    None
+}

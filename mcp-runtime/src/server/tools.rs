@@ -1,0 +1,142 @@
+//! `tools/call`: validate → cache → queue → engine → transform → result.
+//! Failures the model can act on are `isError` results; only an unknown tool
+//! is a JSON-RPC error.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering::Relaxed;
+use std::time::{Duration, Instant};
+
+use rmcp::ErrorData;
+use rmcp::model::{CallToolRequestParams, CallToolResult, ContentBlock};
+use serde_json::{Map, Value, json};
+use shared_model::manifest::Tool;
+use tokio_util::sync::CancellationToken;
+
+use super::Shared;
+use crate::cache;
+use crate::exec::{ExecError, QueryOutput, QueryRequest};
+use crate::release::Release;
+
+/// Runs one tool call on `release`.
+pub(super) async fn call(
+    shared: &Shared,
+    release: Arc<Release>,
+    request: CallToolRequestParams,
+    ct: CancellationToken,
+) -> Result<CallToolResult, ErrorData> {
+    let name = request.name.as_ref();
+    let Some((index, stats)) = release.tools.get(name) else {
+        return Err(ErrorData::invalid_params(format!("unknown tool: {name}"), None));
+    };
+    let tool = &release.manifest.tools[*index];
+    let started = Instant::now();
+    let args = request.arguments.unwrap_or_default();
+    let result = run(shared, &release, tool, &args, ct).await;
+    let ok = result.0.is_error != Some(true);
+    if result.1 {
+        stats.cache_hits.fetch_add(1, Relaxed);
+    }
+    shared.metrics.record_call(stats, name, started.elapsed(), ok);
+    Ok(result.0)
+}
+
+/// The result, and whether it came from the cache.
+async fn run(
+    shared: &Shared,
+    release: &Release,
+    tool: &Tool,
+    args: &Map<String, Value>,
+    ct: CancellationToken,
+) -> (CallToolResult, bool) {
+    let exec = &release.executor;
+    let args = match exec.validate(&tool.parameters, args) {
+        Ok(a) => a,
+        Err(e) => return (tool_error(e.to_string()), false),
+    };
+    let cache_key = (tool.cache_ttl_seconds > 0)
+        .then(|| cache::key(release.manifest.release, &tool.name, &Value::Object(args.clone())));
+    if let Some(hit) = cache_key.as_deref().and_then(|k| shared.cache.get(k)) {
+        return ((*hit).clone(), true);
+    }
+    let out = match execute(release, &tool.connection, &tool.sql, tool, &args, ct).await {
+        Ok(out) => out,
+        Err(e) => return (db_error(release, &tool.name, e), false),
+    };
+    let result = success(release, tool, &args, out);
+    if let Some(key) = cache_key {
+        let bytes = result.structured_content.as_ref().map_or(0, |v| v.to_string().len());
+        shared.cache.put(key, Duration::from_secs(u64::from(tool.cache_ttl_seconds)), bytes, Arc::new(result.clone()));
+    }
+    (result, false)
+}
+
+/// Waits for a slot on the connection's queue, then runs the SQL; a cancelled
+/// request leaves the line at once and its query is cancelled.
+pub(super) async fn execute(
+    release: &Release,
+    connection: &str,
+    sql: &str,
+    tool: &Tool,
+    args: &Map<String, Value>,
+    ct: CancellationToken,
+) -> Result<QueryOutput, ExecError> {
+    let queue = release
+        .queues
+        .get(connection)
+        .ok_or_else(|| ExecError::Unavailable { detail: format!("no connection {connection}") })?;
+    let slot = tokio::select! {
+        slot = queue.admit() => slot.map_err(|e| ExecError::Busy(e.to_string()))?,
+        _ = ct.cancelled() => return Err(ExecError::Cancelled),
+    };
+    let request =
+        QueryRequest { connection, sql, params: &tool.parameters, args, limits: &tool.limits, cancel: ct.clone() };
+    let out = tokio::select! {
+        out = release.executor.execute(request) => out,
+        _ = ct.cancelled() => Err(ExecError::Cancelled),
+    };
+    drop(slot);
+    out
+}
+
+fn success(release: &Release, tool: &Tool, args: &Map<String, Value>, out: QueryOutput) -> CallToolResult {
+    let row_count = out.rows.len();
+    let structured = json!({
+        "columns": out.columns, "rows": out.rows, "row_count": row_count, "truncated": out.truncated.is_some(),
+    });
+    let text = match &tool.transform_template {
+        Some(template) => {
+            let context = json!({
+                "rows": structured["rows"], "columns": structured["columns"], "row_count": row_count,
+                "truncated": out.truncated.is_some(), "args": args,
+            });
+            match release.executor.transform(template, &context) {
+                Ok(t) => t,
+                Err(e) => return tool_error(format!("the result transform failed: {e}")),
+            }
+        }
+        None => structured["rows"].to_string(),
+    };
+    let mut content = vec![ContentBlock::text(text)];
+    if let Some(notice) = &out.truncated {
+        content.push(ContentBlock::text(format!("[truncated] {notice}")));
+    }
+    let mut result = CallToolResult::success(content);
+    result.structured_content = Some(structured);
+    result
+}
+
+pub(super) fn tool_error(message: String) -> CallToolResult {
+    CallToolResult::error(vec![ContentBlock::text(message)])
+}
+
+/// Database detail reaches the client only when the manifest says so.
+pub(super) fn db_error(release: &Release, what: &str, e: ExecError) -> CallToolResult {
+    match e {
+        ExecError::Database { detail } if !release.manifest.server.expose_db_errors => {
+            let id = uuid::Uuid::new_v4().simple().to_string();
+            tracing::warn!(error_id = %id, tool = what, detail = %detail, "A query failed.");
+            tool_error(format!("The query failed (error id {}). The server log holds the detail.", &id[..12]))
+        }
+        other => tool_error(other.to_string()),
+    }
+}
