@@ -1,1 +1,15 @@
-//! Quarry's control plane.
+//! Quarry's control plane: the REST API under `/api/v1`, its store, admin
+//! authentication, the OpenAPI document and the UI.
+
+pub mod api;
+pub mod app;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod error;
+pub mod extract;
+pub mod keys;
+pub mod storage;
+
+pub use app::{AppState, Application};
+pub use config::Config;

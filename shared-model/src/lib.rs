@@ -14,6 +14,6 @@ pub mod token;
 pub use db_type::DbType;
 pub use names::{normalized_name, validate_name};
 pub use params::{ParamDef, ParamType};
-pub use placeholders::{Dialect, Placeholder, SqlScan, scan_sql, uri_template_params};
+pub use placeholders::{Dialect, Placeholder, SqlScan, check_placeholders, scan_sql, uri_template_params};
 pub use problems::{Problem, Problems};
 pub use secret::{Keyring, SecretError};

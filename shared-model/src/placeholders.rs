@@ -8,6 +8,9 @@
 
 use std::collections::BTreeSet;
 
+use crate::params::ParamDef;
+use crate::problems::Problems;
+
 /// The SQL dialect decides which quotes and comments exist.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Dialect {
@@ -220,6 +223,43 @@ fn skip_dollar_body(s: &[u8], start: usize, tag_end: usize) -> Result<usize, Str
         .ok_or_else(|| format!("unterminated dollar-quoted string starting at byte {start}"))
 }
 
+/// Checks `sql` against its declared `params`: it must scan, be one
+/// statement, and every `:placeholder` must be declared. With `all_used`, every
+/// declared parameter must also appear. Problems go under `sql_path` and
+/// `params_path[i]`.
+pub fn check_placeholders(
+    sql: &str,
+    dialect: Dialect,
+    params: &[ParamDef],
+    (sql_path, params_path): (&str, &str),
+    all_used: bool,
+    problems: &mut Problems,
+) {
+    if sql.trim().is_empty() {
+        return problems.push(sql_path, "must not be empty");
+    }
+    let scan = match scan_sql(sql, dialect) {
+        Ok(s) => s,
+        Err(e) => return problems.push(sql_path, e),
+    };
+    if scan.statements > 1 {
+        problems.push(sql_path, format!("must be one statement (found {})", scan.statements));
+    }
+    let used = scan.names();
+    for name in &used {
+        if !params.iter().any(|d| d.name == *name) {
+            problems.push(sql_path, format!("placeholder :{name} has no parameter declared"));
+        }
+    }
+    if all_used {
+        for (i, d) in params.iter().enumerate() {
+            if !used.contains(d.name.as_str()) {
+                problems.push(format!("{params_path}[{i}]"), format!("{:?} is declared but never used as :{}", d.name, d.name));
+            }
+        }
+    }
+}
+
 /// The `{name}` variables of a resource URI template, in order of appearance.
 pub fn uri_template_params(template: &str) -> Result<Vec<String>, String> {
     let mut names = Vec::new();
@@ -296,6 +336,20 @@ mod tests {
         assert!(scan_sql("SELECT 'abc", Dialect::Postgres).unwrap_err().contains("string literal"));
         assert!(scan_sql("SELECT /* x", Dialect::MySql).unwrap_err().contains("comment"));
         assert!(scan_sql("SELECT $a$ x", Dialect::Postgres).unwrap_err().contains("dollar"));
+    }
+
+    #[test]
+    fn placeholder_check_lists_each_mismatch() {
+        let params: Vec<ParamDef> =
+            serde_json::from_value(serde_json::json!([{"name": "a", "type": "integer"}, {"name": "unused", "type": "string"}]))
+                .unwrap();
+        let mut p = Problems::default();
+        check_placeholders("SELECT :a, :b, ':c'", Dialect::Postgres, &params, ("sql", "parameters"), true, &mut p);
+        let got: Vec<String> = p.0.iter().map(|p| p.to_string()).collect();
+        assert_eq!(got, [
+            "sql: placeholder :b has no parameter declared",
+            "parameters[1]: \"unused\" is declared but never used as :unused"
+        ]);
     }
 
     #[test]

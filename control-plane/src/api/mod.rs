@@ -1,0 +1,114 @@
+//! The HTTP surface: `/api/health`, `/api/v1/*`, the OpenAPI document and its
+//! viewers, and the UI. Each resource module owns its routes and their docs.
+
+pub mod connections;
+pub mod docs;
+pub mod entity;
+pub mod page;
+pub mod prompts;
+pub mod resources;
+pub mod tools;
+mod ui;
+
+use axum::extract::Request;
+use axum::http::{StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::{Router, extract::DefaultBodyLimit};
+use serde::Serialize;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::trace::TraceLayer;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
+use utoipa::{Modify, OpenApi, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::app::AppState;
+use crate::auth;
+use crate::error::{ApiError, ErrorBody};
+use crate::extract::{AppJson, MAX_BODY_BYTES};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Quarry API", description = "Turn SQL databases into MCP servers: connections, tools, resources and prompts."),
+    modifiers(&SessionCookie),
+    components(schemas(ErrorBody))
+)]
+struct ApiDoc;
+
+struct SessionCookie;
+
+impl Modify for SessionCookie {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        let scheme = SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+            auth::session::COOKIE,
+            "Session cookie set by /api/v1/auth/login or /api/v1/auth/setup",
+        )));
+        components.add_security_scheme("session", scheme);
+    }
+}
+
+/// The OpenAPI router of `/api` with the document describing it.
+pub fn openapi_router(state: &AppState) -> OpenApiRouter<AppState> {
+    let protected = OpenApiRouter::new()
+        .merge(auth::router())
+        .merge(connections::router())
+        .merge(tools::router())
+        .merge(resources::router())
+        .merge(prompts::router())
+        .route_layer(middleware::from_fn_with_state(state.clone(), auth::guard::require_admin));
+    let v1 = protected
+        .merge(auth::public_router())
+        .layer(middleware::from_fn_with_state(state.clone(), auth::guard::same_origin_writes));
+    OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", v1).routes(routes!(health))
+}
+
+/// The whole application router.
+pub fn router(state: AppState) -> Router {
+    let (api, openapi) = openapi_router(&state).split_for_parts();
+    api.merge(docs::router(openapi))
+        .fallback(ui::fallback)
+        .layer(middleware::from_fn(json_errors))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(CatchPanicLayer::custom(|_| ApiError::internal(anyhow::anyhow!("a handler panicked")).into_response()))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Health of the control plane.
+#[derive(Serialize, ToSchema)]
+pub struct Health {
+    /// Always `ok` when the process serves requests.
+    pub status: &'static str,
+    /// The running version.
+    pub version: &'static str,
+}
+
+#[utoipa::path(get, path = "/api/health", tag = "health", responses((status = 200, body = Health)))]
+async fn health() -> AppJson<Health> {
+    AppJson(Health { status: "ok", version: env!("CARGO_PKG_VERSION") })
+}
+
+/// Gives error responses that axum or tower produce on their own (unknown
+/// route, wrong method, …) under `/api` our `{"detail"}` body.
+async fn json_errors(req: Request, next: Next) -> Response {
+    let is_api = req.uri().path().starts_with("/api/");
+    let response = next.run(req).await;
+    let status = response.status();
+    let is_json =
+        response.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if !is_api || status.as_u16() < 400 || is_json {
+        return response;
+    }
+    let detail = match status {
+        StatusCode::NOT_FOUND => "no such API route; see /api/docs".to_string(),
+        StatusCode::METHOD_NOT_ALLOWED => "this method is not allowed on this route; see /api/docs".to_string(),
+        s => s.canonical_reason().unwrap_or("error").to_lowercase(),
+    };
+    let mut out = (status, axum::Json(ErrorBody { detail, problems: None })).into_response();
+    if let Some(allow) = response.headers().get(header::ALLOW) {
+        out.headers_mut().insert(header::ALLOW, allow.clone());
+    }
+    out
+}

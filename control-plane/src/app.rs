@@ -1,0 +1,109 @@
+//! Wiring: one `Application::build` that `main` and the tests both call.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context;
+use axum::Router;
+use sea_orm::DatabaseConnection;
+use shared_model::Keyring;
+use tokio::net::TcpListener;
+
+use crate::auth::ratelimit::LoginLimiter;
+use crate::auth::session::SessionKeys;
+use crate::config::Config;
+use crate::{api, auth, keys, storage};
+
+/// Shared state of every handler; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    /// The store.
+    pub db: DatabaseConnection,
+    /// Encrypts secrets at rest.
+    pub keyring: Arc<Keyring>,
+    /// Signs and checks session cookies.
+    pub sessions: Arc<SessionKeys>,
+    /// Failed-login limiter.
+    pub limiter: Arc<LoginLimiter>,
+    /// The configuration it was built from.
+    pub config: Arc<Config>,
+}
+
+/// A built, bound, not yet serving control plane.
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    /// The state, for tests that inspect the store.
+    pub state: AppState,
+}
+
+impl Application {
+    /// Opens the store (migrating it), loads or generates keys, bootstraps
+    /// the admin if configured, and binds the listener.
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        let state = build_state(config).await?;
+        let listener = TcpListener::bind(state.config.bind)
+            .await
+            .with_context(|| format!("cannot listen on {}", state.config.bind))?;
+        let router = api::router(state.clone());
+        Ok(Self { listener, router, state })
+    }
+
+    /// The bound address (useful with port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener.local_addr().expect("a bound listener has an address")
+    }
+
+    /// Serves until SIGINT or SIGTERM.
+    pub async fn run(self) -> anyhow::Result<()> {
+        tracing::info!(addr = %self.local_addr(), public_url = %self.state.config.public_url, "Quarry is listening.");
+        let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(self.listener, service).with_graceful_shutdown(shutdown_signal()).await?;
+        Ok(())
+    }
+}
+
+/// Store, keys and limiter, without binding a port (also used by the CLI).
+pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
+    let enc = keys::load_or_generate(
+        config.encryption_key.as_ref(),
+        &config.data_dir,
+        "encryption.key",
+        Keyring::generate_key,
+    )?;
+    let keyring = Keyring::from_base64_list(&enc).context("QUARRY_ENCRYPTION_KEY")?;
+    let jwt = keys::load_or_generate(config.jwt_secret.as_ref(), &config.data_dir, "jwt.key", keys::random_secret)?;
+    if config.database_url.starts_with("sqlite:") {
+        std::fs::create_dir_all(&config.data_dir)
+            .with_context(|| format!("cannot create {}", config.data_dir.display()))?;
+    }
+    let db = storage::connect(&config.database_url).await?;
+    if let Some((user, password)) = &config.bootstrap_admin {
+        match auth::create_admin(&db, user, &password.0).await {
+            Ok(_) => tracing::info!(username = %user, "Created the admin from QUARRY_ADMIN_USERNAME."),
+            Err(crate::error::ApiError::Conflict(_)) => {}
+            Err(e) => anyhow::bail!("cannot create the bootstrap admin: {e}"),
+        }
+    }
+    Ok(AppState {
+        db,
+        keyring: Arc::new(keyring),
+        sessions: Arc::new(SessionKeys::new(jwt.as_bytes(), config.secure_cookies())),
+        limiter: Arc::new(LoginLimiter::default()),
+        config: Arc::new(config),
+    })
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async { tokio::signal::ctrl_c().await.ok() };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("Shutting down.");
+}

@@ -1,0 +1,94 @@
+//! The gate in front of every protected route: a valid session cookie, and
+//! for state-changing requests, an Origin (or Referer) that is our own.
+
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, Method, header};
+use axum::middleware::Next;
+use axum::response::Response;
+use axum_extra::extract::CookieJar;
+
+use super::session::COOKIE;
+use crate::app::AppState;
+use crate::error::ApiError;
+
+/// The authenticated admin, available to handlers behind [`require_admin`].
+#[derive(Clone, Debug)]
+pub struct Admin {
+    /// Admin id.
+    pub id: String,
+    /// Session id of this request.
+    pub session_id: String,
+}
+
+/// Middleware: rejects requests without a valid session with 401.
+pub async fn require_admin(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    mut req: Request,
+    next: Next,
+) -> Result<Response, ApiError> {
+    let token = jar.get(COOKIE).map(|c| c.value().to_string()).filter(|v| !v.is_empty());
+    let token = token.ok_or_else(|| ApiError::Unauthorized("not authenticated; log in first".into()))?;
+    let (id, session_id) = state.sessions.verify(&state.db, &token).await?;
+    req.extensions_mut().insert(Admin { id, session_id });
+    Ok(next.run(req).await)
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Admin {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        parts.extensions.get::<Admin>().cloned().ok_or_else(|| ApiError::Unauthorized("not authenticated".into()))
+    }
+}
+
+/// Middleware: cross-site request forgery protection. A browser always sends
+/// `Origin` (or at least `Referer`) on cross-site writes; when present it
+/// must name this server. Non-browser clients send neither and pass.
+pub async fn same_origin_writes(State(state): State<AppState>, req: Request, next: Next) -> Result<Response, ApiError> {
+    if !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        check_origin(req.headers(), &state.config.public_url)?;
+    }
+    Ok(next.run(req).await)
+}
+
+fn check_origin(headers: &HeaderMap, public_url: &str) -> Result<(), ApiError> {
+    let claimed = headers
+        .get(header::ORIGIN)
+        .or_else(|| headers.get(header::REFERER))
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| *v != "null");
+    let Some(claimed) = claimed else { return Ok(()) };
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let origin_host = claimed.split_once("://").map_or("", |(_, rest)| rest.split('/').next().unwrap_or(""));
+    let public_host = public_url.split_once("://").map_or("", |(_, rest)| rest.split('/').next().unwrap_or(""));
+    if !origin_host.is_empty() && (origin_host == host || origin_host == public_host) {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden(format!("cross-site request refused: origin {claimed:?} is not this server")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(header::HeaderName, &str)]) -> HeaderMap {
+        pairs.iter().map(|(k, v)| (k.clone(), v.parse().unwrap())).collect()
+    }
+
+    #[test]
+    fn same_origin_and_public_url_pass_foreign_origins_fail() {
+        let public = "https://quarry.example.com";
+        let same = headers(&[(header::HOST, "127.0.0.1:3000"), (header::ORIGIN, "http://127.0.0.1:3000")]);
+        assert!(check_origin(&same, public).is_ok());
+        let proxied = headers(&[(header::HOST, "backend:3000"), (header::ORIGIN, "https://quarry.example.com")]);
+        assert!(check_origin(&proxied, public).is_ok());
+        let evil = headers(&[(header::HOST, "127.0.0.1:3000"), (header::ORIGIN, "https://evil.example")]);
+        assert!(check_origin(&evil, public).is_err());
+        let evil_referer = headers(&[(header::HOST, "127.0.0.1:3000"), (header::REFERER, "https://evil.example/page")]);
+        assert!(check_origin(&evil_referer, public).is_err());
+        assert!(check_origin(&headers(&[(header::HOST, "127.0.0.1:3000")]), public).is_ok());
+    }
+}

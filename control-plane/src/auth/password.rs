@@ -1,0 +1,45 @@
+//! Argon2id password hashing, run off the async threads because it is slow by design.
+
+use argon2::Argon2;
+use argon2::password_hash::phc::PasswordHash;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+
+use crate::error::ApiError;
+
+/// Shortest accepted password.
+pub const MIN_PASSWORD_LEN: usize = 8;
+/// Longest accepted password (bounds hashing work).
+pub const MAX_PASSWORD_LEN: usize = 256;
+
+/// Checks a new password's length; the error names `field`.
+pub fn check_new(field: &str, password: &str) -> Result<(), ApiError> {
+    let n = password.chars().count();
+    if n < MIN_PASSWORD_LEN {
+        return Err(ApiError::invalid(field, format!("must be at least {MIN_PASSWORD_LEN} characters")));
+    }
+    if n > MAX_PASSWORD_LEN {
+        return Err(ApiError::invalid(field, format!("must be at most {MAX_PASSWORD_LEN} characters")));
+    }
+    Ok(())
+}
+
+/// Hashes `password` into a PHC string.
+pub async fn hash(password: String) -> Result<String, ApiError> {
+    tokio::task::spawn_blocking(move || {
+        Argon2::default().hash_password(password.as_bytes()).map(|h| h.to_string()).map_err(ApiError::internal)
+    })
+    .await
+    .map_err(ApiError::internal)?
+}
+
+/// Whether `password` matches `phc`. Over-long input never matches.
+pub async fn verify(password: String, phc: String) -> bool {
+    if password.len() > MAX_PASSWORD_LEN * 4 {
+        return false;
+    }
+    tokio::task::spawn_blocking(move || {
+        PasswordHash::new(&phc).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+    })
+    .await
+    .unwrap_or(false)
+}

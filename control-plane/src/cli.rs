@@ -1,0 +1,86 @@
+//! The `quarry` command line: `serve` (default), `migrate`, `openapi`,
+//! `admin reset-password`, `healthcheck`.
+
+use std::io::BufRead;
+
+use anyhow::{Context, bail};
+
+use crate::{Application, Config, api, app, auth, storage};
+
+const USAGE: &str = "usage: quarry [serve | migrate | openapi | healthcheck | admin reset-password [--username NAME] [--password-stdin]]
+  serve                  run the control plane (default)
+  migrate                create or upgrade the store, then exit
+  openapi                print the OpenAPI document
+  healthcheck            exit 0 when the local control plane answers /api/health
+  admin reset-password   set the admin password (read from stdin or QUARRY_ADMIN_PASSWORD); ends all sessions";
+
+/// Runs the command named by `args` (without the program name).
+pub async fn run(args: &[String]) -> anyhow::Result<()> {
+    let words: Vec<&str> = args.iter().map(String::as_str).collect();
+    match words.as_slice() {
+        [] | ["serve"] => Application::build(Config::from_env()?).await?.run().await,
+        ["migrate"] => {
+            storage::connect(&Config::from_env()?.database_url).await?;
+            println!("The store is up to date.");
+            Ok(())
+        }
+        ["openapi"] => {
+            let state = app::build_state(Config::from_env()?).await?;
+            let (_, doc) = api::openapi_router(&state).split_for_parts();
+            println!("{}", doc.to_pretty_json()?);
+            Ok(())
+        }
+        ["healthcheck"] => healthcheck(&Config::from_env()?).await,
+        ["admin", "reset-password", rest @ ..] => reset_password(rest).await,
+        ["-h" | "--help" | "help"] => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        _ => bail!("unknown command {:?}\n{USAGE}", words.join(" ")),
+    }
+}
+
+async fn reset_password(rest: &[&str]) -> anyhow::Result<()> {
+    let mut username = None;
+    let mut it = rest.iter();
+    while let Some(arg) = it.next() {
+        match *arg {
+            "--username" => username = Some(it.next().context("--username needs a value")?.to_string()),
+            "--password-stdin" => {}
+            other => bail!("unknown option {other:?}\n{USAGE}"),
+        }
+    }
+    let password = match std::env::var("QUARRY_ADMIN_PASSWORD") {
+        Ok(p) if !p.is_empty() => p,
+        _ => {
+            eprintln!("New admin password (one line on stdin):");
+            let mut line = String::new();
+            std::io::stdin().lock().read_line(&mut line)?;
+            line.trim_end_matches(['\r', '\n']).to_string()
+        }
+    };
+    let config = Config::from_env()?;
+    let db = storage::connect(&config.database_url).await?;
+    let name = auth::reset_password(&db, username.as_deref(), &password).await?;
+    println!("The password of {name:?} was reset; every session was ended.");
+    Ok(())
+}
+
+/// A plain HTTP/1.1 GET of `/api/health`, so images without curl can check themselves.
+async fn healthcheck(config: &Config) -> anyhow::Result<()> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut addr = config.bind;
+    if addr.ip().is_unspecified() {
+        addr.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+    }
+    let mut stream =
+        tokio::time::timeout(std::time::Duration::from_secs(3), tokio::net::TcpStream::connect(addr)).await??;
+    stream.write_all(b"GET /api/health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").await?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await?;
+    if response.starts_with("HTTP/1.1 200") {
+        Ok(())
+    } else {
+        bail!("unhealthy: {}", response.lines().next().unwrap_or(""))
+    }
+}

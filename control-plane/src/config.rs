@@ -1,0 +1,110 @@
+//! Typed configuration, read from `QUARRY_*` variables through an injectable
+//! source so that tests never touch the process environment.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::{Context, bail};
+
+/// Everything the control plane needs to start.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// HTTP listen address (`QUARRY_BIND`, default `127.0.0.1:3000`).
+    pub bind: SocketAddr,
+    /// Directory for the SQLite store, generated keys and runtime files (`QUARRY_DATA_DIR`, default `./data`).
+    pub data_dir: PathBuf,
+    /// Store URL (`QUARRY_DATABASE_URL`): `sqlite://…` (default, in the data dir) or `postgres://…`.
+    pub database_url: String,
+    /// Base64 AES-256 keys, comma-separated; the first encrypts (`QUARRY_ENCRYPTION_KEY`; generated if unset).
+    pub encryption_key: Option<Secret>,
+    /// Session signing secret (`QUARRY_JWT_SECRET`; generated if unset).
+    pub jwt_secret: Option<Secret>,
+    /// Optional first admin, created at start when no admin exists (`QUARRY_ADMIN_USERNAME` / `QUARRY_ADMIN_PASSWORD`).
+    pub bootstrap_admin: Option<(String, Secret)>,
+    /// Base URL shown to users (`QUARRY_PUBLIC_URL`, default derived from the bind address).
+    pub public_url: String,
+    /// Directory of the built UI (`QUARRY_UI_DIR`, default `ui/dist`).
+    pub ui_dir: PathBuf,
+}
+
+/// A string that never prints.
+#[derive(Clone)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+impl Config {
+    /// Reads the configuration from the process environment.
+    pub fn from_env() -> anyhow::Result<Self> {
+        Self::from_source(|k| std::env::var(k).ok())
+    }
+
+    /// Reads the configuration from `get`, which maps a variable name to its value.
+    pub fn from_source(get: impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
+        let var = |k: &str| get(k).filter(|v| !v.trim().is_empty());
+        let bind: SocketAddr = var("QUARRY_BIND")
+            .unwrap_or_else(|| "127.0.0.1:3000".into())
+            .parse()
+            .context("QUARRY_BIND must be an address like 127.0.0.1:3000")?;
+        let data_dir = PathBuf::from(var("QUARRY_DATA_DIR").unwrap_or_else(|| "./data".into()));
+        let database_url = var("QUARRY_DATABASE_URL")
+            .unwrap_or_else(|| format!("sqlite://{}?mode=rwc", data_dir.join("quarry.db").display()));
+        if !(database_url.starts_with("sqlite:") || database_url.starts_with("postgres")) {
+            bail!("QUARRY_DATABASE_URL must start with sqlite:// or postgres://");
+        }
+        let bootstrap_admin = match (var("QUARRY_ADMIN_USERNAME"), var("QUARRY_ADMIN_PASSWORD")) {
+            (Some(u), Some(p)) => Some((u, Secret(p))),
+            (None, None) => None,
+            _ => bail!("set both QUARRY_ADMIN_USERNAME and QUARRY_ADMIN_PASSWORD, or neither"),
+        };
+        let public_url = var("QUARRY_PUBLIC_URL")
+            .map(|u| u.trim_end_matches('/').to_string())
+            .unwrap_or_else(|| format!("http://{bind}"));
+        Ok(Self {
+            bind,
+            data_dir,
+            database_url,
+            encryption_key: var("QUARRY_ENCRYPTION_KEY").map(Secret),
+            jwt_secret: var("QUARRY_JWT_SECRET").map(Secret),
+            bootstrap_admin,
+            public_url,
+            ui_dir: PathBuf::from(var("QUARRY_UI_DIR").unwrap_or_else(|| "ui/dist".into())),
+        })
+    }
+
+    /// Whether session cookies must carry `Secure` (the public URL is HTTPS).
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn from(pairs: &[(&str, &str)]) -> anyhow::Result<Config> {
+        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Config::from_source(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_to_sqlite_in_the_data_dir_on_loopback() {
+        let c = from(&[]).unwrap();
+        assert_eq!(c.bind.to_string(), "127.0.0.1:3000");
+        assert!(c.database_url.starts_with("sqlite://./data/quarry.db"));
+        assert_eq!(c.public_url, "http://127.0.0.1:3000");
+        assert!(!c.secure_cookies());
+    }
+
+    #[test]
+    fn rejects_half_a_bootstrap_admin_and_bad_urls() {
+        assert!(from(&[("QUARRY_ADMIN_USERNAME", "a")]).is_err());
+        assert!(from(&[("QUARRY_DATABASE_URL", "mysql://x")]).is_err());
+        assert!(from(&[("QUARRY_BIND", "nope")]).is_err());
+    }
+}

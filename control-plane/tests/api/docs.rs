@@ -1,0 +1,67 @@
+use reqwest::StatusCode;
+
+use crate::harness::TestApp;
+
+#[tokio::test]
+async fn health_answers_without_a_session() {
+    let app = TestApp::spawn().await;
+    let (status, body) = app.get("/api/health").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["status"], "ok");
+    assert_eq!(body["version"], env!("CARGO_PKG_VERSION"));
+}
+
+#[tokio::test]
+async fn the_openapi_document_describes_every_route_with_schemas() {
+    let app = TestApp::spawn().await;
+    let (status, doc) = app.get("/api/openapi.json").await;
+    assert_eq!(status, StatusCode::OK);
+    let paths = doc["paths"].as_object().unwrap();
+    for p in [
+        "/api/health",
+        "/api/v1/auth/login",
+        "/api/v1/connections/{id}",
+        "/api/v1/tools/{id}/duplicate",
+        "/api/v1/resources",
+        "/api/v1/prompts/{id}",
+    ] {
+        assert!(paths.contains_key(p), "{p} missing");
+    }
+    for (path, item) in paths {
+        for (method, op) in item.as_object().unwrap() {
+            let responses = op["responses"].as_object().unwrap();
+            let ok =
+                responses.iter().find(|(code, _)| code.starts_with('2')).unwrap_or_else(|| panic!("{method} {path}"));
+            if ok.0 != "204" {
+                assert!(
+                    ok.1["content"]["application/json"]["schema"].is_object(),
+                    "{method} {path} has no response schema"
+                );
+            }
+            if ["post", "patch"].contains(&method.as_str())
+                && !path.ends_with("/duplicate")
+                && !path.ends_with("/logout")
+            {
+                assert!(
+                    op["requestBody"]["content"]["application/json"]["schema"].is_object(),
+                    "{method} {path} has no request schema"
+                );
+            }
+        }
+    }
+    assert!(doc["components"]["schemas"]["ToolFields"]["properties"]["sql_query"].is_object());
+}
+
+#[tokio::test]
+async fn swagger_ui_and_redoc_are_served_from_bundled_assets() {
+    let app = TestApp::spawn().await;
+    let swagger = app.client.get(app.url("/api/docs/")).send().await.unwrap();
+    assert_eq!(swagger.status(), StatusCode::OK);
+    let html = swagger.text().await.unwrap();
+    assert!(!html.contains("://cdn") && !html.contains("unpkg.com") && !html.contains("jsdelivr"), "{html}");
+    let redoc = app.client.get(app.url("/api/redoc")).send().await.unwrap().text().await.unwrap();
+    assert!(redoc.contains("/api/redoc/redoc.standalone.js") && !redoc.contains("cdn."), "{redoc}");
+    let js = app.client.get(app.url("/api/redoc/redoc.standalone.js")).send().await.unwrap();
+    assert_eq!(js.status(), StatusCode::OK);
+    assert!(js.bytes().await.unwrap().len() > 500_000);
+}

@@ -1,0 +1,8 @@
+//! The control plane's API tests: one binary, a fresh store per test.
+
+mod auth;
+mod crud;
+mod docs;
+mod errors;
+mod harness;
+mod secrets;
