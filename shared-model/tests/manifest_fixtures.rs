@@ -22,6 +22,10 @@ fn load(path: &PathBuf) -> Manifest {
     Manifest::from_json(&fs::read_to_string(path).unwrap()).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
+fn shop() -> Manifest {
+    load(&fixtures("valid").into_iter().find(|p| p.ends_with("shop.json")).unwrap())
+}
+
 #[test]
 fn every_valid_fixture_validates() {
     let files = fixtures("valid");
@@ -54,7 +58,7 @@ fn unknown_fields_are_refused_at_parse_time() {
 
 #[test]
 fn the_content_hash_covers_everything_but_itself() {
-    let mut m = load(&fixtures("valid")[1]);
+    let mut m = shop();
     m.seal_hash();
     assert!(m.content_hash.starts_with("sha256:") && m.content_hash.len() == 71);
     assert_eq!(m.validate(), Ok(()));
@@ -68,7 +72,7 @@ fn the_content_hash_covers_everything_but_itself() {
 fn passwords_are_sealed_for_the_runtime_and_checked_at_load() {
     let key = Keyring::generate_key();
     let ring = Keyring::from_base64_list(&key).unwrap();
-    let mut m = load(&fixtures("valid")[1]);
+    let mut m = shop();
     m.connections[0].password = Some(SealedSecret::seal(&ring, "hunter2"));
     let json = serde_json::to_string(&m).unwrap();
     assert!(!json.contains("hunter2"));
@@ -87,7 +91,7 @@ fn the_json_schema_documents_every_field() {
     for (name, def) in defs.iter().chain([(&"Manifest".to_string(), &schema)]) {
         for (field, prop) in def["properties"].as_object().into_iter().flatten() {
             let doc = prop.get("description").or_else(|| prop.pointer("/allOf/0/description"));
-            if doc.is_none() && !prop.get("$ref").is_some_and(|_| prop.as_object().unwrap().len() > 1) {
+            if doc.is_none() {
                 undocumented.push(format!("{name}.{field}"));
             }
         }

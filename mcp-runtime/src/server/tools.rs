@@ -90,7 +90,10 @@ pub(super) async fn execute(
     };
     let request =
         QueryRequest { connection, sql, params: &tool.parameters, args, limits: &tool.limits, cancel: ct.clone() };
+    // Biased: the engine sees the cancellation first and stops the query
+    // server-side; the second branch only guards an engine that ignores it.
     let out = tokio::select! {
+        biased;
         out = release.executor.execute(request) => out,
         _ = ct.cancelled() => Err(ExecError::Cancelled),
     };

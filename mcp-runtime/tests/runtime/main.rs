@@ -1,0 +1,275 @@
+//! Runtime integration tests: a real HTTP server, a minimal MCP client and a
+//! scripted executor (the engine's own tests cover SQL; `tests/e2e` runs the
+//! official clients against real databases).
+
+mod harness;
+
+use std::time::Duration;
+
+use harness::{TestApp, manifest};
+use serde_json::{Value, json};
+use shared_model::secret::Keyring;
+use shared_model::token::TokenHasher;
+
+fn tools() -> Value {
+    json!([
+        {"name": "echo", "description": "Echo", "sql": "SELECT :id, :status", "connection": "db",
+         "parameters": [{"name": "id", "type": "integer", "min": 1, "description": "An id"},
+                        {"name": "status", "type": "string", "required": false, "enum": ["a", "b"]}],
+         "cache_ttl_seconds": 60},
+        {"name": "slow_a", "sql": "SLEEP 300 a", "connection": "db"},
+        {"name": "slow_b", "sql": "SLEEP 300 b", "connection": "db"},
+        {"name": "slow_c", "sql": "SLEEP 300 c", "connection": "db"},
+        {"name": "slow_d", "sql": "SLEEP 300 d", "connection": "db"},
+        {"name": "slow_e", "sql": "SLEEP 300 e", "connection": "db"},
+        {"name": "long", "sql": "SLEEP 5000 long", "connection": "db"},
+        {"name": "broken", "sql": "FAIL", "connection": "db"},
+        {"name": "counted", "sql": "SELECT 1", "connection": "db", "transform_template": "{{ row_count }} rows"}
+    ])
+}
+
+async fn app() -> TestApp {
+    TestApp::spawn(manifest(tools()), &[]).await
+}
+
+fn text(r: &Value) -> String {
+    r["result"]["content"][0]["text"].as_str().unwrap_or_default().to_string()
+}
+
+#[tokio::test]
+async fn tools_list_is_stable_and_carries_schemas_annotations_and_descriptions() {
+    let app = app().await;
+    let mut s = app.session(None).await;
+    let a = s.request("tools/list", json!({})).await;
+    let b = s.request("tools/list", json!({})).await;
+    assert_eq!(a["result"], b["result"]);
+    let list = a["result"]["tools"].as_array().unwrap();
+    let names: Vec<&str> = list.iter().map(|t| t["name"].as_str().unwrap()).collect();
+    assert_eq!(names[..3], ["echo", "slow_a", "slow_b"]);
+    let echo = &list[0];
+    assert_eq!(echo["inputSchema"]["required"], json!(["id"]));
+    assert_eq!(echo["inputSchema"]["properties"]["id"]["minimum"], json!(1));
+    assert_eq!(echo["inputSchema"]["properties"]["status"]["enum"], json!(["a", "b"]));
+    assert_eq!(echo["annotations"]["readOnlyHint"], json!(true));
+    assert!(list.iter().all(|t| !t["description"].as_str().unwrap().is_empty()));
+}
+
+#[tokio::test]
+async fn calls_validate_arguments_and_return_structured_content_and_text() {
+    let app = app().await;
+    let mut s = app.session(None).await;
+    let bad = s.call("echo", json!({"id": "x"})).await;
+    assert_eq!(bad["result"]["isError"], json!(true));
+    assert!(text(&bad).contains("\"id\""), "{bad}");
+    let missing = s.call("echo", json!({})).await;
+    assert!(text(&missing).contains("\"id\""), "{missing}");
+    let ok = s.call("echo", json!({"id": 7})).await;
+    assert_eq!(ok["result"]["isError"], json!(false), "{ok}");
+    assert_eq!(ok["result"]["structuredContent"]["rows"][0], json!({"arg": "id", "value": 7}));
+    assert!(text(&ok).contains("\"value\":7"));
+    let unknown = s.call("nope", json!({})).await;
+    assert!(unknown.get("error").is_some(), "unknown tools are JSON-RPC errors: {unknown}");
+    let transformed = s.call("counted", json!({})).await;
+    assert_eq!(text(&transformed), "0 rows");
+}
+
+#[tokio::test]
+async fn database_detail_is_hidden_unless_configured() {
+    let app = app().await;
+    let mut s = app.session(None).await;
+    let r = s.call("broken", json!({})).await;
+    assert_eq!(r["result"]["isError"], json!(true));
+    assert!(!text(&r).contains("secret_table") && text(&r).contains("error id"), "{r}");
+    let mut m = manifest(tools());
+    m["server"]["expose_db_errors"] = json!(true);
+    m["release"] = json!(2);
+    let app2 = TestApp::spawn(m, &[]).await;
+    let r = app2.session(None).await.call("broken", json!({})).await;
+    assert!(text(&r).contains("secret_table"), "{r}");
+}
+
+#[tokio::test]
+async fn cached_results_are_served_without_running_the_query_again() {
+    let app = app().await;
+    let mut s = app.session(None).await;
+    s.call("echo", json!({"id": 1, "status": "a"})).await;
+    s.call("echo", json!({"status": "a", "id": 1})).await;
+    let stats: Value = app.get("/internal/stats").send().await.unwrap().json().await.unwrap();
+    let echo = stats["tools"].as_array().unwrap().iter().find(|t| t["name"] == "echo").unwrap().clone();
+    assert_eq!((echo["calls"].as_u64(), echo["cache_hits"].as_u64()), (Some(2), Some(1)));
+}
+
+#[tokio::test]
+async fn the_queue_runs_at_most_the_limit_in_fifo_order_and_rejects_or_times_out_the_rest() {
+    let app = app().await;
+    let mut handles = Vec::new();
+    for tool in ["slow_a", "slow_b", "slow_c", "slow_d", "slow_e"] {
+        let mut s = app.session(None).await;
+        handles.push(tokio::spawn(async move { s.call(tool, json!({})).await }));
+        tokio::time::sleep(Duration::from_millis(30)).await; // fix the arrival order
+    }
+    let results: Vec<Value> = futures::future::join_all(handles).await.into_iter().map(Result::unwrap).collect();
+    // 2 run, 2 wait (FIFO), the 5th finds the line full.
+    assert_eq!(app.journal.lock().unwrap().started, ["a", "b", "c", "d"]);
+    assert!(text(&results[4]).contains("busy"), "{}", results[4]);
+    assert!(results[..4].iter().all(|r| r["result"]["isError"] == json!(false)));
+    let stats: Value = app.get("/internal/stats").send().await.unwrap().json().await.unwrap();
+    let db = &stats["connections"][0];
+    assert_eq!((db["peak_active"].as_i64(), db["rejected"].as_u64()), (Some(2), Some(1)), "{db}");
+    // Two long queries hold both slots: a waiter gives up after 1 s with "busy, retry".
+    let (mut l1, mut l2, mut w) = (app.session(None).await, app.session(None).await, app.session(None).await);
+    let h1 = tokio::spawn(async move { l1.call("long", json!({})).await });
+    let h2 = tokio::spawn(async move { l2.call("long", json!({})).await });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let timed_out = w.call("slow_a", json!({})).await;
+    assert!(text(&timed_out).contains("busy") && text(&timed_out).contains("retry"), "{timed_out}");
+    h1.abort();
+    h2.abort();
+}
+
+#[tokio::test]
+async fn a_cancelled_request_leaves_the_queue_and_cancels_its_query() {
+    let app = app().await;
+    // A running query is cancelled with it.
+    let mut s = app.session(None).await;
+    let h = s.handle();
+    let call = tokio::spawn(async move { s.call("long", json!({})).await }); // request id 2
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    h.cancel(2).await;
+    let _ = tokio::time::timeout(Duration::from_secs(3), call).await.expect("the call ends promptly");
+    assert_eq!(app.journal.lock().unwrap().cancelled, ["long"]);
+    // A waiting call leaves the line.
+    let (mut l1, mut l2, mut w) = (app.session(None).await, app.session(None).await, app.session(None).await);
+    let wh = w.handle();
+    let h1 = tokio::spawn(async move { l1.call("long", json!({})).await });
+    let h2 = tokio::spawn(async move { l2.call("long", json!({})).await });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let waiter = tokio::spawn(async move { w.call("slow_a", json!({})).await });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    wh.cancel(2).await;
+    let _ =
+        tokio::time::timeout(Duration::from_millis(900), waiter).await.expect("the waiter leaves before its timeout");
+    let stats: Value = app.get("/internal/stats").send().await.unwrap().json().await.unwrap();
+    let db = &stats["connections"][0];
+    assert_eq!((db["cancelled"].as_u64(), db["waiting"].as_i64()), (Some(1), Some(0)), "{db}");
+    assert!(!app.journal.lock().unwrap().started.contains(&"a".to_string()), "the cancelled waiter never ran");
+    h1.abort();
+    h2.abort();
+}
+
+#[tokio::test]
+async fn bearer_auth_rejects_missing_or_wrong_tokens_with_a_challenge() {
+    let key = Keyring::generate_key();
+    let hash = TokenHasher::from_runtime_key(&key).unwrap().hash_hex("s3cret-token");
+    let mut m = manifest(tools());
+    m["auth"] = json!({"mode": "bearer", "tokens": [{"id": "t1", "hash": hash}]});
+    let app = TestApp::spawn(m, &[("QUARRY_RUNTIME_KEY", &key)]).await;
+    for path in ["/metrics", "/internal/stats"] {
+        let r = app.get(path).send().await.unwrap();
+        assert_eq!(r.status(), 401);
+        assert!(r.headers()["www-authenticate"].to_str().unwrap().starts_with("Bearer"));
+        let r = app.get(path).bearer_auth("wrong").send().await.unwrap();
+        assert_eq!(r.status(), 401);
+        assert!(r.headers()["www-authenticate"].to_str().unwrap().contains("invalid_token"));
+        assert_eq!(app.get(path).bearer_auth("s3cret-token").send().await.unwrap().status(), 200);
+    }
+    assert_eq!(app.get("/healthz").send().await.unwrap().status(), 200);
+    let mut s = app.session(Some("s3cret-token")).await;
+    assert_eq!(s.call("echo", json!({"id": 1})).await["result"]["isError"], json!(false));
+}
+
+#[tokio::test]
+async fn resources_and_prompts_are_served_from_the_manifest() {
+    let app = app().await;
+    let mut s = app.session(None).await;
+    let list = s.request("resources/list", json!({})).await;
+    assert_eq!(list["result"]["resources"][0]["uri"], "shop://logo");
+    let t = s.request("resources/templates/list", json!({})).await;
+    assert_eq!(t["result"]["resourceTemplates"][0]["uriTemplate"], "shop://customers/{id}");
+    let r = s.request("resources/read", json!({"uri": "shop://customers/42"})).await;
+    let body: Value = serde_json::from_str(r["result"]["contents"][0]["text"].as_str().unwrap()).unwrap();
+    assert_eq!(body["rows"][0], json!({"arg": "id", "value": 42}), "URI parameters are bound with their type");
+    let blob = s.request("resources/read", json!({"uri": "shop://logo"})).await;
+    assert_eq!(blob["result"]["contents"][0]["mimeType"], "image/png");
+    assert_eq!(blob["result"]["contents"][0]["blob"], "iVBORw0KGgo=");
+    let p = s.request("prompts/get", json!({"name": "greet", "arguments": {"who": "Ann"}})).await;
+    assert_eq!(p["result"]["messages"][0]["content"]["text"], "Hello Ann, {Ann} {other}");
+    let missing = s.request("prompts/get", json!({"name": "greet", "arguments": {}})).await;
+    assert!(missing["error"]["message"].as_str().unwrap().contains("who"));
+    let c = s
+        .request(
+            "completion/complete",
+            json!({"ref": {"type": "ref/prompt", "name": "greet"}, "argument": {"name": "who", "value": "wo"}}),
+        )
+        .await;
+    assert_eq!(c["result"]["completion"]["values"], json!(["world", "wonder"]));
+}
+
+#[tokio::test]
+async fn sighup_reload_swaps_valid_manifests_and_keeps_the_old_one_on_problems() {
+    let app = app().await;
+    let mut m = manifest(tools());
+    m["release"] = json!(2);
+    m["tools"][0]["description"] = json!("Echo v2");
+    std::fs::write(&app.manifest_path, m.to_string()).unwrap();
+    assert_eq!(mcp_runtime::reload::reload_file(&app.shared, &app.manifest_path), Ok(2));
+    let mut s = app.session(None).await;
+    let list = s.request("tools/list", json!({})).await;
+    assert_eq!(list["result"]["tools"][0]["description"], "Echo v2");
+    m["release"] = json!(3);
+    m["tools"][0]["connection"] = json!("missing");
+    m["tools"][1]["name"] = json!("bad name");
+    std::fs::write(&app.manifest_path, m.to_string()).unwrap();
+    let problems = mcp_runtime::reload::reload_file(&app.shared, &app.manifest_path).unwrap_err();
+    let paths: Vec<&str> = problems.0.iter().map(|p| p.path.as_str()).collect();
+    assert_eq!(paths, ["tools[0].connection", "tools[1].name"]);
+    assert_eq!(app.shared.current().manifest.release, 2, "the running release is kept");
+}
+
+#[tokio::test]
+async fn in_flight_calls_finish_on_the_release_they_started_on() {
+    let app = app().await;
+    let mut s = app.session(None).await;
+    let call = tokio::spawn(async move { s.call("slow_a", json!({})).await });
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let mut m = manifest(json!([{"name": "other", "sql": "SELECT 1", "connection": "db"}]));
+    m["release"] = json!(2);
+    std::fs::write(&app.manifest_path, m.to_string()).unwrap();
+    mcp_runtime::reload::reload_file(&app.shared, &app.manifest_path).unwrap();
+    let r = call.await.unwrap();
+    assert_eq!(r["result"]["structuredContent"]["rows"][0]["tag"], "a", "{r}");
+    let r = app.session(None).await.call("slow_a", json!({})).await;
+    assert!(r.get("error").is_some(), "the new release no longer has the tool");
+}
+
+#[tokio::test]
+async fn metrics_and_health_endpoints_report_manifest_labels_only() {
+    let app = app().await;
+    app.session(None).await.call("echo", json!({"id": 3})).await;
+    assert_eq!(app.get("/healthz").send().await.unwrap().text().await.unwrap(), "ok");
+    let ready: Value = app.get("/readyz").send().await.unwrap().json().await.unwrap();
+    assert_eq!(ready["release"], 1);
+    let text = app.get("/metrics").send().await.unwrap().text().await.unwrap();
+    assert!(text.contains("quarry_tool_calls_total{tool=\"echo\"} 1"), "{text}");
+    assert!(text.contains("quarry_tool_duration_seconds_bucket{tool=\"echo\",le=\"+Inf\"} 1"));
+    assert!(text.contains("quarry_queue_active{connection=\"db\"} 0"));
+    assert!(text.contains("quarry_pool_connections{connection=\"db\",state=\"idle\"} 2"));
+    let stats: Value = app.get("/internal/stats").send().await.unwrap().json().await.unwrap();
+    assert_eq!(stats["timeseries"][0]["calls"], 1);
+    let echo = stats["tools"].as_array().unwrap().iter().find(|t| t["name"] == "echo").unwrap().clone();
+    assert!(echo["p95_ms"].as_f64().unwrap() >= 0.0);
+}
+
+#[tokio::test]
+async fn foreign_host_headers_are_refused() {
+    let app = app().await;
+    let r = reqwest::Client::new()
+        .post(format!("{}/mcp", app.base))
+        .header("host", "evil.example.com")
+        .header("accept", "application/json, text/event-stream")
+        .json(&json!({"jsonrpc": "2.0", "id": 1, "method": "ping"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+}
