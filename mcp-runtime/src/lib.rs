@@ -2,9 +2,11 @@
 //! the MCP server that serves a manifest.
 
 pub mod app;
+pub mod args;
 pub mod auth;
 pub mod cache;
 pub mod config;
+pub mod db;
 pub mod engine_adapter;
 pub mod exec;
 pub mod metrics;
@@ -12,3 +14,4 @@ pub mod queue;
 pub mod release;
 pub mod reload;
 pub mod server;
+pub mod transform;

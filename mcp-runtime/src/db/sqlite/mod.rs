@@ -1,0 +1,142 @@
+//! SQLite through sqlx. `database` is the file path. Read-only work uses a
+//! separate pool whose connections are opened read-only (`SQLITE_OPEN_READONLY`)
+//! with `PRAGMA query_only = ON`; other work uses a read-write pool and a
+//! transaction. SQLite has no statement timeout, so a progress handler
+//! interrupts the statement at its deadline or when the caller goes away.
+
+mod decode;
+pub(crate) mod schema;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use futures::TryStreamExt;
+use serde_json::{Map, Value};
+use sqlx::pool::PoolConnection;
+use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
+use sqlx::{AssertSqlSafe, Column as _, Connection, Executor, SqlSafeStr, Sqlite, Statement, TypeInfo};
+
+use super::collect::Collector;
+use super::compile::Compiled;
+use super::error::one_line;
+use super::{Column, ConnectionSpec, EngineError, Limits};
+
+/// A read-only and a read-write pool on the same file (both lazy).
+#[derive(Clone)]
+pub(crate) struct SqlitePools {
+    ro: SqlitePool,
+    rw: SqlitePool,
+    max: usize,
+}
+
+pub(crate) fn options(spec: &ConnectionSpec, read_only: bool) -> SqliteConnectOptions {
+    let o = SqliteConnectOptions::new()
+        .filename(&spec.database)
+        .create_if_missing(false)
+        .read_only(read_only)
+        .busy_timeout(Duration::from_secs(5));
+    if read_only { o.pragma("query_only", "ON") } else { o }
+}
+
+/// Builds both pools, sized by the spec.
+pub(crate) fn build(spec: &ConnectionSpec) -> Result<SqlitePools, EngineError> {
+    if spec.database.trim().is_empty() {
+        return Err(EngineError::Unsupported("a SQLite connection needs the database file path in `database`".into()));
+    }
+    let pool =
+        |ro| SqlitePoolOptions::new().max_connections(spec.max_size() as u32).connect_lazy_with(options(spec, ro));
+    Ok(SqlitePools { ro: pool(true), rw: pool(false), max: spec.max_size() })
+}
+
+/// A flag that, once set, makes the progress handler interrupt the statement.
+pub(crate) struct StopOnDrop(Arc<AtomicBool>);
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+}
+
+/// A pooled connection with a fresh progress handler: it interrupts work past
+/// `deadline` or once the returned guard is dropped. Installing it on every
+/// checkout replaces any handler a previous (cancelled) user left behind.
+pub(crate) async fn acquire(
+    pool: &SqlitePool,
+    max: usize,
+    deadline: Duration,
+) -> Result<(PoolConnection<Sqlite>, StopOnDrop), EngineError> {
+    let mut conn = tokio::time::timeout(deadline, pool.acquire())
+        .await
+        .map_err(|_| EngineError::PoolExhausted(max))?
+        .map_err(|e| EngineError::Connect(schema::open_error(&e)))?;
+    let stop = Arc::new(AtomicBool::new(false));
+    let (flag, until) = (stop.clone(), Instant::now() + deadline);
+    let mut handle = conn.lock_handle().await.map_err(|e| EngineError::Database(one_line(&e.to_string())))?;
+    handle.set_progress_handler(1000, move || !flag.load(Ordering::Relaxed) && Instant::now() < until);
+    drop(handle);
+    Ok((conn, StopOnDrop(stop)))
+}
+
+fn db_error(e: sqlx::Error, limits: &Limits) -> EngineError {
+    let message = match &e {
+        sqlx::Error::Database(db) => one_line(db.message()),
+        other => one_line(&other.to_string()),
+    };
+    if message.contains("interrupted") {
+        EngineError::Timeout(limits.timeout)
+    } else if message.contains("readonly") || message.contains("read-only") || message.contains("query_only") {
+        EngineError::ReadOnly(message)
+    } else {
+        EngineError::Database(message)
+    }
+}
+
+type Output = (Vec<Column>, Vec<Map<String, Value>>, bool);
+
+/// Runs a compiled statement.
+pub(crate) async fn execute(
+    p: &SqlitePools,
+    c: &Compiled,
+    read_only: bool,
+    limits: &Limits,
+) -> Result<Output, EngineError> {
+    let pool = if read_only { &p.ro } else { &p.rw };
+    let (mut conn, _stop) = acquire(pool, p.max, limits.timeout).await?;
+    let err = |e| db_error(e, limits);
+    if read_only {
+        return run(&mut *conn, c, true, limits).await;
+    }
+    let mut tx = conn.begin().await.map_err(err)?;
+    let out = run(&mut *tx, c, false, limits).await?;
+    tx.commit().await.map_err(err)?;
+    Ok(out)
+}
+
+async fn run(
+    conn: &mut sqlx::SqliteConnection,
+    c: &Compiled,
+    read_only: bool,
+    limits: &Limits,
+) -> Result<Output, EngineError> {
+    let err = |e| db_error(e, limits);
+    // The SQL was compiled from the admin's text with placeholders only; values are bound.
+    let stmt = conn.prepare(AssertSqlSafe(c.sql.clone()).into_sql_str()).await.map_err(err)?;
+    if read_only && stmt.columns().is_empty() {
+        return Err(EngineError::ReadOnly("a read-only query must return rows (SELECT, VALUES, WITH … SELECT)".into()));
+    }
+    let columns = super::unique_columns(stmt.columns().iter().map(|col| (col.name(), col.type_info().name())));
+    let mut query = stmt.query();
+    for b in &c.binds {
+        query = decode::bind(query, &b.value);
+    }
+    let mut collector = Collector::new(limits);
+    let mut rows = query.fetch(&mut *conn);
+    while let Some(row) = rows.try_next().await.map_err(err)? {
+        if !collector.push(decode::row_json(&row, &columns)) {
+            break;
+        }
+    }
+    let (rows, truncated) = collector.finish();
+    Ok((columns, rows, truncated))
+}

@@ -1,0 +1,127 @@
+//! The engine's inputs and outputs.
+
+use std::time::Duration;
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+use shared_model::ParamDef;
+
+use super::{PREVIEW_DEFAULT_ROWS, PREVIEW_MAX_BYTES, PREVIEW_MAX_ROWS, PREVIEW_TIMEOUT};
+
+/// Bounds on one execution.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Most rows returned; more set `truncated`.
+    pub max_rows: usize,
+    /// Most bytes of JSON rows returned; more set `truncated`.
+    pub max_bytes: usize,
+    /// Statement time limit, enforced by the server and by the engine.
+    pub timeout: Duration,
+}
+
+impl Limits {
+    /// Preview limits: `rows` (default 10, clamped to 1..=1000), 10 MiB, 10 s.
+    pub fn preview(rows: Option<usize>) -> Self {
+        Limits {
+            max_rows: rows.unwrap_or(PREVIEW_DEFAULT_ROWS).clamp(1, PREVIEW_MAX_ROWS),
+            max_bytes: PREVIEW_MAX_BYTES,
+            timeout: PREVIEW_TIMEOUT,
+        }
+    }
+
+    /// The limits a manifest declares for a tool or resource.
+    pub fn from_manifest(l: &shared_model::manifest::ResultLimits) -> Self {
+        Limits {
+            max_rows: l.max_rows.max(1) as usize,
+            max_bytes: l.max_bytes.max(1) as usize,
+            timeout: Duration::from_secs(u64::from(l.timeout_seconds.max(1))),
+        }
+    }
+}
+
+/// One execution request.
+#[derive(Debug, Clone, Copy)]
+pub struct Query<'a> {
+    /// One SQL statement with `:name` placeholders.
+    pub sql: &'a str,
+    /// The declared parameters; every placeholder must be declared.
+    pub params: &'a [ParamDef],
+    /// The caller's arguments; validated (and defaulted) by the engine.
+    pub args: &'a Map<String, Value>,
+    /// Run in a read-only transaction (preview, and tools annotated read-only).
+    pub read_only: bool,
+    /// Row, byte and time bounds.
+    pub limits: Limits,
+}
+
+/// A result column: its name and the database's name for its type.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Column {
+    /// Column name (or alias) as the database reports it.
+    pub name: String,
+    /// Database type name, e.g. `int8`, `numeric`, `BIGINT UNSIGNED`, `TEXT`.
+    pub db_type: String,
+}
+
+/// The rows of one execution, already capped.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct QueryResult {
+    /// Result columns in order.
+    pub columns: Vec<Column>,
+    /// One JSON object per row, keyed by column name.
+    pub rows: Vec<Map<String, Value>>,
+    /// `rows.len()`.
+    pub row_count: usize,
+    /// Whether rows were cut by the row or byte cap.
+    pub truncated: bool,
+    /// Wall time from checkout of a connection to the last row.
+    pub execution_time_ms: u64,
+}
+
+/// Whether a relation is a table or a view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TableKind {
+    /// A base table (partitioned and foreign tables included).
+    Table,
+    /// A view or materialized view.
+    View,
+}
+
+/// A table or view the connection can see.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TableInfo {
+    /// Schema (PostgreSQL), database (MySQL) or `main` (SQLite).
+    pub schema: String,
+    /// Table name.
+    pub name: String,
+    /// Table or view.
+    pub kind: TableKind,
+}
+
+/// One column of a table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ColumnInfo {
+    /// Column name.
+    pub name: String,
+    /// Declared type, e.g. `character varying(20)`, `int unsigned`, `TEXT`.
+    #[serde(rename = "type")]
+    pub data_type: String,
+    /// Whether the column accepts NULL.
+    pub nullable: bool,
+    /// The default expression, as the database prints it.
+    pub default: Option<String>,
+    /// Whether the column is part of the primary key.
+    pub primary_key: bool,
+}
+
+/// The answer to "can Quarry reach this database?".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TestOutcome {
+    /// Whether a login and `SELECT 1` succeeded.
+    pub success: bool,
+    /// What happened, phrased so a user can act on it.
+    pub message: String,
+    /// Time to connect and run `SELECT 1`.
+    pub latency_ms: u64,
+}
