@@ -10,6 +10,7 @@ use crate::problems::Problems;
 
 /// The JSON type a parameter accepts; it also decides how the value is bound.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ParamType {
     /// A JSON string, bound as text.
@@ -51,6 +52,7 @@ impl ParamType {
 
 /// One declared parameter of a tool or resource.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ParamDef {
     /// The placeholder name, used as `:name` in SQL and `{name}` in URI templates.

@@ -52,7 +52,6 @@ pub struct ConnectionInput {
     pub password: Option<String>,
     /// TLS policy: `disable`, `prefer` (default), `require`, `verify-ca`, `verify-full`.
     #[serde(default)]
-    #[schema(value_type = String)]
     pub ssl_mode: SslMode,
     /// Extra driver parameters (e.g. `ssl_ca`); keys naming a password, secret, token or key are encrypted.
     #[serde(default)]
@@ -104,7 +103,6 @@ pub struct ConnectionPatch {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<String>)]
     pub password: Option<Option<String>>,
-    #[schema(value_type = Option<String>)]
     pub ssl_mode: Option<SslMode>,
     /// Replaces the extra parameters; a secret sent back as the mask keeps its stored value.
     pub extra_params: Option<Map<String, Value>>,
@@ -137,7 +135,6 @@ pub struct Connection {
     pub has_password: bool,
     /// `••••••` when a password is stored.
     pub password_masked: Option<String>,
-    #[schema(value_type = String)]
     pub ssl_mode: SslMode,
     /// Extra parameters with secret values masked.
     pub extra_params: Map<String, Value>,

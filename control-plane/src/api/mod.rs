@@ -49,24 +49,33 @@ impl Modify for SessionCookie {
     }
 }
 
-/// The OpenAPI router of `/api` with the document describing it.
-pub fn openapi_router(state: &AppState) -> OpenApiRouter<AppState> {
-    let protected = OpenApiRouter::new()
+/// The OpenAPI router of `/api` with the document describing it. Without a
+/// state it carries no middleware: enough to print the document.
+pub fn openapi_router(state: Option<&AppState>) -> OpenApiRouter<AppState> {
+    let mut protected = OpenApiRouter::new()
         .merge(auth::router())
         .merge(connections::router())
         .merge(tools::router())
         .merge(resources::router())
-        .merge(prompts::router())
-        .route_layer(middleware::from_fn_with_state(state.clone(), auth::guard::require_admin));
-    let v1 = protected
-        .merge(auth::public_router())
-        .layer(middleware::from_fn_with_state(state.clone(), auth::guard::same_origin_writes));
+        .merge(prompts::router());
+    if let Some(state) = state {
+        protected = protected.route_layer(middleware::from_fn_with_state(state.clone(), auth::guard::require_admin));
+    }
+    let mut v1 = protected.merge(auth::public_router());
+    if let Some(state) = state {
+        v1 = v1.layer(middleware::from_fn_with_state(state.clone(), auth::guard::same_origin_writes));
+    }
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", v1).routes(routes!(health))
+}
+
+/// The OpenAPI document of the whole API.
+pub fn openapi_document() -> utoipa::openapi::OpenApi {
+    openapi_router(None).split_for_parts().1
 }
 
 /// The whole application router.
 pub fn router(state: AppState) -> Router {
-    let (api, openapi) = openapi_router(&state).split_for_parts();
+    let (api, openapi) = openapi_router(Some(&state)).split_for_parts();
     api.merge(docs::router(openapi))
         .fallback(ui::fallback)
         .layer(middleware::from_fn(json_errors))

@@ -43,7 +43,6 @@ pub struct PromptFields {
     pub template: String,
     /// Declared arguments: name, description, required, default, enum (≤ 50).
     #[serde(default)]
-    #[schema(value_type = Vec<Object>)]
     pub arguments: Vec<PromptArgument>,
     /// Free labels (≤ 50).
     #[serde(default)]

@@ -51,7 +51,6 @@ pub struct ResourceFields {
     pub static_content: Option<String>,
     /// One definition per URI template variable.
     #[serde(default)]
-    #[schema(value_type = Vec<Object>)]
     pub parameters: Vec<ParamDef>,
     /// MIME type of the content (default `application/json`).
     #[serde(default = "json_mime")]

@@ -49,7 +49,6 @@ pub struct ToolFields {
     /// One definition per placeholder: name, type (string, integer, number,
     /// boolean, array), required, default, enum, description, min, max, pattern.
     #[serde(default)]
-    #[schema(value_type = Vec<Object>)]
     pub parameters: Vec<ParamDef>,
     /// Free labels for grouping (≤ 50).
     #[serde(default)]
@@ -62,7 +61,6 @@ pub struct ToolFields {
     pub transform_template: Option<String>,
     /// MCP hints: read_only (default true; enforced by the engine), destructive, idempotent, open_world.
     #[serde(default)]
-    #[schema(value_type = Object)]
     pub annotations: ToolAnnotations,
     /// Seconds a result is cached per argument set (0–86400; 0 = off).
     #[serde(default)]

@@ -46,7 +46,8 @@ pub struct Connection {
 
 /// TLS policy for the database connection.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "kebab-case")]
 pub enum SslMode {
     /// Never use TLS.
     Disable,

@@ -41,6 +41,7 @@ pub struct Tool {
 
 /// MCP tool annotations: hints for clients, not enforcement.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ToolAnnotations {
     /// The tool does not modify its environment (the engine enforces read-only SQL).
@@ -178,6 +179,7 @@ pub struct Prompt {
 
 /// One argument of a prompt.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PromptArgument {
     /// The name used as `{name}` in the template.

@@ -1,0 +1,237 @@
+//! The release builder: reads the store and produces manifest v1, reporting
+//! every problem (with the entity's name and what to fix) before anything is
+//! published. Secrets are decrypted with the store key and sealed again for
+//! the runtime; a second "source" form carries fingerprints instead, so two
+//! builds of unchanged content compare equal.
+
+use std::collections::{BTreeMap, HashMap};
+
+use sea_orm::{ConnectionTrait, EntityTrait, QueryOrder};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use shared_model::manifest::{
+    AuthSettings, BearerToken, Connection, Manifest, PoolSettings, Prompt, QueueSettings, Resource, ResourceSource,
+    SealedSecret, ServerInfo, Tool, ToolAnnotations,
+};
+use shared_model::{DbType, Keyring, ParamDef, Problems};
+
+use super::settings::{AuthMode, ServerSettings, StoredToken};
+use crate::api::connections::is_secret_key;
+use crate::error::ApiError;
+use crate::storage::entities::{connection, prompt, resource, tool};
+
+/// A manifest built from the store, in its two forms.
+pub struct Built {
+    /// With passwords sealed for the runtime: what runtimes get.
+    pub manifest: Manifest,
+    /// With passwords replaced by fingerprints: for diffs and change detection.
+    pub source: Manifest,
+}
+
+/// What the builder needs besides the store.
+pub struct Keys<'a> {
+    /// Opens secrets at rest.
+    pub store: &'a Keyring,
+    /// Seals them for the runtime.
+    pub runtime: &'a Keyring,
+}
+
+fn json<T: serde::de::DeserializeOwned>(v: &Value) -> Result<T, ApiError> {
+    serde_json::from_value(v.clone()).map_err(ApiError::internal)
+}
+
+/// Builds release `number` from the store and `settings`; `Err` lists every problem.
+pub async fn build<C: ConnectionTrait>(
+    db: &C,
+    number: u64,
+    settings: &ServerSettings,
+    tokens: &[StoredToken],
+    keys: Keys<'_>,
+) -> Result<Built, ApiError> {
+    let mut p = Problems::default();
+    let conns = connection::Entity::find().order_by_asc(connection::Column::NameKey).all(db).await?;
+    let by_id: HashMap<&str, &connection::Model> = conns.iter().map(|c| (c.id.as_str(), c)).collect();
+    let mut manifest = Manifest {
+        format_version: shared_model::manifest::FORMAT_VERSION,
+        release: number,
+        content_hash: String::new(),
+        server: ServerInfo {
+            name: settings.server_name.trim().to_string(),
+            version: format!("1.0.{number}"),
+            instructions: settings.instructions.clone().filter(|i| !i.trim().is_empty()),
+            expose_db_errors: settings.expose_db_errors,
+        },
+        auth: auth(settings, tokens, &mut p),
+        connections: Vec::new(),
+        tools: Vec::new(),
+        resources: Vec::new(),
+        prompts: Vec::new(),
+    };
+    let mut source = manifest.clone();
+    for c in conns.iter().filter(|c| c.is_active) {
+        let (sealed, fingerprint) = connection(c, &keys, &mut p)?;
+        manifest.connections.push(sealed);
+        source.connections.push(fingerprint);
+    }
+    // Which connection a row points at, or a problem that says how to fix it.
+    let mut target = |conn_id: &str, path: String, p: &mut Problems| -> Option<String> {
+        match by_id.get(conn_id) {
+            Some(c) if c.is_active => Some(c.name.clone()),
+            Some(c) => {
+                p.push(path, format!("connection {:?} is inactive; activate it, or disable this entry", c.name));
+                None
+            }
+            None => {
+                p.push(path, "its connection no longer exists; pick another connection, or disable this entry");
+                None
+            }
+        }
+    };
+    for t in tool::Entity::find().order_by_asc(tool::Column::NameKey).all(db).await?.into_iter().filter(|t| t.is_enabled) {
+        let Some(conn) = target(&t.connection_id, format!("tools.{}.connection_id", t.name), &mut p) else { continue };
+        manifest.tools.push(Tool {
+            name: t.name,
+            title: None,
+            description: t.description,
+            sql: t.sql_query,
+            connection: conn,
+            parameters: json::<Vec<ParamDef>>(&t.parameters)?,
+            annotations: json::<ToolAnnotations>(&t.annotations)?,
+            cache_ttl_seconds: u32::try_from(t.cache_ttl).unwrap_or(0),
+            transform_template: t.transform_template.filter(|s| !s.trim().is_empty()),
+            limits: settings.default_limits.clone(),
+        });
+    }
+    let resources = resource::Entity::find().order_by_asc(resource::Column::NameKey).all(db).await?;
+    for r in resources.into_iter().filter(|r| r.is_enabled) {
+        let source = match (&r.sql_query, &r.connection_id) {
+            (Some(sql), Some(cid)) => {
+                let Some(conn) = target(cid, format!("resources.{}.connection_id", r.name), &mut p) else { continue };
+                ResourceSource::Sql { sql: sql.clone(), connection: conn }
+            }
+            (Some(_), None) => {
+                p.push(format!("resources.{}.connection_id", r.name), "a SQL resource needs a connection");
+                continue;
+            }
+            (None, _) => ResourceSource::Text { text: r.static_content.clone().unwrap_or_default() },
+        };
+        let templated = r.uri_template.contains('{');
+        manifest.resources.push(Resource {
+            name: r.name,
+            title: None,
+            description: r.description,
+            uri: (!templated).then(|| r.uri_template.clone()),
+            uri_template: templated.then_some(r.uri_template),
+            mime_type: Some(r.mime_type).filter(|m| !m.is_empty()),
+            source,
+            parameters: json::<Vec<ParamDef>>(&r.parameters)?,
+            limits: settings.default_limits.clone(),
+        });
+    }
+    let prompts = prompt::Entity::find().order_by_asc(prompt::Column::NameKey).all(db).await?;
+    for pr in prompts.into_iter().filter(|p| p.is_enabled) {
+        manifest.prompts.push(Prompt {
+            name: pr.name,
+            title: pr.title,
+            description: pr.description,
+            template: pr.template,
+            arguments: json(&pr.arguments)?,
+        });
+    }
+    source.tools = manifest.tools.clone();
+    source.resources = manifest.resources.clone();
+    source.prompts = manifest.prompts.clone();
+    if let Err(found) = manifest.validate() {
+        p.0.extend(found.0.into_iter().map(|mut x| {
+            x.path = named_path(&manifest, &x.path);
+            x
+        }));
+    }
+    p.into_result().map_err(ApiError::Invalid)?;
+    manifest.seal_hash();
+    // The source form must not change with the release number alone.
+    source.release = 0;
+    source.server.version = String::new();
+    source.seal_hash();
+    Ok(Built { manifest, source })
+}
+
+fn auth(settings: &ServerSettings, tokens: &[StoredToken], p: &mut Problems) -> AuthSettings {
+    match settings.auth_mode {
+        AuthMode::None => AuthSettings::None,
+        AuthMode::Bearer => {
+            if tokens.is_empty() {
+                p.push("server.auth_mode", "bearer auth needs a token; create one with POST /api/v1/server/tokens");
+            }
+            AuthSettings::Bearer {
+                tokens: tokens.iter().map(|t| BearerToken { id: t.id.clone(), hash: t.hash.clone() }).collect(),
+            }
+        }
+    }
+}
+
+/// The connection sealed for the runtime and with a fingerprint instead.
+fn connection(c: &connection::Model, keys: &Keys<'_>, p: &mut Problems) -> Result<(Connection, Connection), ApiError> {
+    let db_type = DbType::parse(&c.db_type).map_err(|e| ApiError::internal(anyhow::anyhow!(e)))?;
+    let mut extra = BTreeMap::new();
+    if let Value::Object(map) = &c.extra_params {
+        for (k, v) in map {
+            if is_secret_key(k) {
+                p.push(
+                    format!("connections.{}.extra_params.{k}", c.name),
+                    "secret extra parameters cannot be published to the runtime yet; remove it",
+                );
+                continue;
+            }
+            extra.insert(k.clone(), v.as_str().map_or_else(|| v.to_string(), String::from));
+        }
+    }
+    let base = Connection {
+        id: c.name.clone(),
+        db_type,
+        host: c.host.clone(),
+        port: u16::try_from(c.port).unwrap_or(0),
+        database: c.database.clone(),
+        username: c.username.clone(),
+        password: None,
+        ssl_mode: serde_json::from_value(Value::String(c.ssl_mode.clone())).unwrap_or_default(),
+        extra_params: extra,
+        pool: PoolSettings {
+            min: u32::try_from(c.pool_min_size).unwrap_or(0),
+            max: u32::try_from(c.pool_max_size).unwrap_or(1),
+        },
+        queue: QueueSettings {
+            queue_enabled: c.queue_enabled,
+            max_concurrent_queries: u32::try_from(c.max_concurrent_queries).unwrap_or(1),
+            queue_timeout_seconds: u32::try_from(c.queue_timeout_seconds).unwrap_or(1),
+            ..QueueSettings::default()
+        },
+    };
+    let (mut sealed, mut fingerprint) = (base.clone(), base);
+    if let Some(stored) = &c.password {
+        match keys.store.decrypt(stored) {
+            Ok(plain) => {
+                sealed.password = Some(SealedSecret::seal(keys.runtime, &plain));
+                let digest: String = Sha256::digest(stored.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
+                fingerprint.password = Some(SealedSecret(format!("fingerprint:{digest}")));
+            }
+            Err(e) => p.push(format!("connections.{}.password", c.name), format!("{e}; set the password again")),
+        }
+    }
+    Ok((sealed, fingerprint))
+}
+
+/// `tools[3].sql` → `tools.get_orders.sql`, so a problem names what to open.
+fn named_path(m: &Manifest, path: &str) -> String {
+    let Some((head, rest)) = path.split_once('[') else { return path.to_string() };
+    let Some((index, tail)) = rest.split_once(']') else { return path.to_string() };
+    let Ok(i) = index.parse::<usize>() else { return path.to_string() };
+    let name = match head {
+        "connections" => m.connections.get(i).map(|c| c.id.as_str()),
+        "tools" => m.tools.get(i).map(|t| t.name.as_str()),
+        "resources" => m.resources.get(i).map(|r| r.name.as_str()),
+        "prompts" => m.prompts.get(i).map(|p| p.name.as_str()),
+        _ => None,
+    };
+    name.map_or_else(|| path.to_string(), |n| format!("{head}.{n}{tail}"))
+}

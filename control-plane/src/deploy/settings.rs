@@ -1,0 +1,223 @@
+//! Server settings: what every release carries besides the entities (name,
+//! instructions, auth, default limits) and how the deployers run the runtime
+//! (allowed hosts and origins, log level). One row, created with defaults.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
+use serde::{Deserialize, Serialize};
+use shared_model::Problems;
+use shared_model::manifest::ResultLimits;
+use utoipa::ToSchema;
+
+use crate::error::ApiError;
+use crate::storage::entities::server_config;
+
+/// How MCP clients authenticate to the runtime.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AuthMode {
+    /// Anyone who can reach the runtime may call it.
+    #[default]
+    None,
+    /// `Authorization: Bearer <token>` with one of the server's tokens.
+    Bearer,
+}
+
+/// Runtime log verbosity.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum LogLevel {
+    /// Errors only.
+    Error,
+    /// Errors and warnings.
+    Warn,
+    /// The default.
+    #[default]
+    Info,
+    /// Verbose.
+    Debug,
+}
+
+impl LogLevel {
+    /// The `QUARRY_LOG` filter the runtime is started with.
+    pub fn filter(self) -> &'static str {
+        match self {
+            LogLevel::Error => "error",
+            LogLevel::Warn => "warn",
+            LogLevel::Info => "info",
+            LogLevel::Debug => "debug",
+        }
+    }
+}
+
+/// Editable server settings (`PATCH /server/config` merges over these).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ServerSettings {
+    /// Name reported to MCP clients in `initialize` (1–255 characters; default `Quarry`).
+    #[serde(default = "default_name")]
+    pub server_name: String,
+    /// Instructions sent in `initialize`, telling the model how to use the server (≤ 10000 bytes).
+    #[serde(default)]
+    pub instructions: Option<String>,
+    /// Base URL clients reach the runtime at, e.g. `https://mcp.example.com`
+    /// (default: `http://` + the runtime's bind address); `/mcp` is appended.
+    #[serde(default)]
+    pub public_url: Option<String>,
+    /// `none` or `bearer` (then at least one token must exist).
+    #[serde(default)]
+    pub auth_mode: AuthMode,
+    /// Browser origins allowed to call `/mcp` (≤ 20; empty = any). Applied when the runtime starts.
+    #[serde(default)]
+    pub allowed_origins: Vec<String>,
+    /// `Host` header values the runtime accepts (≤ 20; empty = loopback names; `*` = any).
+    /// Applied when the runtime starts.
+    #[serde(default)]
+    pub allowed_hosts: Vec<String>,
+    /// Default row, byte and time bounds of every tool and SQL resource.
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub default_limits: ResultLimits,
+    /// Runtime log level (`error`, `warn`, `info`, `debug`). Applied when the runtime starts.
+    #[serde(default)]
+    pub log_level: LogLevel,
+    /// Whether database error details reach MCP clients (off: a generic message and an error id).
+    #[serde(default)]
+    pub expose_db_errors: bool,
+}
+
+fn default_name() -> String {
+    "Quarry".into()
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        serde_json::from_value(serde_json::json!({})).unwrap_or_else(|_| unreachable!("all fields have defaults"))
+    }
+}
+
+/// A bearer token as stored: a keyed hash and what identifies it to people.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct StoredToken {
+    /// Stable id.
+    pub id: String,
+    /// A label chosen by the admin.
+    pub name: String,
+    /// The first characters of the token, to recognise it.
+    pub prefix: String,
+    /// HMAC-SHA256 under the runtime key (never shown).
+    #[serde(skip_serializing_if = "String::is_empty", default)]
+    #[schema(ignore)]
+    pub hash: String,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+}
+
+fn is_http_url(u: &str) -> bool {
+    (u.starts_with("http://") || u.starts_with("https://")) && u.len() <= 2048 && !u.contains(char::is_whitespace)
+}
+
+impl ServerSettings {
+    /// Checks every field; `Err` lists each problem with its field.
+    pub fn validate(&self) -> Result<(), ApiError> {
+        let mut p = Problems::default();
+        if !(1..=255).contains(&self.server_name.trim().chars().count()) {
+            p.push("server_name", "must be 1–255 characters");
+        }
+        if self.instructions.as_ref().is_some_and(|i| i.len() > 10_000) {
+            p.push("instructions", "must be at most 10000 bytes");
+        }
+        if let Some(u) = &self.public_url
+            && !is_http_url(u)
+        {
+            p.push("public_url", "must be an http:// or https:// URL such as https://mcp.example.com");
+        }
+        for (field, list) in [("allowed_origins", &self.allowed_origins), ("allowed_hosts", &self.allowed_hosts)] {
+            if list.len() > 20 {
+                p.push(field, "at most 20 entries");
+            }
+            for (i, v) in list.iter().enumerate() {
+                let ok = if field == "allowed_origins" { is_http_url(v) } else { valid_host(v) };
+                if !ok || v.len() > 255 || v.contains(',') {
+                    p.push(format!("{field}[{i}]"), format!("{v:?} is not a valid entry"));
+                }
+            }
+        }
+        let l = &self.default_limits;
+        if !(1..=100_000).contains(&l.max_rows) {
+            p.push("default_limits.max_rows", "must be 1–100000");
+        }
+        if !(1024..=16 << 20).contains(&l.max_bytes) {
+            p.push("default_limits.max_bytes", "must be 1024–16777216");
+        }
+        if !(1..=3600).contains(&l.timeout_seconds) {
+            p.push("default_limits.timeout_seconds", "must be 1–3600");
+        }
+        p.into_result().map_err(ApiError::Invalid)
+    }
+
+    /// The base URL clients use (no trailing slash).
+    pub fn effective_public_url(&self, runtime_bind: std::net::SocketAddr) -> String {
+        self.public_url.as_deref().map(|u| u.trim_end_matches('/').to_string()).unwrap_or_else(|| {
+            let host = if runtime_bind.ip().is_unspecified() { "127.0.0.1".to_string() } else { runtime_bind.ip().to_string() };
+            let host = if host.contains(':') { format!("[{host}]") } else { host };
+            format!("http://{host}:{}", runtime_bind.port())
+        })
+    }
+}
+
+fn valid_host(h: &str) -> bool {
+    h == "*" || (!h.is_empty() && h.bytes().all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b)))
+}
+
+/// The stored settings and tokens (defaults when never saved).
+pub async fn load<C: ConnectionTrait>(db: &C) -> Result<(ServerSettings, Vec<StoredToken>), ApiError> {
+    let Some(row) = server_config::Entity::find_by_id(1).one(db).await? else {
+        return Ok((ServerSettings::default(), Vec::new()));
+    };
+    let settings = serde_json::from_value(row.settings).map_err(ApiError::internal)?;
+    let tokens = serde_json::from_value(row.tokens).map_err(ApiError::internal)?;
+    Ok((settings, tokens))
+}
+
+/// Saves the settings and tokens (one row, upserted).
+pub async fn save<C: ConnectionTrait>(db: &C, s: &ServerSettings, tokens: &[StoredToken]) -> Result<(), ApiError> {
+    let row = server_config::ActiveModel {
+        id: Set(1),
+        settings: Set(serde_json::to_value(s).map_err(ApiError::internal)?),
+        tokens: Set(serde_json::to_value(tokens).map_err(ApiError::internal)?),
+        updated_at: Set(Utc::now()),
+    };
+    let exists = server_config::Entity::find_by_id(1).one(db).await?.is_some();
+    if exists {
+        server_config::Entity::update(row).exec(db).await?;
+    } else {
+        server_config::Entity::insert(row).exec(db).await?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid_and_bad_values_are_each_reported() {
+        ServerSettings::default().validate().unwrap();
+        let mut s = ServerSettings { server_name: String::new(), ..Default::default() };
+        s.public_url = Some("ftp://x".into());
+        s.allowed_hosts = vec!["bad host".into()];
+        s.default_limits.max_rows = 0;
+        let Err(ApiError::Invalid(p)) = s.validate() else { panic!("expected problems") };
+        let paths: Vec<_> = p.0.iter().map(|p| p.path.as_str()).collect();
+        assert_eq!(paths, ["server_name", "public_url", "allowed_hosts[0]", "default_limits.max_rows"]);
+    }
+
+    #[test]
+    fn the_public_url_defaults_to_the_runtime_address() {
+        let s = ServerSettings::default();
+        assert_eq!(s.effective_public_url("0.0.0.0:8080".parse().unwrap()), "http://127.0.0.1:8080");
+        let s = ServerSettings { public_url: Some("https://mcp.example.com/".into()), ..Default::default() };
+        assert_eq!(s.effective_public_url("0.0.0.0:8080".parse().unwrap()), "https://mcp.example.com");
+    }
+}
