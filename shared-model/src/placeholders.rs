@@ -254,7 +254,10 @@ pub fn check_placeholders(
     if all_used {
         for (i, d) in params.iter().enumerate() {
             if !used.contains(d.name.as_str()) {
-                problems.push(format!("{params_path}[{i}]"), format!("{:?} is declared but never used as :{}", d.name, d.name));
+                problems.push(
+                    format!("{params_path}[{i}]"),
+                    format!("{:?} is declared but never used as :{}", d.name, d.name),
+                );
             }
         }
     }
@@ -340,16 +343,20 @@ mod tests {
 
     #[test]
     fn placeholder_check_lists_each_mismatch() {
-        let params: Vec<ParamDef> =
-            serde_json::from_value(serde_json::json!([{"name": "a", "type": "integer"}, {"name": "unused", "type": "string"}]))
-                .unwrap();
+        let params: Vec<ParamDef> = serde_json::from_value(
+            serde_json::json!([{"name": "a", "type": "integer"}, {"name": "unused", "type": "string"}]),
+        )
+        .unwrap();
         let mut p = Problems::default();
         check_placeholders("SELECT :a, :b, ':c'", Dialect::Postgres, &params, ("sql", "parameters"), true, &mut p);
         let got: Vec<String> = p.0.iter().map(|p| p.to_string()).collect();
-        assert_eq!(got, [
-            "sql: placeholder :b has no parameter declared",
-            "parameters[1]: \"unused\" is declared but never used as :unused"
-        ]);
+        assert_eq!(
+            got,
+            [
+                "sql: placeholder :b has no parameter declared",
+                "parameters[1]: \"unused\" is declared but never used as :unused"
+            ]
+        );
     }
 
     #[test]
