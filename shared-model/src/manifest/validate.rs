@@ -6,8 +6,8 @@ use base64::Engine as _;
 
 use super::{AuthSettings, Connection, Manifest, Prompt, Resource, ResourceSource, ResultLimits, Tool};
 use crate::names::{normalized_name, validate_name};
-use crate::params::{ParamDef, check_params};
-use crate::placeholders::{Dialect, scan_sql, uri_template_params};
+use crate::params::check_params;
+use crate::placeholders::{Dialect, check_placeholders, uri_template_params};
 use crate::problems::Problems;
 
 /// Longest accepted description or instructions text.
@@ -80,7 +80,14 @@ impl Manifest {
         }
         let dialect = self.dialect_of(&t.connection, &format!("{path}.connection"), p);
         check_params(&t.parameters, &format!("{path}.parameters"), p);
-        check_sql(&t.sql, dialect, &t.parameters, &format!("{path}.sql"), true, p);
+        check_placeholders(
+            &t.sql,
+            dialect,
+            &t.parameters,
+            (&format!("{path}.sql"), &format!("{path}.parameters")),
+            true,
+            p,
+        );
         if t.cache_ttl_seconds > 86_400 {
             p.push(format!("{path}.cache_ttl_seconds"), "must be at most 86400 (one day)");
         }
@@ -125,7 +132,8 @@ impl Manifest {
         match &r.source {
             ResourceSource::Sql { sql, connection } => {
                 let dialect = self.dialect_of(connection, &format!("{path}.source.connection"), p);
-                check_sql(sql, dialect, &r.parameters, &format!("{path}.source.sql"), false, p);
+                let paths = (&format!("{path}.source.sql") as &str, &format!("{path}.parameters") as &str);
+                check_placeholders(sql, dialect, &r.parameters, paths, false, p);
                 check_limits(&r.limits, &format!("{path}.limits"), p);
             }
             ResourceSource::Text { text } if text.len() > 16 << 20 => {
@@ -197,34 +205,6 @@ fn check_connection(c: &Connection, path: &str, p: &mut Problems) {
     }
     if q.max_waiters > 10_000 {
         p.push(format!("{path}.queue.max_waiters"), "must be at most 10000");
-    }
-}
-
-fn check_sql(sql: &str, dialect: Dialect, params: &[ParamDef], path: &str, all_used: bool, p: &mut Problems) {
-    if sql.trim().is_empty() {
-        p.push(path, "must not be empty");
-        return;
-    }
-    let scan = match scan_sql(sql, dialect) {
-        Ok(s) => s,
-        Err(e) => return p.push(path, e),
-    };
-    if scan.statements > 1 {
-        p.push(path, format!("must be one statement (found {})", scan.statements));
-    }
-    let used = scan.names();
-    for name in &used {
-        if !params.iter().any(|d| d.name == *name) {
-            p.push(path, format!("placeholder :{name} has no parameter declared"));
-        }
-    }
-    if all_used {
-        for (i, d) in params.iter().enumerate() {
-            if !used.contains(d.name.as_str()) {
-                let at = format!("{}.parameters[{i}]", path.trim_end_matches(".sql"));
-                p.push(at, format!("{:?} is declared but the SQL never uses :{}", d.name, d.name));
-            }
-        }
     }
 }
 
