@@ -55,15 +55,7 @@ fn value_json(v: SqliteValueRef<'_>, declared: &str) -> Value {
             Err(_) => Value::Null,
         },
         "BLOB" => <&[u8] as Decode<Sqlite>>::decode(v).map(|b| Value::String(B64.encode(b))).unwrap_or(Value::Null),
-        _ => {
-            let text = <&str as Decode<Sqlite>>::decode(v).unwrap_or_default();
-            // SQLite has no JSON type; a column declared JSON holds JSON text.
-            if declared.eq_ignore_ascii_case("JSON") {
-                if let Ok(parsed) = serde_json::from_str(text) {
-                    return parsed;
-                }
-            }
-            Value::String(text.to_string())
-        }
+        // SQLite has no JSON type: JSON is text, and stays a string.
+        _ => Value::String(<&str as Decode<Sqlite>>::decode(v).unwrap_or_default().to_string()),
     }
 }

@@ -105,10 +105,10 @@ pub(crate) async fn execute(
     let (mut conn, _stop) = acquire(pool, p.max, limits.timeout).await?;
     let err = |e| db_error(e, limits);
     if read_only {
-        return run(&mut *conn, c, true, limits).await;
+        return run(&mut conn, c, true, limits).await;
     }
     let mut tx = conn.begin().await.map_err(err)?;
-    let out = run(&mut *tx, c, false, limits).await?;
+    let out = run(&mut tx, c, false, limits).await?;
     tx.commit().await.map_err(err)?;
     Ok(out)
 }

@@ -45,7 +45,8 @@ pub(crate) async fn tables(p: &SqlitePools) -> Result<Vec<TableInfo>, EngineErro
 /// The columns of `table` (`schema` names an attached database, default `main`).
 pub(crate) async fn columns(p: &SqlitePools, table: &TableRef) -> Result<Vec<ColumnInfo>, EngineError> {
     let (mut conn, _stop) = acquire(&p.ro, p.max, SCHEMA_TIMEOUT).await?;
-    let sql = "SELECT name, type, \"notnull\" = 0, dflt_value, pk > 0 FROM pragma_table_info(?, ?) ORDER BY cid";
+    let sql =
+        "SELECT name, type, \"notnull\" = 0 AND pk = 0, dflt_value, pk > 0 FROM pragma_table_info(?, ?) ORDER BY cid";
     let rows = sqlx::query(sql)
         .bind(&table.table)
         .bind(table.schema.as_deref().unwrap_or("main"))

@@ -1,0 +1,13 @@
+//! Integration tests of the SQL engine against the real PostgreSQL and
+//! MariaDB servers (a fresh database per test) and SQLite files.
+
+mod binding;
+mod connection_test;
+mod limits;
+mod mysql_types;
+mod pg_types;
+mod pools;
+mod read_only;
+mod schema;
+mod sqlite_types;
+mod support;

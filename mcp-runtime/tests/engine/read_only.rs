@@ -1,0 +1,214 @@
+//! Published read-only bypass attempts must fail, leaving the data unchanged.
+
+use mcp_runtime::db::{Engine, EngineError};
+use serde_json::Map;
+
+use crate::support::{mysql, pg, run, sqlite};
+
+const PG_ATTEMPTS: &[&str] = &[
+    "COMMIT; DROP TABLE items",
+    "SELECT 1; DELETE FROM items",
+    "ROLLBACK; INSERT INTO items VALUES (99, 'x')",
+    "/* ; */ DELETE FROM items",
+    "DELETE FROM items",
+    "UPDATE items SET name = 'pwned'",
+    "INSERT INTO items VALUES (99, 'x')",
+    "DROP TABLE items",
+    "TRUNCATE items",
+    "CREATE TABLE evil (a int)",
+    "CREATE TEMP TABLE evil (a int)",
+    "WITH d AS (DELETE FROM items RETURNING *) SELECT * FROM d",
+    "WITH u AS (UPDATE items SET name = 'pwned' RETURNING *) SELECT count(*) FROM u",
+    "SELECT * INTO items_copy FROM items",
+    "SET TRANSACTION READ WRITE",
+    "SET SESSION CHARACTERISTICS AS TRANSACTION READ WRITE",
+    "SELECT set_config('transaction_read_only', 'off', true)",
+    "SELECT * FROM items FOR UPDATE",
+    "SELECT * FROM items FOR SHARE",
+    "SELECT nextval('items_id_seq')",
+    "SELECT setval('items_id_seq', 1000)",
+    "SELECT pg_advisory_lock(4242)",
+    "SELECT pg_try_advisory_lock(4243)",
+    "COPY (SELECT 1) TO PROGRAM 'touch /tmp/quarry_ro_copy_probe'",
+    "COPY items TO STDOUT",
+    "DO $$ BEGIN DELETE FROM items; END $$",
+    "PREPARE p AS DELETE FROM items",
+    "LOCK TABLE items IN ACCESS EXCLUSIVE MODE",
+    "COMMIT",
+    "VACUUM items",
+];
+
+#[tokio::test]
+async fn postgres_refuses_every_bypass_attempt_and_the_data_is_unchanged() {
+    let Some(db) = pg().await else { return };
+    db.setup("CREATE TABLE items (id serial PRIMARY KEY, name text); INSERT INTO items (name) VALUES ('a'), ('b');")
+        .await;
+    let engine = Engine::new();
+    for sql in PG_ATTEMPTS {
+        let err = run(&engine, &db, sql, &[], &Map::new(), true).await.err();
+        let err = err.unwrap_or_else(|| panic!("{sql:?} must fail in read-only mode"));
+        assert!(
+            matches!(err, EngineError::ReadOnly(_) | EngineError::InvalidSql(_) | EngineError::Database(_)),
+            "{sql}: {err}"
+        );
+    }
+    assert_eq!(
+        db.scalar("SELECT string_agg(id || ':' || name, ',' ORDER BY id) FROM items").await.as_deref(),
+        Some("1:a,2:b")
+    );
+    assert_eq!(db.scalar("SELECT last_value FROM items_id_seq").await.as_deref(), Some("2"));
+    assert_eq!(
+        db.scalar("SELECT count(*) FROM pg_class WHERE relname IN ('evil', 'items_copy')").await.as_deref(),
+        Some("0")
+    );
+    assert!(!std::path::Path::new("/tmp/quarry_ro_copy_probe").exists(), "COPY TO PROGRAM ran");
+    // No advisory lock survived on the pooled connection.
+    let locks = db.scalar("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'").await;
+    assert_eq!(locks.as_deref(), Some("0"));
+    // The pool still works afterwards.
+    assert_eq!(
+        run(&engine, &db, "SELECT count(*) AS n FROM items", &[], &Map::new(), true).await.unwrap().rows[0]["n"],
+        2
+    );
+}
+
+#[tokio::test]
+async fn postgres_side_effects_the_server_allows_in_read_only_transactions_do_not_last() {
+    let Some(db) = pg().await else { return };
+    let engine = Engine::new();
+    // PostgreSQL permits these inside READ ONLY; the engine's ROLLBACK undoes them.
+    for sql in [
+        "SELECT lo_import('/etc/hostname')",
+        "SELECT set_config('statement_timeout', '1', false)",
+        "SELECT set_config('search_path', 'evil', false)",
+    ] {
+        let _ = run(&engine, &db, sql, &[], &Map::new(), true).await;
+    }
+    assert_eq!(db.scalar("SELECT count(*) FROM pg_largeobject_metadata").await.as_deref(), Some("0"));
+    let settings = run(
+        &engine,
+        &db,
+        "SELECT current_setting('search_path') AS sp, pg_sleep(0.01)::text AS slept",
+        &[],
+        &Map::new(),
+        true,
+    )
+    .await;
+    let row = &settings.expect("session settings were rolled back").rows[0];
+    assert_eq!(row["sp"], "\"$user\", public");
+}
+
+const MYSQL_ATTEMPTS: &[&str] = &[
+    "COMMIT; DROP TABLE items",
+    "SELECT 1; DELETE FROM items",
+    "DELETE FROM items",
+    "UPDATE items SET name = 'pwned'",
+    "INSERT INTO items VALUES (99, 'x')",
+    "REPLACE INTO items VALUES (1, 'pwned')",
+    "DROP TABLE items",
+    "TRUNCATE items",
+    "CREATE TABLE evil (a int)",
+    "CREATE TEMPORARY TABLE evil (a int)",
+    "CREATE SEQUENCE evil_seq",
+    "RENAME TABLE items TO items_gone",
+    "ALTER TABLE items ADD COLUMN x int",
+    "WITH d AS (SELECT 1) DELETE FROM items",
+    "SELECT * FROM items INTO OUTFILE '/tmp/quarry_ro_outfile_probe'",
+    "SELECT 1 INTO DUMPFILE '/tmp/quarry_ro_dumpfile_probe'",
+    "SELECT 1 INTO @x",
+    "SET TRANSACTION READ WRITE",
+    "SET SESSION TRANSACTION READ WRITE",
+    "SET GLOBAL max_connections = 152",
+    "SELECT * FROM items FOR UPDATE",
+    "LOCK TABLES items WRITE",
+    "DO SLEEP(0)",
+    "CALL mysql.nonexistent()",
+    "COMMIT",
+    "XA START 'x'",
+    "HANDLER items OPEN",
+];
+
+#[tokio::test]
+async fn mariadb_refuses_every_bypass_attempt_and_the_data_is_unchanged() {
+    let Some(db) = mysql().await else { return };
+    db.setup("CREATE TABLE items (id INT PRIMARY KEY, name VARCHAR(20)); INSERT INTO items VALUES (1, 'a'), (2, 'b');")
+        .await;
+    let max_connections = db.scalar("SELECT @@global.max_connections").await;
+    let engine = Engine::new();
+    for sql in MYSQL_ATTEMPTS {
+        let err = run(&engine, &db, sql, &[], &Map::new(), true).await.err();
+        let err = err.unwrap_or_else(|| panic!("{sql:?} must fail in read-only mode"));
+        assert!(
+            matches!(err, EngineError::ReadOnly(_) | EngineError::InvalidSql(_) | EngineError::Database(_)),
+            "{sql}: {err}"
+        );
+    }
+    assert_eq!(
+        db.scalar("SELECT GROUP_CONCAT(id, ':', name ORDER BY id) FROM items").await.as_deref(),
+        Some("1:a,2:b")
+    );
+    let tables = db
+        .scalar("SELECT GROUP_CONCAT(TABLE_NAME) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()")
+        .await;
+    assert_eq!(tables.as_deref(), Some("items"));
+    assert_eq!(db.scalar("SELECT @@global.max_connections").await, max_connections);
+    assert!(!std::path::Path::new("/tmp/quarry_ro_outfile_probe").exists(), "INTO OUTFILE wrote a file");
+    assert!(!std::path::Path::new("/tmp/quarry_ro_dumpfile_probe").exists(), "INTO DUMPFILE wrote a file");
+}
+
+#[tokio::test]
+async fn mariadb_shared_locking_reads_end_with_the_query() {
+    let Some(db) = mysql().await else { return };
+    db.setup("CREATE TABLE items (id INT PRIMARY KEY, name VARCHAR(20)); INSERT INTO items VALUES (1, 'a');").await;
+    let engine = Engine::new();
+    // MariaDB allows shared locks in READ ONLY transactions; the engine's
+    // ROLLBACK releases them, so a writer is not blocked afterwards.
+    run(&engine, &db, "SELECT * FROM items LOCK IN SHARE MODE", &[], &Map::new(), true).await.unwrap();
+    db.setup("SET SESSION innodb_lock_wait_timeout = 1; UPDATE items SET name = 'b' WHERE id = 1;").await;
+    assert_eq!(db.scalar("SELECT name FROM items").await.as_deref(), Some("b"));
+}
+
+#[tokio::test]
+async fn mariadb_named_locks_do_not_outlive_a_read_only_query() {
+    let Some(db) = mysql().await else { return };
+    let engine = Engine::new();
+    let lock = format!("quarry_{}", db.id);
+    let sql = format!("SELECT GET_LOCK('{lock}', 0) AS got");
+    assert_eq!(run(&engine, &db, &sql, &[], &Map::new(), true).await.unwrap().rows[0]["got"], 1);
+    // The pool resets a returned connection, which releases named locks.
+    let mut free = None;
+    for _ in 0..20 {
+        free = db.scalar(&format!("SELECT IS_FREE_LOCK('{lock}')")).await;
+        if free.as_deref() == Some("1") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(free.as_deref(), Some("1"));
+}
+
+#[tokio::test]
+async fn sqlite_read_only_queries_cannot_change_the_file() {
+    let db = sqlite().await;
+    db.setup("CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT); INSERT INTO items VALUES (1, 'a'), (2, 'b');")
+        .await;
+    let engine = Engine::new();
+    for sql in [
+        "DELETE FROM items",
+        "INSERT INTO items VALUES (3, 'c')",
+        "UPDATE items SET name = 'x'",
+        "DROP TABLE items",
+        "CREATE TABLE evil (a)",
+        "WITH d AS (SELECT 1) DELETE FROM items",
+        "INSERT INTO items VALUES (5, 'e') RETURNING *",
+        "PRAGMA query_only = 0",
+        "ATTACH DATABASE '/tmp/quarry_ro_attach_probe.db' AS evil",
+        "VACUUM",
+        "SELECT 1; DELETE FROM items",
+    ] {
+        let err = run(&engine, &db, sql, &[], &Map::new(), true).await.err();
+        assert!(err.is_some(), "{sql:?} must fail in read-only mode");
+    }
+    assert_eq!(db.scalar("SELECT group_concat(id || ':' || name) FROM items").await.as_deref(), Some("1:a,2:b"));
+    assert!(!std::path::Path::new("/tmp/quarry_ro_attach_probe.db").exists());
+}

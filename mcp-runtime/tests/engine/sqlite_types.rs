@@ -1,0 +1,27 @@
+//! SQLite values come back as JSON by storage class, refined by the declared type.
+
+use mcp_runtime::db::Engine;
+use serde_json::json;
+
+use crate::support::{run, sqlite};
+
+#[tokio::test]
+async fn sqlite_values_come_back_as_faithful_json() {
+    let db = sqlite().await;
+    db.setup(
+        "CREATE TABLE t (i INTEGER, r REAL, t TEXT, b BLOB, flag BOOLEAN, doc JSON, d DATE, n INTEGER);
+         INSERT INTO t VALUES (9223372036854775807, 0.1, 'héllo', X'DEADBEEF', 1, '{\"a\": [1, 2]}', '2024-02-29', NULL);",
+    )
+    .await;
+    let engine = Engine::new();
+    let out = run(&engine, &db, "SELECT * FROM t", &[], &Default::default(), true).await.expect("query runs");
+    let row = &out.rows[0];
+    // SQLite has no JSON type (a JSON column holds text); transforms can parse it.
+    assert_eq!(serde_json::to_string(&row["i"]).unwrap(), "9223372036854775807");
+    let expect = json!({"r": 0.1, "t": "héllo", "b": "3q2+7w==", "flag": true, "doc": "{\"a\": [1, 2]}", "d": "2024-02-29", "n": null});
+    for (k, v) in expect.as_object().unwrap() {
+        assert_eq!(&row[k], v, "column {k}");
+    }
+    let types: Vec<&str> = out.columns.iter().map(|c| c.db_type.as_str()).collect();
+    assert_eq!(&types[..2], ["INTEGER", "REAL"]);
+}
