@@ -1,0 +1,78 @@
+import { MutationCache, QueryCache, QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { BrowserRouter, Route, Routes } from 'react-router';
+import { ErrorPanel } from '../components/ErrorPanel';
+import { Loading } from '../components/PageHeader';
+import { AccountPage } from '../features/auth/AccountPage';
+import { SESSION_KEY, useSession } from '../features/auth/api';
+import { LoginPage } from '../features/auth/LoginPage';
+import { SetupPage } from '../features/auth/SetupPage';
+import { ConnectionEditPage, NewConnectionPage } from '../features/connections/ConnectionEditPage';
+import { ConnectionsPage } from '../features/connections/ConnectionsPage';
+import { OverviewPage } from '../features/overview/OverviewPage';
+import { NewPromptPage, PromptEditPage } from '../features/prompts/PromptEditPage';
+import { PromptsPage } from '../features/prompts/PromptsPage';
+import { NewResourcePage, ResourceEditPage } from '../features/resources/ResourceEditPage';
+import { ResourcesPage } from '../features/resources/ResourcesPage';
+import { NewToolPage, ToolEditPage } from '../features/tools/ToolEditPage';
+import { ToolsPage } from '../features/tools/ToolsPage';
+import { ApiError } from '../lib/api/client';
+import { Layout } from './Layout';
+import { NotFound } from './NotFound';
+
+/** A 401 anywhere means the session ended (expired, logged out elsewhere): ask who we are again. */
+function onError(error: unknown) {
+  if (error instanceof ApiError && error.status === 401) void queryClient.invalidateQueries({ queryKey: SESSION_KEY });
+}
+
+const queryClient = new QueryClient({
+  queryCache: new QueryCache({ onError }),
+  mutationCache: new MutationCache({ onError }),
+  defaultOptions: {
+    queries: {
+      // Client errors will not get better by retrying.
+      retry: (count, error) => !(error instanceof ApiError && error.status >= 400 && error.status < 500) && count < 2,
+      refetchOnWindowFocus: false,
+    },
+  },
+});
+
+/** Setup, login, or the app, depending on the session; the URL is kept so deep links survive a login. */
+function Gate() {
+  const session = useSession();
+  if (session.isLoading) return <main className="auth-screen"><Loading /></main>;
+  if (session.error) return <main className="auth-screen"><ErrorPanel error={session.error} /></main>;
+  const s = session.data;
+  if (!s || s.state === 'anonymous') return <LoginPage />;
+  if (s.state === 'setup') return <SetupPage />;
+  return (
+    <Routes>
+      <Route element={<Layout me={s.me} />}>
+        <Route index element={<OverviewPage />} />
+        <Route path="connections" element={<ConnectionsPage />} />
+        <Route path="connections/new" element={<NewConnectionPage />} />
+        <Route path="connections/:id" element={<ConnectionEditPage />} />
+        <Route path="tools" element={<ToolsPage />} />
+        <Route path="tools/new" element={<NewToolPage />} />
+        <Route path="tools/:id" element={<ToolEditPage />} />
+        <Route path="resources" element={<ResourcesPage />} />
+        <Route path="resources/new" element={<NewResourcePage />} />
+        <Route path="resources/:id" element={<ResourceEditPage />} />
+        <Route path="prompts" element={<PromptsPage />} />
+        <Route path="prompts/new" element={<NewPromptPage />} />
+        <Route path="prompts/:id" element={<PromptEditPage />} />
+        <Route path="account" element={<AccountPage me={s.me} />} />
+        <Route path="*" element={<NotFound />} />
+      </Route>
+    </Routes>
+  );
+}
+
+export function App() {
+  return (
+    <QueryClientProvider client={queryClient}>
+      <BrowserRouter>
+        <Gate />
+      </BrowserRouter>
+    </QueryClientProvider>
+  );
+}

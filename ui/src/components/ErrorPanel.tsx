@@ -1,0 +1,44 @@
+import { ApiError, errorMessage } from '../lib/api/client';
+
+interface Props {
+  error: unknown;
+  /** Offered on a 409 (a stale version or a name taken): reload the latest data, dropping local edits. */
+  onReload?: () => void;
+}
+
+/** An API error next to a form: the detail, each problem with its field path, and a reload action on conflicts. */
+export function ErrorPanel({ error, onReload }: Props) {
+  if (!error) return null;
+  const api = error instanceof ApiError ? error : null;
+  const conflict = api?.status === 409;
+  return (
+    <div className="alert alert-error" role="alert">
+      <strong>{api ? api.body.detail : errorMessage(error)}</strong>
+      {api && api.problems.length > 0 && (
+        <ul className="problems">
+          {api.problems.map((p, i) => (
+            <li key={i}>
+              {p.path && <code>{p.path}</code>} {p.message}
+            </li>
+          ))}
+        </ul>
+      )}
+      {conflict && onReload && (
+        <div className="alert-actions">
+          <span className="muted">Someone else may have changed this item.</span>
+          <button type="button" className="btn btn-small" onClick={onReload}>
+            Reload latest (discard my edits)
+          </button>
+        </div>
+      )}
+    </div>
+  );
+}
+
+/** The problems reported for one field path (exact, or nested under it). */
+export function problemsAt(error: unknown, path: string): string[] {
+  if (!(error instanceof ApiError)) return [];
+  return error.problems
+    .filter((p) => p.path === path || p.path.startsWith(`${path}.`) || p.path.startsWith(`${path}[`))
+    .map((p) => p.message);
+}

@@ -1,0 +1,212 @@
+import { useState, type FormEvent } from 'react';
+import { useNavigate } from 'react-router';
+import { ErrorPanel, problemsAt } from '../../components/ErrorPanel';
+import { Checkbox, Field } from '../../components/Field';
+import type { FlashState } from '../../components/Flash';
+import type { Schema } from '../../lib/api/client';
+import { useSaveConnection, type Connection, type ConnectionInput } from './api';
+
+type SslMode = Schema<'SslMode'>;
+const DB_TYPES = [
+  { value: 'postgresql', label: 'PostgreSQL', port: 5432 },
+  { value: 'mysql', label: 'MySQL / MariaDB', port: 3306 },
+  { value: 'sqlite', label: 'SQLite', port: 0 },
+] as const;
+const SSL_MODES: SslMode[] = ['disable', 'prefer', 'require', 'verify-ca', 'verify-full'];
+
+interface FormState {
+  name: string;
+  db_type: string;
+  host: string;
+  port: string;
+  database: string;
+  username: string;
+  password: string;
+  removePassword: boolean;
+  ssl_mode: SslMode;
+  pool_min_size: string;
+  pool_max_size: string;
+  max_concurrent_queries: string;
+  queue_timeout_seconds: string;
+  queue_enabled: boolean;
+  is_active: boolean;
+  extra_params: string;
+}
+
+function initial(c?: Connection): FormState {
+  return {
+    name: c?.name ?? '',
+    db_type: c?.db_type ?? 'postgresql',
+    host: c?.host ?? 'localhost',
+    port: c && c.db_type !== 'sqlite' ? String(c.port) : '',
+    database: c?.database ?? '',
+    username: c?.username ?? '',
+    password: '',
+    removePassword: false,
+    ssl_mode: c?.ssl_mode ?? 'prefer',
+    pool_min_size: String(c?.pool_min_size ?? 0),
+    pool_max_size: String(c?.pool_max_size ?? 10),
+    max_concurrent_queries: String(c?.max_concurrent_queries ?? 5),
+    queue_timeout_seconds: String(c?.queue_timeout_seconds ?? 30),
+    queue_enabled: c?.queue_enabled ?? true,
+    is_active: c?.is_active ?? true,
+    extra_params: c && Object.keys(c.extra_params).length ? JSON.stringify(c.extra_params, null, 2) : '',
+  };
+}
+
+const int = (s: string): number | undefined => (s.trim() === '' ? undefined : Number(s));
+
+interface Props {
+  connection?: Connection;
+  onReload?: () => void;
+}
+
+/** Create or edit a connection. Editing sends `version`, so a stale form is refused with 409. */
+export function ConnectionForm({ connection, onReload }: Props) {
+  const navigate = useNavigate();
+  const save = useSaveConnection(connection?.id);
+  const [f, setF] = useState(() => initial(connection));
+  const [localError, setLocalError] = useState('');
+  const set = <K extends keyof FormState>(k: K, v: FormState[K]) => setF((s) => ({ ...s, [k]: v }));
+  const sqlite = f.db_type === 'sqlite';
+  const defaultPort = DB_TYPES.find((d) => d.value === f.db_type)?.port;
+  const err = save.error;
+  const at = (path: string) => problemsAt(err, path);
+
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    setLocalError('');
+    let extra: Record<string, unknown> = {};
+    if (f.extra_params.trim()) {
+      try {
+        extra = JSON.parse(f.extra_params) as Record<string, unknown>;
+        if (typeof extra !== 'object' || extra === null || Array.isArray(extra)) throw new Error();
+      } catch {
+        setLocalError('Extra parameters must be a JSON object, e.g. {"ssl_ca": "/path/ca.pem"}.');
+        return;
+      }
+    }
+    const body: ConnectionInput = {
+      name: f.name.trim(),
+      db_type: f.db_type,
+      database: f.database.trim(),
+      host: sqlite ? '' : f.host.trim(),
+      port: sqlite ? null : (int(f.port) ?? null),
+      username: sqlite ? '' : f.username.trim(),
+      ssl_mode: f.ssl_mode,
+      pool_min_size: int(f.pool_min_size),
+      pool_max_size: int(f.pool_max_size),
+      max_concurrent_queries: int(f.max_concurrent_queries),
+      queue_timeout_seconds: int(f.queue_timeout_seconds),
+      queue_enabled: f.queue_enabled,
+      is_active: f.is_active,
+      extra_params: extra,
+    };
+    // The password is write-only: send it when typed, null to remove it, else leave it out to keep it.
+    if (f.password) body.password = f.password;
+    else if (f.removePassword) body.password = null;
+    const payload = connection ? { ...body, version: connection.version } : body;
+    save.mutate(payload, {
+      onSuccess: (saved) =>
+        navigate('/connections', { state: { flash: `Saved connection “${saved.name}”.` } satisfies FlashState }),
+    });
+  };
+
+  return (
+    <form onSubmit={submit} className="card form" aria-label="Connection">
+      <ErrorPanel error={err} onReload={onReload} />
+      {localError && <div className="alert alert-error" role="alert">{localError}</div>}
+      <div className="grid-2">
+        <Field label="Name" htmlFor="conn-name" hint="Letters, digits, _ and -; unique." problems={at('name')}>
+          <input id="conn-name" required value={f.name} onChange={(e) => set('name', e.target.value)} />
+        </Field>
+        <Field label="Database type" htmlFor="conn-db-type" problems={at('db_type')}>
+          <select id="conn-db-type" value={f.db_type} onChange={(e) => set('db_type', e.target.value)}>
+            {DB_TYPES.map((d) => <option key={d.value} value={d.value}>{d.label}</option>)}
+          </select>
+        </Field>
+      </div>
+
+      {!sqlite && (
+        <div className="grid-3">
+          <Field label="Host" htmlFor="conn-host" problems={at('host')}>
+            <input id="conn-host" value={f.host} onChange={(e) => set('host', e.target.value)} />
+          </Field>
+          <Field label="Port" htmlFor="conn-port" problems={at('port')}>
+            <input id="conn-port" type="number" min={1} max={65535} placeholder={String(defaultPort)} value={f.port}
+              onChange={(e) => set('port', e.target.value)} />
+          </Field>
+          <Field label="SSL mode" htmlFor="conn-ssl" problems={at('ssl_mode')}>
+            <select id="conn-ssl" value={f.ssl_mode} onChange={(e) => set('ssl_mode', e.target.value as SslMode)}>
+              {SSL_MODES.map((m) => <option key={m} value={m}>{m}</option>)}
+            </select>
+          </Field>
+        </div>
+      )}
+
+      <Field label={sqlite ? 'Database file' : 'Database'} htmlFor="conn-database" wide problems={at('database')}
+        hint={sqlite ? 'Absolute path of the SQLite file on the server, e.g. /var/lib/quarry/app.db.' : undefined}>
+        <input id="conn-database" required className={sqlite ? 'mono' : undefined} value={f.database}
+          onChange={(e) => set('database', e.target.value)} />
+      </Field>
+
+      {!sqlite && (
+        <div className="grid-2">
+          <Field label="Username" htmlFor="conn-username" problems={at('username')}>
+            <input id="conn-username" autoComplete="off" value={f.username} onChange={(e) => set('username', e.target.value)} />
+          </Field>
+          <Field label="Password" htmlFor="conn-password" problems={at('password')}
+            hint={connection?.has_password ? 'A password is stored; leave empty to keep it.' : 'Stored encrypted; never shown again.'}>
+            <input id="conn-password" type="password" autoComplete="new-password"
+              placeholder={connection?.has_password ? '•••••• stored' : ''} value={f.password}
+              disabled={f.removePassword} onChange={(e) => set('password', e.target.value)} />
+            {connection?.has_password && (
+              <Checkbox label="Remove the stored password" checked={f.removePassword} onChange={(v) => set('removePassword', v)} />
+            )}
+          </Field>
+        </div>
+      )}
+
+      <fieldset className="section">
+        <legend>Pool and queue</legend>
+        <div className="grid-4">
+          <Field label="Pool min" htmlFor="conn-pool-min" hint="0–100" problems={at('pool_min_size')}>
+            <input id="conn-pool-min" type="number" min={0} max={100} value={f.pool_min_size} onChange={(e) => set('pool_min_size', e.target.value)} />
+          </Field>
+          <Field label="Pool max" htmlFor="conn-pool-max" hint="1–100" problems={at('pool_max_size')}>
+            <input id="conn-pool-max" type="number" min={1} max={100} value={f.pool_max_size} onChange={(e) => set('pool_max_size', e.target.value)} />
+          </Field>
+          <Field label="Max concurrent queries" htmlFor="conn-concurrent" hint="1–200" problems={at('max_concurrent_queries')}>
+            <input id="conn-concurrent" type="number" min={1} max={200} value={f.max_concurrent_queries}
+              onChange={(e) => set('max_concurrent_queries', e.target.value)} />
+          </Field>
+          <Field label="Queue timeout (s)" htmlFor="conn-queue-timeout" hint="1–300" problems={at('queue_timeout_seconds')}>
+            <input id="conn-queue-timeout" type="number" min={1} max={300} value={f.queue_timeout_seconds}
+              onChange={(e) => set('queue_timeout_seconds', e.target.value)} />
+          </Field>
+        </div>
+        <div className="checks">
+          <Checkbox label="Queue calls for a free slot" checked={f.queue_enabled} onChange={(v) => set('queue_enabled', v)}
+            hint="Off: calls beyond the limit fail at once." />
+          <Checkbox label="Active" checked={f.is_active} onChange={(v) => set('is_active', v)}
+            hint="Inactive connections and their tools are not deployed." />
+        </div>
+      </fieldset>
+
+      <details className="section" open={f.extra_params !== ''}>
+        <summary>Extra driver parameters</summary>
+        <Field label="JSON object" htmlFor="conn-extra" wide problems={at('extra_params')}
+          hint="E.g. {&quot;ssl_ca&quot;: &quot;/etc/ssl/ca.pem&quot;}. Keys naming a password, secret, token or key are encrypted; a masked value (••••••) keeps what is stored.">
+          <textarea id="conn-extra" className="mono" rows={4} value={f.extra_params} onChange={(e) => set('extra_params', e.target.value)} />
+        </Field>
+      </details>
+
+      <div className="form-actions">
+        <button className="btn btn-primary" type="submit" disabled={save.isPending}>
+          {save.isPending ? 'Saving…' : connection ? 'Save connection' : 'Create connection'}
+        </button>
+        <button type="button" className="btn btn-ghost" onClick={() => navigate('/connections')}>Cancel</button>
+      </div>
+    </form>
+  );
+}
