@@ -25,6 +25,8 @@ pub struct Config {
     pub public_url: String,
     /// Directory of the built UI (`QUARRY_UI_DIR`, default `ui/dist`).
     pub ui_dir: PathBuf,
+    /// Deploy target, runtime key and token, runtime address (`QUARRY_DEPLOY_TARGET`, `QUARRY_RUNTIME_*`).
+    pub deploy: crate::deploy::DeployConfig,
 }
 
 /// A string that never prints.
@@ -73,6 +75,7 @@ impl Config {
             bootstrap_admin,
             public_url,
             ui_dir: PathBuf::from(var("QUARRY_UI_DIR").unwrap_or_else(|| "ui/dist".into())),
+            deploy: crate::deploy::DeployConfig::from_source(&var)?,
         })
     }
 

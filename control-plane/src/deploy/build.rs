@@ -74,7 +74,7 @@ pub async fn build<C: ConnectionTrait>(
         source.connections.push(fingerprint);
     }
     // Which connection a row points at, or a problem that says how to fix it.
-    let mut target = |conn_id: &str, path: String, p: &mut Problems| -> Option<String> {
+    let target = |conn_id: &str, path: String, p: &mut Problems| -> Option<String> {
         match by_id.get(conn_id) {
             Some(c) if c.is_active => Some(c.name.clone()),
             Some(c) => {
@@ -87,7 +87,9 @@ pub async fn build<C: ConnectionTrait>(
             }
         }
     };
-    for t in tool::Entity::find().order_by_asc(tool::Column::NameKey).all(db).await?.into_iter().filter(|t| t.is_enabled) {
+    for t in
+        tool::Entity::find().order_by_asc(tool::Column::NameKey).all(db).await?.into_iter().filter(|t| t.is_enabled)
+    {
         let Some(conn) = target(&t.connection_id, format!("tools.{}.connection_id", t.name), &mut p) else { continue };
         manifest.tools.push(Tool {
             name: t.name,

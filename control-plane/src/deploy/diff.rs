@@ -41,7 +41,11 @@ pub fn changes(old: Option<&Manifest>, new: &Manifest) -> Vec<Change> {
     let old = old.unwrap_or(&empty);
     let mut out = Vec::new();
     if first || !same(&old.server, &new.server) {
-        out.push(Change { kind: "server".into(), name: String::new(), action: if first { "added" } else { "changed" }.into() });
+        out.push(Change {
+            kind: "server".into(),
+            name: String::new(),
+            action: if first { "added" } else { "changed" }.into(),
+        });
     }
     if !first && !same(&old.auth, &new.auth) {
         out.push(Change { kind: "auth".into(), name: String::new(), action: "changed".into() });
@@ -63,13 +67,19 @@ mod tests {
 
     #[test]
     fn reports_added_changed_and_removed_entities() {
-        let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/manifests/valid/minimal.json"));
+        let text = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../tests/fixtures/manifests/valid/minimal.json"
+        ));
         let Ok(text) = text else { return };
         let old = Manifest::from_json(&text).unwrap();
         assert_eq!(changes(Some(&old), &old), vec![]);
         assert_eq!(changes(None, &old)[0].kind, "server");
         let mut new = old.clone();
         new.server.name.push('!');
-        assert_eq!(changes(Some(&old), &new), vec![Change { kind: "server".into(), name: String::new(), action: "changed".into() }]);
+        assert_eq!(
+            changes(Some(&old), &new),
+            vec![Change { kind: "server".into(), name: String::new(), action: "changed".into() }]
+        );
     }
 }

@@ -159,7 +159,11 @@ impl ServerSettings {
     /// The base URL clients use (no trailing slash).
     pub fn effective_public_url(&self, runtime_bind: std::net::SocketAddr) -> String {
         self.public_url.as_deref().map(|u| u.trim_end_matches('/').to_string()).unwrap_or_else(|| {
-            let host = if runtime_bind.ip().is_unspecified() { "127.0.0.1".to_string() } else { runtime_bind.ip().to_string() };
+            let host = if runtime_bind.ip().is_unspecified() {
+                "127.0.0.1".to_string()
+            } else {
+                runtime_bind.ip().to_string()
+            };
             let host = if host.contains(':') { format!("[{host}]") } else { host };
             format!("http://{host}:{}", runtime_bind.port())
         })

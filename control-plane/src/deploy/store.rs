@@ -24,8 +24,7 @@ pub async fn get<C: ConnectionTrait>(db: &C, number: i64) -> Result<release::Mod
 /// A page of releases, newest first, and the total.
 pub async fn page<C: ConnectionTrait>(db: &C, skip: u64, limit: u64) -> Result<(Vec<release::Model>, u64), ApiError> {
     let total = release::Entity::find().count(db).await?;
-    let rows =
-        release::Entity::find().order_by_desc(release::Column::Number).offset(skip).limit(limit).all(db).await?;
+    let rows = release::Entity::find().order_by_desc(release::Column::Number).offset(skip).limit(limit).all(db).await?;
     Ok((rows, total))
 }
 
@@ -36,8 +35,8 @@ pub fn source_of(r: &release::Model) -> Result<Manifest, ApiError> {
 
 /// Stores `built` as the next release (its number must be `latest + 1`) and
 /// makes it active, in one transaction.
-pub async fn publish<C: TransactionTrait>(
-    db: &C,
+pub async fn publish(
+    db: &sea_orm::DatabaseConnection,
     built: &Built,
     rolled_back_from: Option<i64>,
 ) -> Result<(release::Model, Vec<Change>), ApiError> {

@@ -3,6 +3,7 @@
 pub mod crud;
 pub mod entities;
 pub mod migration;
+pub mod migration_deploy;
 
 use std::time::Duration;
 

@@ -2,7 +2,11 @@
 
 pub mod admin;
 pub mod connection;
+pub mod deploy_state;
 pub mod prompt;
+pub mod release;
 pub mod resource;
+pub mod runtime_heartbeat;
+pub mod server_config;
 pub mod session;
 pub mod tool;

@@ -1,0 +1,87 @@
+//! Deploy settings from the environment (read through the same injectable
+//! source as the rest of [`crate::config::Config`]).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::{Context, anyhow};
+
+use super::deployer::Target;
+use crate::config::Secret;
+
+/// How releases reach runtimes.
+#[derive(Clone, Debug)]
+pub struct DeployConfig {
+    /// `QUARRY_DEPLOY_TARGET`: `local` (default), `docker` or `kubernetes`.
+    pub target: Target,
+    /// `QUARRY_RUNTIME_TOKEN`: what runtimes present to pull releases (generated into the data dir if unset).
+    pub runtime_token: Option<Secret>,
+    /// `QUARRY_RUNTIME_KEY`: base64 32-byte key sealing secrets for runtimes (generated if unset).
+    pub runtime_key: Option<Secret>,
+    /// `QUARRY_RUNTIME_BIN`: the `quarry-runtime` binary for `local` (and the docker image build);
+    /// default: next to `quarry`, else on `PATH`.
+    pub runtime_bin: Option<PathBuf>,
+    /// `QUARRY_RUNTIME_BIND`: where a `local` or `docker` runtime listens (default `127.0.0.1:8080`).
+    pub runtime_bind: SocketAddr,
+    /// `QUARRY_RUNTIME_PULL_URL`: the control-plane URL managed runtimes pull from
+    /// (default: loopback to `QUARRY_BIND`'s port).
+    pub pull_url: Option<String>,
+    /// `QUARRY_RUNTIME_IMAGE`: image for `docker` (default: build `quarry-runtime:quarry-local` from the binary).
+    pub runtime_image: Option<String>,
+    /// `QUARRY_DOCKER_MEMORY_MB`: memory limit of the runtime container (default 512).
+    pub docker_memory_mb: u64,
+    /// `QUARRY_DOCKER_CPUS`: CPU limit of the runtime container (default 1.0).
+    pub docker_cpus: f64,
+}
+
+impl DeployConfig {
+    /// Reads the deploy variables through `var` (which already drops empty values).
+    pub fn from_source(var: &dyn Fn(&str) -> Option<String>) -> anyhow::Result<DeployConfig> {
+        let target =
+            var("QUARRY_DEPLOY_TARGET").map_or(Ok(Target::Local), |t| Target::parse(&t)).map_err(|e| anyhow!(e))?;
+        let runtime_bind = var("QUARRY_RUNTIME_BIND")
+            .unwrap_or_else(|| "127.0.0.1:8080".into())
+            .parse()
+            .context("QUARRY_RUNTIME_BIND must be an address like 127.0.0.1:8080")?;
+        let number = |k: &str, default: f64| -> anyhow::Result<f64> {
+            var(k).map_or(Ok(default), |v| {
+                v.parse::<f64>().ok().filter(|n| *n > 0.0).with_context(|| format!("{k} must be a positive number"))
+            })
+        };
+        Ok(DeployConfig {
+            target,
+            runtime_token: var("QUARRY_RUNTIME_TOKEN").map(Secret),
+            runtime_key: var("QUARRY_RUNTIME_KEY").map(Secret),
+            runtime_bin: var("QUARRY_RUNTIME_BIN").map(PathBuf::from),
+            runtime_bind,
+            pull_url: var("QUARRY_RUNTIME_PULL_URL").map(|u| u.trim_end_matches('/').to_string()),
+            runtime_image: var("QUARRY_RUNTIME_IMAGE"),
+            docker_memory_mb: number("QUARRY_DOCKER_MEMORY_MB", 512.0)? as u64,
+            docker_cpus: number("QUARRY_DOCKER_CPUS", 1.0)?,
+        })
+    }
+
+    /// The runtime binary: configured, next to the running executable, or on `PATH`.
+    pub fn runtime_binary(&self) -> PathBuf {
+        if let Some(b) = &self.runtime_bin {
+            return b.clone();
+        }
+        let sibling = std::env::current_exe().ok().and_then(|e| e.parent().map(|d| d.join("quarry-runtime")));
+        sibling.filter(|p| p.exists()).unwrap_or_else(|| PathBuf::from("quarry-runtime"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_and_bad_values() {
+        let none = |_: &str| None;
+        let c = DeployConfig::from_source(&none).unwrap();
+        assert_eq!(c.target, Target::Local);
+        assert_eq!(c.runtime_bind.to_string(), "127.0.0.1:8080");
+        let bad = |k: &str| (k == "QUARRY_DEPLOY_TARGET").then(|| "nomad".to_string());
+        assert!(DeployConfig::from_source(&bad).unwrap_err().to_string().contains("nomad"));
+    }
+}
