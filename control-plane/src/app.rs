@@ -27,6 +27,10 @@ pub struct AppState {
     pub limiter: Arc<LoginLimiter>,
     /// The configuration it was built from.
     pub config: Arc<Config>,
+    /// Releases, the deployer and the runtimes' side.
+    pub deploy: Arc<crate::deploy::DeployService>,
+    /// The SQL engine (the runtime's own code) for preview, schema browsing and connection tests.
+    pub engine: mcp_runtime::db::Engine,
 }
 
 /// A built, bound, not yet serving control plane.
@@ -46,6 +50,13 @@ impl Application {
             .await
             .with_context(|| format!("cannot listen on {}", state.config.bind))?;
         let router = api::router(state.clone());
+        state.deploy.set_bound_address(listener.local_addr()?);
+        let resume = state.clone();
+        tokio::spawn(async move {
+            if let Err(e) = resume.deploy.resume(&resume.db).await {
+                tracing::error!(error = %e, "Could not resume the deployed release.");
+            }
+        });
         Ok(Self { listener, router, state })
     }
 
@@ -85,11 +96,14 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
             Err(e) => anyhow::bail!("cannot create the bootstrap admin: {e}"),
         }
     }
+    let deploy = crate::deploy::DeployService::new(config.deploy.clone(), &config.data_dir, config.bind)?;
     Ok(AppState {
+        deploy: Arc::new(deploy),
         db,
         keyring: Arc::new(keyring),
         sessions: Arc::new(SessionKeys::new(jwt.as_bytes(), config.secure_cookies())),
         limiter: Arc::new(LoginLimiter::default()),
+        engine: mcp_runtime::db::Engine::new(),
         config: Arc::new(config),
     })
 }

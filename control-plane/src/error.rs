@@ -34,6 +34,10 @@ pub enum ApiError {
     /// 422: the input is well-formed but invalid; each problem names its field.
     #[error("{0}")]
     Invalid(Problems),
+    /// The SQL engine refused or failed: 400 (refused SQL), 404, 422 (bad
+    /// argument or settings), 502 (database error), 503 (pool busy), 504 (timeout).
+    #[error(transparent)]
+    Engine(#[from] mcp_runtime::db::EngineError),
     /// 429: too many attempts; retry after this many seconds.
     #[error("too many attempts; retry in {0} seconds")]
     RateLimited(u64),
@@ -84,6 +88,7 @@ impl ApiError {
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Engine(e) => StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::BAD_GATEWAY),
             ApiError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

@@ -4,6 +4,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::Utc;
+use mcp_runtime::db::ConnectionSpec;
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
@@ -27,7 +28,7 @@ const WHAT: &str = "connection";
 
 /// Routes of this module.
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(list, create)).routes(routes!(get_one, update, delete))
+    OpenApiRouter::new().routes(routes!(list, create)).routes(routes!(get_one, update, delete)).routes(routes!(test))
 }
 
 /// The editable fields of a connection (the password is handled apart).
@@ -395,5 +396,47 @@ async fn delete(State(s): State<AppState>, ApiPath(id): ApiPath<Uuid>) -> ApiRes
     resource::Entity::delete_many().filter(resource::Column::ConnectionId.eq(id.to_string())).exec(&tx).await?;
     crud::delete::<connection::Entity, _>(&tx, id, WHAT).await?;
     tx.commit().await?;
+    s.engine.forget(&id.to_string());
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The engine's view of a stored connection, with its secrets decrypted.
+pub fn engine_spec(m: &connection::Model, keyring: &Keyring) -> Result<ConnectionSpec, ApiError> {
+    let open = |v: &str| keyring.decrypt(v).map_err(ApiError::internal);
+    let db_type = DbType::parse(&m.db_type).map_err(|e| ApiError::internal(anyhow::anyhow!(e)))?;
+    let mut spec = ConnectionSpec::new(db_type, &m.host, u16::try_from(m.port).unwrap_or(0), &m.database, &m.username);
+    spec.password = m.password.as_deref().map(open).transpose()?;
+    spec.ssl_mode = serde_json::from_value(Value::String(m.ssl_mode.clone())).unwrap_or_default();
+    for (k, v) in m.extra_params.as_object().into_iter().flatten() {
+        let text = match v {
+            Value::Null => continue,
+            Value::String(s) if is_secret_key(k) => open(s)?,
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        spec.extra_params.insert(k.clone(), text);
+    }
+    spec.pool_min = u32::try_from(m.pool_min_size).unwrap_or(0);
+    spec.pool_max = u32::try_from(m.pool_max_size).unwrap_or(1).max(1);
+    Ok(spec)
+}
+
+/// The outcome of a connection test.
+#[derive(Serialize, ToSchema)]
+pub struct TestResult {
+    /// Whether a connection was made and answered `SELECT 1`.
+    pub success: bool,
+    /// What happened, phrased so a user can act on it.
+    pub message: String,
+    /// Time to connect and answer, in milliseconds.
+    pub latency_ms: u64,
+}
+
+#[utoipa::path(post, path = "/connections/{id}/test", tag = "connections", params(("id" = Uuid, Path)), security(("session" = [])),
+    responses((status = 200, description = "The outcome; `success` is false when the database cannot be reached", body = TestResult),
+        (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn test(State(s): State<AppState>, ApiPath(id): ApiPath<Uuid>) -> ApiResult<AppJson<TestResult>> {
+    let row = crud::get::<connection::Entity, _>(&s.db, id, WHAT).await?;
+    let outcome = s.engine.test_connection(&engine_spec(&row, &s.keyring)?).await;
+    Ok(AppJson(TestResult { success: outcome.success, message: outcome.message, latency_ms: outcome.latency_ms }))
 }

@@ -2,11 +2,18 @@
 //! viewers, and the UI. Each resource module owns its routes and their docs.
 
 pub mod connections;
+pub mod deploy;
 pub mod docs;
 pub mod entity;
 pub mod page;
+pub mod preview;
 pub mod prompts;
+pub mod releases;
 pub mod resources;
+pub mod runtime;
+pub mod schema;
+pub mod server;
+mod server_info;
 pub mod tools;
 mod ui;
 
@@ -46,6 +53,10 @@ impl Modify for SessionCookie {
             "Session cookie set by /api/v1/auth/login or /api/v1/auth/setup",
         )));
         components.add_security_scheme("session", scheme);
+        let runtime = SecurityScheme::Http(utoipa::openapi::security::Http::new(
+            utoipa::openapi::security::HttpAuthScheme::Bearer,
+        ));
+        components.add_security_scheme("runtime_token", runtime);
     }
 }
 
@@ -57,11 +68,16 @@ pub fn openapi_router(state: Option<&AppState>) -> OpenApiRouter<AppState> {
         .merge(connections::router())
         .merge(tools::router())
         .merge(resources::router())
-        .merge(prompts::router());
+        .merge(prompts::router())
+        .merge(preview::router())
+        .merge(schema::router())
+        .merge(deploy::router())
+        .merge(releases::router())
+        .merge(server::router());
     if let Some(state) = state {
         protected = protected.route_layer(middleware::from_fn_with_state(state.clone(), auth::guard::require_admin));
     }
-    let mut v1 = protected.merge(auth::public_router());
+    let mut v1 = protected.merge(auth::public_router()).merge(runtime::router());
     if let Some(state) = state {
         v1 = v1.layer(middleware::from_fn_with_state(state.clone(), auth::guard::same_origin_writes));
     }

@@ -53,7 +53,7 @@ pub async fn same_origin_writes(State(state): State<AppState>, req: Request, nex
     Ok(next.run(req).await)
 }
 
-fn check_origin(headers: &HeaderMap, public_url: &str) -> Result<(), ApiError> {
+pub(crate) fn check_origin(headers: &HeaderMap, public_url: &str) -> Result<(), ApiError> {
     let claimed = headers
         .get(header::ORIGIN)
         .or_else(|| headers.get(header::REFERER))

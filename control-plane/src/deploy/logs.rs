@@ -3,11 +3,11 @@
 //! follower loses lines (and is told how many), it never holds anyone up.
 
 use std::collections::VecDeque;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use tokio::sync::broadcast;
+use tokio::sync::{Semaphore, broadcast};
 use utoipa::ToSchema;
 
 /// Lines kept for clients that connect later.
@@ -28,15 +28,24 @@ pub struct LogLine {
     pub line: String,
 }
 
+/// Most clients following the logs at once.
+pub const MAX_FOLLOWERS: usize = 16;
+
 /// The ring and the broadcast.
 pub struct LogBuffer {
     ring: Mutex<VecDeque<LogLine>>,
     tx: broadcast::Sender<LogLine>,
+    /// One permit per follower.
+    pub followers: Arc<Semaphore>,
 }
 
 impl Default for LogBuffer {
     fn default() -> Self {
-        LogBuffer { ring: Mutex::new(VecDeque::with_capacity(RING_LINES)), tx: broadcast::channel(FOLLOW_BUFFER).0 }
+        LogBuffer {
+            ring: Mutex::new(VecDeque::with_capacity(RING_LINES)),
+            tx: broadcast::channel(FOLLOW_BUFFER).0,
+            followers: Arc::new(Semaphore::new(MAX_FOLLOWERS)),
+        }
     }
 }
 

@@ -25,7 +25,7 @@ pub fn browser() -> Client {
     Client::builder().cookie_store(true).build().expect("client builds")
 }
 
-async fn create_pg_database(name: &str) -> String {
+pub async fn create_pg_database(name: &str) -> String {
     use sea_orm::{ConnectionTrait, Database};
     let admin = postgres_admin_url();
     let db = Database::connect(&admin).await.unwrap_or_else(|e| panic!("PostgreSQL at {admin} is required: {e}"));

@@ -3,6 +3,7 @@
 mod auth;
 mod crud;
 mod docs;
+mod engine_routes;
 mod errors;
 mod harness;
 mod secrets;

@@ -1,0 +1,111 @@
+//! `/deploy`: publish the store as a release, stop, status, and the log stream.
+
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use serde::Serialize;
+use tokio::sync::OwnedSemaphorePermit;
+use tokio::sync::broadcast::error::RecvError;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::releases::ReleaseInfo;
+use crate::app::AppState;
+use crate::deploy::logs::{LogBuffer, LogLine};
+use crate::deploy::status::{DeployStatus, status as compute_status};
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::extract::AppJson;
+
+/// Longest a log message may take to reach a client before it is dropped.
+const SEND_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Routes of this module.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(deploy)).routes(routes!(get_status)).routes(routes!(stop)).routes(routes!(logs))
+}
+
+/// The outcome of a deploy.
+#[derive(Serialize, ToSchema)]
+pub struct DeployResult {
+    /// The release that was published.
+    pub release: ReleaseInfo,
+    /// The deployment's status right after publishing.
+    pub status: DeployStatus,
+}
+
+#[utoipa::path(post, path = "/deploy", tag = "deploy", security(("session" = [])),
+    description = "Validates the store (placeholders, connections of tools and resources, names, server settings), \
+        builds the next release and publishes it. With any problem, nothing is deployed and every problem is listed.",
+    responses((status = 201, body = DeployResult), (status = 401, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 422, description = "The store cannot be deployed; `problems` says what to fix", body = ErrorBody)))]
+async fn deploy(State(s): State<AppState>) -> ApiResult<(StatusCode, AppJson<DeployResult>)> {
+    let done = s.deploy.deploy(&s.db, &s.keyring).await?;
+    let status = compute_status(&s.deploy, &s.db, &s.keyring).await?;
+    Ok((StatusCode::CREATED, AppJson(DeployResult { release: ReleaseInfo::from_model(done.release)?, status })))
+}
+
+#[utoipa::path(get, path = "/deploy/status", tag = "deploy", security(("session" = [])),
+    responses((status = 200, body = DeployStatus), (status = 401, body = ErrorBody)))]
+async fn get_status(State(s): State<AppState>) -> ApiResult<AppJson<DeployStatus>> {
+    Ok(AppJson(compute_status(&s.deploy, &s.db, &s.keyring).await?))
+}
+
+#[utoipa::path(post, path = "/deploy/stop", tag = "deploy", security(("session" = [])),
+    description = "Unpublishes the release and stops the runtime (local, docker); pulling runtimes unload it.",
+    responses((status = 200, body = DeployStatus), (status = 401, body = ErrorBody)))]
+async fn stop(State(s): State<AppState>) -> ApiResult<AppJson<DeployStatus>> {
+    s.deploy.stop(&s.db).await?;
+    Ok(AppJson(compute_status(&s.deploy, &s.db, &s.keyring).await?))
+}
+
+#[utoipa::path(get, path = "/deploy/logs", tag = "deploy", security(("session" = [])),
+    description = "WebSocket. Sends the recent lines (runtime output and deploy steps), then follows. \
+        Each message is a JSON `LogLine`. A client too slow to keep up is told how many lines it missed.",
+    responses((status = 101, description = "Switching to the WebSocket protocol"), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 429, description = "Too many followers", body = ErrorBody)))]
+async fn logs(State(s): State<AppState>, headers: HeaderMap, ws: WebSocketUpgrade) -> ApiResult<Response> {
+    crate::auth::guard::check_origin(&headers, &s.config.public_url)?;
+    let permit = s.deploy.logs.followers.clone().try_acquire_owned().map_err(|_| ApiError::RateLimited(5))?;
+    let logs = s.deploy.logs.clone();
+    Ok(ws.max_message_size(4096).on_upgrade(move |socket| follow(socket, logs, permit)))
+}
+
+async fn send(socket: &mut WebSocket, line: &LogLine) -> bool {
+    let Ok(text) = serde_json::to_string(line) else { return true };
+    matches!(tokio::time::timeout(SEND_TIMEOUT, socket.send(Message::Text(text.into()))).await, Ok(Ok(())))
+}
+
+async fn follow(mut socket: WebSocket, logs: std::sync::Arc<LogBuffer>, _permit: OwnedSemaphorePermit) {
+    let (recent, mut rx) = logs.snapshot_and_follow();
+    for line in &recent {
+        if !send(&mut socket, line).await {
+            return;
+        }
+    }
+    loop {
+        tokio::select! {
+            got = rx.recv() => {
+                let line = match got {
+                    Ok(line) => line,
+                    Err(RecvError::Lagged(n)) => LogLine {
+                        at: chrono::Utc::now(),
+                        source: "deploy",
+                        line: format!("… {n} lines skipped: this client reads too slowly"),
+                    },
+                    Err(RecvError::Closed) => return,
+                };
+                if !send(&mut socket, &line).await {
+                    return;
+                }
+            }
+            incoming = socket.recv() => match incoming {
+                None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return,
+                Some(Ok(_)) => {}
+            }
+        }
+    }
+}

@@ -1,0 +1,152 @@
+//! `POST /preview/execute`: run SQL read-only through the same engine a
+//! deployed tool uses, with a small row limit and a 10 s timeout.
+
+use axum::extract::State;
+use mcp_runtime::db::{Limits, PREVIEW_DEFAULT_ROWS, PREVIEW_MAX_BYTES, PREVIEW_MAX_ROWS, PREVIEW_TIMEOUT, Query};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use shared_model::{ParamDef, ParamType, scan_sql};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use uuid::Uuid;
+
+use super::connections::engine_spec;
+use crate::app::AppState;
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::extract::AppJson;
+use crate::storage::crud;
+use crate::storage::entities::connection;
+
+/// Routes of this module.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(execute))
+}
+
+/// What to preview.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PreviewRequest {
+    /// The connection to run on.
+    pub connection_id: Uuid,
+    /// One SQL statement with `:name` placeholders (≤ 100000 bytes).
+    pub sql_query: String,
+    /// Values for the placeholders, by name.
+    #[serde(default)]
+    pub parameters: Map<String, Value>,
+    /// The tool's parameter definitions; without them each placeholder is
+    /// typed after the JSON type of its value.
+    #[serde(default)]
+    pub parameter_definitions: Option<Vec<ParamDef>>,
+    /// Rows to return, 1–1000 (default 10).
+    #[serde(default)]
+    pub limit: Option<usize>,
+    /// A minijinja template applied to the rows.
+    #[serde(default)]
+    pub transform_template: Option<String>,
+}
+
+/// A column of the result.
+#[derive(Serialize, ToSchema)]
+pub struct ResultColumn {
+    pub name: String,
+    /// The database's type name.
+    #[serde(rename = "type")]
+    pub db_type: String,
+}
+
+/// The rows and what became of them.
+#[derive(Serialize, ToSchema)]
+pub struct PreviewResult {
+    /// Rows as JSON objects keyed by column name.
+    pub rows: Vec<Map<String, Value>>,
+    pub columns: Vec<ResultColumn>,
+    /// Rows returned.
+    pub row_count: usize,
+    /// Whether the row or byte limit cut the result.
+    pub truncated: bool,
+    /// Milliseconds the query took.
+    pub execution_time: u64,
+    /// The template's output (parsed as JSON when it is JSON).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub transformed_result: Option<Value>,
+    /// Why the template failed, if it did; the raw rows are still returned.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub transform_error: Option<String>,
+}
+
+/// The parameter type matching a JSON value's type.
+fn json_type(v: &Value) -> ParamType {
+    match v {
+        Value::Bool(_) => ParamType::Boolean,
+        Value::Number(n) if n.is_i64() || n.is_u64() => ParamType::Integer,
+        Value::Number(_) => ParamType::Number,
+        Value::Array(_) => ParamType::Array,
+        _ => ParamType::String,
+    }
+}
+
+/// Definitions for the placeholders of `sql`, typed after the given values.
+fn inferred_definitions(
+    sql: &str,
+    dialect: shared_model::Dialect,
+    values: &Map<String, Value>,
+) -> Result<Vec<ParamDef>, ApiError> {
+    let scan = scan_sql(sql, dialect).map_err(|e| ApiError::invalid("sql_query", e))?;
+    Ok(scan
+        .names()
+        .into_iter()
+        .map(|name| {
+            let value = values.get(name);
+            let item = value.and_then(Value::as_array).and_then(|a| a.first()).map(json_type);
+            let param_type = value.map_or(ParamType::String, json_type);
+            let def = serde_json::json!({"name": name, "type": param_type, "item_type": item.filter(|_| param_type == ParamType::Array)});
+            serde_json::from_value(def).expect("a minimal definition")
+        })
+        .collect())
+}
+
+#[utoipa::path(post, path = "/preview/execute", tag = "preview", request_body = PreviewRequest, security(("session" = [])),
+    responses((status = 200, body = PreviewResult),
+        (status = 400, description = "The SQL was refused (several statements, a write in read-only mode)", body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, description = "Bad argument, naming the parameter", body = ErrorBody),
+        (status = 502, description = "The database reported an error", body = ErrorBody),
+        (status = 504, description = "The query ran past 10 s", body = ErrorBody)))]
+async fn execute(
+    State(s): State<AppState>,
+    AppJson(req): AppJson<PreviewRequest>,
+) -> ApiResult<AppJson<PreviewResult>> {
+    let max_rows = req.limit.unwrap_or(PREVIEW_DEFAULT_ROWS);
+    if !(1..=PREVIEW_MAX_ROWS).contains(&max_rows) {
+        return Err(ApiError::invalid("limit", format!("must be between 1 and {PREVIEW_MAX_ROWS}")));
+    }
+    if req.sql_query.trim().is_empty() || req.sql_query.len() > 100_000 {
+        return Err(ApiError::invalid("sql_query", "must be 1–100000 bytes"));
+    }
+    let row = crud::get::<connection::Entity, _>(&s.db, req.connection_id, "connection").await?;
+    let spec = engine_spec(&row, &s.keyring)?;
+    let params = match req.parameter_definitions {
+        Some(defs) => defs,
+        None => inferred_definitions(&req.sql_query, spec.db_type.dialect(), &req.parameters)?,
+    };
+    let limits = Limits { max_rows, max_bytes: PREVIEW_MAX_BYTES, timeout: PREVIEW_TIMEOUT };
+    let query = Query { sql: &req.sql_query, params: &params, args: &req.parameters, read_only: true, limits };
+    let result = s.engine.execute(&row.id, &spec, &query).await?;
+    let (transformed_result, transform_error) = match &req.transform_template {
+        None => (None, None),
+        Some(t) => match mcp_runtime::transform::render(t, &result.rows, &result.columns, &req.parameters) {
+            Ok(v) => (Some(v), None),
+            Err(e) => (None, Some(e)),
+        },
+    };
+    Ok(AppJson(PreviewResult {
+        columns: result.columns.into_iter().map(|c| ResultColumn { name: c.name, db_type: c.db_type }).collect(),
+        row_count: result.row_count,
+        truncated: result.truncated,
+        execution_time: result.execution_time_ms,
+        rows: result.rows,
+        transformed_result,
+        transform_error,
+    }))
+}

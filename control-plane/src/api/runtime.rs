@@ -1,0 +1,121 @@
+//! `/runtime`: the side runtimes talk to, authenticated by the runtime token
+//! (`QUARRY_RUNTIME_TOKEN`), not by a session. `GET /runtime/manifest` is a
+//! conditional long-poll: with `If-None-Match` set to the release it has, a
+//! runtime waits up to `wait` seconds for a new one.
+
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::Utc;
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{ActiveValue::Set, EntityTrait};
+use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::app::AppState;
+use crate::deploy::hub::{Heartbeat, MAX_WAIT};
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::extract::{ApiQuery, AppJson};
+use crate::storage::entities::runtime_heartbeat;
+
+/// Routes of this module.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(manifest)).routes(routes!(heartbeat))
+}
+
+fn authorize(s: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
+    let presented = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or_default();
+    if presented.is_empty() || !s.deploy.runtime_token_matches(presented.trim()) {
+        return Err(ApiError::Unauthorized("send the runtime token (QUARRY_RUNTIME_TOKEN) as a bearer token".into()));
+    }
+    Ok(())
+}
+
+/// Query of the pull.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PullQuery {
+    /// Seconds to wait for a release other than `If-None-Match` (0–60, default 0).
+    pub wait: Option<u64>,
+}
+
+#[utoipa::path(get, path = "/runtime/manifest", tag = "runtime", params(PullQuery),
+    security(("runtime_token" = [])),
+    responses((status = 200, description = "The manifest of the active release; `ETag` is its content hash", body = Object),
+        (status = 204, description = "Nothing is published (never deployed, or stopped)"),
+        (status = 304, description = "Still the release named by `If-None-Match`"),
+        (status = 401, body = ErrorBody)))]
+async fn manifest(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    ApiQuery(q): ApiQuery<PullQuery>,
+) -> ApiResult<Response> {
+    authorize(&s, &headers)?;
+    let etag = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.trim().trim_start_matches("W/").trim_matches('"').to_string())
+        .unwrap_or_default();
+    let wait = Duration::from_secs(q.wait.unwrap_or(0)).min(MAX_WAIT);
+    let hub = &s.deploy.hub;
+    let current = hub.current();
+    let unchanged = current.as_ref().map_or("", |p| p.hash.as_str()) == etag;
+    let current = if unchanged && !wait.is_zero() {
+        // Bounded: when every waiting slot is taken, answer now.
+        match hub.waiters.try_acquire() {
+            Ok(_permit) => hub.wait_change(&etag, wait).await,
+            Err(_) => current,
+        }
+    } else {
+        current
+    };
+    let Some(p) = current else { return Ok(StatusCode::NO_CONTENT.into_response()) };
+    let tag = HeaderValue::from_str(&format!("\"{}\"", p.hash)).map_err(ApiError::internal)?;
+    if p.hash == etag {
+        return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, tag)]).into_response());
+    }
+    let ct = HeaderValue::from_static("application/json");
+    Ok((StatusCode::OK, [(header::ETAG, tag), (header::CONTENT_TYPE, ct)], p.body.clone()).into_response())
+}
+
+#[utoipa::path(post, path = "/runtime/heartbeat", tag = "runtime", request_body = Heartbeat,
+    security(("runtime_token" = [])),
+    responses((status = 204, description = "Recorded"), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn heartbeat(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    AppJson(beat): AppJson<Heartbeat>,
+) -> ApiResult<StatusCode> {
+    authorize(&s, &headers)?;
+    if beat.instance_id.trim().is_empty() || !matches!(beat.status.as_str(), "running" | "error") {
+        return Err(ApiError::invalid("body", "instance_id must be set and status must be running or error"));
+    }
+    s.deploy.hub.beat(beat.clone());
+    let row = runtime_heartbeat::ActiveModel {
+        instance_id: Set(beat.instance_id.chars().take(64).collect()),
+        runtime_version: Set(beat.runtime_version.chars().take(64).collect()),
+        release: Set(beat.release.and_then(|r| i64::try_from(r).ok())),
+        status: Set(beat.status),
+        message: Set(beat.message.chars().take(2000).collect()),
+        last_seen: Set(Utc::now()),
+    };
+    let on_conflict = OnConflict::column(runtime_heartbeat::Column::InstanceId)
+        .update_columns([
+            runtime_heartbeat::Column::RuntimeVersion,
+            runtime_heartbeat::Column::Release,
+            runtime_heartbeat::Column::Status,
+            runtime_heartbeat::Column::Message,
+            runtime_heartbeat::Column::LastSeen,
+        ])
+        .to_owned();
+    runtime_heartbeat::Entity::insert(row).on_conflict(on_conflict).exec(&s.db).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

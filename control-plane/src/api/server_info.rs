@@ -1,0 +1,211 @@
+//! `/server/health`, `/server/generated` and `/server/connect`: is the runtime
+//! up and on the latest release, what it serves (secrets masked), and how to
+//! point MCP clients at it.
+
+use std::time::Duration;
+
+use axum::extract::State;
+use serde::Serialize;
+use serde_json::{Value, json};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::connections::MASK;
+use crate::app::AppState;
+use crate::deploy::deployer::Target;
+use crate::deploy::settings::{self, AuthMode};
+use crate::deploy::store;
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::extract::AppJson;
+
+/// Routes of this module.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(health)).routes(routes!(generated)).routes(routes!(connect))
+}
+
+/// The runtime's health as the control plane sees it.
+#[derive(Serialize, ToSchema)]
+pub struct RuntimeHealth {
+    /// Whether a runtime answered (local, docker: its `/readyz`; kubernetes: a recent heartbeat).
+    pub reachable: bool,
+    /// The release the runtime serves.
+    pub served_release: Option<u64>,
+    /// The release it should serve.
+    pub active_release: Option<i64>,
+    /// Whether it serves the active release.
+    pub up_to_date: bool,
+    /// What was checked and what it said.
+    pub detail: String,
+}
+
+async fn probe(url: &str) -> Result<Option<u64>, String> {
+    let client = reqwest::Client::builder().timeout(Duration::from_secs(2)).build().map_err(|e| e.to_string())?;
+    let res = client.get(url).send().await.map_err(|e| format!("{url} did not answer: {e}"))?;
+    let status = res.status();
+    let body: Value = res.json().await.unwrap_or(Value::Null);
+    if !status.is_success() {
+        return Err(format!("{url} answered {status}: {}", body["detail"].as_str().unwrap_or("not ready")));
+    }
+    Ok(body["release"].as_u64())
+}
+
+#[utoipa::path(get, path = "/server/health", tag = "server", security(("session" = [])),
+    responses((status = 200, body = RuntimeHealth), (status = 401, body = ErrorBody)))]
+async fn health(State(s): State<AppState>) -> ApiResult<AppJson<RuntimeHealth>> {
+    let state = store::state(&s.db).await?;
+    let active = state.active_release.filter(|_| !state.stopped);
+    let (reachable, served, detail) = if s.deploy.target() == Target::Kubernetes {
+        let live = s.deploy.hub.live();
+        let served = live.iter().filter_map(|i| i.release).min();
+        (!live.is_empty(), served, format!("{} runtime(s) sent a heartbeat in the last 90 s", live.len()))
+    } else {
+        let bind = s.deploy.config.runtime_bind;
+        let host = if bind.ip().is_unspecified() { "127.0.0.1".into() } else { bind.ip().to_string() };
+        let url =
+            format!("http://{}:{}/readyz", if host.contains(':') { format!("[{host}]") } else { host }, bind.port());
+        match probe(&url).await {
+            Ok(release) => (true, release, format!("{url} answered ready")),
+            Err(e) => (false, None, e),
+        }
+    };
+    let up_to_date = active.is_some() && served == active.map(|n| n as u64);
+    Ok(AppJson(RuntimeHealth { reachable, served_release: served, active_release: active, up_to_date, detail }))
+}
+
+#[utoipa::path(get, path = "/server/generated", tag = "server", security(("session" = [])),
+    description = "The manifest of the active release, as runtimes get it, with every secret masked.",
+    responses((status = 200, description = "Manifest v1", body = Object), (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
+async fn generated(State(s): State<AppState>) -> ApiResult<AppJson<Value>> {
+    let state = store::state(&s.db).await?;
+    let number = state.active_release.ok_or_else(|| ApiError::NotFound("nothing deployed yet".into()))?;
+    let release = store::get(&s.db, number).await?;
+    let mut manifest: Value = serde_json::from_str(&release.manifest).map_err(ApiError::internal)?;
+    mask(&mut manifest);
+    Ok(AppJson(manifest))
+}
+
+/// Replaces sealed passwords and token hashes with the mask.
+pub fn mask(manifest: &mut Value) {
+    for c in manifest["connections"].as_array_mut().into_iter().flatten() {
+        if c.get("password").is_some() {
+            c["password"] = json!(MASK);
+        }
+    }
+    for t in manifest["auth"]["tokens"].as_array_mut().into_iter().flatten() {
+        t["hash"] = json!(MASK);
+    }
+}
+
+/// Ready-to-paste client configurations.
+#[derive(Serialize, ToSchema)]
+pub struct ConnectInfo {
+    /// The MCP endpoint.
+    pub url: String,
+    /// `none` or `bearer`.
+    pub auth_mode: AuthMode,
+    /// The placeholder to replace with a token from `POST /server/tokens` (bearer only).
+    pub token_placeholder: Option<String>,
+    /// One entry per client.
+    pub clients: Vec<ClientConfig>,
+}
+
+/// How one client is configured.
+#[derive(Serialize, ToSchema)]
+pub struct ClientConfig {
+    /// `claude_code`, `cursor`, `claude_desktop` or `vscode`.
+    pub client: &'static str,
+    /// Where it goes: a shell, or a file.
+    pub target: &'static str,
+    /// `shell` (run it) or `json` (merge into the file).
+    pub format: &'static str,
+    /// The command or file content.
+    pub config: String,
+}
+
+const TOKEN: &str = "<YOUR_TOKEN>";
+
+#[utoipa::path(get, path = "/server/connect", tag = "server", security(("session" = [])),
+    description = "Configurations for Claude Code, Cursor, Claude Desktop and VS Code with the real URL and auth header.",
+    responses((status = 200, body = ConnectInfo), (status = 401, body = ErrorBody)))]
+async fn connect(State(s): State<AppState>) -> ApiResult<AppJson<ConnectInfo>> {
+    let (settings, _) = settings::load(&s.db).await?;
+    let url = format!("{}/mcp", settings.effective_public_url(s.deploy.config.runtime_bind));
+    let name = slug(&settings.server_name);
+    let bearer = settings.auth_mode == AuthMode::Bearer;
+    Ok(AppJson(ConnectInfo {
+        clients: clients(&name, &url, bearer),
+        url,
+        auth_mode: settings.auth_mode,
+        token_placeholder: bearer.then(|| TOKEN.into()),
+    }))
+}
+
+fn pretty(v: Value) -> String {
+    serde_json::to_string_pretty(&v).unwrap_or_default()
+}
+
+fn clients(name: &str, url: &str, bearer: bool) -> Vec<ClientConfig> {
+    let auth = format!("Bearer {TOKEN}");
+    let headers = if bearer { json!({"Authorization": auth}) } else { json!({}) };
+    let claude_code = if bearer {
+        format!("claude mcp add --transport http {name} {url} --header \"Authorization: {auth}\"")
+    } else {
+        format!("claude mcp add --transport http {name} {url}")
+    };
+    let mut remote_args = vec![json!("-y"), json!("mcp-remote"), json!(url)];
+    if bearer {
+        remote_args.extend([json!("--header"), json!("Authorization:${AUTH_HEADER}")]);
+    }
+    let mut desktop = json!({"command": "npx", "args": remote_args});
+    if bearer {
+        desktop["env"] = json!({"AUTH_HEADER": auth});
+    }
+    let mut vscode = json!({"servers": {name: {"type": "http", "url": url}}});
+    if bearer {
+        vscode["servers"][name]["headers"] = json!({"Authorization": "Bearer ${input:quarry-token}"});
+        vscode["inputs"] = json!([{"type": "promptString", "id": "quarry-token", "description": "Quarry MCP token", "password": true}]);
+    }
+    let mut cursor = json!({"mcpServers": {name: {"url": url}}});
+    if bearer {
+        cursor["mcpServers"][name]["headers"] = headers;
+    }
+    vec![
+        ClientConfig { client: "claude_code", target: "shell", format: "shell", config: claude_code },
+        ClientConfig { client: "cursor", target: "~/.cursor/mcp.json", format: "json", config: pretty(cursor) },
+        ClientConfig {
+            client: "claude_desktop",
+            target: "claude_desktop_config.json",
+            format: "json",
+            config: pretty(json!({"mcpServers": {name: desktop}})),
+        },
+        ClientConfig { client: "vscode", target: ".vscode/mcp.json", format: "json", config: pretty(vscode) },
+    ]
+}
+
+/// A server name as a config key: lowercase letters, digits and `-`.
+fn slug(name: &str) -> String {
+    let s: String =
+        name.to_ascii_lowercase().chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
+    let s = s.split('-').filter(|p| !p.is_empty()).collect::<Vec<_>>().join("-");
+    if s.is_empty() { "quarry".into() } else { s }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn configs_carry_the_url_and_the_auth_header() {
+        let c = clients("sales-db", "https://mcp.example.com/mcp", true);
+        assert_eq!(
+            c[0].config,
+            "claude mcp add --transport http sales-db https://mcp.example.com/mcp --header \"Authorization: Bearer <YOUR_TOKEN>\""
+        );
+        assert!(c[1].config.contains("\"Authorization\": \"Bearer <YOUR_TOKEN>\""));
+        let open = clients("q", "http://127.0.0.1:8080/mcp", false);
+        assert!(!open.iter().any(|c| c.config.contains("Authorization")));
+        assert_eq!(slug("Sales DB (prod)"), "sales-db-prod");
+    }
+}
