@@ -12,7 +12,8 @@ const USAGE: &str = "usage: quarry [serve | migrate | openapi | healthcheck | ad
   migrate                create or upgrade the store, then exit
   openapi                print the OpenAPI document
   healthcheck            exit 0 when the local control plane answers /api/health
-  admin reset-password   set the admin password (read from stdin or QUARRY_ADMIN_PASSWORD); ends all sessions";
+  admin reset-password   set the admin password (from QUARRY_ADMIN_PASSWORD or one line of stdin; the name from
+                         --username or QUARRY_ADMIN_USERNAME, else unchanged); ends every session";
 
 /// Runs the command named by `args` (without the program name).
 pub async fn run(args: &[String]) -> anyhow::Result<()> {
@@ -57,7 +58,9 @@ async fn reset_password(rest: &[&str]) -> anyhow::Result<()> {
             line.trim_end_matches(['\r', '\n']).to_string()
         }
     };
-    let config = Config::from_env()?;
+    let username = username.or_else(|| std::env::var("QUARRY_ADMIN_USERNAME").ok().filter(|u| !u.is_empty()));
+    // The bootstrap-admin variables are this command's input, not a bootstrap request.
+    let config = Config::from_source(|k| if k.starts_with("QUARRY_ADMIN_") { None } else { std::env::var(k).ok() })?;
     let db = storage::connect(&config.database_url).await?;
     let name = auth::reset_password(&db, username.as_deref(), &password).await?;
     println!("The password of {name:?} was reset; every session was ended.");

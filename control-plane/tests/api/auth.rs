@@ -212,6 +212,26 @@ async fn reset_password_from_the_shell_sets_a_new_password_and_ends_sessions() {
 }
 
 #[tokio::test]
+async fn the_quarry_binary_resets_the_password_from_the_shell() {
+    let app = TestApp::spawn().await;
+    app.login_admin().await;
+    let url = app.state.config.database_url.clone();
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_quarry"))
+        .args(["admin", "reset-password"])
+        .env("QUARRY_DATABASE_URL", url)
+        .env("QUARRY_DATA_DIR", &app.data_dir)
+        .env("QUARRY_ADMIN_PASSWORD", "from the shell")
+        .output()
+        .await
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("\"admin\""));
+    assert_eq!(app.get("/api/v1/auth/me").await.0, StatusCode::UNAUTHORIZED, "sessions were ended");
+    let creds = json!({"username": "admin", "password": "from the shell"});
+    assert_eq!(app.post("/api/v1/auth/login", &creds).await.0, StatusCode::OK);
+}
+
+#[tokio::test]
 async fn the_admin_can_be_bootstrapped_from_the_environment() {
     let app =
         TestApp::spawn_with(&[("QUARRY_ADMIN_USERNAME", "boot"), ("QUARRY_ADMIN_PASSWORD", "bootstrap pw")]).await;
