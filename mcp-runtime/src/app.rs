@@ -39,9 +39,9 @@ pub enum StartError {
         /// The OS error.
         source: std::io::Error,
     },
-    /// Pull mode is wired by the deploy issue.
-    #[error("--control-plane (pull mode) is not available in this build yet; use --manifest")]
-    PullModeUnavailable,
+    /// Pull mode could not be set up.
+    #[error("pull mode: {0}")]
+    Pull(#[from] crate::pull::PullError),
 }
 
 /// A built, bound, not yet serving runtime.
@@ -55,20 +55,37 @@ pub struct Application {
 impl Application {
     /// Loads the manifest, binds the port and builds the router.
     pub async fn build(config: RuntimeConfig, factory: Arc<dyn ExecutorFactory>) -> Result<Application, StartError> {
-        let ManifestSource::File(path) = &config.source else { return Err(StartError::PullModeUnavailable) };
-        let manifest = read_manifest(path).map_err(StartError::Manifest)?;
         let metrics = Metrics::new();
         let key = config.runtime_key.as_ref().map(|s| s.0.clone());
-        let cx =
-            LoadContext { runtime_key: key.as_deref(), metrics: &metrics, factory: factory.as_ref(), previous: None };
-        let first = Release::load(manifest, cx).map_err(StartError::Manifest)?;
+        let (first, follow) = match &config.source {
+            ManifestSource::File(path) => {
+                let manifest = read_manifest(path).map_err(StartError::Manifest)?;
+                let cx = LoadContext {
+                    runtime_key: key.as_deref(),
+                    metrics: &metrics,
+                    factory: factory.as_ref(),
+                    previous: None,
+                };
+                (Release::load(manifest, cx).map_err(StartError::Manifest)?, None)
+            }
+            ManifestSource::ControlPlane { url, token } => {
+                let client = crate::pull::PullClient::new(url, &token.0, &config.instance_id)?;
+                let (first, from) =
+                    crate::pull::first_release(&client, key.as_deref(), &metrics, factory.as_ref()).await;
+                (first, Some((client, from)))
+            }
+        };
         let shared = Arc::new(Shared::new(first, metrics, factory, key, config.conformance_fixtures));
         let listener = TcpListener::bind(config.bind)
             .await
             .map_err(|source| StartError::Bind { addr: config.bind.to_string(), source })?;
         let cancel = CancellationToken::new();
         let router = router(shared.clone(), &config, cancel.clone());
-        spawn_sighup_reload(shared.clone(), path.clone());
+        match (follow, &config.source) {
+            (Some((client, from)), _) => crate::pull::spawn_follow(shared.clone(), client, from),
+            (None, ManifestSource::File(path)) => spawn_sighup_reload(shared.clone(), path.clone()),
+            (None, _) => {}
+        }
         Ok(Application { listener, router, shared, cancel })
     }
 

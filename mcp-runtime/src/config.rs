@@ -86,6 +86,9 @@ pub struct RuntimeConfig {
     pub allowed_origins: Vec<String>,
     /// `QUARRY_RUNTIME_SESSION_IDLE_SECONDS`: idle MCP sessions close after this (default 300).
     pub session_idle: Duration,
+    /// `QUARRY_RUNTIME_INSTANCE`: this instance's name in heartbeats (pull mode;
+    /// default `HOSTNAME`, e.g. the pod name, else a random id).
+    pub instance_id: String,
     /// `QUARRY_RUNTIME_CONFORMANCE_FIXTURES=1`: also serve the MCP conformance
     /// suite's fixture tools, resources and prompts (tests only).
     pub conformance_fixtures: bool,
@@ -103,7 +106,7 @@ impl RuntimeConfig {
         {
             (Some(path), _) => ManifestSource::File(PathBuf::from(path)),
             (None, Some(url)) => {
-                ManifestSource::ControlPlane { url, token: Secret(env.get("QUARRY_RUNTIME_TOKEN").unwrap_or_default()) }
+                ManifestSource::ControlPlane { url, token: Secret(secret(env, "QUARRY_RUNTIME_TOKEN")?.unwrap_or_default()) }
             }
             (None, None) => return Err(ConfigError::NoSource),
         };
@@ -120,7 +123,10 @@ impl RuntimeConfig {
         Ok(RuntimeConfig {
             bind,
             source,
-            runtime_key: env.get("QUARRY_RUNTIME_KEY").map(Secret),
+            runtime_key: secret(env, "QUARRY_RUNTIME_KEY")?.map(Secret),
+            instance_id: env.get("QUARRY_RUNTIME_INSTANCE").or_else(|| env.get("HOSTNAME")).unwrap_or_else(|| {
+                format!("runtime-{}", &uuid::Uuid::new_v4().simple().to_string()[..8])
+            }),
             allowed_hosts: list("QUARRY_RUNTIME_ALLOWED_HOSTS")
                 .unwrap_or_else(|| vec!["localhost".into(), "127.0.0.1".into(), "::1".into()]),
             allowed_origins: list("QUARRY_RUNTIME_ALLOWED_ORIGINS").unwrap_or_default(),
@@ -128,6 +134,18 @@ impl RuntimeConfig {
             conformance_fixtures: env.get("QUARRY_RUNTIME_CONFORMANCE_FIXTURES").is_some_and(|v| v == "1"),
         })
     }
+}
+
+/// A secret from `NAME`, or read from the file named by `NAME_FILE` (so
+/// containers need not carry secrets in their environment).
+fn secret(env: &dyn EnvSource, name: &'static str) -> Result<Option<String>, ConfigError> {
+    if let Some(v) = env.get(name) {
+        return Ok(Some(v));
+    }
+    let Some(path) = env.get(&format!("{name}_FILE")) else { return Ok(None) };
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| ConfigError::Invalid { name, reason: format!("cannot read {name}_FILE {path}: {e}") })?;
+    Ok(Some(text.trim().to_string()).filter(|v| !v.is_empty()))
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 //! `quarry-runtime`: serves one manifest over MCP. `quarry-runtime schema`
-//! prints the manifest JSON Schema.
+//! prints the manifest JSON Schema; `quarry-runtime healthcheck` exits 0 when
+//! the local runtime answers `/healthz`.
 
 use std::io::Write;
 use std::sync::Arc;
@@ -16,6 +17,15 @@ fn main() -> anyhow::Result<()> {
         let _ = writeln!(std::io::stdout(), "{schema}"); // a closed pipe is not an error here
         return Ok(());
     }
+    if args.first().is_some_and(|a| a == "healthcheck") {
+        if let Err(e) = mcp_runtime::healthcheck::check(&ProcessEnv) {
+            eprintln!("unhealthy: {e}");
+            std::process::exit(1);
+        }
+        return Ok(());
+    }
+    // reqwest (pull mode) and the database drivers share one rustls provider.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("QUARRY_LOG").unwrap_or_else(|_| "info".into()))
         .init();

@@ -97,10 +97,11 @@ impl Hub {
         beat.message.truncate(2000);
         beat.last_seen = Utc::now();
         let mut beats = self.beats.lock().unwrap_or_else(|e| e.into_inner());
-        if beats.len() >= MAX_INSTANCES && !beats.contains_key(&beat.instance_id) {
-            if let Some(oldest) = beats.values().min_by_key(|b| b.last_seen).map(|b| b.instance_id.clone()) {
-                beats.remove(&oldest);
-            }
+        if beats.len() >= MAX_INSTANCES
+            && !beats.contains_key(&beat.instance_id)
+            && let Some(oldest) = beats.values().min_by_key(|b| b.last_seen).map(|b| b.instance_id.clone())
+        {
+            beats.remove(&oldest);
         }
         beats.insert(beat.instance_id.clone(), beat);
     }

@@ -2,6 +2,7 @@
 
 mod auth;
 mod crud;
+mod deploy;
 mod docs;
 mod engine_routes;
 mod errors;

@@ -1,0 +1,223 @@
+//! Pull mode (`--control-plane URL`): fetch the active release from the
+//! control plane, then follow it with conditional long-polls
+//! (`If-None-Match` + `wait`), swapping each new release in atomically.
+//! A refused release is reported in a heartbeat and the running one kept;
+//! when nothing is published (stopped), an empty release is served.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use reqwest::StatusCode;
+use reqwest::header::{AUTHORIZATION, ETAG, IF_NONE_MATCH};
+use serde_json::json;
+use shared_model::manifest::{AuthSettings, Manifest, ServerInfo};
+
+use crate::exec::ExecutorFactory;
+use crate::metrics::Metrics;
+use crate::release::{LoadContext, Release};
+use crate::reload::{MAX_MANIFEST_BYTES, apply};
+use crate::server::Shared;
+
+/// How long one long-poll waits on the control plane.
+pub const POLL_WAIT: Duration = Duration::from_secs(25);
+/// Longest delay between failed attempts.
+const MAX_BACKOFF: Duration = Duration::from_secs(30);
+
+/// Why a pull failed.
+#[derive(Debug, thiserror::Error)]
+pub enum PullError {
+    /// The control plane could not be reached or answered oddly.
+    #[error("control plane: {0}")]
+    Http(String),
+    /// The runtime token was refused.
+    #[error("the control plane refused QUARRY_RUNTIME_TOKEN")]
+    Unauthorized,
+    /// The body is not a manifest.
+    #[error("the control plane sent an unreadable manifest: {0}")]
+    Manifest(String),
+}
+
+/// What a pull returned.
+#[derive(Debug)]
+pub enum Pulled {
+    /// A release other than the one named by the ETag.
+    New {
+        /// The manifest.
+        manifest: Box<Manifest>,
+        /// Its ETag (content hash).
+        etag: String,
+    },
+    /// Still the same release.
+    NotModified,
+    /// Nothing is published.
+    Nothing,
+}
+
+/// Talks to the control plane's `/api/v1/runtime` routes.
+#[derive(Clone)]
+pub struct PullClient {
+    http: reqwest::Client,
+    base: String,
+    token: String,
+    instance: String,
+}
+
+impl PullClient {
+    /// A client for the control plane at `base`, presenting `token`, naming itself `instance`.
+    pub fn new(base: &str, token: &str, instance: &str) -> Result<PullClient, PullError> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .timeout(POLL_WAIT + Duration::from_secs(15))
+            .build()
+            .map_err(|e| PullError::Http(e.to_string()))?;
+        Ok(PullClient { http, base: base.trim_end_matches('/').into(), token: token.into(), instance: instance.into() })
+    }
+
+    /// Fetches the active release unless it is still `etag`, waiting up to `wait` for a change.
+    pub async fn fetch(&self, etag: &str, wait: Duration) -> Result<Pulled, PullError> {
+        let url = format!("{}/api/v1/runtime/manifest?wait={}", self.base, wait.as_secs());
+        let mut req = self.http.get(url).header(AUTHORIZATION, format!("Bearer {}", self.token));
+        if !etag.is_empty() {
+            req = req.header(IF_NONE_MATCH, format!("\"{etag}\""));
+        }
+        let res = req.send().await.map_err(|e| PullError::Http(e.to_string()))?;
+        match res.status() {
+            StatusCode::NOT_MODIFIED => Ok(Pulled::NotModified),
+            StatusCode::NO_CONTENT => Ok(Pulled::Nothing),
+            StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => Err(PullError::Unauthorized),
+            StatusCode::OK => {
+                let etag =
+                    res.headers().get(ETAG).and_then(|v| v.to_str().ok()).unwrap_or("").trim_matches('"').to_string();
+                if res.content_length().is_some_and(|n| n > MAX_MANIFEST_BYTES) {
+                    return Err(PullError::Manifest(format!("larger than {MAX_MANIFEST_BYTES} bytes")));
+                }
+                let text = res.text().await.map_err(|e| PullError::Http(e.to_string()))?;
+                let manifest = Manifest::from_json(&text).map_err(|e| PullError::Manifest(e.to_string()))?;
+                Ok(Pulled::New { manifest: Box::new(manifest), etag })
+            }
+            other => Err(PullError::Http(format!("unexpected status {other}"))),
+        }
+    }
+
+    /// Tells the control plane which release this instance serves, or why it refused one.
+    pub async fn beat(&self, release: u64, refused: Option<&str>) {
+        let body = json!({
+            "instance_id": self.instance, "runtime_version": env!("CARGO_PKG_VERSION"),
+            "release": (release > 0).then_some(release),
+            "status": if refused.is_some() { "error" } else { "running" }, "message": refused.unwrap_or(""),
+        });
+        let url = format!("{}/api/v1/runtime/heartbeat", self.base);
+        let sent = self.http.post(url).bearer_auth(&self.token).json(&body).send().await;
+        if let Err(e) = sent {
+            tracing::warn!(error = %e, "Could not send a heartbeat to the control plane.");
+        }
+    }
+}
+
+/// The release served while nothing is published.
+pub fn empty_manifest() -> Manifest {
+    Manifest {
+        format_version: shared_model::manifest::FORMAT_VERSION,
+        release: 0,
+        content_hash: String::new(),
+        server: ServerInfo {
+            name: "Quarry (nothing deployed)".into(),
+            version: "0.0.0".into(),
+            instructions: None,
+            expose_db_errors: false,
+        },
+        auth: AuthSettings::None,
+        connections: vec![],
+        tools: vec![],
+        resources: vec![],
+        prompts: vec![],
+    }
+}
+
+/// Where following starts: the ETag of what was loaded (or refused) and why it was refused.
+pub struct FollowFrom {
+    etag: String,
+    refused: Option<String>,
+}
+
+/// Pulls the first release (a few quick attempts); on failure or refusal
+/// starts with the empty release and lets [`spawn_follow`] catch up.
+pub async fn first_release(
+    client: &PullClient,
+    runtime_key: Option<&str>,
+    metrics: &Metrics,
+    factory: &dyn ExecutorFactory,
+) -> (Release, FollowFrom) {
+    let load = |m: Manifest| Release::load(m, LoadContext { runtime_key, metrics, factory, previous: None });
+    let mut from = FollowFrom { etag: String::new(), refused: None };
+    for attempt in 0..5u32 {
+        match client.fetch("", Duration::ZERO).await {
+            Ok(Pulled::New { manifest, etag }) => {
+                from.etag = etag;
+                match load(*manifest) {
+                    Ok(r) => return (r, from),
+                    Err(p) => {
+                        tracing::error!(problems = %p, "Refused the control plane's release; serving nothing until a valid one comes.");
+                        from.refused = Some(p.to_string());
+                    }
+                }
+                break;
+            }
+            Ok(_) => break,
+            Err(e) => {
+                tracing::warn!(error = %e, attempt, "Cannot pull the first release yet.");
+                tokio::time::sleep(Duration::from_millis(500 << attempt)).await;
+            }
+        }
+    }
+    match load(empty_manifest()) {
+        Ok(r) => (r, from),
+        Err(p) => unreachable!("the empty manifest is valid: {p}"),
+    }
+}
+
+/// Follows the control plane until the process ends.
+pub fn spawn_follow(shared: Arc<Shared>, client: PullClient, from: FollowFrom) {
+    tokio::spawn(async move {
+        let FollowFrom { mut etag, mut refused } = from;
+        let mut backoff = Duration::from_secs(1);
+        loop {
+            client.beat(shared.current().manifest.release, refused.as_deref()).await;
+            let started = Instant::now();
+            let outcome = match client.fetch(&etag, POLL_WAIT).await {
+                Ok(Pulled::New { manifest, etag: next }) => {
+                    etag = next;
+                    Some(*manifest)
+                }
+                Ok(Pulled::Nothing) if shared.current().manifest.release != 0 => {
+                    etag.clear();
+                    Some(empty_manifest())
+                }
+                Ok(_) => None,
+                Err(e) => {
+                    tracing::warn!(error = %e, retry_in_ms = backoff.as_millis() as u64, "Pull from the control plane failed.");
+                    tokio::time::sleep(backoff).await;
+                    backoff = (backoff * 2).min(MAX_BACKOFF);
+                    continue;
+                }
+            };
+            backoff = Duration::from_secs(1);
+            if let Some(manifest) = outcome {
+                let number = manifest.release;
+                match apply(&shared, manifest) {
+                    Ok(_) => {
+                        tracing::info!(release = number, "Now serving the pulled release.");
+                        refused = None;
+                    }
+                    Err(p) => {
+                        tracing::error!(release = number, problems = %p, "Refused the pulled release; the running one is kept.");
+                        refused = Some(format!("release {number}: {p}"));
+                    }
+                }
+            } else if started.elapsed() < Duration::from_secs(1) {
+                // The control plane answered at once (busy): do not spin.
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        }
+    });
+}
