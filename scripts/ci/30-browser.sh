@@ -4,6 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 cargo build --locked -p control-plane --bin quarry
+# tests/browser/ui.test.mjs drives the web UI, which the control plane serves from ui/dist.
+(cd ui && npm ci --no-audit --no-fund --loglevel=error && npm run -s build)
 target_dir=${CARGO_TARGET_DIR:-$PWD/target}
 data=$(mktemp -d)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')

@@ -1,4 +1,5 @@
 // Generates src/lib/api/schema.d.ts from the committed OpenAPI snapshot (openapi.json).
+// `node scripts/gen-api.mjs OUT` writes elsewhere (the CI drift check compares the two).
 //
 // openapi-typescript keys its `operations` interface by operationId. The server's
 // ids are its handler names (`list`, `create`, … for every resource), and
@@ -9,7 +10,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import openapiTS, { astToString } from 'openapi-typescript';
 
 const SOURCE = new URL('../openapi.json', import.meta.url);
-const TARGET = new URL('../src/lib/api/schema.d.ts', import.meta.url);
+const TARGET = process.argv[2] ? new URL(process.argv[2], `file://${process.cwd()}/`) : new URL('../src/lib/api/schema.d.ts', import.meta.url);
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
 
 const doc = JSON.parse(readFileSync(SOURCE, 'utf8'));

@@ -3,6 +3,7 @@ import { ErrorPanel } from '../../components/ErrorPanel';
 import { Loading, PageHeader } from '../../components/PageHeader';
 import { useConnection } from './api';
 import { ConnectionForm } from './ConnectionForm';
+import { TestButton } from './TestButton';
 
 export function NewConnectionPage() {
   return (
@@ -18,7 +19,7 @@ export function ConnectionEditPage() {
   const q = useConnection(id);
   return (
     <>
-      <PageHeader title={q.data ? `Connection ${q.data.name}` : 'Connection'}
+      <PageHeader title={q.data ? `Connection ${q.data.name}` : 'Connection'} actions={q.data && <TestButton id={q.data.id} />}
         subtitle={<><Link to="/connections">← Connections</Link>{q.data && <span className="muted"> · version {q.data.version}</span>}</>} />
       <ErrorPanel error={q.error} />
       {q.isLoading && <Loading />}

@@ -5,6 +5,7 @@ import { Flash } from '../../components/Flash';
 import { Loading, PageHeader } from '../../components/PageHeader';
 import { Pagination, usePage } from '../../components/Pagination';
 import { useConnections, useDeleteConnection, type Connection } from './api';
+import { TestButton } from './TestButton';
 
 function where(c: Connection): string {
   if (c.db_type === 'sqlite') return c.database;
@@ -50,6 +51,7 @@ export function ConnectionsPage() {
                   </td>
                   <td>{c.is_active ? <span className="badge badge-ok">active</span> : <span className="badge">inactive</span>}</td>
                   <td className="actions">
+                    <TestButton id={c.id} />
                     <Link className="btn btn-small btn-ghost" to={`/connections/${c.id}`}>Edit</Link>
                     <ConfirmButton label="Delete" confirmLabel="Delete with its tools" onConfirm={() => del.mutate(c.id)} />
                   </td>

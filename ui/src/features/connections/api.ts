@@ -40,3 +40,10 @@ export function useDeleteConnection() {
     onSuccess: () => Promise.all(['connections', 'tools', 'resources'].map((k) => qc.invalidateQueries({ queryKey: [k] }))),
   });
 }
+
+/** Connects and runs `SELECT 1`; an unreachable database is a result (`success: false`), not an error. */
+export function useTestConnection() {
+  return useMutation({
+    mutationFn: (id: string) => unwrap(api.POST('/api/v1/connections/{id}/test', { params: { path: { id } } })),
+  });
+}

@@ -113,7 +113,7 @@ export function ToolForm({ tool, onReload }: { tool?: Tool; onReload?: () => voi
           <h2>Parameters</h2>
           <button type="button" className="btn btn-small" onClick={detect}>Detect from SQL</button>
         </div>
-        {detected && <p className="muted small" role="status">{detected}</p>}
+        {detected && <p className="muted small note" role="status">{detected}</p>}
         <ParamsEditor rows={f.parameters} onChange={(rows) => set('parameters', rows)} error={err} localProblems={localProblems} />
         <details className="section" open={f.transform_template !== ''}>
           <summary>Transform (minijinja template applied to the rows)</summary>

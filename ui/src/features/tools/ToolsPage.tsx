@@ -45,7 +45,7 @@ export function ToolsPage() {
               {list.data.items.map((t) => (
                 <tr key={t.id}>
                   <td><Link to={`/tools/${t.id}`} className="strong mono">{t.name}</Link><div className="muted small">v{t.version}</div></td>
-                  <td className="small clamp">{t.description}</td>
+                  <td className="small"><div className="clamp">{t.description}</div></td>
                   <td className="small">{connectionName(t.connection_id)}</td>
                   <td className="mono small">{(t.parameters ?? []).map((p) => p.name).join(', ') || '—'}</td>
                   <td>

@@ -11,7 +11,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["health"];
+        get: operations["health_health"];
         put?: never;
         post?: never;
         delete?: never;
@@ -132,6 +132,105 @@ export interface paths {
         patch: operations["connections_update"];
         trace?: never;
     };
+    "/api/v1/connections/{id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["test"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/deploy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Validates the store (placeholders, connections of tools and resources, names, server settings), builds the next release and publishes it. With any problem, nothing is deployed and every problem is listed. */
+        post: operations["deploy"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/deploy/logs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description WebSocket. Sends the recent lines (runtime output and deploy steps), then follows. Each message is a JSON `LogLine`. A client too slow to keep up is told how many lines it missed. */
+        get: operations["logs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/deploy/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_status"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/deploy/stop": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Unpublishes the release and stops the runtime (local, docker); pulling runtimes unload it. */
+        post: operations["stop"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/preview/execute": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["execute"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/prompts": {
         parameters: {
             query?: never;
@@ -164,6 +263,55 @@ export interface paths {
         patch: operations["prompts_update"];
         trace?: never;
     };
+    "/api/v1/releases": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["deploy_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/releases/{number}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["deploy_get_one"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/releases/{number}/redeploy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Rollback: publishes the content of release `number` again, as a new release. */
+        post: operations["redeploy"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/resources": {
         parameters: {
             query?: never;
@@ -194,6 +342,169 @@ export interface paths {
         options?: never;
         head?: never;
         patch: operations["resources_update"];
+        trace?: never;
+    };
+    "/api/v1/runtime/heartbeat": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["heartbeat"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/runtime/manifest": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["manifest"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/schema/{connection_id}/tables": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["tables"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/schema/{connection_id}/tables/{table}/columns": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["columns"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/server/config": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_config"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch: operations["patch_config"];
+        trace?: never;
+    };
+    "/api/v1/server/connect": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Configurations for Claude Code, Cursor, Claude Desktop and VS Code with the real URL and auth header. */
+        get: operations["connect"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/server/generated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The manifest of the active release, as runtimes get it, with every secret masked. */
+        get: operations["generated"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/server/health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["server_health"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/server/tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Creates an MCP bearer token. It is returned once; only a keyed hash is kept. Takes effect with the next deploy. */
+        post: operations["create_token"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/server/tokens/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete: operations["revoke_token"];
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/tools": {
@@ -248,10 +559,46 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * @description How MCP clients authenticate to the runtime.
+         * @enum {string}
+         */
+        AuthMode: "none" | "bearer";
         /** @description Whether the first admin still has to be created. */
         AuthStatus: {
             /** @description True until an admin exists. */
             setup_required: boolean;
+        };
+        /** @description One change. */
+        Change: {
+            /** @description `added`, `removed` or `changed`. */
+            action: string;
+            /** @description `server`, `auth`, `connection`, `tool`, `resource` or `prompt`. */
+            kind: string;
+            /** @description The entity's name (empty for `server` and `auth`). */
+            name: string;
+        };
+        /** @description How one client is configured. */
+        ClientConfig: {
+            /** @description `claude_code`, `cursor`, `claude_desktop` or `vscode`. */
+            client: string;
+            /** @description The command or file content. */
+            config: string;
+            /** @description `shell` (run it) or `json` (merge into the file). */
+            format: string;
+            /** @description Where it goes: a shell, or a file. */
+            target: string;
+        };
+        /** @description Ready-to-paste client configurations. */
+        ConnectInfo: {
+            /** @description `none` or `bearer`. */
+            auth_mode: components["schemas"]["AuthMode"];
+            /** @description One entry per client. */
+            clients: components["schemas"]["ClientConfig"][];
+            /** @description The placeholder to replace with a token from `POST /server/tokens` (bearer only). */
+            token_placeholder?: string | null;
+            /** @description The MCP endpoint. */
+            url: string;
         };
         /** @description A connection as returned by the API. */
         Connection: {
@@ -372,12 +719,51 @@ export interface components {
              */
             version?: number | null;
         };
+        /** @description A token just created: the only time it is shown. */
+        CreatedToken: components["schemas"]["StoredToken"] & {
+            /** @description The token; copy it now, it cannot be shown again. */
+            token: string;
+        };
         /** @description Credentials for setup and login. */
         Credentials: {
             /** @description Password (at least 8 characters for setup). */
             password: string;
             /** @description Login name (1–255 characters). */
             username: string;
+        };
+        /** @description The outcome of a deploy. */
+        DeployResult: {
+            /** @description The release that was published. */
+            release: components["schemas"]["ReleaseInfo"];
+            /** @description The deployment's status right after publishing. */
+            status: components["schemas"]["DeployStatus"];
+        };
+        /** @description The deployment as a whole. */
+        DeployStatus: {
+            /** @description Runtimes heard from in the last 90 seconds. */
+            instances: components["schemas"]["Heartbeat"][];
+            /**
+             * Format: int64
+             * @description The newest stored release.
+             */
+            latest_release?: number | null;
+            /** @description What it means, and what to do for `error`. */
+            message: string;
+            /** @description The runtime process or container, as the deployer sees it. */
+            process: components["schemas"]["ProcessState"];
+            /**
+             * Format: int64
+             * @description The release runtimes should serve (none before the first deploy).
+             */
+            release?: number | null;
+            /** @description Version of the runtime serving it (from its heartbeat). */
+            runtime_version?: string | null;
+            /** @description `stopped`, `deploying`, `running` or `error`. */
+            status: string;
+            /** @description The deploy target. */
+            target: components["schemas"]["Target"];
+            /** @description Whether the store holds changes not yet deployed. */
+            undeployed_changes: boolean;
         };
         /** @description The wire shape of every error. */
         ErrorBody: {
@@ -393,6 +779,27 @@ export interface components {
             /** @description The running version. */
             version: string;
         };
+        /** @description What one runtime instance last reported. */
+        Heartbeat: {
+            /** @description The instance (pod name, container or random id), ≤ 64 characters. */
+            instance_id: string;
+            /**
+             * Format: date-time
+             * @description When the control plane last heard from it.
+             */
+            last_seen?: string;
+            /** @description Why it refused the latest release, for `error`. */
+            message?: string;
+            /**
+             * Format: int64
+             * @description The release it serves (0 or absent: none).
+             */
+            release?: number | null;
+            /** @description The runtime's version. */
+            runtime_version?: string;
+            /** @description `running` or `error` (it refused a release; see `message`). */
+            status?: string;
+        };
         /** @description The outcome of a successful setup or login; the session is in the cookie. */
         LoginResponse: {
             /** @description Token for the second factor step, when required. */
@@ -402,12 +809,22 @@ export interface components {
             /** @description The admin's name. */
             username: string;
         };
+        /**
+         * @description Runtime log verbosity.
+         * @enum {string}
+         */
+        LogLevel: "error" | "warn" | "info" | "debug";
         /** @description The current admin. */
         Me: {
             /** @description Whether two-factor login is on. */
             totp_enabled: boolean;
             /** @description Login name. */
             username: string;
+        };
+        /** @description A new bearer token's label. */
+        NewToken: {
+            /** @description A label to recognise it by (1–100 characters). */
+            name: string;
         };
         /** @description Plain acknowledgement. */
         Ok: {
@@ -472,6 +889,42 @@ export interface components {
                 /** Format: int32 */
                 version: number;
             })[];
+            /**
+             * Format: int64
+             * @description How many items exist in all.
+             */
+            total: number;
+        };
+        /** @description A page of items. */
+        Page_ReleaseInfo: {
+            /** @description The items of this page. */
+            items: {
+                /** @description What changed since the previous release. */
+                changes: components["schemas"]["Change"][];
+                /** @description `sha256:…` of the manifest. */
+                content_hash: string;
+                /**
+                 * Format: date-time
+                 * @description When it was built.
+                 */
+                created_at: string;
+                /**
+                 * Format: int64
+                 * @description Release number.
+                 */
+                number: number;
+                /** @description Prompts served. */
+                prompts: number;
+                /** @description Resources served. */
+                resources: number;
+                /**
+                 * Format: int64
+                 * @description Set when this release re-published an older one.
+                 */
+                rolled_back_from?: number | null;
+                /** @description Counts of what it serves. */
+                tools: number;
+            }[];
             /**
              * Format: int64
              * @description How many items exist in all.
@@ -552,12 +1005,92 @@ export interface components {
          * @enum {string}
          */
         ParamType: "string" | "integer" | "number" | "boolean" | "array";
+        /** @description What to preview. */
+        PreviewRequest: {
+            /**
+             * Format: uuid
+             * @description The connection to run on.
+             */
+            connection_id: string;
+            /** @description Rows to return, 1–1000 (default 10). */
+            limit?: number | null;
+            /**
+             * @description The tool's parameter definitions; without them each placeholder is
+             *     typed after the JSON type of its value.
+             */
+            parameter_definitions?: components["schemas"]["ParamDef"][] | null;
+            /** @description Values for the placeholders, by name. */
+            parameters?: {
+                [key: string]: unknown;
+            };
+            /** @description One SQL statement with `:name` placeholders (≤ 100000 bytes). */
+            sql_query: string;
+            /** @description A minijinja template applied to the rows. */
+            transform_template?: string | null;
+        };
+        /** @description The rows and what became of them. */
+        PreviewResult: {
+            columns: components["schemas"]["ResultColumn"][];
+            /**
+             * Format: int64
+             * @description Milliseconds the query took.
+             */
+            execution_time: number;
+            /** @description Rows returned. */
+            row_count: number;
+            /** @description Rows as JSON objects keyed by column name. */
+            rows: {
+                [key: string]: unknown;
+            }[];
+            /** @description Why the template failed, if it did; the raw rows are still returned. */
+            transform_error?: string | null;
+            /** @description The template's output (parsed as JSON when it is JSON). */
+            transformed_result?: unknown;
+            /** @description Whether the row or byte limit cut the result. */
+            truncated: boolean;
+        };
         /** @description One validation problem. */
         ProblemBody: {
             /** @description What is wrong with it. */
             message: string;
             /** @description Dotted path of the offending field, e.g. `parameters[0].name`. */
             path: string;
+        };
+        /** @description How the runtime process or container is. */
+        ProcessState: {
+            /** @enum {string} */
+            state: "stopped";
+        } | {
+            /** @enum {string} */
+            state: "starting";
+        } | {
+            /** @description Process id (local) or container id (docker). */
+            id: string;
+            /**
+             * Format: int32
+             * @description Restarts since the last deploy.
+             */
+            restarts: number;
+            /** @enum {string} */
+            state: "running";
+        } | {
+            /** @description Why it went down. */
+            message: string;
+            /**
+             * Format: int32
+             * @description Restarts since the last deploy.
+             */
+            restarts: number;
+            /** @enum {string} */
+            state: "restarting";
+        } | {
+            /** @description Why. */
+            message: string;
+            /** @enum {string} */
+            state: "failed";
+        } | {
+            /** @enum {string} */
+            state: "external";
         };
         /** @description A prompt as returned by the API. */
         Prompt: components["schemas"]["PromptFields"] & {
@@ -600,6 +1133,34 @@ export interface components {
             /** @description Human-readable title (≤ 255 characters). */
             title?: string | null;
         };
+        /** @description A release, without its manifest (see `GET /server/generated`). */
+        ReleaseInfo: {
+            /** @description What changed since the previous release. */
+            changes: components["schemas"]["Change"][];
+            /** @description `sha256:…` of the manifest. */
+            content_hash: string;
+            /**
+             * Format: date-time
+             * @description When it was built.
+             */
+            created_at: string;
+            /**
+             * Format: int64
+             * @description Release number.
+             */
+            number: number;
+            /** @description Prompts served. */
+            prompts: number;
+            /** @description Resources served. */
+            resources: number;
+            /**
+             * Format: int64
+             * @description Set when this release re-published an older one.
+             */
+            rolled_back_from?: number | null;
+            /** @description Counts of what it serves. */
+            tools: number;
+        };
         /** @description A resource as returned by the API. */
         Resource: components["schemas"]["ResourceFields"] & {
             /** Format: date-time */
@@ -637,11 +1198,123 @@ export interface components {
             /** @description A URI such as `reports://daily`, or a template such as `users://{user_id}/orders`. */
             uri_template: string;
         };
+        /** @description A column of the result. */
+        ResultColumn: {
+            name: string;
+            /** @description The database's type name. */
+            type: string;
+        };
+        /** @description The runtime's health as the control plane sees it. */
+        RuntimeHealth: {
+            /**
+             * Format: int64
+             * @description The release it should serve.
+             */
+            active_release?: number | null;
+            /** @description What was checked and what it said. */
+            detail: string;
+            /** @description Whether a runtime answered (local, docker: its `/readyz`; kubernetes: a recent heartbeat). */
+            reachable: boolean;
+            /**
+             * Format: int64
+             * @description The release the runtime serves.
+             */
+            served_release?: number | null;
+            /** @description Whether it serves the active release. */
+            up_to_date: boolean;
+        };
+        /** @description The server configuration as returned by the API. */
+        ServerConfig: components["schemas"]["ServerSettings"] & {
+            /** @description The URL clients use: `public_url` or the runtime's address, plus `/mcp`. */
+            mcp_url: string;
+            /** @description Where a `local` or `docker` runtime listens (`QUARRY_RUNTIME_BIND`). */
+            runtime_bind: string;
+            /** @description The bearer tokens (never the tokens themselves). */
+            tokens: components["schemas"]["StoredToken"][];
+        };
+        /** @description Editable server settings (`PATCH /server/config` merges over these). */
+        ServerSettings: {
+            /**
+             * @description `Host` header values the runtime accepts (≤ 20; empty = loopback names; `*` = any).
+             *     Applied when the runtime starts.
+             */
+            allowed_hosts?: string[];
+            /** @description Browser origins allowed to call `/mcp` (≤ 20; empty = any). Applied when the runtime starts. */
+            allowed_origins?: string[];
+            /** @description `none` or `bearer` (then at least one token must exist). */
+            auth_mode?: components["schemas"]["AuthMode"];
+            /** @description Default row, byte and time bounds of every tool and SQL resource. */
+            default_limits?: Record<string, unknown>;
+            /** @description Whether database error details reach MCP clients (off: a generic message and an error id). */
+            expose_db_errors?: boolean;
+            /** @description Instructions sent in `initialize`, telling the model how to use the server (≤ 10000 bytes). */
+            instructions?: string | null;
+            /** @description Runtime log level (`error`, `warn`, `info`, `debug`). Applied when the runtime starts. */
+            log_level?: components["schemas"]["LogLevel"];
+            /**
+             * @description Base URL clients reach the runtime at, e.g. `https://mcp.example.com`
+             *     (default: `http://` + the runtime's bind address); `/mcp` is appended.
+             */
+            public_url?: string | null;
+            /** @description Name reported to MCP clients in `initialize` (1–255 characters; default `Quarry`). */
+            server_name?: string;
+        };
         /**
          * @description TLS policy for the database connection.
          * @enum {string}
          */
         SslMode: "disable" | "prefer" | "require" | "verify-ca" | "verify-full";
+        /** @description A bearer token as stored: a keyed hash and what identifies it to people. */
+        StoredToken: {
+            /**
+             * Format: date-time
+             * @description When it was created.
+             */
+            created_at: string;
+            /** @description Stable id. */
+            id: string;
+            /** @description A label chosen by the admin. */
+            name: string;
+            /** @description The first characters of the token, to recognise it. */
+            prefix: string;
+        };
+        /** @description A table or view. */
+        Table: {
+            /** @description `table` or `view`. */
+            kind: string;
+            /** @description Table name. */
+            name: string;
+            /** @description Schema (PostgreSQL), database (MySQL) or `main` (SQLite). */
+            schema: string;
+        };
+        /** @description A column of a table. */
+        TableColumn: {
+            /** @description The default expression, if any. */
+            default?: string | null;
+            name: string;
+            nullable: boolean;
+            /** @description Whether the column is part of the primary key. */
+            primary_key: boolean;
+            /** @description The database's type name. */
+            type: string;
+        };
+        /**
+         * @description Which deployer runs the runtimes (`QUARRY_DEPLOY_TARGET`).
+         * @enum {string}
+         */
+        Target: "local" | "docker" | "kubernetes";
+        /** @description The outcome of a connection test. */
+        TestResult: {
+            /**
+             * Format: int64
+             * @description Time to connect and answer, in milliseconds.
+             */
+            latency_ms: number;
+            /** @description What happened, phrased so a user can act on it. */
+            message: string;
+            /** @description Whether a connection was made and answered `SELECT 1`. */
+            success: boolean;
+        };
         /** @description A tool as returned by the API. */
         Tool: components["schemas"]["ToolFields"] & {
             /** Format: date-time */
@@ -719,7 +1392,7 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
-    health: {
+    health_health: {
         parameters: {
             query?: never;
             header?: never;
@@ -1141,6 +1814,260 @@ export interface operations {
             };
         };
     };
+    test: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The outcome; `success` is false when the database cannot be reached */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TestResult"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    deploy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeployResult"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The store cannot be deployed; `problems` says what to fix */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    logs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Switching to the WebSocket protocol */
+            101: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many followers */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_status: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeployStatus"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    stop: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeployStatus"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    execute: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PreviewRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PreviewResult"];
+                };
+            };
+            /** @description The SQL was refused (several statements, a write in read-only mode) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Bad argument, naming the parameter */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database reported an error */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The query ran past 10 s */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     prompts_list: {
         parameters: {
             query?: {
@@ -1359,6 +2286,113 @@ export interface operations {
             };
         };
     };
+    deploy_list: {
+        parameters: {
+            query?: {
+                /** @description Items to return, 1–100 (default 50). */
+                limit?: number;
+                /** @description Items to skip (default 0). */
+                skip?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_ReleaseInfo"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    deploy_get_one: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                number: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReleaseInfo"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    redeploy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                number: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReleaseInfo"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     resources_list: {
         parameters: {
             query?: {
@@ -1568,6 +2602,447 @@ export interface operations {
                 };
             };
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    heartbeat: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Heartbeat"];
+            };
+        };
+        responses: {
+            /** @description Recorded */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    manifest: {
+        parameters: {
+            query?: {
+                /** @description Seconds to wait for a release other than `If-None-Match` (0–60, default 0). */
+                wait?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The manifest of the active release; `ETag` is its content hash */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, unknown>;
+                };
+            };
+            /** @description Nothing is published (never deployed, or stopped) */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Still the release named by `If-None-Match` */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    tables: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                connection_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Table"][];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database failed */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    columns: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                connection_id: string;
+                /** @description `name` or `schema.name` */
+                table: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TableColumn"][];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such connection or table */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_config: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerConfig"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    patch_config: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Any subset of the settings; takes effect with the next deploy */
+        requestBody: {
+            content: {
+                "application/json": Record<string, unknown>;
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerConfig"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    connect: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConnectInfo"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    generated: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Manifest v1 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, unknown>;
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    server_health: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RuntimeHealth"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_token: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewToken"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedToken"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    revoke_token: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked (effective with the next deploy) */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
