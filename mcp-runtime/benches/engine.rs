@@ -1,5 +1,5 @@
-//! The engine's hot path (argument validation + binding + read-only execution
-//! + rows to JSON, for a 20-row result on PostgreSQL) next to the raw
+//! The engine's hot path (argument validation, binding, read-only execution
+//! and rows to JSON, for a 20-row result on PostgreSQL) next to the raw
 //! tokio-postgres driver running the same query in the same process.
 //!
 //! Run with `cargo bench -p mcp-runtime --bench engine` (needs the PostgreSQL
