@@ -8,6 +8,6 @@ const api = process.env.QUARRY_URL ?? 'http://127.0.0.1:3000';
 export default defineConfig({
   plugins: [react()],
   server: { proxy: { '/api': { target: api, changeOrigin: false } } },
-  build: { outDir: 'dist', emptyOutDir: true, sourcemap: true },
+  build: { outDir: 'dist', emptyOutDir: true },
   test: { environment: 'node', include: ['src/**/*.test.ts'] },
 });

@@ -131,6 +131,16 @@ test('validation problems show next to the form and a stale edit offers a reload
   assert.equal(await page.getByLabel('Name', { exact: true }).inputValue(), 'get_user');
 });
 
+test('logging out shows the login screen, and logging in returns to the page', async () => {
+  await page.getByRole('button', { name: 'Log out' }).click();
+  await page.getByRole('heading', { name: 'Log in' }).waitFor();
+  assert.equal((await page.request.get(`${BASE}/api/v1/auth/me`)).status(), 401, 'the session is gone');
+  await page.getByLabel('Username').fill(ADMIN.username);
+  await page.getByLabel('Password').fill(ADMIN.password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByRole('heading', { name: 'Tool get_user' }).waitFor();
+});
+
 test('the UI made no request outside the server and raised no errors', () => {
   assert.deepEqual(foreign, []);
   assert.deepEqual(errors, []);

@@ -13,7 +13,8 @@ export function ErrorPanel({ error, onReload }: Props) {
   const conflict = api?.status === 409;
   return (
     <div className="alert alert-error" role="alert">
-      <strong>{api ? api.body.detail : errorMessage(error)}</strong>
+      {/* With problems listed, the detail (which repeats them) gives way to a plain lead-in. */}
+      <strong>{api?.problems.length ? 'Please fix the following and save again:' : api ? api.body.detail : errorMessage(error)}</strong>
       {api && api.problems.length > 0 && (
         <ul className="problems">
           {api.problems.map((p, i) => (

@@ -57,9 +57,11 @@ export function useLogout() {
   return useMutation({
     mutationFn: () => unwrap(api.POST('/api/v1/auth/logout')),
     onSettled: () => {
-      qc.clear();
+      // Update the session in place (clearing the cache would orphan the mounted session observer),
+      // then drop everything the admin saw.
       const next: Session = { state: 'anonymous' };
       qc.setQueryData(SESSION_KEY, next);
+      qc.removeQueries({ predicate: (q) => q.queryKey[0] !== SESSION_KEY[0] });
     },
   });
 }

@@ -4,8 +4,8 @@ import { ConfirmButton } from '../../components/ConfirmButton';
 import { Flash } from '../../components/Flash';
 import { Loading, PageHeader } from '../../components/PageHeader';
 import { Pagination, usePage } from '../../components/Pagination';
-import { useConnections, useDeleteConnection, type Connection } from './api';
-import { TestButton } from './TestButton';
+import { useConnections, useDeleteConnection, useTestConnection, type Connection } from './api';
+import { TestOutcome } from './TestButton';
 
 function where(c: Connection): string {
   if (c.db_type === 'sqlite') return c.database;
@@ -40,22 +40,7 @@ export function ConnectionsPage() {
             </thead>
             <tbody>
               {list.data.items.map((c) => (
-                <tr key={c.id}>
-                  <td><Link to={`/connections/${c.id}`} className="strong">{c.name}</Link></td>
-                  <td><span className="badge">{c.db_type}</span></td>
-                  <td className="mono small">{where(c)}</td>
-                  <td className="small">{c.db_type === 'sqlite' ? '—' : c.ssl_mode}</td>
-                  <td className="small">
-                    {c.pool_min_size}–{c.pool_max_size} · {c.max_concurrent_queries} at once
-                    {c.queue_enabled ? `, waits ${c.queue_timeout_seconds}s` : ', no queue'}
-                  </td>
-                  <td>{c.is_active ? <span className="badge badge-ok">active</span> : <span className="badge">inactive</span>}</td>
-                  <td className="actions">
-                    <TestButton id={c.id} />
-                    <Link className="btn btn-small btn-ghost" to={`/connections/${c.id}`}>Edit</Link>
-                    <ConfirmButton label="Delete" confirmLabel="Delete with its tools" onConfirm={() => del.mutate(c.id)} />
-                  </td>
-                </tr>
+                <ConnectionRow key={c.id} c={c} onDelete={() => del.mutate(c.id)} />
               ))}
             </tbody>
           </table>
@@ -63,5 +48,33 @@ export function ConnectionsPage() {
         </div>
       )}
     </>
+  );
+}
+
+/** One connection; its "Test" outcome shows under the status. */
+function ConnectionRow({ c, onDelete }: { c: Connection; onDelete: () => void }) {
+  const test = useTestConnection();
+  return (
+    <tr>
+      <td><Link to={`/connections/${c.id}`} className="strong">{c.name}</Link></td>
+      <td><span className="badge">{c.db_type}</span></td>
+      <td className="mono small">{where(c)}</td>
+      <td className="small">{c.db_type === 'sqlite' ? '—' : c.ssl_mode}</td>
+      <td className="small">
+        {c.pool_min_size}–{c.pool_max_size} · {c.max_concurrent_queries} at once
+        {c.queue_enabled ? `, waits ${c.queue_timeout_seconds}s` : ', no queue'}
+      </td>
+      <td className="status-cell">
+        {c.is_active ? <span className="badge badge-ok">active</span> : <span className="badge">inactive</span>}
+        <TestOutcome test={test} />
+      </td>
+      <td className="actions">
+        <button type="button" className="btn btn-small btn-ghost" disabled={test.isPending} onClick={() => test.mutate(c.id)}>
+          {test.isPending ? 'Testing…' : 'Test'}
+        </button>
+        <Link className="btn btn-small btn-ghost" to={`/connections/${c.id}`}>Edit</Link>
+        <ConfirmButton label="Delete" confirmLabel="Delete with its tools" onConfirm={onDelete} />
+      </td>
+    </tr>
   );
 }

@@ -1,21 +1,27 @@
 import { errorMessage } from '../../lib/api/client';
 import { useTestConnection } from './api';
 
-/** "Test" for one stored connection, with the outcome and latency next to it. */
+/** The outcome of a connection test: latency, or what went wrong. */
+export function TestOutcome({ test }: { test: ReturnType<typeof useTestConnection> }) {
+  const r = test.data;
+  if (test.error != null) return <div role="status" className="test-outcome bad">{errorMessage(test.error)}</div>;
+  if (!r) return null;
+  return (
+    <div role="status" className={`test-outcome ${r.success ? 'ok' : 'bad'}`} title={r.message}>
+      {r.success ? `✓ ${r.latency_ms} ms` : `✕ ${r.message}`}
+    </div>
+  );
+}
+
+/** "Test" for one stored connection, with the outcome next to it. */
 export function TestButton({ id }: { id: string }) {
   const test = useTestConnection();
-  const r = test.data;
   return (
-    <span className="test-result">
-      <button type="button" className="btn btn-small btn-ghost" disabled={test.isPending} onClick={() => test.mutate(id)}>
-        {test.isPending ? 'Testing…' : 'Test'}
+    <div className="test-button">
+      <button type="button" className="btn btn-small" disabled={test.isPending} onClick={() => test.mutate(id)}>
+        {test.isPending ? 'Testing…' : 'Test connection'}
       </button>
-      {r && (
-        <span role="status" className={`small ${r.success ? 'ok' : 'bad'}`} title={r.message}>
-          {r.success ? `✓ ${r.latency_ms} ms` : `✕ ${r.message}`}
-        </span>
-      )}
-      {test.error != null && <span role="status" className="small bad">{errorMessage(test.error)}</span>}
-    </span>
+      <TestOutcome test={test} />
+    </div>
   );
 }
