@@ -23,7 +23,8 @@ before(async () => {
   // The database the SQLite connection points at, with the table the tool reads.
   rmSync(DB_FILE, { force: true });
   execFileSync('python3', ['-c', `import sqlite3; c = sqlite3.connect(${JSON.stringify(DB_FILE)});
-c.execute("CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT, note TEXT)"); c.commit()`]);
+c.execute("CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT, note TEXT)");
+c.execute("INSERT INTO users VALUES (1, 'Ada', ''), (2, 'Grace', '')"); c.commit()`]);
   browser = await launch();
   page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
   await page.route('**/*', (route) => {
@@ -90,6 +91,10 @@ test('a tool is created with its parameter detected from the SQL, and listed', a
   assert.equal(await page.getByLabel('Parameter 1 name').inputValue(), 'id');
   await page.getByLabel('Parameter 1 type').selectOption('integer');
   await page.getByLabel('Parameter 1 description').fill('The user id.');
+  await page.getByLabel('Preview value for id').fill('2');
+  await page.getByRole('button', { name: 'Run preview' }).click();
+  await page.getByRole('status').filter({ hasText: /1 row in \d+ ms/ }).waitFor();
+  assert.match(await page.getByRole('table', { name: 'Preview rows' }).innerText(), /2\s+Grace/);
   await page.screenshot({ path: `${SCREENSHOTS}/ui-tool-form.png`, fullPage: true });
   await page.getByRole('button', { name: 'Create tool' }).click();
 

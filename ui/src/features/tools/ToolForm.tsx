@@ -10,6 +10,7 @@ import { useConnectionOptions } from '../../hooks/useConnectionOptions';
 import { fromRows, syncRows, toRow, type ParamRow } from '../../lib/params';
 import { detectPlaceholders, type Dialect } from '../../lib/placeholders';
 import { useSaveTool, type Tool, type ToolFields } from './api';
+import { PreviewPanel } from './PreviewPanel';
 
 type Annotations = NonNullable<ToolFields['annotations']>;
 const HINTS: { key: keyof Annotations; label: string; hint: string }[] = [
@@ -122,6 +123,7 @@ export function ToolForm({ tool, onReload }: { tool?: Tool; onReload?: () => voi
               onChange={(e) => set('transform_template', e.target.value)} />
           </Field>
         </details>
+        <PreviewPanel connectionId={f.connection_id} sql={f.sql_query} rows={f.parameters} transform={f.transform_template} />
       </div>
 
       <aside className="builder-side card">
