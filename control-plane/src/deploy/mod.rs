@@ -6,6 +6,8 @@ pub mod build;
 pub mod config;
 pub mod deployer;
 pub mod diff;
+pub mod docker;
+pub mod docker_image;
 pub mod hub;
 pub mod local;
 pub mod logs;

@@ -65,7 +65,7 @@ impl DeployService {
         let logs = Arc::new(LogBuffer::default());
         let deployer: Box<dyn Deployer> = match config.target {
             Target::Local => Box::new(LocalDeployer::spawn(config.runtime_binary(), logs.clone())),
-            Target::Docker => anyhow::bail!("the docker deploy target is not available in this build yet"),
+            Target::Docker => Box::new(super::docker::DockerDeployer::new(&config, data_dir, logs.clone())?),
             Target::Kubernetes => Box::new(External),
         };
         let pull_url = config.pull_url.clone().unwrap_or_else(|| loopback_url(bind));

@@ -1,0 +1,283 @@
+//! The `docker` target: one runtime container managed through the Docker
+//! Engine API (bollard). It pulls releases like every runtime, so a deploy
+//! only creates or replaces the container when its launch settings change.
+//! Host networking (the container reaches the control plane on loopback),
+//! a restart policy and a health check, memory and CPU limits, a read-only
+//! root filesystem, a non-root user, all capabilities dropped; the runtime
+//! token and key are bind-mounted files, never env or labels.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use bollard::Docker;
+use bollard::errors::Error as DockerError;
+use bollard::models::{
+    ContainerCreateBody, ContainerStateStatusEnum, HealthConfig, HealthStatusEnum, HostConfig, RestartPolicy,
+    RestartPolicyNameEnum,
+};
+use bollard::query_parameters::{CreateContainerOptionsBuilder, LogsOptionsBuilder, RemoveContainerOptionsBuilder};
+use futures::StreamExt;
+use futures::future::BoxFuture;
+use sha2::{Digest, Sha256};
+use tokio::sync::Mutex;
+
+use super::DeployConfig;
+use super::deployer::{DeployError, Deployer, Launch, ProcessState, Target};
+use super::docker_image::{self, RUNTIME_USER};
+use super::logs::LogBuffer;
+
+/// The container's name.
+pub const CONTAINER: &str = "quarry-runtime";
+/// Label carrying the launch fingerprint (a hash; no secret).
+const LAUNCH_LABEL: &str = "io.quarry.launch";
+
+/// Manages the runtime container.
+pub struct DockerDeployer {
+    raw: Docker,
+    negotiated: tokio::sync::OnceCell<Docker>,
+    built: tokio::sync::OnceCell<String>,
+    image: Option<String>,
+    binary: PathBuf,
+    secrets_dir: PathBuf,
+    memory_mb: u64,
+    cpus: f64,
+    logs: Arc<LogBuffer>,
+    busy: Mutex<()>,
+}
+
+fn err(e: DockerError) -> DeployError {
+    DeployError::Backend(format!("Docker Engine: {e}"))
+}
+
+fn not_found(e: &DockerError) -> bool {
+    matches!(e, DockerError::DockerResponseServerError { status_code: 404, .. })
+}
+
+impl DockerDeployer {
+    /// Connects to the local Docker Engine (`DOCKER_HOST` or the default socket); nothing is called yet.
+    pub fn new(config: &DeployConfig, data_dir: &Path, logs: Arc<LogBuffer>) -> anyhow::Result<Self> {
+        Ok(DockerDeployer {
+            raw: Docker::connect_with_local_defaults()?,
+            negotiated: tokio::sync::OnceCell::new(),
+            built: tokio::sync::OnceCell::new(),
+            image: config.runtime_image.clone(),
+            binary: config.runtime_binary(),
+            secrets_dir: data_dir.join("docker-secrets"),
+            memory_mb: config.docker_memory_mb,
+            cpus: config.docker_cpus,
+            logs,
+            busy: Mutex::new(()),
+        })
+    }
+
+    /// The client, with the API version agreed with the daemon (older engines
+    /// refuse a client that asks for a newer API than theirs).
+    async fn docker(&self) -> Result<&Docker, DeployError> {
+        self.negotiated.get_or_try_init(|| self.raw.clone().negotiate_version()).await.map_err(err)
+    }
+
+    /// Writes the token and key where the container mounts them: readable by
+    /// the runtime's user only (or, when this process cannot chown, by all, in
+    /// a directory only this user can enter).
+    fn write_secrets(&self, launch: &Launch) -> Result<(PathBuf, PathBuf), DeployError> {
+        use std::os::unix::fs::PermissionsExt;
+        let io = |e: std::io::Error| DeployError::Backend(format!("{}: {e}", self.secrets_dir.display()));
+        std::fs::create_dir_all(&self.secrets_dir).map_err(io)?;
+        std::fs::set_permissions(&self.secrets_dir, std::fs::Permissions::from_mode(0o711)).map_err(io)?;
+        let mut paths = Vec::new();
+        for (name, value) in [("token", &launch.token.0), ("key", &launch.key.0)] {
+            let path = self.secrets_dir.join(name);
+            let _ = std::fs::remove_file(&path);
+            std::fs::write(&path, value).map_err(io)?;
+            let owned = std::os::unix::fs::chown(&path, Some(65532), Some(65532)).is_ok();
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(if owned { 0o400 } else { 0o444 }))
+                .map_err(io)?;
+            paths.push(path);
+        }
+        Ok((paths[0].clone(), paths[1].clone()))
+    }
+
+    async fn image(&self) -> Result<String, DeployError> {
+        match &self.image {
+            Some(i) => {
+                self.docker().await?.inspect_image(i).await.map_err(|e| {
+                    DeployError::Backend(format!("QUARRY_RUNTIME_IMAGE {i} is not available locally: {e}"))
+                })?;
+                Ok(i.clone())
+            }
+            // Built once per control-plane process: a new binary comes with a restart.
+            None => self
+                .built
+                .get_or_try_init(|| async { docker_image::build(self.docker().await?, &self.binary, &self.logs).await })
+                .await
+                .cloned(),
+        }
+    }
+
+    fn body(&self, image: &str, launch: &Launch, secrets: (&Path, &Path), fingerprint: &str) -> ContainerCreateBody {
+        let mut env: Vec<String> = launch.env().into_iter().map(|(k, v)| format!("{k}={v}")).collect();
+        env.push("QUARRY_RUNTIME_TOKEN_FILE=/run/quarry/token".into());
+        env.push("QUARRY_RUNTIME_KEY_FILE=/run/quarry/key".into());
+        env.push(format!("QUARRY_RUNTIME_INSTANCE=docker-{CONTAINER}"));
+        let seconds = |s: i64| s * 1_000_000_000;
+        ContainerCreateBody {
+            image: Some(image.into()),
+            cmd: Some(vec!["--control-plane".into(), launch.control_plane_url.clone()]),
+            env: Some(env),
+            user: Some(RUNTIME_USER.into()),
+            labels: Some(HashMap::from([(LAUNCH_LABEL.to_string(), fingerprint.to_string())])),
+            healthcheck: Some(HealthConfig {
+                test: Some(vec!["CMD".into(), "/usr/local/bin/quarry-runtime".into(), "healthcheck".into()]),
+                interval: Some(seconds(10)),
+                timeout: Some(seconds(3)),
+                retries: Some(3),
+                start_period: Some(seconds(5)),
+                ..Default::default()
+            }),
+            host_config: Some(HostConfig {
+                network_mode: Some("host".into()),
+                restart_policy: Some(RestartPolicy {
+                    name: Some(RestartPolicyNameEnum::UNLESS_STOPPED),
+                    maximum_retry_count: None,
+                }),
+                memory: Some((self.memory_mb * 1024 * 1024) as i64),
+                nano_cpus: Some((self.cpus * 1e9) as i64),
+                readonly_rootfs: Some(true),
+                tmpfs: Some(HashMap::from([("/tmp".to_string(), "rw,noexec,nosuid,size=16m".to_string())])),
+                binds: Some(vec![
+                    format!("{}:/run/quarry/token:ro", secrets.0.display()),
+                    format!("{}:/run/quarry/key:ro", secrets.1.display()),
+                ]),
+                cap_drop: Some(vec!["ALL".into()]),
+                security_opt: Some(vec!["no-new-privileges".into()]),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }
+    }
+
+    /// Follows the container's output into the log buffer until it ends.
+    fn follow_logs(&self, docker: &Docker, id: String) {
+        let (docker, logs) = (docker.clone(), self.logs.clone());
+        tokio::spawn(async move {
+            let options = LogsOptionsBuilder::default().follow(true).stdout(true).stderr(true).tail("0").build();
+            let mut stream = docker.logs(&id, Some(options));
+            while let Some(Ok(chunk)) = stream.next().await {
+                for line in String::from_utf8_lossy(&chunk.into_bytes()).lines() {
+                    logs.push("runtime", line);
+                }
+            }
+        });
+    }
+
+    async fn remove(&self) -> Result<(), DeployError> {
+        let options = RemoveContainerOptionsBuilder::default().force(true).build();
+        match self.docker().await?.remove_container(CONTAINER, Some(options)).await {
+            Err(e) if !not_found(&e) => Err(err(e)),
+            _ => Ok(()),
+        }
+    }
+}
+
+impl Deployer for DockerDeployer {
+    fn target(&self) -> Target {
+        Target::Docker
+    }
+
+    fn ensure_running(&self, launch: Launch) -> BoxFuture<'_, Result<(), DeployError>> {
+        Box::pin(async move {
+            let _busy = self.busy.lock().await;
+            let docker = self.docker().await?;
+            let image = self.image().await?;
+            let image_id = docker.inspect_image(&image).await.map_err(err)?.id.unwrap_or_default();
+            let mut h = Sha256::new();
+            h.update(format!(
+                "{image_id}|{:?}|{}|{}|{}",
+                launch.env(),
+                launch.control_plane_url,
+                self.memory_mb,
+                self.cpus
+            ));
+            // The secrets change the container too, but only their hash may be in a label.
+            h.update(Sha256::digest(format!("{}|{}", launch.token.0, launch.key.0)));
+            let fingerprint: String = h.finalize().iter().take(16).map(|b| format!("{b:02x}")).collect();
+            match docker.inspect_container(CONTAINER, None).await {
+                Ok(c) => {
+                    let same = c.config.as_ref().and_then(|c| c.labels.as_ref()).and_then(|l| l.get(LAUNCH_LABEL))
+                        == Some(&fingerprint);
+                    let running = c.state.as_ref().and_then(|s| s.running).unwrap_or(false);
+                    if same && running {
+                        return Ok(());
+                    }
+                    if same {
+                        docker.start_container(CONTAINER, None).await.map_err(err)?;
+                        self.follow_logs(docker, c.id.unwrap_or_else(|| CONTAINER.into()));
+                        self.logs.deploy("Started the existing runtime container.");
+                        return Ok(());
+                    }
+                    self.logs.deploy("Replacing the runtime container (its launch settings changed).");
+                    self.remove().await?;
+                }
+                Err(e) if not_found(&e) => {}
+                Err(e) => return Err(err(e)),
+            }
+            let (token, key) = self.write_secrets(&launch)?;
+            let body = self.body(&image, &launch, (&token, &key), &fingerprint);
+            let options = CreateContainerOptionsBuilder::default().name(CONTAINER).build();
+            let created = docker.create_container(Some(options), body).await.map_err(err)?;
+            docker.start_container(&created.id, None).await.map_err(err)?;
+            self.follow_logs(docker, created.id.clone());
+            self.logs.deploy(&format!(
+                "Started container {CONTAINER} ({}) from {image}.",
+                &created.id[..12.min(created.id.len())]
+            ));
+            Ok(())
+        })
+    }
+
+    fn stop(&self) -> BoxFuture<'_, Result<(), DeployError>> {
+        Box::pin(async move {
+            let _busy = self.busy.lock().await;
+            // Removing (with force) stops it; the endpoint is gone at once.
+            self.remove().await?;
+            self.logs.deploy(&format!("Removed container {CONTAINER}."));
+            Ok(())
+        })
+    }
+
+    fn state(&self) -> BoxFuture<'_, ProcessState> {
+        Box::pin(async move {
+            let docker = match self.docker().await {
+                Ok(d) => d,
+                Err(e) => return ProcessState::Failed { message: e.to_string() },
+            };
+            let c = match docker.inspect_container(CONTAINER, None).await {
+                Ok(c) => c,
+                Err(e) if not_found(&e) => return ProcessState::Stopped,
+                Err(e) => return ProcessState::Failed { message: format!("Docker Engine: {e}") },
+            };
+            let restarts = u32::try_from(c.restart_count.unwrap_or(0)).unwrap_or(u32::MAX);
+            let state = c.state.unwrap_or_default();
+            let health = state.health.as_ref().and_then(|h| h.status);
+            match state.status {
+                Some(ContainerStateStatusEnum::RUNNING) if health == Some(HealthStatusEnum::UNHEALTHY) => {
+                    ProcessState::Restarting { message: "the container is unhealthy".into(), restarts }
+                }
+                Some(ContainerStateStatusEnum::RUNNING) => {
+                    ProcessState::Running { id: c.id.unwrap_or_default().chars().take(12).collect(), restarts }
+                }
+                Some(ContainerStateStatusEnum::CREATED) => ProcessState::Starting,
+                other => ProcessState::Restarting {
+                    message: format!(
+                        "the container is {} (exit code {}{})",
+                        other.map_or("gone".to_string(), |s| s.to_string()),
+                        state.exit_code.unwrap_or(0),
+                        state.error.filter(|e| !e.is_empty()).map(|e| format!(", {e}")).unwrap_or_default()
+                    ),
+                    restarts,
+                },
+            }
+        })
+    }
+}
