@@ -26,6 +26,8 @@ pub struct QueryRequest<'a> {
     pub args: &'a Map<String, Value>,
     /// Row, byte and time bounds.
     pub limits: &'a ResultLimits,
+    /// Run in a read-only transaction (tools annotated `read_only`, resources).
+    pub read_only: bool,
     /// Cancelled when the client cancels the request; the engine must stop the query.
     pub cancel: CancellationToken,
 }

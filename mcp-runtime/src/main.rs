@@ -32,7 +32,8 @@ fn main() -> anyhow::Result<()> {
     let config = RuntimeConfig::load(&args, &ProcessEnv)?;
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     runtime.block_on(async {
-        let app = Application::build(config, Arc::new(EngineFactory)).await?;
+        let factory = EngineFactory::new(config.runtime_key.as_ref().map(|k| k.0.as_str()));
+        let app = Application::build(config, Arc::new(factory)).await?;
         tracing::info!(port = app.port(), "quarry-runtime is serving /mcp.");
         app.run().await?;
         Ok(())

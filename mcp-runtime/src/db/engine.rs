@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 use super::compile::compile;
 use super::ident::parse_table;
 use super::{
-    CONNECTION_TEST_TIMEOUT, ColumnInfo, ConnectionSpec, DbType, EngineError, Query, QueryResult, SCHEMA_TIMEOUT,
-    TableInfo, TestOutcome, mysql, pg, sqlite,
+    CONNECTION_TEST_TIMEOUT, ColumnInfo, ConnectionSpec, DbType, EngineError, PoolState, Query, QueryResult,
+    SCHEMA_TIMEOUT, TableInfo, TestOutcome, mysql, pg, sqlite,
 };
 use crate::args;
 
@@ -63,6 +63,16 @@ impl Engine {
     /// Keeps only the pools whose ids `keep` accepts (e.g. after a manifest reload).
     pub fn retain(&self, keep: impl Fn(&str) -> bool) {
         self.pools.lock().unwrap_or_else(|p| p.into_inner()).retain(|id, _| keep(id));
+    }
+
+    /// Occupancy of the pool kept for `conn_id`, if one was built.
+    pub fn pool_state(&self, conn_id: &str) -> Option<PoolState> {
+        let pool = self.pools.lock().unwrap_or_else(|p| p.into_inner()).get(conn_id).map(|(_, p)| p.clone())?;
+        Some(match &pool {
+            Pool::Pg(p) => p.state(),
+            Pool::MySql(p) => p.state(),
+            Pool::Sqlite(p) => p.state(),
+        })
     }
 
     /// Validates the arguments, binds them and runs one statement on the

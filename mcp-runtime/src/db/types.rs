@@ -78,6 +78,17 @@ pub struct QueryResult {
     pub execution_time_ms: u64,
 }
 
+/// How many of a pool's connections are lent out and idle.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct PoolState {
+    /// Connections checked out (running a query).
+    pub in_use: usize,
+    /// Connections open and waiting in the pool.
+    pub idle: usize,
+    /// The pool's bound.
+    pub max: usize,
+}
+
 /// Whether a relation is a table or a view.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]

@@ -10,7 +10,7 @@ use rmcp::model::{
     ResourceTemplate,
 };
 use serde_json::{Map, Value};
-use shared_model::manifest::{Resource, ResourceSource, Tool};
+use shared_model::manifest::{Resource, ResourceSource, Tool, ToolAnnotations};
 use shared_model::{ParamType, uri_template_params};
 use tokio_util::sync::CancellationToken;
 
@@ -155,7 +155,8 @@ async fn run_sql(
         sql: sql.to_string(),
         connection: connection.to_string(),
         parameters: r.parameters.clone(),
-        annotations: Default::default(),
+        // Reading a resource never writes: its SQL runs read-only.
+        annotations: ToolAnnotations { read_only: true, ..Default::default() },
         cache_ttl_seconds: 0,
         transform_template: None,
         limits: r.limits.clone(),

@@ -88,8 +88,15 @@ pub(super) async fn execute(
         slot = queue.admit() => slot.map_err(|e| ExecError::Busy(e.to_string()))?,
         _ = ct.cancelled() => return Err(ExecError::Cancelled),
     };
-    let request =
-        QueryRequest { connection, sql, params: &tool.parameters, args, limits: &tool.limits, cancel: ct.clone() };
+    let request = QueryRequest {
+        connection,
+        sql,
+        params: &tool.parameters,
+        args,
+        limits: &tool.limits,
+        read_only: tool.annotations.read_only,
+        cancel: ct.clone(),
+    };
     // Biased: the engine sees the cancellation first and stops the query
     // server-side; the second branch only guards an engine that ignores it.
     let out = tokio::select! {

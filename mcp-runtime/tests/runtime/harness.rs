@@ -28,7 +28,7 @@ pub struct Scripted(pub Arc<Mutex<Journal>>);
 
 impl Executor for Scripted {
     fn validate(&self, params: &[ParamDef], args: &Map<String, Value>) -> Result<Map<String, Value>, ExecError> {
-        mcp_runtime::engine_adapter::EngineFactory.build(&minimal(), None).unwrap().validate(params, args)
+        mcp_runtime::engine_adapter::validate_args(params, args)
     }
     fn execute<'a>(&'a self, req: QueryRequest<'a>) -> BoxFuture<'a, Result<QueryOutput, ExecError>> {
         Box::pin(async move {
@@ -73,10 +73,6 @@ impl ExecutorFactory for ScriptedFactory {
     }
 }
 
-fn minimal() -> Manifest {
-    Manifest::from_json(r#"{"format_version":1,"release":1,"server":{"name":"m"}}"#).unwrap()
-}
-
 pub struct TestApp {
     pub base: String,
     pub shared: Arc<Shared>,
@@ -95,6 +91,14 @@ impl Drop for TempDir {
 
 impl TestApp {
     pub async fn spawn(manifest: Value, env: &[(&str, &str)]) -> TestApp {
+        let journal = Arc::new(Mutex::new(Journal::default()));
+        let mut app = TestApp::spawn_with(manifest, env, Arc::new(ScriptedFactory(journal.clone()))).await;
+        app.journal = journal;
+        app
+    }
+
+    /// A runtime over `factory` (e.g. the real engine).
+    pub async fn spawn_with(manifest: Value, env: &[(&str, &str)], factory: Arc<dyn ExecutorFactory>) -> TestApp {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let dir = std::env::temp_dir().join(format!("quarry-rt-{}", uuid::Uuid::new_v4().simple()));
         std::fs::create_dir_all(&dir).unwrap();
@@ -105,7 +109,7 @@ impl TestApp {
         vars.insert("QUARRY_RUNTIME_MANIFEST".into(), path.display().to_string());
         let config = RuntimeConfig::load(&[], &vars).unwrap();
         let journal = Arc::new(Mutex::new(Journal::default()));
-        let app = Application::build(config, Arc::new(ScriptedFactory(journal.clone()))).await.unwrap();
+        let app = Application::build(config, factory).await.unwrap();
         let base = format!("http://127.0.0.1:{}", app.port());
         let shared = app.shared();
         tokio::spawn(app.run());

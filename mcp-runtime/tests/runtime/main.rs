@@ -1,8 +1,14 @@
-//! Runtime integration tests: a real HTTP server, a minimal MCP client and a
-//! scripted executor (the engine's own tests cover SQL; `tests/e2e` runs the
-//! official clients against real databases).
+//! Runtime integration tests: a real HTTP server and a minimal MCP client,
+//! over a scripted executor (this file) and over the real engine against the
+//! real PostgreSQL and MariaDB (`real_db`, `real_queue`). `tests/e2e/runtime`
+//! runs the official clients.
 
 mod harness;
+mod real_db;
+mod real_queue;
+#[allow(dead_code)]
+#[path = "../engine/support.rs"]
+mod support;
 
 use std::time::Duration;
 

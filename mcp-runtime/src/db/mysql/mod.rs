@@ -74,6 +74,16 @@ pub(crate) fn build(spec: &ConnectionSpec) -> Result<MyPool, EngineError> {
     Ok(MyPool { pool: mysql_async::Pool::new(opts(spec, true)?), max: spec.max_size() })
 }
 
+impl MyPool {
+    /// Connections lent out and idle.
+    pub(crate) fn state(&self) -> super::PoolState {
+        use std::sync::atomic::Ordering::Relaxed;
+        let m = self.pool.metrics();
+        let (in_use, idle) = (m.connections_in_use.load(Relaxed), m.connections_in_pool.load(Relaxed));
+        super::PoolState { in_use, idle, max: self.max }
+    }
+}
+
 /// Kills the running statement from another connection if dropped while
 /// armed, then closes the connection instead of returning it to the pool.
 struct KillOnDrop {

@@ -77,6 +77,12 @@ impl PgPool {
         let t = Timeouts { wait: Some(wait), create: Some(CONNECT_TIMEOUT), recycle: Some(Duration::from_secs(5)) };
         self.pool.timeout_get(&t).await.map_err(|e| errors::pool_error(e, self.pool.status().max_size))
     }
+
+    /// Connections lent out and idle.
+    pub(crate) fn state(&self) -> super::PoolState {
+        let s = self.pool.status();
+        super::PoolState { in_use: s.size.saturating_sub(s.available), idle: s.available, max: s.max_size }
+    }
 }
 
 /// Sends a cancel request if dropped while armed, then discards the connection

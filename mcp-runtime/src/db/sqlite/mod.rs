@@ -49,6 +49,14 @@ pub(crate) fn build(spec: &ConnectionSpec) -> Result<SqlitePools, EngineError> {
     Ok(SqlitePools { ro: pool(true), rw: pool(false), max: spec.max_size() })
 }
 
+impl SqlitePools {
+    /// Connections lent out and idle, over both pools.
+    pub(crate) fn state(&self) -> super::PoolState {
+        let (size, idle) = (self.ro.size() + self.rw.size(), self.ro.num_idle() + self.rw.num_idle());
+        super::PoolState { in_use: (size as usize).saturating_sub(idle), idle, max: self.max }
+    }
+}
+
 /// A flag that, once set, makes the progress handler interrupt the statement.
 pub(crate) struct StopOnDrop(Arc<AtomicBool>);
 

@@ -1,0 +1,165 @@
+//! The runtime over the real SQL engine, against the real PostgreSQL and
+//! MariaDB in per-test databases: rows through `tools/call`, read-only
+//! enforcement, truncation, readiness, pool metrics and pool reuse on reload.
+
+use std::sync::Arc;
+
+use mcp_runtime::db::ConnectionSpec;
+use mcp_runtime::engine_adapter::EngineFactory;
+use serde_json::{Value, json};
+use shared_model::secret::Keyring;
+
+use crate::harness::TestApp;
+use crate::support::{mysql, pg};
+
+/// A manifest connection for a test database; `sealed` is the password sealed for the runtime.
+pub fn connection(id: &str, spec: &ConnectionSpec, sealed: Option<String>, queue: Value) -> Value {
+    let mut c = json!({
+        "id": id, "db_type": spec.db_type, "host": spec.host, "port": spec.port, "database": spec.database,
+        "username": spec.username, "ssl_mode": "disable", "pool": {"min": 0, "max": 2}, "queue": queue,
+    });
+    if let Some(p) = sealed {
+        c["password"] = json!(p);
+    }
+    c
+}
+
+/// A release over `connections` and `tools`.
+pub fn release(n: u64, connections: Vec<Value>, tools: Value) -> Value {
+    json!({"format_version": 1, "release": n, "server": {"name": "real", "expose_db_errors": true},
+           "connections": connections, "tools": tools})
+}
+
+/// The runtime over the real engine.
+pub async fn spawn(manifest: Value, key: Option<&str>) -> (TestApp, EngineFactory) {
+    let factory = EngineFactory::new(key);
+    let env: Vec<(&str, &str)> = key.map(|k| ("QUARRY_RUNTIME_KEY", k)).into_iter().collect();
+    (TestApp::spawn_with(manifest, &env, Arc::new(factory.clone())).await, factory)
+}
+
+pub fn text(r: &Value) -> String {
+    r["result"]["content"][0]["text"].as_str().unwrap_or_default().to_string()
+}
+
+fn rows(r: &Value) -> Vec<Value> {
+    r["result"]["structuredContent"]["rows"].as_array().cloned().unwrap_or_else(|| panic!("no rows: {r}"))
+}
+
+fn orders_tools(conn: &str, prefix: &str) -> Vec<Value> {
+    vec![
+        json!({"name": format!("{prefix}_orders"), "connection": conn,
+               "sql": "SELECT id, status, amount FROM orders WHERE customer_id = :customer_id ORDER BY id",
+               "parameters": [{"name": "customer_id", "type": "integer", "min": 1}]}),
+        json!({"name": format!("{prefix}_delete"), "connection": conn, "sql": "DELETE FROM orders"}),
+        json!({"name": format!("{prefix}_add"), "connection": conn,
+               "annotations": {"read_only": false, "idempotent": false},
+               "sql": "INSERT INTO orders (id, customer_id, status, amount) VALUES (:id, 9, 'new', 1.50)",
+               "parameters": [{"name": "id", "type": "integer"}]}),
+    ]
+}
+
+const ORDERS: &str =
+    "CREATE TABLE orders (id INT PRIMARY KEY, customer_id INT, status VARCHAR(10), amount NUMERIC(10,2));
+    INSERT INTO orders VALUES (1, 7, 'paid', 12.50), (2, 7, 'open', 3.00), (3, 8, 'paid', 1.00);";
+
+#[tokio::test]
+async fn sql_tools_return_rows_from_postgresql_and_mariadb_with_sealed_passwords() {
+    let (Some(p), Some(m)) = (pg().await, mysql().await) else { return };
+    p.setup(ORDERS).await;
+    m.setup(ORDERS).await;
+    // The password is sealed for the runtime; trust/empty-password logins ignore it.
+    let key = Keyring::generate_key();
+    let sealed = Keyring::from_base64_list(&key).unwrap().encrypt("unused-but-sealed");
+    let conns = vec![connection("pg", &p.spec, Some(sealed), json!({})), connection("maria", &m.spec, None, json!({}))];
+    let mut tools = orders_tools("pg", "pg");
+    tools.extend(orders_tools("maria", "my"));
+    let (app, _) = spawn(release(1, conns, json!(tools)), Some(&key)).await;
+    let mut s = app.session(None).await;
+    for prefix in ["pg", "my"] {
+        let r = s.call(&format!("{prefix}_orders"), json!({"customer_id": 7})).await;
+        assert_eq!(r["result"]["isError"], json!(false), "{r}");
+        let got: Vec<(i64, String, String)> = rows(&r)
+            .iter()
+            .map(|o| (o["id"].as_i64().unwrap(), o["status"].as_str().unwrap().into(), o["amount"].to_string()))
+            .collect();
+        assert_eq!(got, [(1, "paid".into(), "12.50".into()), (2, "open".into(), "3.00".into())], "{r}");
+        assert_eq!(r["result"]["structuredContent"]["columns"], json!(["id", "status", "amount"]));
+        assert!(text(&r).contains("\"paid\""), "{r}");
+        // Read-only tools cannot write; read-write tools can.
+        let refused = s.call(&format!("{prefix}_delete"), json!({})).await;
+        assert_eq!(refused["result"]["isError"], json!(true), "{refused}");
+        let added = s.call(&format!("{prefix}_add"), json!({"id": 10})).await;
+        assert_eq!(added["result"]["isError"], json!(false), "{added}");
+        let invalid = s.call(&format!("{prefix}_orders"), json!({"customer_id": 0})).await;
+        assert!(text(&invalid).contains("customer_id"), "{invalid}");
+    }
+    for db in [&p, &m] {
+        assert_eq!(db.scalar("SELECT COUNT(*) FROM orders").await.as_deref(), Some("4"), "only the insert landed");
+    }
+    let ready = app.get("/readyz").send().await.unwrap();
+    assert_eq!(ready.status(), 200);
+    let metrics = app.get("/metrics").send().await.unwrap().text().await.unwrap();
+    assert!(metrics.contains("quarry_pool_connections{connection=\"pg\",state=\"idle\"} 1"), "{metrics}");
+    assert!(metrics.contains("quarry_pool_connections{connection=\"maria\",state=\"in_use\"} 0"), "{metrics}");
+}
+
+#[tokio::test]
+async fn a_row_cap_cuts_the_result_with_a_truncation_notice() {
+    let Some(p) = pg().await else { return };
+    let tools = json!([{"name": "numbers", "connection": "pg", "sql": "SELECT g AS n FROM generate_series(1, 50) g",
+                        "limits": {"max_rows": 3}}]);
+    let (app, _) = spawn(release(1, vec![connection("pg", &p.spec, None, json!({}))], tools), None).await;
+    let r = app.session(None).await.call("numbers", json!({})).await;
+    let sc = &r["result"]["structuredContent"];
+    assert_eq!((sc["row_count"].clone(), sc["truncated"].clone()), (json!(3), json!(true)), "{r}");
+    assert_eq!(rows(&r), [json!({"n": 1}), json!({"n": 2}), json!({"n": 3})]);
+    let notice = r["result"]["content"][1]["text"].as_str().unwrap_or_default();
+    assert!(notice.starts_with("[truncated]") && notice.contains("first 3 rows"), "{r}");
+}
+
+#[tokio::test]
+async fn unreachable_databases_make_readyz_fail_and_calls_report_unavailable() {
+    let spec = ConnectionSpec::new(mcp_runtime::db::DbType::Postgresql, "127.0.0.1", 1, "nope", "postgres");
+    let tools = json!([{"name": "q", "connection": "pg", "sql": "SELECT 1 AS one"}]);
+    let (app, _) = spawn(release(1, vec![connection("pg", &spec, None, json!({}))], tools), None).await;
+    assert_eq!(app.get("/readyz").send().await.unwrap().status(), 503);
+    let r = app.session(None).await.call("q", json!({})).await;
+    assert!(text(&r).contains("unavailable"), "{r}");
+}
+
+#[tokio::test]
+async fn reloads_keep_unchanged_pools_rebuild_changed_ones_and_drop_removed_ones() {
+    let (Some(p), Some(m)) = (pg().await, mysql().await) else { return };
+    let pid = |conn: &str| json!({"name": format!("pid_{conn}"), "connection": conn, "sql": "SELECT pg_backend_pid() AS pid"});
+    let my = json!({"name": "my_id", "connection": "maria", "sql": "SELECT CONNECTION_ID() AS id"});
+    let conns = |app_name: &str| {
+        let mut c = connection("pg", &p.spec, None, json!({}));
+        c["extra_params"] = json!({"application_name": app_name});
+        vec![c, connection("maria", &m.spec, None, json!({}))]
+    };
+    let (app, factory) = spawn(release(1, conns("a"), json!([pid("pg"), my])), None).await;
+    let backend = |r: &Value| rows(r)[0]["pid"].clone();
+    let first = backend(&app.session(None).await.call("pid_pg", json!({})).await);
+    app.session(None).await.call("my_id", json!({})).await;
+    assert!(factory.engine().pool_state("maria").is_some());
+    let reload = |n: u64, body: Value| {
+        std::fs::write(&app.manifest_path, body.to_string()).unwrap();
+        assert_eq!(mcp_runtime::reload::reload_file(&app.shared, &app.manifest_path), Ok(n));
+    };
+    reload(
+        2,
+        release(
+            2,
+            conns("a")[..1].to_vec(),
+            json!([pid("pg"), {"name": "extra", "connection": "pg", "sql": "SELECT 1"}]),
+        ),
+    );
+    let same = backend(&app.session(None).await.call("pid_pg", json!({})).await);
+    assert_eq!(same, first, "an unchanged connection keeps its pooled backend");
+    assert!(factory.engine().pool_state("maria").is_none(), "the removed connection's pool is gone");
+    reload(3, release(3, conns("b")[..1].to_vec(), json!([pid("pg")])));
+    let changed = backend(&app.session(None).await.call("pid_pg", json!({})).await);
+    assert_ne!(changed, first, "a changed connection gets a new pool");
+    let name = p.scalar(&format!("SELECT application_name FROM pg_stat_activity WHERE pid = {changed}")).await;
+    assert_eq!(name.as_deref(), Some("b"));
+}
