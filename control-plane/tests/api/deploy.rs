@@ -200,10 +200,8 @@ async fn start_runtime(app: &TestApp, key: &str, name: &str) -> u16 {
     ]);
     let args = vec!["--control-plane".to_string(), app.base.clone()];
     let config = mcp_runtime::config::RuntimeConfig::load(&args, &env).unwrap();
-    let rt =
-        mcp_runtime::app::Application::build(config, std::sync::Arc::new(mcp_runtime::engine_adapter::EngineFactory))
-            .await
-            .unwrap();
+    let factory = mcp_runtime::engine_adapter::EngineFactory::new(Some(key));
+    let rt = mcp_runtime::app::Application::build(config, std::sync::Arc::new(factory)).await.unwrap();
     let port = rt.port();
     tokio::spawn(rt.run());
     port
