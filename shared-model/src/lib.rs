@@ -9,11 +9,14 @@ pub mod params;
 pub mod placeholders;
 pub mod problems;
 pub mod secret;
+pub mod sql_calls;
 pub mod token;
 
 pub use db_type::DbType;
 pub use names::{normalized_name, validate_name};
 pub use params::{ParamDef, ParamType};
-pub use placeholders::{Dialect, Placeholder, SqlScan, check_placeholders, scan_sql, uri_template_params};
+pub use placeholders::{
+    Dialect, FunctionCall, Placeholder, SqlScan, check_placeholders, scan_sql, uri_template_params,
+};
 pub use problems::{Problem, Problems};
 pub use secret::{Keyring, SecretError};

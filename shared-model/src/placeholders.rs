@@ -10,6 +10,8 @@ use std::collections::BTreeSet;
 
 use crate::params::ParamDef;
 use crate::problems::Problems;
+pub use crate::sql_calls::FunctionCall;
+use crate::sql_calls::{executable_comment, quoted, unquoted};
 
 /// The SQL dialect decides which quotes and comments exist.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -40,6 +42,8 @@ pub struct SqlScan {
     pub placeholders: Vec<Placeholder>,
     /// Number of statements holding more than whitespace and comments.
     pub statements: usize,
+    /// Names followed by `(` (function calls), in order; see [`FunctionCall`].
+    pub calls: Vec<FunctionCall>,
 }
 
 impl SqlScan {
@@ -64,13 +68,19 @@ pub fn scan_sql(sql: &str, dialect: Dialect) -> Result<SqlScan, String> {
     let mut i = 0;
     // Whether the current statement has content other than whitespace and comments.
     let mut content = false;
+    // Inside a MySQL `/*! … */` comment, whose body the server runs as code.
+    let mut executable = false;
     while i < s.len() {
         let b = s[i];
         let next = s.get(i + 1).copied();
         match b {
             b'-' if next == Some(b'-') && line_comment_ok(s, i, dialect) => i = skip_line(s, i),
             b'#' if dialect == Dialect::MySql => i = skip_line(s, i),
-            b'/' if next == Some(b'*') => i = skip_block_comment(s, i, dialect)?,
+            b'/' if next == Some(b'*') => match executable_comment(&s[i..]).filter(|_| dialect == Dialect::MySql) {
+                Some(marker) => (i, executable) = (i + marker, true),
+                None => i = skip_block_comment(s, i, dialect)?,
+            },
+            b'*' if executable && next == Some(b'/') => (i, executable) = (i + 2, false),
             b'\'' => {
                 let backslash = dialect == Dialect::MySql || is_escape_string_prefix(s, i, dialect);
                 i = skip_quoted(s, i, b'\'', backslash, "string literal")?;
@@ -81,11 +91,17 @@ pub fn scan_sql(sql: &str, dialect: Dialect) -> Result<SqlScan, String> {
                     Dialect::MySql => ("string literal", true),
                     _ => ("quoted identifier", false),
                 };
+                let start = i;
                 i = skip_quoted(s, i, b'"', backslash, what)?;
+                if dialect != Dialect::MySql {
+                    quoted(sql, start, i, dialect, &mut out.calls);
+                }
                 content = true;
             }
             b'`' if dialect != Dialect::Postgres => {
+                let start = i;
                 i = skip_quoted(s, i, b'`', false, "quoted identifier")?;
+                quoted(sql, start, i, dialect, &mut out.calls);
                 content = true;
             }
             b'$' if dialect == Dialect::Postgres => {
@@ -119,9 +135,11 @@ pub fn scan_sql(sql: &str, dialect: Dialect) -> Result<SqlScan, String> {
                 // Identifiers are consumed whole so that `E` of `SELECT` is never
                 // mistaken for an escape-string prefix and `a:b` stays intact.
                 if is_ident_char(b) {
+                    let start = i;
                     while i < s.len() && is_ident_char(s[i]) {
                         i += 1;
                     }
+                    unquoted(sql, start, i, dialect, &mut out.calls);
                     content = true;
                     continue;
                 }

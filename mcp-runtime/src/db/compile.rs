@@ -5,7 +5,7 @@
 use std::fmt::Write;
 
 use serde_json::{Map, Value};
-use shared_model::{Dialect, ParamDef, ParamType, scan_sql};
+use shared_model::{Dialect, ParamDef, ParamType, SqlScan, scan_sql};
 
 use super::EngineError;
 
@@ -27,7 +27,44 @@ pub(crate) struct Compiled {
     pub binds: Vec<Bind>,
 }
 
+/// Functions that reach outside the database or run SQL text of their own:
+/// PostgreSQL permits them inside READ ONLY transactions (for privileged
+/// roles), so read-only queries may not call them. Matched case-insensitively
+/// on the last name part, wherever the lexer sees `name (`.
+const READ_ONLY_REFUSED: &[(Dialect, &str, &str)] = &[
+    (Dialect::Postgres, "pg_read_file", "reads server files"),
+    (Dialect::Postgres, "pg_read_binary_file", "reads server files"),
+    (Dialect::Postgres, "pg_stat_file", "reads server files"),
+    (Dialect::Postgres, "pg_ls_dir", "lists server directories"),
+    (Dialect::Postgres, "pg_ls_logdir", "lists server directories"),
+    (Dialect::Postgres, "pg_ls_waldir", "lists server directories"),
+    (Dialect::Postgres, "pg_ls_tmpdir", "lists server directories"),
+    (Dialect::Postgres, "pg_ls_archive_statusdir", "lists server directories"),
+    (Dialect::Postgres, "lo_import", "reads server files"),
+    (Dialect::Postgres, "lo_export", "writes server files"),
+    (Dialect::Postgres, "query_to_xml", "runs SQL text"),
+    (Dialect::Postgres, "query_to_xmlschema", "runs SQL text"),
+    (Dialect::Postgres, "query_to_xml_and_xmlschema", "runs SQL text"),
+    (Dialect::Postgres, "dblink", "runs SQL on another connection"),
+    (Dialect::Postgres, "dblink_exec", "runs SQL on another connection"),
+    (Dialect::Postgres, "dblink_send_query", "runs SQL on another connection"),
+    (Dialect::MySql, "load_file", "reads server files"),
+    (Dialect::Sqlite, "load_extension", "loads native code"),
+];
+
+/// Refuses a read-only query that calls a function of [`READ_ONLY_REFUSED`].
+fn refuse_unsafe_calls(scan: &SqlScan, dialect: Dialect) -> Result<(), EngineError> {
+    for call in &scan.calls {
+        let hit = READ_ONLY_REFUSED.iter().find(|(d, name, _)| *d == dialect && call.name.eq_ignore_ascii_case(name));
+        if let Some((_, name, why)) = hit {
+            return Err(EngineError::ReadOnly(format!("{name}() {why} and is not allowed in a read-only query")));
+        }
+    }
+    Ok(())
+}
+
 /// Compiles `sql` for `dialect`. `args` must already be validated.
+/// With `read_only`, calls to the functions of [`READ_ONLY_REFUSED`] are refused.
 ///
 /// PostgreSQL: each distinct name gets one `$n`, reused when the name repeats;
 /// an array binds as one array value (write `= ANY(:ids)`).
@@ -38,12 +75,16 @@ pub(crate) fn compile(
     dialect: Dialect,
     params: &[ParamDef],
     args: &Map<String, Value>,
+    read_only: bool,
 ) -> Result<Compiled, EngineError> {
     let scan = scan_sql(sql, dialect).map_err(EngineError::InvalidSql)?;
     match scan.statements {
         0 => return Err(EngineError::InvalidSql("the query is empty".into())),
         1 => {}
         n => return Err(EngineError::InvalidSql(format!("only one statement is allowed (found {n})"))),
+    }
+    if read_only {
+        refuse_unsafe_calls(&scan, dialect)?;
     }
     let mut out = String::with_capacity(sql.len() + 8);
     let mut binds: Vec<Bind> = Vec::new();
@@ -96,7 +137,7 @@ mod tests {
             {"name": "name", "type": "string", "required": false}
         ]))
         .unwrap();
-        compile(sql, d, &params, args.as_object().unwrap())
+        compile(sql, d, &params, args.as_object().unwrap(), true)
     }
 
     #[test]
@@ -123,6 +164,16 @@ mod tests {
     fn an_empty_array_matches_nothing() {
         let c = run("SELECT 1 WHERE x IN (:ids)", Dialect::Sqlite, json!({"ids": []})).unwrap();
         assert_eq!((c.sql.as_str(), c.binds.len()), ("SELECT 1 WHERE x IN (NULL)", 0));
+    }
+
+    #[test]
+    fn read_only_queries_may_not_call_file_or_dynamic_sql_functions() {
+        let refused = run("SELECT PG_CATALOG.Pg_Read_File('/etc/passwd')", Dialect::Postgres, json!({})).unwrap_err();
+        assert!(matches!(&refused, EngineError::ReadOnly(m) if m.contains("pg_read_file")), "{refused}");
+        assert!(run("SELECT 'load_file(' AS s, load_file", Dialect::MySql, json!({})).is_ok());
+        assert!(run("SELECT /*!LOAD_FILE('/etc/hosts')*/", Dialect::MySql, json!({})).is_err());
+        let rw = compile("SELECT lo_import('/tmp/x')", Dialect::Postgres, &[], &Map::new(), false);
+        assert!(rw.is_ok(), "read-write work is the admin's choice");
     }
 
     #[test]

@@ -90,7 +90,7 @@ impl Engine {
         q: &Query<'_>,
     ) -> Result<QueryResult, EngineError> {
         let args = args::validate(q.params, q.args)?;
-        let compiled = compile(q.sql, spec.db_type.dialect(), q.params, &args)?;
+        let compiled = compile(q.sql, spec.db_type.dialect(), q.params, &args, q.read_only)?;
         let pool = self.pool(conn_id, spec)?;
         let started = Instant::now();
         let run = async {

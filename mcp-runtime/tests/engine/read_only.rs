@@ -36,6 +36,17 @@ const PG_ATTEMPTS: &[&str] = &[
     "LOCK TABLE items IN ACCESS EXCLUSIVE MODE",
     "COMMIT",
     "VACUUM items",
+    // File access PostgreSQL allows inside READ ONLY for privileged roles.
+    "SELECT pg_read_file('/etc/hostname')",
+    "SELECT pg_catalog.pg_read_binary_file('/etc/hostname')",
+    "SELECT * FROM pg_ls_dir('.')",
+    "SELECT pg_stat_file('PG_VERSION')",
+    "SELECT lo_import('/etc/hostname')",
+    "SELECT lo_export(0, '/tmp/quarry_ro_lo_export_probe')",
+    "SELECT \"pg_read_file\"('/etc/hostname')",
+    "SELECT U&\"pg\\005fread_file\"('/etc/hostname')",
+    "SELECT pg_read_file /* gap */ ('/etc/hostname')",
+    "SELECT query_to_xml('SELECT pg_read_file(''/etc/hostname'')', true, false, '')",
 ];
 
 #[tokio::test]
@@ -77,11 +88,8 @@ async fn postgres_side_effects_the_server_allows_in_read_only_transactions_do_no
     let Some(db) = pg().await else { return };
     let engine = Engine::new();
     // PostgreSQL permits these inside READ ONLY; the engine's ROLLBACK undoes them.
-    for sql in [
-        "SELECT lo_import('/etc/hostname')",
-        "SELECT set_config('statement_timeout', '1', false)",
-        "SELECT set_config('search_path', 'evil', false)",
-    ] {
+    for sql in ["SELECT set_config('statement_timeout', '1', false)", "SELECT set_config('search_path', 'evil', false)"]
+    {
         let _ = run(&engine, &db, sql, &[], &Map::new(), true).await;
     }
     assert_eq!(db.scalar("SELECT count(*) FROM pg_largeobject_metadata").await.as_deref(), Some("0"));
@@ -96,6 +104,32 @@ async fn postgres_side_effects_the_server_allows_in_read_only_transactions_do_no
     .await;
     let row = &settings.expect("session settings were rolled back").rows[0];
     assert_eq!(row["sp"], "\"$user\", public");
+}
+
+#[tokio::test]
+async fn file_functions_are_refused_by_name_before_reaching_the_database() {
+    let engine = Engine::new();
+    if let Some(db) = pg().await {
+        for (sql, name) in [
+            ("SELECT pg_read_file('/etc/hostname') AS f", "pg_read_file"),
+            ("SELECT length(pg_read_binary_file('/etc/hostname')) AS n", "pg_read_binary_file"),
+            ("SELECT count(*) AS n FROM pg_ls_dir('.')", "pg_ls_dir"),
+            ("SELECT (pg_stat_file('PG_VERSION')).size AS n", "pg_stat_file"),
+            ("SELECT lo_import('/etc/hostname') AS oid", "lo_import"),
+            ("SELECT lo_export(1, '/tmp/quarry_ro_probe') AS ok", "lo_export"),
+        ] {
+            let err = run(&engine, &db, sql, &[], &Map::new(), true).await.err();
+            assert!(matches!(&err, Some(EngineError::ReadOnly(m)) if m.contains(name)), "{sql}: {err:?}");
+        }
+        let literal = run(&engine, &db, "SELECT 'pg_read_file(' AS s -- lo_import(\n", &[], &Map::new(), true).await;
+        assert_eq!(literal.unwrap().rows[0]["s"], "pg_read_file(");
+    }
+    if let Some(db) = mysql().await {
+        let err = run(&engine, &db, "SELECT LOAD_FILE('/etc/hostname') AS f", &[], &Map::new(), true).await.err();
+        assert!(matches!(&err, Some(EngineError::ReadOnly(m)) if m.contains("load_file")), "{err:?}");
+        let literal = run(&engine, &db, "SELECT 'load_file(' AS s", &[], &Map::new(), true).await.unwrap();
+        assert_eq!(literal.rows[0]["s"], "load_file(");
+    }
 }
 
 const MYSQL_ATTEMPTS: &[&str] = &[
@@ -126,6 +160,9 @@ const MYSQL_ATTEMPTS: &[&str] = &[
     "COMMIT",
     "XA START 'x'",
     "HANDLER items OPEN",
+    "SELECT LOAD_FILE('/etc/hostname')",
+    "SELECT load_file ('/etc/hostname') AS f",
+    "SELECT /*!LOAD_FILE('/etc/hostname')*/ AS f",
 ];
 
 #[tokio::test]
