@@ -29,6 +29,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Releases, the deployer and the runtimes' side.
     pub deploy: Arc<crate::deploy::DeployService>,
+    /// ACME challenge answers and issuance.
+    pub acme: Arc<crate::tls::acme::Acme>,
     /// The SQL engine (the runtime's own code) for preview, schema browsing and connection tests.
     pub engine: mcp_runtime::db::Engine,
 }
@@ -51,6 +53,7 @@ impl Application {
             .with_context(|| format!("cannot listen on {}", state.config.bind))?;
         let router = api::router(state.clone());
         state.deploy.set_bound_address(listener.local_addr()?);
+        crate::tls::serve::start_side_tasks(&state).await?;
         let resume = state.clone();
         tokio::spawn(async move {
             if let Err(e) = resume.deploy.resume(&resume.db).await {
@@ -68,6 +71,11 @@ impl Application {
     /// Serves until SIGINT or SIGTERM.
     pub async fn run(self) -> anyhow::Result<()> {
         tracing::info!(addr = %self.local_addr(), public_url = %self.state.config.public_url, "Quarry is listening.");
+        if let Some(files) = self.state.config.tls.files.clone() {
+            let tls = mcp_runtime::tls::load(&files).await?;
+            mcp_runtime::tls::serve(self.listener, tls, files, self.router, shutdown_signal()).await?;
+            return Ok(());
+        }
         let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
         axum::serve(self.listener, service).with_graceful_shutdown(shutdown_signal()).await?;
         Ok(())
@@ -99,6 +107,7 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
     let deploy = crate::deploy::DeployService::new(config.deploy.clone(), &config.data_dir, config.bind)?;
     Ok(AppState {
         deploy: Arc::new(deploy),
+        acme: Arc::default(),
         db,
         keyring: Arc::new(keyring),
         sessions: Arc::new(SessionKeys::new(jwt.as_bytes(), config.secure_cookies())),

@@ -27,6 +27,8 @@ pub struct Config {
     pub ui_dir: PathBuf,
     /// Deploy target, runtime key and token, runtime address (`QUARRY_DEPLOY_TARGET`, `QUARRY_RUNTIME_*`).
     pub deploy: crate::deploy::DeployConfig,
+    /// HTTPS and ACME (`QUARRY_TLS_CERT`, `QUARRY_TLS_KEY`, `QUARRY_ACME_*`, `QUARRY_HTTP_CHALLENGE_BIND`).
+    pub tls: crate::tls::TlsConfig,
 }
 
 /// A string that never prints.
@@ -66,7 +68,9 @@ impl Config {
         let public_url = var("QUARRY_PUBLIC_URL")
             .map(|u| u.trim_end_matches('/').to_string())
             .unwrap_or_else(|| format!("http://{bind}"));
+        let tls = crate::tls::TlsConfig::from_source(&var, &data_dir)?;
         Ok(Self {
+            tls,
             bind,
             data_dir,
             database_url,

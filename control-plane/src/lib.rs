@@ -11,6 +11,7 @@ pub mod error;
 pub mod extract;
 pub mod keys;
 pub mod storage;
+pub mod tls;
 
 pub use app::{AppState, Application};
 pub use config::Config;

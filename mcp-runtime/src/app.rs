@@ -50,6 +50,7 @@ pub struct Application {
     router: Router,
     shared: Arc<Shared>,
     cancel: CancellationToken,
+    tls: Option<crate::tls::TlsFiles>,
 }
 
 impl Application {
@@ -86,7 +87,7 @@ impl Application {
             (None, ManifestSource::File(path)) => spawn_sighup_reload(shared.clone(), path.clone()),
             (None, _) => {}
         }
-        Ok(Application { listener, router, shared, cancel })
+        Ok(Application { listener, router, shared, cancel, tls: config.tls.clone() })
     }
 
     /// The bound port (useful with port 0).
@@ -102,12 +103,15 @@ impl Application {
     /// Serves until the process is stopped (SIGINT/SIGTERM end sessions cleanly).
     pub async fn run(self) -> std::io::Result<()> {
         let cancel = self.cancel.clone();
-        axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(async move {
-                shutdown_signal().await;
-                cancel.cancel();
-            })
-            .await
+        let shutdown = async move {
+            shutdown_signal().await;
+            cancel.cancel();
+        };
+        if let Some(files) = self.tls {
+            let config = crate::tls::load(&files).await?;
+            return crate::tls::serve(self.listener, config, files, self.router, shutdown).await;
+        }
+        axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown).await
     }
 }
 

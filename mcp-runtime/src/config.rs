@@ -86,6 +86,9 @@ pub struct RuntimeConfig {
     pub allowed_origins: Vec<String>,
     /// `QUARRY_RUNTIME_SESSION_IDLE_SECONDS`: idle MCP sessions close after this (default 300).
     pub session_idle: Duration,
+    /// `QUARRY_RUNTIME_TLS_CERT` + `QUARRY_RUNTIME_TLS_KEY`: serve HTTPS with
+    /// these PEM files (re-read when they change); unset: plain HTTP.
+    pub tls: Option<crate::tls::TlsFiles>,
     /// `QUARRY_RUNTIME_INSTANCE`: this instance's name in heartbeats (pull mode;
     /// default `HOSTNAME`, e.g. the pod name, else a random id).
     pub instance_id: String,
@@ -105,9 +108,10 @@ impl RuntimeConfig {
         let source = match (flag("--manifest").or_else(|| env.get("QUARRY_RUNTIME_MANIFEST")), flag("--control-plane"))
         {
             (Some(path), _) => ManifestSource::File(PathBuf::from(path)),
-            (None, Some(url)) => {
-                ManifestSource::ControlPlane { url, token: Secret(secret(env, "QUARRY_RUNTIME_TOKEN")?.unwrap_or_default()) }
-            }
+            (None, Some(url)) => ManifestSource::ControlPlane {
+                url,
+                token: Secret(secret(env, "QUARRY_RUNTIME_TOKEN")?.unwrap_or_default()),
+            },
             (None, None) => return Err(ConfigError::NoSource),
         };
         let list = |key: &str| -> Option<Vec<String>> {
@@ -124,9 +128,16 @@ impl RuntimeConfig {
             bind,
             source,
             runtime_key: secret(env, "QUARRY_RUNTIME_KEY")?.map(Secret),
-            instance_id: env.get("QUARRY_RUNTIME_INSTANCE").or_else(|| env.get("HOSTNAME")).unwrap_or_else(|| {
-                format!("runtime-{}", &uuid::Uuid::new_v4().simple().to_string()[..8])
-            }),
+            tls: crate::tls::TlsFiles::from_pair(
+                env.get("QUARRY_RUNTIME_TLS_CERT"),
+                env.get("QUARRY_RUNTIME_TLS_KEY"),
+                "QUARRY_RUNTIME_TLS_CERT and QUARRY_RUNTIME_TLS_KEY",
+            )
+            .map_err(|reason| ConfigError::Invalid { name: "QUARRY_RUNTIME_TLS_CERT", reason })?,
+            instance_id: env
+                .get("QUARRY_RUNTIME_INSTANCE")
+                .or_else(|| env.get("HOSTNAME"))
+                .unwrap_or_else(|| format!("runtime-{}", &uuid::Uuid::new_v4().simple().to_string()[..8])),
             allowed_hosts: list("QUARRY_RUNTIME_ALLOWED_HOSTS")
                 .unwrap_or_else(|| vec!["localhost".into(), "127.0.0.1".into(), "::1".into()]),
             allowed_origins: list("QUARRY_RUNTIME_ALLOWED_ORIGINS").unwrap_or_default(),

@@ -1,5 +1,5 @@
 //! `quarry-runtime healthcheck`: exits 0 when the local runtime answers
-//! `GET /healthz` with 200. Images have no shell or curl, so their
+//! `GET /healthz` with 200 (over HTTPS when `QUARRY_RUNTIME_TLS_CERT` is set). Images have no shell or curl, so their
 //! `HEALTHCHECK` runs the binary itself.
 
 use std::io::{Read, Write};
@@ -23,6 +23,9 @@ pub fn check(env: &dyn EnvSource) -> Result<(), String> {
     };
     let addr = SocketAddr::new(ip, bind.port());
     let timeout = Duration::from_secs(3);
+    if env.get("QUARRY_RUNTIME_TLS_CERT").is_some() {
+        return check_https(addr, timeout);
+    }
     let mut stream = TcpStream::connect_timeout(&addr, timeout).map_err(|e| format!("{addr}: {e}"))?;
     stream.set_read_timeout(Some(timeout)).map_err(|e| e.to_string())?;
     stream.set_write_timeout(Some(timeout)).map_err(|e| e.to_string())?;
@@ -36,4 +39,20 @@ pub fn check(env: &dyn EnvSource) -> Result<(), String> {
     } else {
         Err(format!("{addr} answered {:?}", line.lines().next().unwrap_or("")))
     }
+}
+
+/// Over HTTPS: liveness on loopback, so the certificate (issued for the public
+/// name) is not verified here.
+fn check_https(addr: SocketAddr, timeout: Duration) -> Result<(), String> {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
+    rt.block_on(async {
+        let client = reqwest::Client::builder()
+            .tls_danger_accept_invalid_certs(true)
+            .timeout(timeout)
+            .build()
+            .map_err(|e| e.to_string())?;
+        let res = client.get(format!("https://{addr}/healthz")).send().await.map_err(|e| format!("{addr}: {e}"))?;
+        if res.status().is_success() { Ok(()) } else { Err(format!("{addr} answered {}", res.status())) }
+    })
 }

@@ -16,4 +16,5 @@ pub mod queue;
 pub mod release;
 pub mod reload;
 pub mod server;
+pub mod tls;
 pub mod transform;

@@ -13,6 +13,7 @@ pub mod resources;
 pub mod runtime;
 pub mod schema;
 pub mod server;
+mod ssl;
 mod server_info;
 pub mod tools;
 mod ui;
@@ -73,7 +74,8 @@ pub fn openapi_router(state: Option<&AppState>) -> OpenApiRouter<AppState> {
         .merge(schema::router())
         .merge(deploy::router())
         .merge(releases::router())
-        .merge(server::router());
+        .merge(server::router())
+        .merge(ssl::router());
     if let Some(state) = state {
         protected = protected.route_layer(middleware::from_fn_with_state(state.clone(), auth::guard::require_admin));
     }
@@ -89,10 +91,16 @@ pub fn openapi_document() -> utoipa::openapi::OpenApi {
     openapi_router(None).split_for_parts().1
 }
 
+/// The public ACME challenge answers, for a separate plain-HTTP listener.
+pub fn ssl_challenge_router() -> Router<AppState> {
+    ssl::challenge_router()
+}
+
 /// The whole application router.
 pub fn router(state: AppState) -> Router {
     let (api, openapi) = openapi_router(Some(&state)).split_for_parts();
     api.merge(docs::router(openapi))
+        .merge(ssl::challenge_router())
         .fallback(ui::fallback)
         .layer(middleware::from_fn(json_errors))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
