@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# Runtime end-to-end stage: the runtime's integration tests, then the official
-# MCP conformance suite (Node 22 via npx) against quarry-runtime serving the
-# conformance fixture manifest with the test-only fixtures switched on.
+# Runtime end-to-end stage: the runtime's integration tests (real PostgreSQL and
+# MariaDB required), the official MCP conformance suite (Node 22 via npx)
+# against quarry-runtime serving the conformance fixture manifest with the
+# test-only fixtures switched on, then the official clients (PyPI `mcp`, the
+# MCP Inspector CLI) calling SQL tools on both databases (tests/e2e/runtime).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
+export REQUIRE_DB_TESTS=${REQUIRE_DB_TESTS:-1}
 cargo test -p shared-model -p mcp-runtime
 cargo build -p mcp-runtime --bin quarry-runtime
 
@@ -23,3 +26,5 @@ total=$(grep -E '^Total:' "$out" || true)
 rm -f "$out"
 echo "conformance: $total"
 [[ $total =~ Total:\ ([0-9]+)\ passed,\ 0\ failed ]] && (( BASH_REMATCH[1] > 0 )) || { cat "$log"; exit 1; }
+
+tests/e2e/runtime/run.sh
