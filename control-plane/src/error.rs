@@ -22,9 +22,12 @@ pub enum ApiError {
     /// 404: the named thing does not exist.
     #[error("{0}")]
     NotFound(String),
-    /// 409: a duplicate name or a stale version.
+    /// 409: the name (or another unique value) is taken.
     #[error("{0}")]
     Conflict(String),
+    /// 409: the edit was based on a version that is no longer current.
+    #[error("{0}")]
+    VersionConflict(String),
     /// 413: the body is larger than the cap.
     #[error("{0}")]
     PayloadTooLarge(String),
@@ -51,6 +54,8 @@ pub enum ApiError {
 pub struct ErrorBody {
     /// What went wrong and how to fix it.
     pub detail: String,
+    /// A stable snake_case code for programs, e.g. `version_conflict`, `invalid`, `not_found`.
+    pub code: &'static str,
     /// For validation errors: each problem with the path of the field.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub problems: Option<Vec<ProblemBody>>,
@@ -84,13 +89,31 @@ impl ApiError {
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
-            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::Conflict(_) | ApiError::VersionConflict(_) => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Engine(e) => StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::BAD_GATEWAY),
             ApiError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The stable code of this error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApiError::BadRequest(_) => "bad_request",
+            ApiError::Unauthorized(_) => "unauthenticated",
+            ApiError::Forbidden(_) => "forbidden",
+            ApiError::NotFound(_) => "not_found",
+            ApiError::Conflict(_) => "conflict",
+            ApiError::VersionConflict(_) => "version_conflict",
+            ApiError::PayloadTooLarge(_) => "payload_too_large",
+            ApiError::UnsupportedMediaType(_) => "unsupported_media_type",
+            ApiError::Invalid(_) => "invalid",
+            ApiError::Engine(e) => e.code(),
+            ApiError::RateLimited(_) => "rate_limited",
+            ApiError::Internal(_) => "internal",
         }
     }
 }
@@ -113,7 +136,7 @@ impl IntoResponse for ApiError {
         if let ApiError::Internal(cause) = &self {
             tracing::error!(error = format!("{cause:#}"), "A request failed with an internal error.");
         }
-        let body = ErrorBody { detail: self.to_string(), problems };
+        let body = ErrorBody { detail: self.to_string(), code: self.code(), problems };
         let mut response = (status, axum::Json(body)).into_response();
         if let ApiError::RateLimited(secs) = self {
             response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));

@@ -28,7 +28,10 @@ const WHAT: &str = "connection";
 
 /// Routes of this module.
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(list, create)).routes(routes!(get_one, update, delete)).routes(routes!(test))
+    OpenApiRouter::new()
+        .routes(routes!(list_connections, create_connection))
+        .routes(routes!(get_connection, update_connection, delete_connection))
+        .routes(routes!(test_connection))
 }
 
 /// The editable fields of a connection (the password is handled apart).
@@ -321,7 +324,10 @@ fn patch_into_input(m: &connection::Model, p: ConnectionPatch) -> ConnectionInpu
 
 #[utoipa::path(get, path = "/connections", tag = "connections", params(PageQuery), security(("session" = [])),
     responses((status = 200, body = Page<Connection>), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn list(State(s): State<AppState>, ApiQuery(q): ApiQuery<PageQuery>) -> ApiResult<AppJson<Page<Connection>>> {
+async fn list_connections(
+    State(s): State<AppState>,
+    ApiQuery(q): ApiQuery<PageQuery>,
+) -> ApiResult<AppJson<Page<Connection>>> {
     let (skip, limit) = q.bounds()?;
     let (rows, total) = crud::page::<connection::Entity, _>(&s.db, connection::Column::NameKey, skip, limit).await?;
     Ok(AppJson(Page { items: rows.into_iter().map(Connection::from_model).collect(), total }))
@@ -330,7 +336,7 @@ async fn list(State(s): State<AppState>, ApiQuery(q): ApiQuery<PageQuery>) -> Ap
 #[utoipa::path(post, path = "/connections", tag = "connections", request_body = ConnectionInput, security(("session" = [])),
     responses((status = 201, body = Connection), (status = 401, body = ErrorBody), (status = 409, body = ErrorBody),
         (status = 422, body = ErrorBody)))]
-async fn create(
+async fn create_connection(
     State(s): State<AppState>,
     AppJson(input): AppJson<ConnectionInput>,
 ) -> ApiResult<(StatusCode, AppJson<Connection>)> {
@@ -348,7 +354,7 @@ async fn create(
 
 #[utoipa::path(get, path = "/connections/{id}", tag = "connections", params(("id" = Uuid, Path)), security(("session" = [])),
     responses((status = 200, body = Connection), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn get_one(State(s): State<AppState>, ApiPath(id): ApiPath<Uuid>) -> ApiResult<AppJson<Connection>> {
+async fn get_connection(State(s): State<AppState>, ApiPath(id): ApiPath<Uuid>) -> ApiResult<AppJson<Connection>> {
     Ok(AppJson(Connection::from_model(crud::get::<connection::Entity, _>(&s.db, id, WHAT).await?)))
 }
 
@@ -356,7 +362,7 @@ async fn get_one(State(s): State<AppState>, ApiPath(id): ApiPath<Uuid>) -> ApiRe
     security(("session" = [])),
     responses((status = 200, body = Connection), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn update(
+async fn update_connection(
     State(s): State<AppState>,
     ApiPath(id): ApiPath<Uuid>,
     AppJson(patch): AppJson<ConnectionPatch>,
@@ -390,7 +396,7 @@ async fn update(
 #[utoipa::path(delete, path = "/connections/{id}", tag = "connections", params(("id" = Uuid, Path)), security(("session" = [])),
     responses((status = 204, description = "Deleted with its tools and resources"), (status = 401, body = ErrorBody),
         (status = 404, body = ErrorBody)))]
-async fn delete(State(s): State<AppState>, ApiPath(id): ApiPath<Uuid>) -> ApiResult<StatusCode> {
+async fn delete_connection(State(s): State<AppState>, ApiPath(id): ApiPath<Uuid>) -> ApiResult<StatusCode> {
     let tx = s.db.begin().await?;
     tool::Entity::delete_many().filter(tool::Column::ConnectionId.eq(id.to_string())).exec(&tx).await?;
     resource::Entity::delete_many().filter(resource::Column::ConnectionId.eq(id.to_string())).exec(&tx).await?;
@@ -435,7 +441,7 @@ pub struct TestResult {
 #[utoipa::path(post, path = "/connections/{id}/test", tag = "connections", params(("id" = Uuid, Path)), security(("session" = [])),
     responses((status = 200, description = "The outcome; `success` is false when the database cannot be reached", body = TestResult),
         (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn test(State(s): State<AppState>, ApiPath(id): ApiPath<Uuid>) -> ApiResult<AppJson<TestResult>> {
+async fn test_connection(State(s): State<AppState>, ApiPath(id): ApiPath<Uuid>) -> ApiResult<AppJson<TestResult>> {
     let row = crud::get::<connection::Entity, _>(&s.db, id, WHAT).await?;
     let outcome = s.engine.test_connection(&engine_spec(&row, &s.keyring)?).await;
     Ok(AppJson(TestResult { success: outcome.success, message: outcome.message, latency_ms: outcome.latency_ms }))

@@ -2,12 +2,46 @@
 //! the sent fields over the stored ones (so one validation covers create and
 //! update), and the field rules they have in common.
 
+use std::borrow::Cow;
+use std::marker::PhantomData;
+
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 use shared_model::{Problems, validate_name};
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+use utoipa::{PartialSchema, ToSchema};
 
 use crate::error::ApiError;
+
+/// Documents a PATCH body: every field of `T`, all optional, plus `version`.
+pub struct Patch<T>(PhantomData<T>);
+
+impl<T: ToSchema> PartialSchema for Patch<T> {
+    fn schema() -> RefOr<Schema> {
+        let mut schema = T::schema();
+        if let RefOr::T(Schema::Object(object)) = &mut schema {
+            object.required.clear();
+            object.description = Some("Any subset of the fields; absent fields keep their value.".into());
+            let version = ObjectBuilder::new()
+                .schema_type(Type::Integer)
+                .description(Some("The version this edit is based on; a stale one is refused with 409."));
+            object.properties.insert("version".into(), version.into());
+        }
+        schema
+    }
+}
+
+impl<T: ToSchema> ToSchema for Patch<T> {
+    fn name() -> Cow<'static, str> {
+        Cow::Owned(format!("{}Patch", T::name().trim_end_matches("Fields")))
+    }
+
+    fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+        T::schemas(schemas);
+    }
+}
 
 /// Merges `patch` over `current` and returns the result with the `version`
 /// the client based its edit on. Unknown fields and wrong types are 422s.

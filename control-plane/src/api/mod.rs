@@ -13,8 +13,8 @@ pub mod resources;
 pub mod runtime;
 pub mod schema;
 pub mod server;
-mod ssl;
 mod server_info;
+mod ssl;
 pub mod tools;
 mod ui;
 
@@ -83,7 +83,7 @@ pub fn openapi_router(state: Option<&AppState>) -> OpenApiRouter<AppState> {
     if let Some(state) = state {
         v1 = v1.layer(middleware::from_fn_with_state(state.clone(), auth::guard::same_origin_writes));
     }
-    OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", v1).routes(routes!(health))
+    OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", v1).routes(routes!(api_health))
 }
 
 /// The OpenAPI document of the whole API.
@@ -119,7 +119,7 @@ pub struct Health {
 }
 
 #[utoipa::path(get, path = "/api/health", tag = "health", responses((status = 200, body = Health)))]
-async fn health() -> AppJson<Health> {
+async fn api_health() -> AppJson<Health> {
     AppJson(Health { status: "ok", version: env!("CARGO_PKG_VERSION") })
 }
 
@@ -134,12 +134,14 @@ async fn json_errors(req: Request, next: Next) -> Response {
     if !is_api || status.as_u16() < 400 || is_json {
         return response;
     }
-    let detail = match status {
-        StatusCode::NOT_FOUND => "no such API route; see /api/docs".to_string(),
-        StatusCode::METHOD_NOT_ALLOWED => "this method is not allowed on this route; see /api/docs".to_string(),
-        s => s.canonical_reason().unwrap_or("error").to_lowercase(),
+    let (detail, code) = match status {
+        StatusCode::NOT_FOUND => ("no such API route; see /api/docs".to_string(), "not_found"),
+        StatusCode::METHOD_NOT_ALLOWED => {
+            ("this method is not allowed on this route; see /api/docs".to_string(), "method_not_allowed")
+        }
+        s => (s.canonical_reason().unwrap_or("error").to_lowercase(), "http_error"),
     };
-    let mut out = (status, axum::Json(ErrorBody { detail, problems: None })).into_response();
+    let mut out = (status, axum::Json(ErrorBody { detail, code, problems: None })).into_response();
     if let Some(allow) = response.headers().get(header::ALLOW) {
         out.headers_mut().insert(header::ALLOW, allow.clone());
     }

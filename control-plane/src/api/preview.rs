@@ -20,7 +20,7 @@ use crate::storage::entities::connection;
 
 /// Routes of this module.
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(execute))
+    OpenApiRouter::new().routes(routes!(preview_execute))
 }
 
 /// What to preview.
@@ -113,7 +113,7 @@ fn inferred_definitions(
         (status = 422, description = "Bad argument, naming the parameter", body = ErrorBody),
         (status = 502, description = "The database reported an error", body = ErrorBody),
         (status = 504, description = "The query ran past 10 s", body = ErrorBody)))]
-async fn execute(
+async fn preview_execute(
     State(s): State<AppState>,
     AppJson(req): AppJson<PreviewRequest>,
 ) -> ApiResult<AppJson<PreviewResult>> {

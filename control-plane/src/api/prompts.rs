@@ -13,7 +13,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-use super::entity::{check_common, check_len, column, merge_patch, to_column};
+use super::entity::{Patch, check_common, check_len, column, merge_patch, to_column};
 use super::page::{Page, PageQuery};
 use crate::app::AppState;
 use crate::error::{ApiError, ApiResult, ErrorBody};
@@ -25,7 +25,11 @@ const WHAT: &str = "prompt";
 
 /// Routes of this module.
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(list, create)).routes(routes!(get_one, update, delete))
+    OpenApiRouter::new().routes(routes!(list_prompts, create_prompt)).routes(routes!(
+        get_prompt,
+        update_prompt,
+        delete_prompt
+    ))
 }
 
 /// The editable fields of a prompt.
@@ -55,6 +59,9 @@ pub struct PromptFields {
 fn yes() -> bool {
     true
 }
+
+/// The documented body of a PATCH.
+pub type PromptPatch = Patch<PromptFields>;
 
 /// A prompt as returned by the API.
 #[derive(Serialize, ToSchema)]
@@ -144,7 +151,7 @@ impl PromptFields {
 
 #[utoipa::path(get, path = "/prompts", tag = "prompts", params(PageQuery), security(("session" = [])),
     responses((status = 200, body = Page<Prompt>), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn list(State(s): State<AppState>, ApiQuery(q): ApiQuery<PageQuery>) -> ApiResult<AppJson<Page<Prompt>>> {
+async fn list_prompts(State(s): State<AppState>, ApiQuery(q): ApiQuery<PageQuery>) -> ApiResult<AppJson<Page<Prompt>>> {
     let (skip, limit) = q.bounds()?;
     let (rows, total) = crud::page::<prompt::Entity, _>(&s.db, prompt::Column::NameKey, skip, limit).await?;
     let items = rows.into_iter().map(Prompt::from_model).collect::<Result<_, _>>()?;
@@ -154,7 +161,7 @@ async fn list(State(s): State<AppState>, ApiQuery(q): ApiQuery<PageQuery>) -> Ap
 #[utoipa::path(post, path = "/prompts", tag = "prompts", request_body = PromptFields, security(("session" = [])),
     responses((status = 201, body = Prompt), (status = 401, body = ErrorBody), (status = 409, body = ErrorBody),
         (status = 422, body = ErrorBody)))]
-async fn create(
+async fn create_prompt(
     State(s): State<AppState>,
     AppJson(fields): AppJson<PromptFields>,
 ) -> ApiResult<(StatusCode, AppJson<Prompt>)> {
@@ -170,15 +177,15 @@ async fn create(
 
 #[utoipa::path(get, path = "/prompts/{id}", tag = "prompts", params(("id" = Uuid, Path)), security(("session" = [])),
     responses((status = 200, body = Prompt), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn get_one(State(s): State<AppState>, ApiPath(id): ApiPath<Uuid>) -> ApiResult<AppJson<Prompt>> {
+async fn get_prompt(State(s): State<AppState>, ApiPath(id): ApiPath<Uuid>) -> ApiResult<AppJson<Prompt>> {
     Ok(AppJson(Prompt::from_model(crud::get::<prompt::Entity, _>(&s.db, id, WHAT).await?)?))
 }
 
 #[utoipa::path(patch, path = "/prompts/{id}", tag = "prompts", params(("id" = Uuid, Path)), security(("session" = [])),
-    request_body(content = Object, description = "Any subset of the prompt's fields, plus the `version` the edit is based on"),
+    request_body = PromptPatch,
     responses((status = 200, body = Prompt), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn update(
+async fn update_prompt(
     State(s): State<AppState>,
     ApiPath(id): ApiPath<Uuid>,
     AppJson(patch): AppJson<Map<String, Value>>,
@@ -192,12 +199,12 @@ async fn update(
     row.version = Set(current.version + 1);
     crud::update_versioned(&s.db, row, prompt::Column::Id, prompt::Column::Version, id, current.version, (WHAT, &name))
         .await?;
-    get_one(State(s), ApiPath(id)).await
+    get_prompt(State(s), ApiPath(id)).await
 }
 
 #[utoipa::path(delete, path = "/prompts/{id}", tag = "prompts", params(("id" = Uuid, Path)), security(("session" = [])),
     responses((status = 204, description = "Deleted"), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn delete(State(s): State<AppState>, ApiPath(id): ApiPath<Uuid>) -> ApiResult<StatusCode> {
+async fn delete_prompt(State(s): State<AppState>, ApiPath(id): ApiPath<Uuid>) -> ApiResult<StatusCode> {
     crud::delete::<prompt::Entity, _>(&s.db, id, WHAT).await?;
     Ok(StatusCode::NO_CONTENT)
 }

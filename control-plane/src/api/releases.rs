@@ -19,7 +19,7 @@ use crate::storage::entities::release;
 
 /// Routes of this module.
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(list)).routes(routes!(get_one)).routes(routes!(redeploy))
+    OpenApiRouter::new().routes(routes!(list_releases)).routes(routes!(get_release)).routes(routes!(redeploy))
 }
 
 /// A release, without its manifest (see `GET /server/generated`).
@@ -62,7 +62,10 @@ impl ReleaseInfo {
 
 #[utoipa::path(get, path = "/releases", tag = "deploy", params(PageQuery), security(("session" = [])),
     responses((status = 200, description = "Newest first", body = Page<ReleaseInfo>), (status = 401, body = ErrorBody)))]
-async fn list(State(s): State<AppState>, ApiQuery(q): ApiQuery<PageQuery>) -> ApiResult<AppJson<Page<ReleaseInfo>>> {
+async fn list_releases(
+    State(s): State<AppState>,
+    ApiQuery(q): ApiQuery<PageQuery>,
+) -> ApiResult<AppJson<Page<ReleaseInfo>>> {
     let (skip, limit) = q.bounds()?;
     let (rows, total) = store::page(&s.db, skip, limit).await?;
     let items = rows.into_iter().map(ReleaseInfo::from_model).collect::<Result<_, _>>()?;
@@ -72,7 +75,7 @@ async fn list(State(s): State<AppState>, ApiQuery(q): ApiQuery<PageQuery>) -> Ap
 #[utoipa::path(get, path = "/releases/{number}", tag = "deploy", params(("number" = i64, Path)),
     security(("session" = [])),
     responses((status = 200, body = ReleaseInfo), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn get_one(State(s): State<AppState>, ApiPath(number): ApiPath<i64>) -> ApiResult<AppJson<ReleaseInfo>> {
+async fn get_release(State(s): State<AppState>, ApiPath(number): ApiPath<i64>) -> ApiResult<AppJson<ReleaseInfo>> {
     Ok(AppJson(ReleaseInfo::from_model(store::get(&s.db, number).await?)?))
 }
 

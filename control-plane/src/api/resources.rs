@@ -14,7 +14,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-use super::entity::{check_common, check_len, column, merge_patch, to_column};
+use super::entity::{Patch, check_common, check_len, column, merge_patch, to_column};
 use super::page::{Page, PageQuery};
 use super::tools::connection_dialect;
 use crate::app::AppState;
@@ -27,7 +27,11 @@ const WHAT: &str = "resource";
 
 /// Routes of this module.
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(list, create)).routes(routes!(get_one, update, delete))
+    OpenApiRouter::new().routes(routes!(list_resources, create_resource)).routes(routes!(
+        get_resource,
+        update_resource,
+        delete_resource
+    ))
 }
 
 /// The editable fields of a resource.
@@ -69,6 +73,9 @@ fn json_mime() -> String {
 fn yes() -> bool {
     true
 }
+
+/// The documented body of a PATCH.
+pub type ResourcePatch = Patch<ResourceFields>;
 
 /// A resource as returned by the API.
 #[derive(Serialize, ToSchema)]
@@ -181,7 +188,10 @@ impl ResourceFields {
 
 #[utoipa::path(get, path = "/resources", tag = "resources", params(PageQuery), security(("session" = [])),
     responses((status = 200, body = Page<Resource>), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn list(State(s): State<AppState>, ApiQuery(q): ApiQuery<PageQuery>) -> ApiResult<AppJson<Page<Resource>>> {
+async fn list_resources(
+    State(s): State<AppState>,
+    ApiQuery(q): ApiQuery<PageQuery>,
+) -> ApiResult<AppJson<Page<Resource>>> {
     let (skip, limit) = q.bounds()?;
     let (rows, total) = crud::page::<resource::Entity, _>(&s.db, resource::Column::NameKey, skip, limit).await?;
     let items = rows.into_iter().map(Resource::from_model).collect::<Result<_, _>>()?;
@@ -191,7 +201,7 @@ async fn list(State(s): State<AppState>, ApiQuery(q): ApiQuery<PageQuery>) -> Ap
 #[utoipa::path(post, path = "/resources", tag = "resources", request_body = ResourceFields, security(("session" = [])),
     responses((status = 201, body = Resource), (status = 401, body = ErrorBody), (status = 409, body = ErrorBody),
         (status = 422, body = ErrorBody)))]
-async fn create(
+async fn create_resource(
     State(s): State<AppState>,
     AppJson(fields): AppJson<ResourceFields>,
 ) -> ApiResult<(StatusCode, AppJson<Resource>)> {
@@ -207,15 +217,15 @@ async fn create(
 
 #[utoipa::path(get, path = "/resources/{id}", tag = "resources", params(("id" = Uuid, Path)), security(("session" = [])),
     responses((status = 200, body = Resource), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn get_one(State(s): State<AppState>, ApiPath(id): ApiPath<Uuid>) -> ApiResult<AppJson<Resource>> {
+async fn get_resource(State(s): State<AppState>, ApiPath(id): ApiPath<Uuid>) -> ApiResult<AppJson<Resource>> {
     Ok(AppJson(Resource::from_model(crud::get::<resource::Entity, _>(&s.db, id, WHAT).await?)?))
 }
 
 #[utoipa::path(patch, path = "/resources/{id}", tag = "resources", params(("id" = Uuid, Path)), security(("session" = [])),
-    request_body(content = Object, description = "Any subset of the resource's fields, plus the `version` the edit is based on"),
+    request_body = ResourcePatch,
     responses((status = 200, body = Resource), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn update(
+async fn update_resource(
     State(s): State<AppState>,
     ApiPath(id): ApiPath<Uuid>,
     AppJson(patch): AppJson<Map<String, Value>>,
@@ -237,12 +247,12 @@ async fn update(
         (WHAT, &name),
     )
     .await?;
-    get_one(State(s), ApiPath(id)).await
+    get_resource(State(s), ApiPath(id)).await
 }
 
 #[utoipa::path(delete, path = "/resources/{id}", tag = "resources", params(("id" = Uuid, Path)), security(("session" = [])),
     responses((status = 204, description = "Deleted"), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn delete(State(s): State<AppState>, ApiPath(id): ApiPath<Uuid>) -> ApiResult<StatusCode> {
+async fn delete_resource(State(s): State<AppState>, ApiPath(id): ApiPath<Uuid>) -> ApiResult<StatusCode> {
     crud::delete::<resource::Entity, _>(&s.db, id, WHAT).await?;
     Ok(StatusCode::NO_CONTENT)
 }

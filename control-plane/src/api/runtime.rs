@@ -5,7 +5,8 @@
 
 use std::time::Duration;
 
-use axum::extract::State;
+use axum::extract::{FromRequestParts, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
@@ -39,6 +40,18 @@ fn authorize(s: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// Proof that a request carries the runtime token. Taken before the body so
+/// that an unauthenticated request is a 401 whatever it sends.
+pub struct RuntimeToken;
+
+impl FromRequestParts<AppState> for RuntimeToken {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, s: &AppState) -> Result<Self, Self::Rejection> {
+        authorize(s, &parts.headers).map(|()| RuntimeToken)
+    }
+}
+
 /// Query of the pull.
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -54,11 +67,11 @@ pub struct PullQuery {
         (status = 304, description = "Still the release named by `If-None-Match`"),
         (status = 401, body = ErrorBody)))]
 async fn manifest(
+    _: RuntimeToken,
     State(s): State<AppState>,
     headers: HeaderMap,
     ApiQuery(q): ApiQuery<PullQuery>,
 ) -> ApiResult<Response> {
-    authorize(&s, &headers)?;
     let etag = headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
@@ -90,11 +103,10 @@ async fn manifest(
     security(("runtime_token" = [])),
     responses((status = 204, description = "Recorded"), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn heartbeat(
+    _: RuntimeToken,
     State(s): State<AppState>,
-    headers: HeaderMap,
     AppJson(beat): AppJson<Heartbeat>,
 ) -> ApiResult<StatusCode> {
-    authorize(&s, &headers)?;
     if beat.instance_id.trim().is_empty() || !matches!(beat.status.as_str(), "running" | "error") {
         return Err(ApiError::invalid("body", "instance_id must be set and status must be running or error"));
     }

@@ -16,7 +16,7 @@ use crate::storage::entities::connection;
 
 /// Routes of this module.
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(tables)).routes(routes!(columns))
+    OpenApiRouter::new().routes(routes!(list_tables)).routes(routes!(list_columns))
 }
 
 /// A table or view.
@@ -52,7 +52,10 @@ async fn spec_of(s: &AppState, id: Uuid) -> ApiResult<mcp_runtime::db::Connectio
     security(("session" = [])),
     responses((status = 200, body = Vec<Table>), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 502, description = "The database failed", body = ErrorBody), (status = 504, body = ErrorBody)))]
-async fn tables(State(s): State<AppState>, ApiPath(connection_id): ApiPath<Uuid>) -> ApiResult<AppJson<Vec<Table>>> {
+async fn list_tables(
+    State(s): State<AppState>,
+    ApiPath(connection_id): ApiPath<Uuid>,
+) -> ApiResult<AppJson<Vec<Table>>> {
     let spec = spec_of(&s, connection_id).await?;
     let found = s.engine.list_tables(&connection_id.to_string(), &spec).await?;
     let kind = |k| serde_json::to_value(k).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default();
@@ -65,7 +68,7 @@ async fn tables(State(s): State<AppState>, ApiPath(connection_id): ApiPath<Uuid>
     responses((status = 200, body = Vec<TableColumn>), (status = 401, body = ErrorBody),
         (status = 404, description = "No such connection or table", body = ErrorBody), (status = 422, body = ErrorBody),
         (status = 502, body = ErrorBody), (status = 504, body = ErrorBody)))]
-async fn columns(
+async fn list_columns(
     State(s): State<AppState>,
     ApiPath((connection_id, table)): ApiPath<(Uuid, String)>,
 ) -> ApiResult<AppJson<Vec<TableColumn>>> {

@@ -21,7 +21,7 @@ use crate::extract::AppJson;
 
 /// Routes of this module.
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(health)).routes(routes!(generated)).routes(routes!(connect))
+    OpenApiRouter::new().routes(routes!(server_health)).routes(routes!(generated)).routes(routes!(connect))
 }
 
 /// The runtime's health as the control plane sees it.
@@ -52,7 +52,7 @@ async fn probe(url: &str) -> Result<Option<u64>, String> {
 
 #[utoipa::path(get, path = "/server/health", tag = "server", security(("session" = [])),
     responses((status = 200, body = RuntimeHealth), (status = 401, body = ErrorBody)))]
-async fn health(State(s): State<AppState>) -> ApiResult<AppJson<RuntimeHealth>> {
+async fn server_health(State(s): State<AppState>) -> ApiResult<AppJson<RuntimeHealth>> {
     let state = store::state(&s.db).await?;
     let active = state.active_release.filter(|_| !state.stopped);
     let (reachable, served, detail) = if s.deploy.target() == Target::Kubernetes {

@@ -14,7 +14,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-use super::entity::{check_common, check_len, column, merge_patch, to_column};
+use super::entity::{Patch, check_common, check_len, column, merge_patch, to_column};
 use super::page::{Page, PageQuery};
 use crate::app::AppState;
 use crate::error::{ApiError, ApiResult, ErrorBody};
@@ -29,9 +29,9 @@ pub const RETURN_TYPES: [&str; 3] = ["rows", "row", "scalar"];
 /// Routes of this module.
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(list, create))
-        .routes(routes!(get_one, update, delete))
-        .routes(routes!(duplicate))
+        .routes(routes!(list_tools, create_tool))
+        .routes(routes!(get_tool, update_tool, delete_tool))
+        .routes(routes!(duplicate_tool))
 }
 
 /// The editable fields of a tool.
@@ -76,6 +76,9 @@ fn rows() -> String {
 fn yes() -> bool {
     true
 }
+
+/// The documented body of a PATCH.
+pub type ToolPatch = Patch<ToolFields>;
 
 /// A tool as returned by the API.
 #[derive(Serialize, ToSchema)]
@@ -170,7 +173,7 @@ async fn insert_new(s: &AppState, fields: ToolFields) -> ApiResult<Tool> {
 
 #[utoipa::path(get, path = "/tools", tag = "tools", params(PageQuery), security(("session" = [])),
     responses((status = 200, body = Page<Tool>), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn list(State(s): State<AppState>, ApiQuery(q): ApiQuery<PageQuery>) -> ApiResult<AppJson<Page<Tool>>> {
+async fn list_tools(State(s): State<AppState>, ApiQuery(q): ApiQuery<PageQuery>) -> ApiResult<AppJson<Page<Tool>>> {
     let (skip, limit) = q.bounds()?;
     let (rows, total) = crud::page::<tool::Entity, _>(&s.db, tool::Column::NameKey, skip, limit).await?;
     let items = rows.into_iter().map(Tool::from_model).collect::<Result<_, _>>()?;
@@ -180,7 +183,7 @@ async fn list(State(s): State<AppState>, ApiQuery(q): ApiQuery<PageQuery>) -> Ap
 #[utoipa::path(post, path = "/tools", tag = "tools", request_body = ToolFields, security(("session" = [])),
     responses((status = 201, body = Tool), (status = 401, body = ErrorBody), (status = 409, body = ErrorBody),
         (status = 422, body = ErrorBody)))]
-async fn create(
+async fn create_tool(
     State(s): State<AppState>,
     AppJson(fields): AppJson<ToolFields>,
 ) -> ApiResult<(StatusCode, AppJson<Tool>)> {
@@ -190,15 +193,15 @@ async fn create(
 
 #[utoipa::path(get, path = "/tools/{id}", tag = "tools", params(("id" = Uuid, Path)), security(("session" = [])),
     responses((status = 200, body = Tool), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn get_one(State(s): State<AppState>, ApiPath(id): ApiPath<Uuid>) -> ApiResult<AppJson<Tool>> {
+async fn get_tool(State(s): State<AppState>, ApiPath(id): ApiPath<Uuid>) -> ApiResult<AppJson<Tool>> {
     Ok(AppJson(Tool::from_model(crud::get::<tool::Entity, _>(&s.db, id, WHAT).await?)?))
 }
 
 #[utoipa::path(patch, path = "/tools/{id}", tag = "tools", params(("id" = Uuid, Path)), security(("session" = [])),
-    request_body(content = Object, description = "Any subset of the tool's fields, plus the `version` the edit is based on"),
+    request_body = ToolPatch,
     responses((status = 200, body = Tool), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn update(
+async fn update_tool(
     State(s): State<AppState>,
     ApiPath(id): ApiPath<Uuid>,
     AppJson(patch): AppJson<Map<String, Value>>,
@@ -212,12 +215,12 @@ async fn update(
     row.version = Set(current.version + 1);
     crud::update_versioned(&s.db, row, tool::Column::Id, tool::Column::Version, id, current.version, (WHAT, &name))
         .await?;
-    get_one(State(s), ApiPath(id)).await
+    get_tool(State(s), ApiPath(id)).await
 }
 
 #[utoipa::path(delete, path = "/tools/{id}", tag = "tools", params(("id" = Uuid, Path)), security(("session" = [])),
     responses((status = 204, description = "Deleted"), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn delete(State(s): State<AppState>, ApiPath(id): ApiPath<Uuid>) -> ApiResult<StatusCode> {
+async fn delete_tool(State(s): State<AppState>, ApiPath(id): ApiPath<Uuid>) -> ApiResult<StatusCode> {
     crud::delete::<tool::Entity, _>(&s.db, id, WHAT).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -244,7 +247,10 @@ async fn free_copy_name<C: ConnectionTrait>(db: &C, name: &str) -> Result<String
 #[utoipa::path(post, path = "/tools/{id}/duplicate", tag = "tools", params(("id" = Uuid, Path)), security(("session" = [])),
     responses((status = 201, description = "The copy, named `<name>_copy`, `_copy_2`, …", body = Tool),
         (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
-async fn duplicate(State(s): State<AppState>, ApiPath(id): ApiPath<Uuid>) -> ApiResult<(StatusCode, AppJson<Tool>)> {
+async fn duplicate_tool(
+    State(s): State<AppState>,
+    ApiPath(id): ApiPath<Uuid>,
+) -> ApiResult<(StatusCode, AppJson<Tool>)> {
     let original = Tool::from_model(crud::get::<tool::Entity, _>(&s.db, id, WHAT).await?)?;
     let mut fields = original.fields;
     fields.name = free_copy_name(&s.db, &fields.name).await?;

@@ -29,7 +29,11 @@ pub const ADMIN_ID: &str = "00000000-0000-4000-8000-000000000001";
 
 /// Routes that work without a session.
 pub fn public_router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(status)).routes(routes!(setup)).routes(routes!(login)).routes(routes!(logout))
+    OpenApiRouter::new()
+        .routes(routes!(auth_status))
+        .routes(routes!(setup))
+        .routes(routes!(login))
+        .routes(routes!(logout))
 }
 
 /// Routes that need a session.
@@ -103,7 +107,7 @@ fn check_username(name: &str) -> Result<String, ApiError> {
 
 #[utoipa::path(get, path = "/auth/status", tag = "auth",
     responses((status = 200, description = "Whether setup is needed", body = AuthStatus)))]
-async fn status(State(s): State<AppState>) -> ApiResult<AppJson<AuthStatus>> {
+async fn auth_status(State(s): State<AppState>) -> ApiResult<AppJson<AuthStatus>> {
     let admins = admin::Entity::find().count(&s.db).await?;
     Ok(AppJson(AuthStatus { setup_required: admins == 0 }))
 }

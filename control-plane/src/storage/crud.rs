@@ -81,7 +81,7 @@ where
         .await
         .map_err(|e| unique_conflict(e, what, name))?;
     if res.rows_affected == 0 {
-        return Err(ApiError::Conflict(format!(
+        return Err(ApiError::VersionConflict(format!(
             "version conflict: the {what} changed since version {expected_version}; reload it and retry"
         )));
     }
@@ -91,9 +91,9 @@ where
 /// Rejects a PATCH whose `version` is not the current one.
 pub fn check_version(sent: Option<i32>, current: i32) -> Result<(), ApiError> {
     match sent {
-        Some(v) if v != current => {
-            Err(ApiError::Conflict(format!("version conflict: expected {v}, current {current}; reload and retry")))
-        }
+        Some(v) if v != current => Err(ApiError::VersionConflict(format!(
+            "version conflict: expected {v}, current {current}; reload and retry"
+        ))),
         _ => Ok(()),
     }
 }

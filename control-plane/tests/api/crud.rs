@@ -44,6 +44,7 @@ async fn names_that_collide_after_normalisation_are_409() {
     let (status, body) = app.post("/api/v1/tools", &tool_body(&id(&conn), "GET_orders")).await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
     assert!(body["detail"].as_str().unwrap().contains("GET_orders"));
+    assert_eq!(body["code"], "conflict");
     let (status, _) =
         app.post("/api/v1/connections", &json!({"name": "MAIN", "db_type": "sqlite", "database": "/tmp/x.db"})).await;
     assert_eq!(status, StatusCode::CONFLICT);
@@ -63,6 +64,7 @@ async fn patch_honours_the_version_and_increments_it() {
     let (status, body) = app.patch(&path, &json!({"description": "Stale", "version": 1})).await;
     assert_eq!(status, StatusCode::CONFLICT);
     assert!(body["detail"].as_str().unwrap().contains("expected 1, current 2"), "{body}");
+    assert_eq!(body["code"], "version_conflict");
     assert_eq!(app.get(&path).await.1["description"], "New text", "a refused write changes nothing");
     let cpath = format!("/api/v1/connections/{}", id(&conn));
     let (status, body) = app.patch(&cpath, &json!({"host": "db.internal", "version": 1})).await;

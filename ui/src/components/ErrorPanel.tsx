@@ -2,7 +2,7 @@ import { ApiError, errorMessage } from '../lib/api/client';
 
 interface Props {
   error: unknown;
-  /** Offered on a 409 (a stale version or a name taken): reload the latest data, dropping local edits. */
+  /** Offered when the edit was based on a stale version: reload the latest data, dropping local edits. */
   onReload?: () => void;
 }
 
@@ -10,7 +10,7 @@ interface Props {
 export function ErrorPanel({ error, onReload }: Props) {
   if (!error) return null;
   const api = error instanceof ApiError ? error : null;
-  const conflict = api?.status === 409;
+  const conflict = api?.body.code === 'version_conflict';
   return (
     <div className="alert alert-error" role="alert">
       {/* With problems listed, the detail (which repeats them) gives way to a plain lead-in. */}

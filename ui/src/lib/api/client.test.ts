@@ -5,6 +5,7 @@ describe('formatError', () => {
   it('puts the detail first and each problem with its path on its own line', () => {
     const msg = formatError({
       detail: 'the tool is invalid',
+      code: 'invalid',
       problems: [
         { path: 'name', message: 'must not be empty' },
         { path: 'parameters[0].type', message: 'unknown type' },
@@ -14,8 +15,8 @@ describe('formatError', () => {
   });
 
   it('handles a body without problems and a missing body', () => {
-    expect(formatError({ detail: 'not found' })).toBe('not found');
-    expect(formatError({ detail: 'x', problems: null })).toBe('x');
+    expect(formatError({ detail: 'not found', code: 'not_found' })).toBe('not found');
+    expect(formatError({ detail: 'x', code: 'invalid', problems: null })).toBe('x');
     expect(formatError(undefined)).toBe('The request failed.');
   });
 });
@@ -46,7 +47,11 @@ describe('toErrorBody', () => {
   it('falls back to the status line when the body is not our error shape', () => {
     expect(toErrorBody(undefined, new Response(null, { status: 502, statusText: 'Bad Gateway' }))).toEqual({
       detail: '502 Bad Gateway',
+      code: 'http_error',
     });
-    expect(toErrorBody('upstream down', new Response(null, { status: 502 }))).toEqual({ detail: 'upstream down' });
+    expect(toErrorBody('upstream down', new Response(null, { status: 502 }))).toEqual({
+      detail: 'upstream down',
+      code: 'http_error',
+    });
   });
 });

@@ -42,8 +42,8 @@ export function toErrorBody(error: unknown, response: Response): ErrorBody {
   if (error && typeof error === 'object' && 'detail' in error && typeof error.detail === 'string') {
     return error as ErrorBody;
   }
-  if (typeof error === 'string' && error.trim()) return { detail: error.trim() };
-  return { detail: `${response.status} ${response.statusText || 'error'}`.trim() };
+  if (typeof error === 'string' && error.trim()) return { detail: error.trim(), code: 'http_error' };
+  return { detail: `${response.status} ${response.statusText || 'error'}`.trim(), code: 'http_error' };
 }
 
 /**
@@ -57,7 +57,10 @@ export async function unwrap<T>(
   try {
     result = await call;
   } catch (e) {
-    throw new ApiError(0, { detail: `Cannot reach the server: ${e instanceof Error ? e.message : String(e)}` });
+    throw new ApiError(0, {
+      detail: `Cannot reach the server: ${e instanceof Error ? e.message : String(e)}`,
+      code: 'unreachable',
+    });
   }
   const { data, error, response } = result;
   if (!response.ok) throw new ApiError(response.status, toErrorBody(error, response));

@@ -11,7 +11,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["health_health"];
+        get: operations["api_health"];
         put?: never;
         post?: never;
         delete?: never;
@@ -91,7 +91,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["status"];
+        get: operations["auth_status"];
         put?: never;
         post?: never;
         delete?: never;
@@ -107,9 +107,9 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["connections_list"];
+        get: operations["list_connections"];
         put?: never;
-        post: operations["connections_create"];
+        post: operations["create_connection"];
         delete?: never;
         options?: never;
         head?: never;
@@ -123,13 +123,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["connections_get_one"];
+        get: operations["get_connection"];
         put?: never;
         post?: never;
-        delete: operations["connections_delete"];
+        delete: operations["delete_connection"];
         options?: never;
         head?: never;
-        patch: operations["connections_update"];
+        patch: operations["update_connection"];
         trace?: never;
     };
     "/api/v1/connections/{id}/test": {
@@ -141,7 +141,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["test"];
+        post: operations["test_connection"];
         delete?: never;
         options?: never;
         head?: never;
@@ -224,7 +224,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["execute"];
+        post: operations["preview_execute"];
         delete?: never;
         options?: never;
         head?: never;
@@ -238,9 +238,9 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["prompts_list"];
+        get: operations["list_prompts"];
         put?: never;
-        post: operations["prompts_create"];
+        post: operations["create_prompt"];
         delete?: never;
         options?: never;
         head?: never;
@@ -254,13 +254,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["prompts_get_one"];
+        get: operations["get_prompt"];
         put?: never;
         post?: never;
-        delete: operations["prompts_delete"];
+        delete: operations["delete_prompt"];
         options?: never;
         head?: never;
-        patch: operations["prompts_update"];
+        patch: operations["update_prompt"];
         trace?: never;
     };
     "/api/v1/releases": {
@@ -270,7 +270,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["deploy_list"];
+        get: operations["list_releases"];
         put?: never;
         post?: never;
         delete?: never;
@@ -286,7 +286,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["deploy_get_one"];
+        get: operations["get_release"];
         put?: never;
         post?: never;
         delete?: never;
@@ -319,9 +319,9 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["resources_list"];
+        get: operations["list_resources"];
         put?: never;
-        post: operations["resources_create"];
+        post: operations["create_resource"];
         delete?: never;
         options?: never;
         head?: never;
@@ -335,13 +335,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["resources_get_one"];
+        get: operations["get_resource"];
         put?: never;
         post?: never;
-        delete: operations["resources_delete"];
+        delete: operations["delete_resource"];
         options?: never;
         head?: never;
-        patch: operations["resources_update"];
+        patch: operations["update_resource"];
         trace?: never;
     };
     "/api/v1/runtime/heartbeat": {
@@ -383,7 +383,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["tables"];
+        get: operations["list_tables"];
         put?: never;
         post?: never;
         delete?: never;
@@ -399,7 +399,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["columns"];
+        get: operations["list_columns"];
         put?: never;
         post?: never;
         delete?: never;
@@ -474,6 +474,39 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/server/ssl/issue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Obtains a certificate by ACME HTTP-01: each domain must reach this control plane on port 80 (`/.well-known/acme-challenge/`; see QUARRY_HTTP_CHALLENGE_BIND). Stored in the data directory and renewed before expiry; serve it with QUARRY_TLS_CERT=$QUARRY_DATA_DIR/tls/cert.pem QUARRY_TLS_KEY=…/key.pem. */
+        post: operations["issue"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/server/ssl/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["status"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/server/tokens": {
         parameters: {
             query?: never;
@@ -514,9 +547,9 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["tools_list"];
+        get: operations["list_tools"];
         put?: never;
-        post: operations["tools_create"];
+        post: operations["create_tool"];
         delete?: never;
         options?: never;
         head?: never;
@@ -530,13 +563,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["tools_get_one"];
+        get: operations["get_tool"];
         put?: never;
         post?: never;
-        delete: operations["tools_delete"];
+        delete: operations["delete_tool"];
         options?: never;
         head?: never;
-        patch: operations["tools_update"];
+        patch: operations["update_tool"];
         trace?: never;
     };
     "/api/v1/tools/{id}/duplicate": {
@@ -548,7 +581,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["duplicate"];
+        post: operations["duplicate_tool"];
         delete?: never;
         options?: never;
         head?: never;
@@ -559,6 +592,13 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description What was asked for, kept for renewals. */
+        AcmeRequest: {
+            /** @description DNS names, the first is the primary one. */
+            domains: string[];
+            /** @description Contact for expiry notices. */
+            email?: string | null;
+        };
         /**
          * @description How MCP clients authenticate to the runtime.
          * @enum {string}
@@ -568,6 +608,27 @@ export interface components {
         AuthStatus: {
             /** @description True until an admin exists. */
             setup_required: boolean;
+        };
+        /** @description A certificate's summary. */
+        CertSummary: {
+            /**
+             * Format: int64
+             * @description Whole days left (negative once expired).
+             */
+            days_remaining?: number | null;
+            /** @description DNS names it is valid for. */
+            domains: string[];
+            /** @description Why it could not be read, for `error`. */
+            error?: string | null;
+            /**
+             * Format: date-time
+             * @description When it stops being valid.
+             */
+            not_after?: string | null;
+            /** @description The file read. */
+            path: string;
+            /** @description `none` (no file), `issued`, `expiring_soon` (within the renewal window), `expired` or `error`. */
+            status: string;
         };
         /** @description One change. */
         Change: {
@@ -767,6 +828,8 @@ export interface components {
         };
         /** @description The wire shape of every error. */
         ErrorBody: {
+            /** @description A stable snake_case code for programs, e.g. `version_conflict`, `invalid`, `not_found`. */
+            code: string;
             /** @description What went wrong and how to fix it. */
             detail: string;
             /** @description For validation errors: each problem with the path of the field. */
@@ -1133,6 +1196,25 @@ export interface components {
             /** @description Human-readable title (≤ 255 characters). */
             title?: string | null;
         };
+        /** @description Any subset of the fields; absent fields keep their value. */
+        PromptPatch: {
+            /** @description Declared arguments: name, description, required, default, enum (≤ 50). */
+            arguments?: components["schemas"]["PromptArgument"][];
+            /** @description What the prompt is for (1–5000 characters). */
+            description?: string;
+            /** @description Disabled prompts are not deployed. */
+            is_enabled?: boolean;
+            /** @description Unique, MCP-safe name. */
+            name?: string;
+            /** @description Free labels (≤ 50). */
+            tags?: string[];
+            /** @description The text; each `{arg}` is replaced by that argument's value (1–100000 bytes). */
+            template?: string;
+            /** @description Human-readable title (≤ 255 characters). */
+            title?: string | null;
+            /** @description The version this edit is based on; a stale one is refused with 409. */
+            version?: number;
+        };
         /** @description A release, without its manifest (see `GET /server/generated`). */
         ReleaseInfo: {
             /** @description What changed since the previous release. */
@@ -1197,6 +1279,34 @@ export interface components {
             tags?: string[];
             /** @description A URI such as `reports://daily`, or a template such as `users://{user_id}/orders`. */
             uri_template: string;
+        };
+        /** @description Any subset of the fields; absent fields keep their value. */
+        ResourcePatch: {
+            /**
+             * Format: uuid
+             * @description The connection a SQL resource runs on (absent for static content).
+             */
+            connection_id?: string | null;
+            /** @description What the resource holds (1–5000 characters). */
+            description?: string;
+            /** @description Disabled resources are not deployed. */
+            is_enabled?: boolean;
+            /** @description MIME type of the content (default `application/json`). */
+            mime_type?: string;
+            /** @description Unique, MCP-safe name. */
+            name?: string;
+            /** @description One definition per URI template variable. */
+            parameters?: components["schemas"]["ParamDef"][];
+            /** @description One SQL statement whose `:name` placeholders are the template's `{name}`s. */
+            sql_query?: string | null;
+            /** @description Fixed text returned as is (instead of SQL; ≤ 1000000 bytes). */
+            static_content?: string | null;
+            /** @description Free labels (≤ 50). */
+            tags?: string[];
+            /** @description A URI such as `reports://daily`, or a template such as `users://{user_id}/orders`. */
+            uri_template?: string;
+            /** @description The version this edit is based on; a stale one is refused with 409. */
+            version?: number;
         };
         /** @description A column of the result. */
         ResultColumn: {
@@ -1264,6 +1374,24 @@ export interface components {
          * @enum {string}
          */
         SslMode: "disable" | "prefer" | "require" | "verify-ca" | "verify-full";
+        /** @description TLS as the control plane sees it. */
+        SslStatus: {
+            /** @description The certificate obtained by ACME (in `$QUARRY_DATA_DIR/tls`). */
+            acme: components["schemas"]["CertSummary"];
+            /** @description The ACME server. */
+            acme_directory: string;
+            acme_request?: components["schemas"]["AcmeRequest"] | null;
+            /** @description Whether this control plane serves HTTPS (`QUARRY_TLS_CERT` + `QUARRY_TLS_KEY`). */
+            https: boolean;
+            /** @description The last ACME failure, if the last attempt failed. */
+            last_error?: string | null;
+            /**
+             * Format: int64
+             * @description Renewal starts this many days before expiry.
+             */
+            renew_before_days: number;
+            serving?: components["schemas"]["CertSummary"] | null;
+        };
         /** @description A bearer token as stored: a keyed hash and what identifies it to people. */
         StoredToken: {
             /**
@@ -1374,6 +1502,42 @@ export interface components {
             /** @description A minijinja template applied to the rows (≤ 100000 bytes). */
             transform_template?: string | null;
         };
+        /** @description Any subset of the fields; absent fields keep their value. */
+        ToolPatch: {
+            /** @description MCP hints: read_only (default true; enforced by the engine), destructive, idempotent, open_world. */
+            annotations?: components["schemas"]["ToolAnnotations"];
+            /**
+             * Format: int32
+             * @description Seconds a result is cached per argument set (0–86400; 0 = off).
+             */
+            cache_ttl?: number;
+            /**
+             * Format: uuid
+             * @description The connection the SQL runs on.
+             */
+            connection_id?: string;
+            /** @description What the tool does, for the model (1–5000 characters). */
+            description?: string;
+            /** @description Disabled tools are not deployed. */
+            is_enabled?: boolean;
+            /** @description Unique, MCP-safe name (letters, digits, `_`, `-`; 1–64). */
+            name?: string;
+            /**
+             * @description One definition per placeholder: name, type (string, integer, number,
+             *     boolean, array), required, default, enum, description, min, max, pattern.
+             */
+            parameters?: components["schemas"]["ParamDef"][];
+            /** @description Shape of the result: `rows` (default), `row` or `scalar`. */
+            return_type?: string;
+            /** @description One SQL statement; `:name` placeholders take the parameters' values. */
+            sql_query?: string;
+            /** @description Free labels for grouping (≤ 50). */
+            tags?: string[];
+            /** @description A minijinja template applied to the rows (≤ 100000 bytes). */
+            transform_template?: string | null;
+            /** @description The version this edit is based on; a stale one is refused with 409. */
+            version?: number;
+        };
         /** @description A change to the admin's own account. */
         UpdateMe: {
             /** @description The current password, required for any change. */
@@ -1392,7 +1556,7 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
-    health_health: {
+    api_health: {
         parameters: {
             query?: never;
             header?: never;
@@ -1577,7 +1741,7 @@ export interface operations {
             };
         };
     };
-    status: {
+    auth_status: {
         parameters: {
             query?: never;
             header?: never;
@@ -1597,7 +1761,7 @@ export interface operations {
             };
         };
     };
-    connections_list: {
+    list_connections: {
         parameters: {
             query?: {
                 /** @description Items to return, 1–100 (default 50). */
@@ -1637,7 +1801,7 @@ export interface operations {
             };
         };
     };
-    connections_create: {
+    create_connection: {
         parameters: {
             query?: never;
             header?: never;
@@ -1684,7 +1848,7 @@ export interface operations {
             };
         };
     };
-    connections_get_one: {
+    get_connection: {
         parameters: {
             query?: never;
             header?: never;
@@ -1721,7 +1885,7 @@ export interface operations {
             };
         };
     };
-    connections_delete: {
+    delete_connection: {
         parameters: {
             query?: never;
             header?: never;
@@ -1757,7 +1921,7 @@ export interface operations {
             };
         };
     };
-    connections_update: {
+    update_connection: {
         parameters: {
             query?: never;
             header?: never;
@@ -1814,7 +1978,7 @@ export interface operations {
             };
         };
     };
-    test: {
+    test_connection: {
         parameters: {
             query?: never;
             header?: never;
@@ -1993,7 +2157,7 @@ export interface operations {
             };
         };
     };
-    execute: {
+    preview_execute: {
         parameters: {
             query?: never;
             header?: never;
@@ -2068,7 +2232,7 @@ export interface operations {
             };
         };
     };
-    prompts_list: {
+    list_prompts: {
         parameters: {
             query?: {
                 /** @description Items to return, 1–100 (default 50). */
@@ -2108,7 +2272,7 @@ export interface operations {
             };
         };
     };
-    prompts_create: {
+    create_prompt: {
         parameters: {
             query?: never;
             header?: never;
@@ -2155,7 +2319,7 @@ export interface operations {
             };
         };
     };
-    prompts_get_one: {
+    get_prompt: {
         parameters: {
             query?: never;
             header?: never;
@@ -2192,7 +2356,7 @@ export interface operations {
             };
         };
     };
-    prompts_delete: {
+    delete_prompt: {
         parameters: {
             query?: never;
             header?: never;
@@ -2228,7 +2392,7 @@ export interface operations {
             };
         };
     };
-    prompts_update: {
+    update_prompt: {
         parameters: {
             query?: never;
             header?: never;
@@ -2237,10 +2401,9 @@ export interface operations {
             };
             cookie?: never;
         };
-        /** @description Any subset of the prompt's fields, plus the `version` the edit is based on */
         requestBody: {
             content: {
-                "application/json": Record<string, unknown>;
+                "application/json": components["schemas"]["PromptPatch"];
             };
         };
         responses: {
@@ -2286,7 +2449,7 @@ export interface operations {
             };
         };
     };
-    deploy_list: {
+    list_releases: {
         parameters: {
             query?: {
                 /** @description Items to return, 1–100 (default 50). */
@@ -2319,7 +2482,7 @@ export interface operations {
             };
         };
     };
-    deploy_get_one: {
+    get_release: {
         parameters: {
             query?: never;
             header?: never;
@@ -2393,7 +2556,7 @@ export interface operations {
             };
         };
     };
-    resources_list: {
+    list_resources: {
         parameters: {
             query?: {
                 /** @description Items to return, 1–100 (default 50). */
@@ -2433,7 +2596,7 @@ export interface operations {
             };
         };
     };
-    resources_create: {
+    create_resource: {
         parameters: {
             query?: never;
             header?: never;
@@ -2480,7 +2643,7 @@ export interface operations {
             };
         };
     };
-    resources_get_one: {
+    get_resource: {
         parameters: {
             query?: never;
             header?: never;
@@ -2517,7 +2680,7 @@ export interface operations {
             };
         };
     };
-    resources_delete: {
+    delete_resource: {
         parameters: {
             query?: never;
             header?: never;
@@ -2553,7 +2716,7 @@ export interface operations {
             };
         };
     };
-    resources_update: {
+    update_resource: {
         parameters: {
             query?: never;
             header?: never;
@@ -2562,10 +2725,9 @@ export interface operations {
             };
             cookie?: never;
         };
-        /** @description Any subset of the resource's fields, plus the `version` the edit is based on */
         requestBody: {
             content: {
-                "application/json": Record<string, unknown>;
+                "application/json": components["schemas"]["ResourcePatch"];
             };
         };
         responses: {
@@ -2694,7 +2856,7 @@ export interface operations {
             };
         };
     };
-    tables: {
+    list_tables: {
         parameters: {
             query?: never;
             header?: never;
@@ -2748,7 +2910,7 @@ export interface operations {
             };
         };
     };
-    columns: {
+    list_columns: {
         parameters: {
             query?: never;
             header?: never;
@@ -2969,6 +3131,89 @@ export interface operations {
             };
         };
     };
+    issue: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AcmeRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SslStatus"];
+                };
+            };
+            /** @description The ACME server refused; `detail` says why */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    status: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SslStatus"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     create_token: {
         parameters: {
             query?: never;
@@ -3052,7 +3297,7 @@ export interface operations {
             };
         };
     };
-    tools_list: {
+    list_tools: {
         parameters: {
             query?: {
                 /** @description Items to return, 1–100 (default 50). */
@@ -3092,7 +3337,7 @@ export interface operations {
             };
         };
     };
-    tools_create: {
+    create_tool: {
         parameters: {
             query?: never;
             header?: never;
@@ -3139,7 +3384,7 @@ export interface operations {
             };
         };
     };
-    tools_get_one: {
+    get_tool: {
         parameters: {
             query?: never;
             header?: never;
@@ -3176,7 +3421,7 @@ export interface operations {
             };
         };
     };
-    tools_delete: {
+    delete_tool: {
         parameters: {
             query?: never;
             header?: never;
@@ -3212,7 +3457,7 @@ export interface operations {
             };
         };
     };
-    tools_update: {
+    update_tool: {
         parameters: {
             query?: never;
             header?: never;
@@ -3221,10 +3466,9 @@ export interface operations {
             };
             cookie?: never;
         };
-        /** @description Any subset of the tool's fields, plus the `version` the edit is based on */
         requestBody: {
             content: {
-                "application/json": Record<string, unknown>;
+                "application/json": components["schemas"]["ToolPatch"];
             };
         };
         responses: {
@@ -3270,7 +3514,7 @@ export interface operations {
             };
         };
     };
-    duplicate: {
+    duplicate_tool: {
         parameters: {
             query?: never;
             header?: never;
