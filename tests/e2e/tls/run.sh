@@ -9,7 +9,7 @@
 # Needs: pebble, openssl, curl, the debug binaries. Prints 'N passed, M failed'.
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
-command -v pebble >/dev/null || { apt-get update -qq; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pebble >/dev/null; }
+command -v pebble >/dev/null || { echo "pebble is missing: apt-get install pebble (scripts/ci/55-tls-e2e.sh does)" >&2; exit 1; }
 
 base=${QUARRY_TLS_E2E_PORT:-18960}
 acme_port=$((base)) mgmt_port=$((base + 1)) dns_port=$((base + 2)) quarry_port=$((base + 3)) challenge_port=$((base + 4)) runtime_port=$((base + 5))

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# CI stage: deploy end to end, with the real PostgreSQL and the official Python
+# MCP client (PyPI `mcp`, in a venv under .cache/):
+#   - local target: quarry supervises a quarry-runtime child (tests/e2e/deploy/run-local.sh);
+#   - docker target: quarry builds the runtime image FROM scratch from a static
+#     quarry-runtime through the Engine API and runs it (tests/e2e/deploy/run-docker.sh).
+# Installs docker.io and starts dockerd (no iptables, no bridge: host networking) when missing.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+VENV=$PWD/.cache/venv-e2e
+REQ=tests/e2e/deploy/requirements.txt
+if ! cmp -s "$REQ" "$VENV/requirements.txt" 2>/dev/null; then
+  rm -rf "$VENV"
+  python3 -m venv "$VENV"
+  "$VENV/bin/pip" install -q -r "$REQ"
+  cp "$REQ" "$VENV/requirements.txt"
+fi
+
+cargo build -p control-plane -p mcp-runtime --bins
+echo "--- local target"
+tests/e2e/deploy/run-local.sh
+
+echo "--- docker target"
+if ! command -v dockerd >/dev/null; then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker.io >/dev/null
+fi
+if ! docker info >/dev/null 2>&1; then
+  nohup dockerd --iptables=false --bridge=none >/tmp/dockerd.log 2>&1 &
+  for _ in $(seq 60); do docker info >/dev/null 2>&1 && break; sleep 0.5; done
+  docker info >/dev/null 2>&1 || { tail -20 /tmp/dockerd.log; exit 1; }
+fi
+# The image is FROM scratch: the runtime must be statically linked.
+RUSTFLAGS="-C target-feature=+crt-static" cargo build --target x86_64-unknown-linux-gnu -p mcp-runtime --bin quarry-runtime
+STATIC_RUNTIME=target/x86_64-unknown-linux-gnu/debug/quarry-runtime tests/e2e/deploy/run-docker.sh
