@@ -65,10 +65,11 @@ impl Config {
             (None, None) => None,
             _ => bail!("set both QUARRY_ADMIN_USERNAME and QUARRY_ADMIN_PASSWORD, or neither"),
         };
+        let tls = crate::tls::TlsConfig::from_source(&var, &data_dir)?;
+        let scheme = if tls.files.is_some() { "https" } else { "http" };
         let public_url = var("QUARRY_PUBLIC_URL")
             .map(|u| u.trim_end_matches('/').to_string())
-            .unwrap_or_else(|| format!("http://{bind}"));
-        let tls = crate::tls::TlsConfig::from_source(&var, &data_dir)?;
+            .unwrap_or_else(|| format!("{scheme}://{bind}"));
         Ok(Self {
             tls,
             bind,
@@ -83,9 +84,10 @@ impl Config {
         })
     }
 
-    /// Whether session cookies must carry `Secure` (the public URL is HTTPS).
+    /// Whether session cookies must carry `Secure`: the server speaks TLS
+    /// itself, or sits behind a proxy that does (an HTTPS public URL).
     pub fn secure_cookies(&self) -> bool {
-        self.public_url.starts_with("https://")
+        self.tls.files.is_some() || self.public_url.starts_with("https://")
     }
 }
 
@@ -106,6 +108,13 @@ mod tests {
         assert!(c.database_url.starts_with("sqlite://./data/quarry.db"));
         assert_eq!(c.public_url, "http://127.0.0.1:3000");
         assert!(!c.secure_cookies());
+    }
+
+    #[test]
+    fn serving_tls_makes_the_public_url_https_and_cookies_secure() {
+        let c = from(&[("QUARRY_TLS_CERT", "/x/cert.pem"), ("QUARRY_TLS_KEY", "/x/key.pem")]).unwrap();
+        assert_eq!(c.public_url, "https://127.0.0.1:3000");
+        assert!(c.secure_cookies());
     }
 
     #[test]
