@@ -106,6 +106,15 @@ impl Hub {
         beats.insert(beat.instance_id.clone(), beat);
     }
 
+    /// Puts back a stored heartbeat (at start), keeping its time; stale ones are ignored.
+    pub fn restore(&self, beat: Heartbeat) {
+        let fresh = Utc::now() - chrono::Duration::from_std(STALE_AFTER).unwrap_or_default() <= beat.last_seen;
+        let mut beats = self.beats.lock().unwrap_or_else(|e| e.into_inner());
+        if fresh && beats.len() < MAX_INSTANCES {
+            beats.insert(beat.instance_id.clone(), beat);
+        }
+    }
+
     /// Instances heard from recently, sorted by id.
     pub fn live(&self) -> Vec<Heartbeat> {
         let cutoff = Utc::now() - chrono::Duration::from_std(STALE_AFTER).unwrap_or_default();

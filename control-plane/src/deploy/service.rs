@@ -207,6 +207,18 @@ impl DeployService {
     /// At start: publish the active release again and bring the runtime up,
     /// unless the admin stopped it.
     pub async fn resume(&self, db: &DatabaseConnection) -> Result<(), ApiError> {
+        use sea_orm::EntityTrait;
+        // Runtimes that reported recently still count until they report again.
+        for b in crate::storage::entities::runtime_heartbeat::Entity::find().all(db).await? {
+            self.hub.restore(super::hub::Heartbeat {
+                instance_id: b.instance_id,
+                runtime_version: b.runtime_version,
+                release: b.release.and_then(|r| u64::try_from(r).ok()),
+                status: b.status,
+                message: b.message,
+                last_seen: b.last_seen,
+            });
+        }
         let state = store::state(db).await?;
         let Some(number) = state.active_release.filter(|_| !state.stopped) else { return Ok(()) };
         let release = store::get(db, number).await?;

@@ -68,6 +68,26 @@ async def read_logs(ws_url, cookie, want, timeout=10):
     return lines
 
 
+def docker_checks(api):
+    cid = api.get("/deploy/status").json()["process"]["id"]
+    info = json.loads(subprocess.run(["docker", "inspect", cid], capture_output=True, text=True, check=True).stdout)[0]
+    hc, cfg = info["HostConfig"], info["Config"]
+    check("container: host network, read-only rootfs, caps dropped, no-new-privileges",
+          hc["NetworkMode"] == "host" and hc["ReadonlyRootfs"] and hc["CapDrop"] == ["ALL"]
+          and "no-new-privileges" in hc["SecurityOpt"], hc)
+    check("container: non-root user, memory and CPU limits, restart policy",
+          cfg["User"] == "65532:65532" and hc["Memory"] > 0 and hc["NanoCpus"] > 0
+          and hc["RestartPolicy"]["Name"] == "unless-stopped", (cfg["User"], hc["Memory"], hc["RestartPolicy"]))
+    env_and_labels = json.dumps(cfg["Env"]) + json.dumps(cfg["Labels"])
+    secret_files = [m["Source"] for m in info["Mounts"]]
+    secrets = [open(p).read().strip() for p in secret_files if os.path.exists(p)]
+    check("container: token and key only as mounted files, not in env or labels",
+          len(secrets) == 2 and all(s and s not in env_and_labels for s in secrets), cfg["Env"])
+    health = wait_for(lambda: (lambda h: (h == "healthy", h))(subprocess.run(
+        ["docker", "inspect", "-f", "{{.State.Health.Status}}", cid], capture_output=True, text=True).stdout.strip()), 40, 1)
+    check("container health check reports healthy", health[0], health[1])
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quarry", required=True)
@@ -117,6 +137,16 @@ def main():
     lines = asyncio.run(read_logs(ws_url, cookie, "Release 2 published"))
     check("log stream sends recent lines", any("Release 2 published" in l["line"] for l in lines), lines[-3:])
     check("log stream carries the runtime's output", any(l["source"] == "runtime" for l in lines), len(lines))
+
+    if a.target == "docker":
+        docker_checks(api)
+
+    # A launch setting (log level) restarts the runtime on the next deploy; releases alone never do.
+    r = api.patch("/server/config", json={"log_level": "debug"})
+    check("log level set", r.status_code == 200, r.text)
+    api.post("/deploy")
+    st = wait_for(lambda: (lambda s: (s["status"] == "running" and s["release"] == 3, s))(api.get("/deploy/status").json()), 60)
+    check("a launch-setting change restarts the runtime", st[0] and st[1]["process"].get("id") != pid_before, st[1])
 
     # Kill the runtime: the supervisor (local) or the restart policy (docker) brings it back.
     proc = api.get("/deploy/status").json()["process"]
