@@ -27,9 +27,11 @@ pub(crate) struct Compiled {
     pub binds: Vec<Bind>,
 }
 
-/// Functions that reach outside the database or run SQL text of their own:
-/// PostgreSQL permits them inside READ ONLY transactions (for privileged
-/// roles), so read-only queries may not call them. Matched case-insensitively
+/// Functions that reach outside the database, run SQL text of their own or
+/// take session locks: PostgreSQL permits them inside READ ONLY transactions
+/// (file access for privileged roles), so read-only queries may not call them.
+/// (Session advisory locks taken indirectly, e.g. inside a view's function,
+/// are released by the PostgreSQL driver before the connection is reused.) Matched case-insensitively
 /// on the last name part, wherever the lexer sees `name (`.
 const READ_ONLY_REFUSED: &[(Dialect, &str, &str)] = &[
     (Dialect::Postgres, "pg_read_file", "reads server files"),
@@ -45,6 +47,10 @@ const READ_ONLY_REFUSED: &[(Dialect, &str, &str)] = &[
     (Dialect::Postgres, "query_to_xml", "runs SQL text"),
     (Dialect::Postgres, "query_to_xmlschema", "runs SQL text"),
     (Dialect::Postgres, "query_to_xml_and_xmlschema", "runs SQL text"),
+    (Dialect::Postgres, "pg_advisory_lock", "takes a session lock"),
+    (Dialect::Postgres, "pg_advisory_lock_shared", "takes a session lock"),
+    (Dialect::Postgres, "pg_try_advisory_lock", "takes a session lock"),
+    (Dialect::Postgres, "pg_try_advisory_lock_shared", "takes a session lock"),
     (Dialect::Postgres, "dblink", "runs SQL on another connection"),
     (Dialect::Postgres, "dblink_exec", "runs SQL on another connection"),
     (Dialect::Postgres, "dblink_send_query", "runs SQL on another connection"),

@@ -93,6 +93,14 @@ async fn postgres_side_effects_the_server_allows_in_read_only_transactions_do_no
         let _ = run(&engine, &db, sql, &[], &Map::new(), true).await;
     }
     assert_eq!(db.scalar("SELECT count(*) FROM pg_largeobject_metadata").await.as_deref(), Some("0"));
+    // A session advisory lock taken indirectly (inside a function) does not
+    // outlive the query, even when the query then fails.
+    db.setup("CREATE FUNCTION grab(fail bool) RETURNS int LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_advisory_lock(77); IF fail THEN RAISE 'boom'; END IF; RETURN 1; END $$;").await;
+    for sql in ["SELECT grab(false) AS g", "SELECT grab(true) AS g"] {
+        let _ = run(&engine, &db, sql, &[], &Map::new(), true).await;
+        let locks = db.scalar("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'").await;
+        assert_eq!(locks.as_deref(), Some("0"), "{sql}");
+    }
     let settings = run(
         &engine,
         &db,

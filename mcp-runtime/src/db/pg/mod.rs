@@ -1,11 +1,12 @@
 //! PostgreSQL through deadpool-postgres / tokio-postgres.
 //!
-//! One execution: `START TRANSACTION [READ ONLY]`; then, pipelined,
-//! `SET LOCAL statement_timeout` (plus a `SELECT 1` so the snapshot is taken
-//! and `SET TRANSACTION READ WRITE` can no longer succeed) and the bind of a
-//! portal; then one fetch of at most `max_rows + 1` rows, so the server stops
-//! producing rows at the cap. Read-only work ends in `ROLLBACK`, other work in
-//! `COMMIT`. If the caller's future is dropped mid-query, a cancel request is
+//! One execution, in three round trips: `START TRANSACTION [READ ONLY]`;
+//! then, pipelined, `set_config('statement_timeout', …, true)` (which also
+//! takes the snapshot, so `SET TRANSACTION READ WRITE` can no longer succeed)
+//! and the bind of a portal; then one fetch of at most `max_rows + 1` rows, so
+//! the server stops producing rows at the cap. Read-only work pipelines
+//! `ROLLBACK` and `pg_advisory_unlock_all()` behind the fetch; other work ends
+//! in `COMMIT`. If the caller's future is dropped mid-query, a cancel request is
 //! sent and the connection is discarded.
 
 mod array;
@@ -140,7 +141,9 @@ async fn run(client: &mut Object, c: &Compiled, read_only: bool, limits: &Limits
     let columns = super::unique_columns(stmt.columns().iter().map(|c| (c.name(), c.type_().name())));
     let params: Vec<bind::TextParam> = c.binds.iter().map(bind::TextParam::from_bind).collect();
     let tx = client.build_transaction().read_only(read_only).start().await.map_err(err)?;
-    let setup = format!("SET LOCAL statement_timeout = {}; SELECT 1", limits.timeout.as_millis().max(1));
+    // One statement: sets the timeout for this transaction only and takes the
+    // snapshot, after which `SET TRANSACTION READ WRITE` can no longer succeed.
+    let setup = format!("SELECT set_config('statement_timeout', '{}', true)", limits.timeout.as_millis().max(1));
     let (set, portal) = tokio::join!(tx.batch_execute(&setup), tx.bind_raw(&stmt, params.iter()));
     set.map_err(err)?;
     let portal = portal.map_err(err)?;
@@ -156,22 +159,19 @@ async fn run(client: &mut Object, c: &Compiled, read_only: bool, limits: &Limits
         }
         Ok::<_, tokio_postgres::Error>(())
     };
-    // Pipelined with the fetch: did the statement take an advisory lock?
-    let advisory = "SELECT 1 FROM pg_locks WHERE pid = pg_backend_pid() AND locktype = 'advisory' LIMIT 1";
-    let (drained, locks) = if read_only {
-        let (d, l) = tokio::join!(drain, tx.query_opt(advisory, &[]));
-        (d, l.map(|r| r.is_some()))
+    if read_only {
+        // Pipelined behind the fetch, in one round trip: dropping the
+        // transaction sends ROLLBACK at once (the server runs it after the
+        // fetch), then session advisory locks, which survive ROLLBACK, are
+        // released, so none leaves with the connection, even if the query failed.
+        drop(portal);
+        drop(tx);
+        let (drained, unlocked) = tokio::join!(drain, client.batch_execute("SELECT pg_advisory_unlock_all()"));
+        drained.map_err(err)?;
+        unlocked.map_err(err)?;
     } else {
-        (drain.await, Ok(false))
-    };
-    drained.map_err(err)?;
-    let held_lock = locks.map_err(err)?;
-    if read_only { tx.rollback().await } else { tx.commit().await }.map_err(err)?;
-    if held_lock {
-        // Session advisory locks survive ROLLBACK; release them before the
-        // connection goes back to the pool.
-        client.batch_execute("SELECT pg_advisory_unlock_all()").await.map_err(err)?;
-        return Err(EngineError::ReadOnly("a read-only query may not take advisory locks".into()));
+        drain.await.map_err(err)?;
+        tx.commit().await.map_err(err)?;
     }
     let (rows, truncated) = collector.finish();
     Ok((columns, rows, truncated))
