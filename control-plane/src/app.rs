@@ -104,7 +104,12 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
             Err(e) => anyhow::bail!("cannot create the bootstrap admin: {e}"),
         }
     }
-    let deploy = crate::deploy::DeployService::new(config.deploy.clone(), &config.data_dir, config.bind)?;
+    let deploy = crate::deploy::DeployService::new(
+        config.deploy.clone(),
+        &config.data_dir,
+        config.bind,
+        config.tls.files.is_some(),
+    )?;
     Ok(AppState {
         deploy: Arc::new(deploy),
         acme: Arc::default(),

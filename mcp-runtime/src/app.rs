@@ -70,7 +70,8 @@ impl Application {
                 (Release::load(manifest, cx).map_err(StartError::Manifest)?, None)
             }
             ManifestSource::ControlPlane { url, token } => {
-                let client = crate::pull::PullClient::new(url, &token.0, &config.instance_id)?;
+                let client =
+                    crate::pull::PullClient::new(url, &token.0, &config.instance_id, config.pull_ca_file.as_deref())?;
                 let (first, from) =
                     crate::pull::first_release(&client, key.as_deref(), &metrics, factory.as_ref()).await;
                 (first, Some((client, from)))

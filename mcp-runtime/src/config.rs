@@ -89,6 +89,9 @@ pub struct RuntimeConfig {
     /// `QUARRY_RUNTIME_TLS_CERT` + `QUARRY_RUNTIME_TLS_KEY`: serve HTTPS with
     /// these PEM files (re-read when they change); unset: plain HTTP.
     pub tls: Option<crate::tls::TlsFiles>,
+    /// `QUARRY_RUNTIME_PULL_CA_FILE`: extra PEM root(s) trusted when pulling
+    /// over HTTPS; with a loopback address the host name is not checked.
+    pub pull_ca_file: Option<PathBuf>,
     /// `QUARRY_RUNTIME_INSTANCE`: this instance's name in heartbeats (pull mode;
     /// default `HOSTNAME`, e.g. the pod name, else a random id).
     pub instance_id: String,
@@ -134,6 +137,7 @@ impl RuntimeConfig {
                 "QUARRY_RUNTIME_TLS_CERT and QUARRY_RUNTIME_TLS_KEY",
             )
             .map_err(|reason| ConfigError::Invalid { name: "QUARRY_RUNTIME_TLS_CERT", reason })?,
+            pull_ca_file: env.get("QUARRY_RUNTIME_PULL_CA_FILE").map(PathBuf::from),
             instance_id: env
                 .get("QUARRY_RUNTIME_INSTANCE")
                 .or_else(|| env.get("HOSTNAME"))

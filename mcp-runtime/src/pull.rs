@@ -4,6 +4,7 @@
 //! A refused release is reported in a heartbeat and the running one kept;
 //! when nothing is published (stopped), an empty release is served.
 
+use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -63,13 +64,26 @@ pub struct PullClient {
 }
 
 impl PullClient {
-    /// A client for the control plane at `base`, presenting `token`, naming itself `instance`.
-    pub fn new(base: &str, token: &str, instance: &str) -> Result<PullClient, PullError> {
-        let http = reqwest::Client::builder()
+    /// A client for the control plane at `base`, presenting `token`, naming
+    /// itself `instance`, also trusting the PEM roots in `ca_file` (only them,
+    /// without a host-name check, when `base` is a loopback address).
+    pub fn new(base: &str, token: &str, instance: &str, ca_file: Option<&Path>) -> Result<PullClient, PullError> {
+        let mut builder = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(5))
-            .timeout(POLL_WAIT + Duration::from_secs(15))
-            .build()
-            .map_err(|e| PullError::Http(e.to_string()))?;
+            .timeout(POLL_WAIT + Duration::from_secs(15));
+        if let Some(path) = ca_file {
+            let pem = std::fs::read(path).map_err(|e| PullError::Http(format!("{}: {e}", path.display())))?;
+            let roots = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| PullError::Http(e.to_string()))?;
+            builder = if is_loopback(base) {
+                // Over loopback the certificate names the public host, not
+                // 127.0.0.1: the chain is verified against these roots only,
+                // the name is not checked.
+                builder.tls_certs_only(roots).tls_danger_accept_invalid_hostnames(true)
+            } else {
+                roots.into_iter().fold(builder, |b, c| b.add_root_certificate(c))
+            };
+        }
+        let http = builder.build().map_err(|e| PullError::Http(e.to_string()))?;
         Ok(PullClient { http, base: base.trim_end_matches('/').into(), token: token.into(), instance: instance.into() })
     }
 
@@ -112,6 +126,12 @@ impl PullClient {
             tracing::warn!(error = %e, "Could not send a heartbeat to the control plane.");
         }
     }
+}
+
+fn is_loopback(base: &str) -> bool {
+    let host = base.split_once("://").map_or(base, |(_, r)| r).split('/').next().unwrap_or("");
+    let host = host.rsplit_once(':').map_or(host, |(h, _)| h);
+    host.trim_matches(['[', ']']).parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback()) || host == "localhost"
 }
 
 /// The release served while nothing is published.

@@ -47,7 +47,7 @@ async fn current(s: &AppState) -> ApiResult<ServerConfig> {
     tokens.iter_mut().for_each(|t| t.hash.clear());
     let bind = s.deploy.config.runtime_bind;
     Ok(ServerConfig {
-        mcp_url: format!("{}/mcp", settings.effective_public_url(bind)),
+        mcp_url: format!("{}/mcp", settings.effective_public_url(bind, s.deploy.config.runtime_tls.is_some())),
         settings,
         tokens,
         runtime_bind: bind.to_string(),

@@ -40,7 +40,12 @@ pub struct RuntimeHealth {
 }
 
 async fn probe(url: &str) -> Result<Option<u64>, String> {
-    let client = reqwest::Client::builder().timeout(Duration::from_secs(2)).build().map_err(|e| e.to_string())?;
+    // Liveness over loopback: the runtime's certificate names its public host.
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(2))
+        .tls_danger_accept_invalid_certs(true)
+        .build()
+        .map_err(|e| e.to_string())?;
     let res = client.get(url).send().await.map_err(|e| format!("{url} did not answer: {e}"))?;
     let status = res.status();
     let body: Value = res.json().await.unwrap_or(Value::Null);
@@ -62,8 +67,9 @@ async fn server_health(State(s): State<AppState>) -> ApiResult<AppJson<RuntimeHe
     } else {
         let bind = s.deploy.config.runtime_bind;
         let host = if bind.ip().is_unspecified() { "127.0.0.1".into() } else { bind.ip().to_string() };
-        let url =
-            format!("http://{}:{}/readyz", if host.contains(':') { format!("[{host}]") } else { host }, bind.port());
+        let scheme = if s.deploy.config.runtime_tls.is_some() { "https" } else { "http" };
+        let host = if host.contains(':') { format!("[{host}]") } else { host };
+        let url = format!("{scheme}://{host}:{}/readyz", bind.port());
         match probe(&url).await {
             Ok(release) => (true, release, format!("{url} answered ready")),
             Err(e) => (false, None, e),
@@ -131,7 +137,10 @@ const TOKEN: &str = "<YOUR_TOKEN>";
     responses((status = 200, body = ConnectInfo), (status = 401, body = ErrorBody)))]
 async fn connect(State(s): State<AppState>) -> ApiResult<AppJson<ConnectInfo>> {
     let (settings, _) = settings::load(&s.db).await?;
-    let url = format!("{}/mcp", settings.effective_public_url(s.deploy.config.runtime_bind));
+    let url = format!(
+        "{}/mcp",
+        settings.effective_public_url(s.deploy.config.runtime_bind, s.deploy.config.runtime_tls.is_some())
+    );
     let name = slug(&settings.server_name);
     let bearer = settings.auth_mode == AuthMode::Bearer;
     Ok(AppJson(ConnectInfo {

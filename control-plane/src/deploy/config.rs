@@ -26,6 +26,11 @@ pub struct DeployConfig {
     /// `QUARRY_RUNTIME_PULL_URL`: the control-plane URL managed runtimes pull from
     /// (default: loopback to `QUARRY_BIND`'s port).
     pub pull_url: Option<String>,
+    /// `QUARRY_RUNTIME_TLS_CERT` + `QUARRY_RUNTIME_TLS_KEY`: managed runtimes serve HTTPS with these PEM files.
+    pub runtime_tls: Option<mcp_runtime::tls::TlsFiles>,
+    /// `QUARRY_RUNTIME_PULL_CA_FILE`: extra PEM root(s) managed runtimes trust when pulling over HTTPS
+    /// (when the control plane's certificate is not from a public CA).
+    pub pull_ca_file: Option<PathBuf>,
     /// `QUARRY_RUNTIME_IMAGE`: image for `docker` (default: build `quarry-runtime:quarry-local` from the binary).
     pub runtime_image: Option<String>,
     /// `QUARRY_DOCKER_MEMORY_MB`: memory limit of the runtime container (default 512).
@@ -56,6 +61,13 @@ impl DeployConfig {
             runtime_bind,
             pull_url: var("QUARRY_RUNTIME_PULL_URL").map(|u| u.trim_end_matches('/').to_string()),
             runtime_image: var("QUARRY_RUNTIME_IMAGE"),
+            runtime_tls: mcp_runtime::tls::TlsFiles::from_pair(
+                var("QUARRY_RUNTIME_TLS_CERT"),
+                var("QUARRY_RUNTIME_TLS_KEY"),
+                "QUARRY_RUNTIME_TLS_CERT and QUARRY_RUNTIME_TLS_KEY",
+            )
+            .map_err(|e| anyhow!(e))?,
+            pull_ca_file: var("QUARRY_RUNTIME_PULL_CA_FILE").map(PathBuf::from),
             docker_memory_mb: number("QUARRY_DOCKER_MEMORY_MB", 512.0)? as u64,
             docker_cpus: number("QUARRY_DOCKER_CPUS", 1.0)?,
         })

@@ -52,6 +52,10 @@ pub struct Launch {
     pub allowed_origins: Vec<String>,
     /// `QUARRY_LOG`.
     pub log_filter: String,
+    /// `QUARRY_RUNTIME_TLS_CERT` + `QUARRY_RUNTIME_TLS_KEY` (files on this host).
+    pub tls: Option<mcp_runtime::tls::TlsFiles>,
+    /// `QUARRY_RUNTIME_PULL_CA_FILE` (a file on this host).
+    pub pull_ca: Option<std::path::PathBuf>,
 }
 
 impl PartialEq for Secret {

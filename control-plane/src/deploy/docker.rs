@@ -77,25 +77,38 @@ impl DockerDeployer {
         self.negotiated.get_or_try_init(|| self.raw.clone().negotiate_version()).await.map_err(err)
     }
 
-    /// Writes the token and key where the container mounts them: readable by
-    /// the runtime's user only (or, when this process cannot chown, by all, in
-    /// a directory only this user can enter).
-    fn write_secrets(&self, launch: &Launch) -> Result<(PathBuf, PathBuf), DeployError> {
+    /// Writes the files the container mounts (token, key, and the TLS and CA
+    /// files when configured): readable by the runtime's user only (or, when
+    /// this process cannot chown, by all, in a directory only root can list).
+    /// Returns `(container path, host path, env var)` for each.
+    fn stage_files(&self, launch: &Launch) -> Result<Vec<(String, PathBuf, &'static str)>, DeployError> {
         use std::os::unix::fs::PermissionsExt;
         let io = |e: std::io::Error| DeployError::Backend(format!("{}: {e}", self.secrets_dir.display()));
+        let read = |p: &Path| std::fs::read(p).map_err(|e| DeployError::Backend(format!("{}: {e}", p.display())));
+        let mut files: Vec<(&str, Vec<u8>, &'static str)> = vec![
+            ("token", launch.token.0.clone().into_bytes(), "QUARRY_RUNTIME_TOKEN_FILE"),
+            ("key", launch.key.0.clone().into_bytes(), "QUARRY_RUNTIME_KEY_FILE"),
+        ];
+        if let Some(tls) = &launch.tls {
+            files.push(("tls-cert.pem", read(&tls.cert)?, "QUARRY_RUNTIME_TLS_CERT"));
+            files.push(("tls-key.pem", read(&tls.key)?, "QUARRY_RUNTIME_TLS_KEY"));
+        }
+        if let Some(ca) = &launch.pull_ca {
+            files.push(("pull-ca.pem", read(ca)?, "QUARRY_RUNTIME_PULL_CA_FILE"));
+        }
         std::fs::create_dir_all(&self.secrets_dir).map_err(io)?;
         std::fs::set_permissions(&self.secrets_dir, std::fs::Permissions::from_mode(0o711)).map_err(io)?;
-        let mut paths = Vec::new();
-        for (name, value) in [("token", &launch.token.0), ("key", &launch.key.0)] {
+        let mut out = Vec::new();
+        for (name, data, var) in files {
             let path = self.secrets_dir.join(name);
             let _ = std::fs::remove_file(&path);
-            std::fs::write(&path, value).map_err(io)?;
+            std::fs::write(&path, data).map_err(io)?;
             let owned = std::os::unix::fs::chown(&path, Some(65532), Some(65532)).is_ok();
             std::fs::set_permissions(&path, std::fs::Permissions::from_mode(if owned { 0o400 } else { 0o444 }))
                 .map_err(io)?;
-            paths.push(path);
+            out.push((format!("/run/quarry/{name}"), path, var));
         }
-        Ok((paths[0].clone(), paths[1].clone()))
+        Ok(out)
     }
 
     async fn image(&self) -> Result<String, DeployError> {
@@ -115,10 +128,15 @@ impl DockerDeployer {
         }
     }
 
-    fn body(&self, image: &str, launch: &Launch, secrets: (&Path, &Path), fingerprint: &str) -> ContainerCreateBody {
+    fn body(
+        &self,
+        image: &str,
+        launch: &Launch,
+        files: &[(String, PathBuf, &'static str)],
+        fingerprint: &str,
+    ) -> ContainerCreateBody {
         let mut env: Vec<String> = launch.env().into_iter().map(|(k, v)| format!("{k}={v}")).collect();
-        env.push("QUARRY_RUNTIME_TOKEN_FILE=/run/quarry/token".into());
-        env.push("QUARRY_RUNTIME_KEY_FILE=/run/quarry/key".into());
+        env.extend(files.iter().map(|(inside, _, var)| format!("{var}={inside}")));
         env.push(format!("QUARRY_RUNTIME_INSTANCE=docker-{CONTAINER}"));
         let seconds = |s: i64| s * 1_000_000_000;
         ContainerCreateBody {
@@ -145,10 +163,7 @@ impl DockerDeployer {
                 nano_cpus: Some((self.cpus * 1e9) as i64),
                 readonly_rootfs: Some(true),
                 tmpfs: Some(HashMap::from([("/tmp".to_string(), "rw,noexec,nosuid,size=16m".to_string())])),
-                binds: Some(vec![
-                    format!("{}:/run/quarry/token:ro", secrets.0.display()),
-                    format!("{}:/run/quarry/key:ro", secrets.1.display()),
-                ]),
+                binds: Some(files.iter().map(|(inside, host, _)| format!("{}:{inside}:ro", host.display())).collect()),
                 cap_drop: Some(vec!["ALL".into()]),
                 security_opt: Some(vec!["no-new-privileges".into()]),
                 ..Default::default()
@@ -200,7 +215,10 @@ impl Deployer for DockerDeployer {
                 self.cpus
             ));
             // The secrets change the container too, but only their hash may be in a label.
-            h.update(Sha256::digest(format!("{}|{}", launch.token.0, launch.key.0)));
+            h.update(Sha256::digest(format!(
+                "{}|{}|{:?}|{:?}",
+                launch.token.0, launch.key.0, launch.tls, launch.pull_ca
+            )));
             let fingerprint: String = h.finalize().iter().take(16).map(|b| format!("{b:02x}")).collect();
             match docker.inspect_container(CONTAINER, None).await {
                 Ok(c) => {
@@ -222,8 +240,8 @@ impl Deployer for DockerDeployer {
                 Err(e) if not_found(&e) => {}
                 Err(e) => return Err(err(e)),
             }
-            let (token, key) = self.write_secrets(&launch)?;
-            let body = self.body(&image, &launch, (&token, &key), &fingerprint);
+            let files = self.stage_files(&launch)?;
+            let body = self.body(&image, &launch, &files, &fingerprint);
             let options = CreateContainerOptionsBuilder::default().name(CONTAINER).build();
             let created = docker.create_container(Some(options), body).await.map_err(err)?;
             docker.start_container(&created.id, None).await.map_err(err)?;

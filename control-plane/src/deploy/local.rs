@@ -101,6 +101,19 @@ impl Deployer for LocalDeployer {
 
 fn spawn_child(bin: &PathBuf, launch: &Launch, logs: &Arc<LogBuffer>) -> std::io::Result<Child> {
     let mut cmd = Command::new(bin);
+    // Only what the runtime needs: the control plane's own secrets stay here.
+    cmd.env_clear();
+    for keep in ["PATH", "HOME", "TZ", "SSL_CERT_FILE", "SSL_CERT_DIR"] {
+        if let Some(v) = std::env::var_os(keep) {
+            cmd.env(keep, v);
+        }
+    }
+    if let Some(tls) = &launch.tls {
+        cmd.env("QUARRY_RUNTIME_TLS_CERT", &tls.cert).env("QUARRY_RUNTIME_TLS_KEY", &tls.key);
+    }
+    if let Some(ca) = &launch.pull_ca {
+        cmd.env("QUARRY_RUNTIME_PULL_CA_FILE", ca);
+    }
     cmd.arg("--control-plane")
         .arg(&launch.control_plane_url)
         .env_remove("QUARRY_RUNTIME_MANIFEST")

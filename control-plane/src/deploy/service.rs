@@ -42,6 +42,7 @@ pub struct DeployService {
     pub token_hasher: TokenHasher,
     runtime_token: Secret,
     pull_url: RwLock<String>,
+    https: bool,
 }
 
 /// The result of a deploy.
@@ -55,7 +56,13 @@ pub struct Deployed {
 impl DeployService {
     /// Loads or generates the runtime key and token and picks the deployer.
     /// Must run inside a Tokio runtime (the local supervisor is a task).
-    pub fn new(config: DeployConfig, data_dir: &std::path::Path, bind: SocketAddr) -> anyhow::Result<Self> {
+    /// `https`: whether the control plane itself serves HTTPS (then runtimes pull over it).
+    pub fn new(
+        config: DeployConfig,
+        data_dir: &std::path::Path,
+        bind: SocketAddr,
+        https: bool,
+    ) -> anyhow::Result<Self> {
         let key = keys::load_or_generate(config.runtime_key.as_ref(), data_dir, "runtime.key", Keyring::generate_key)?;
         let runtime_keyring = Keyring::from_base64_list(&key).context("QUARRY_RUNTIME_KEY")?;
         let token_hasher = TokenHasher::from_runtime_key(&key).context("QUARRY_RUNTIME_KEY")?;
@@ -68,7 +75,7 @@ impl DeployService {
             Target::Docker => Box::new(super::docker::DockerDeployer::new(&config, data_dir, logs.clone())?),
             Target::Kubernetes => Box::new(External),
         };
-        let pull_url = config.pull_url.clone().unwrap_or_else(|| loopback_url(bind));
+        let pull_url = config.pull_url.clone().unwrap_or_else(|| loopback_url(bind, https));
         Ok(DeployService {
             config,
             hub: Hub::default(),
@@ -81,13 +88,14 @@ impl DeployService {
             token_hasher,
             runtime_token: Secret(token),
             pull_url: RwLock::new(pull_url),
+            https,
         })
     }
 
     /// Records the address the control plane actually bound (port 0 in tests).
     pub fn set_bound_address(&self, addr: SocketAddr) {
         if self.config.pull_url.is_none() {
-            *self.pull_url.write().unwrap_or_else(|e| e.into_inner()) = loopback_url(addr);
+            *self.pull_url.write().unwrap_or_else(|e| e.into_inner()) = loopback_url(addr, self.https);
         }
     }
 
@@ -189,6 +197,8 @@ impl DeployService {
             allowed_hosts: s.allowed_hosts,
             allowed_origins: s.allowed_origins,
             log_filter: s.log_level.filter().to_string(),
+            tls: self.config.runtime_tls.clone(),
+            pull_ca: self.config.pull_ca_file.clone(),
         })
     }
 
@@ -233,10 +243,11 @@ pub fn published(release: &release::Model) -> Published {
     Published { number: release.number as u64, hash: release.content_hash.clone(), body: release.manifest.clone() }
 }
 
-fn loopback_url(addr: SocketAddr) -> String {
+fn loopback_url(addr: SocketAddr, https: bool) -> String {
+    let scheme = if https { "https" } else { "http" };
     match addr {
-        SocketAddr::V4(a) => format!("http://127.0.0.1:{}", a.port()),
-        SocketAddr::V6(a) => format!("http://[::1]:{}", a.port()),
+        SocketAddr::V4(a) => format!("{scheme}://127.0.0.1:{}", a.port()),
+        SocketAddr::V6(a) => format!("{scheme}://[::1]:{}", a.port()),
     }
 }
 

@@ -113,5 +113,23 @@ body=$(curl -s --cacert "$dir/pebble-roots.pem" --resolve "quarry.test:$runtime_
 QUARRY_RUNTIME_BIND=127.0.0.1:$runtime_port QUARRY_RUNTIME_TLS_CERT=x QUARRY_RUNTIME_TLS_KEY=x \
   target/debug/quarry-runtime healthcheck && ok "quarry-runtime healthcheck over HTTPS" || ko "runtime healthcheck"
 
+# A supervised (local) runtime pulls over HTTPS from the control plane and serves HTTPS itself.
+stop_quarry
+start_quarry QUARRY_TLS_CERT="$dir/data/tls/cert.pem" QUARRY_TLS_KEY="$dir/data/tls/key.pem" \
+  QUARRY_PUBLIC_URL="https://quarry.test:$quarry_port" QUARRY_DEPLOY_TARGET=local \
+  QUARRY_RUNTIME_BIN="$PWD/target/debug/quarry-runtime" QUARRY_RUNTIME_BIND=127.0.0.1:$((base + 6)) \
+  QUARRY_RUNTIME_TLS_CERT="$dir/data/tls/cert.pem" QUARRY_RUNTIME_TLS_KEY="$dir/data/tls/key.pem" \
+  QUARRY_RUNTIME_PULL_CA_FILE="$dir/pebble-roots.pem"
+for _ in $(seq 100); do api GET /auth/status >/dev/null 2>&1 && break; sleep 0.1; done
+login
+api POST /deploy >/dev/null
+st=""
+for _ in $(seq 100); do st=$(api GET /deploy/status); [[ $(jq -r .status <<<"$st") == running ]] && break; sleep 0.2; done
+[[ $(jq -r .status <<<"$st") == running ]] && ok "local runtime pulled its release over HTTPS" || ko "local over https: $st"
+health=$(api GET /server/health)
+[[ $(jq -r .up_to_date <<<"$health") == true ]] && ok "server health reaches the runtime over HTTPS" || ko "health: $health"
+[[ $(jq -r .mcp_url <<<"$(api GET /server/config)") == "https://127.0.0.1:$((base + 6))/mcp" ]] && ok "MCP URL is https" || ko "mcp url"
+api POST /deploy/stop >/dev/null
+
 echo "tls-e2e: $passed passed, $failed failed"
 [[ $failed == 0 ]] || { echo "--- quarry log"; tail -30 "$dir/quarry.log"; exit 1; }
