@@ -74,6 +74,15 @@ async fn healthcheck(config: &Config) -> anyhow::Result<()> {
     if addr.ip().is_unspecified() {
         addr.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
     }
+    if config.tls.files.is_some() {
+        // Liveness over loopback: the certificate names the public host.
+        let client = reqwest::Client::builder()
+            .tls_danger_accept_invalid_certs(true)
+            .timeout(std::time::Duration::from_secs(3))
+            .build()?;
+        let status = client.get(format!("https://{addr}/api/health")).send().await?.status();
+        return if status.is_success() { Ok(()) } else { bail!("unhealthy: {status}") };
+    }
     let mut stream =
         tokio::time::timeout(std::time::Duration::from_secs(3), tokio::net::TcpStream::connect(addr)).await??;
     stream.write_all(b"GET /api/health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").await?;

@@ -85,6 +85,8 @@ start_quarry QUARRY_TLS_CERT="$dir/data/tls/cert.pem" QUARRY_TLS_KEY="$dir/data/
 for _ in $(seq 100); do api GET /auth/status >/dev/null 2>&1 && break; sleep 0.1; done
 health=$(curl -s --cacert "$dir/pebble-roots.pem" --resolve "quarry.test:$quarry_port:127.0.0.1" "https://quarry.test:$quarry_port/api/health")
 [[ $(jq -r .status <<<"$health" 2>/dev/null) == ok ]] && ok "control plane serves HTTPS with the issued certificate (verified)" || ko "https health: $health"
+QUARRY_BIND=127.0.0.1:$quarry_port QUARRY_TLS_CERT="$dir/data/tls/cert.pem" QUARRY_TLS_KEY="$dir/data/tls/key.pem" \
+  QUARRY_DATA_DIR=$dir/data target/debug/quarry healthcheck && ok "quarry healthcheck over HTTPS" || ko "quarry healthcheck"
 login
 [[ $(jq -r .https <<<"$(api GET /server/ssl/status)") == true ]] && ok "ssl status says HTTPS" || ko "ssl status"
 code=$(curl -s -o /dev/null -w '%{http_code} %{redirect_url}' -H "Host: quarry.test" "http://127.0.0.1:$challenge_port/api/health")
