@@ -43,6 +43,7 @@ pub struct DeployService {
     runtime_token: Secret,
     pull_url: RwLock<String>,
     https: bool,
+    deployer_error: std::sync::Mutex<Option<String>>,
 }
 
 /// The result of a deploy.
@@ -89,6 +90,7 @@ impl DeployService {
             runtime_token: Secret(token),
             pull_url: RwLock::new(pull_url),
             https,
+            deployer_error: std::sync::Mutex::new(None),
         })
     }
 
@@ -113,6 +115,11 @@ impl DeployService {
     /// The deployer.
     pub fn deployer(&self) -> &dyn Deployer {
         self.deployer.as_ref()
+    }
+
+    /// Why the deployer could not start the runtime at the last deploy, if it could not.
+    pub fn deployer_error(&self) -> Option<String> {
+        self.deployer_error.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
     /// Whether a deploy is running now.
@@ -179,10 +186,13 @@ impl DeployService {
         self.hub.publish(Some(published(release)));
         self.logs.deploy(&format!("Release {} published ({}).", release.number, release.content_hash));
         let launch = self.launch(db).await?;
-        if let Err(e) = self.deployer.ensure_running(launch).await {
+        // The release is stored and published either way; a deployer failure
+        // is the runtime's problem, reported by the status, not a failed deploy.
+        let outcome = self.deployer.ensure_running(launch).await.err().map(|e| e.to_string());
+        if let Some(e) = &outcome {
             self.logs.deploy(&format!("The {:?} deployer failed: {e}", self.target()));
-            return Err(ApiError::internal(anyhow::anyhow!("deployer: {e}")));
         }
+        *self.deployer_error.lock().unwrap_or_else(|e| e.into_inner()) = outcome;
         Ok(())
     }
 

@@ -60,6 +60,8 @@ pub async fn status(svc: &DeployService, db: &DatabaseConnection, keyring: &Keyr
         ("stopped", "nothing has been deployed yet; POST /api/v1/deploy".to_string())
     } else if state.stopped {
         ("stopped", "stopped by the admin; deploy to start again".to_string())
+    } else if let Some(e) = svc.deployer_error().filter(|_| !matches!(process, ProcessState::Running { .. })) {
+        ("error", format!("the runtime could not be started: {e}"))
     } else {
         judge(&process, &instances, number.unwrap_or(0) as u64)
     };

@@ -256,3 +256,29 @@ async fn two_pulling_runtimes_pick_up_a_new_release_within_seconds() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_runtime_that_cannot_start_shows_as_an_error_that_says_what_to_set() {
+    let app = TestApp::spawn_with(&[
+        ("QUARRY_DEPLOY_TARGET", "local"),
+        ("QUARRY_RUNTIME_BIN", "/nonexistent/quarry-runtime"),
+    ])
+    .await;
+    app.login_admin().await;
+    seed(&app).await;
+    let (s, d) = app.post("/api/v1/deploy", &json!({})).await;
+    assert_eq!(s, StatusCode::CREATED, "{d}");
+    let (_, st) = app.get("/api/v1/deploy/status").await;
+    assert_eq!(st["status"], "error", "{st}");
+    assert!(st["message"].as_str().unwrap().contains("QUARRY_RUNTIME_BIN"), "{st}");
+    assert_eq!(st["process"]["state"], "failed", "{st}");
+    let (s, h) = app.get("/api/v1/server/health").await;
+    assert_eq!((s, h["reachable"].as_bool()), (StatusCode::OK, Some(false)), "{h}");
+}
+
+#[tokio::test]
+async fn the_log_stream_needs_a_session() {
+    let app = TestApp::spawn().await;
+    let res = reqwest::Client::new().get(app.url("/api/v1/deploy/logs")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+}
