@@ -37,6 +37,7 @@ pub struct DockerDeployer {
     raw: Docker,
     negotiated: tokio::sync::OnceCell<Docker>,
     built: tokio::sync::OnceCell<String>,
+    following: Arc<std::sync::Mutex<Option<String>>>,
     image: Option<String>,
     binary: PathBuf,
     secrets_dir: PathBuf,
@@ -61,6 +62,7 @@ impl DockerDeployer {
             raw: Docker::connect_with_local_defaults()?,
             negotiated: tokio::sync::OnceCell::new(),
             built: tokio::sync::OnceCell::new(),
+            following: Arc::default(),
             image: config.runtime_image.clone(),
             binary: config.runtime_binary(),
             secrets_dir: data_dir.join("docker-secrets"),
@@ -173,15 +175,43 @@ impl DockerDeployer {
     }
 
     /// Follows the container's output into the log buffer until it ends.
+    /// The stream ends when the container stops; after a restart (policy) it
+    /// is picked up again from that moment, until the container is gone. One
+    /// follower per container.
     fn follow_logs(&self, docker: &Docker, id: String) {
-        let (docker, logs) = (docker.clone(), self.logs.clone());
+        {
+            let mut following = self.following.lock().unwrap_or_else(|e| e.into_inner());
+            if following.as_deref() == Some(id.as_str()) {
+                return;
+            }
+            *following = Some(id.clone());
+        }
+        let (docker, logs, following) = (docker.clone(), self.logs.clone(), self.following.clone());
         tokio::spawn(async move {
-            let options = LogsOptionsBuilder::default().follow(true).stdout(true).stderr(true).tail("0").build();
-            let mut stream = docker.logs(&id, Some(options));
-            while let Some(Ok(chunk)) = stream.next().await {
-                for line in String::from_utf8_lossy(&chunk.into_bytes()).lines() {
-                    logs.push("runtime", line);
+            let mut since = None;
+            loop {
+                let mut options = LogsOptionsBuilder::default().follow(true).stdout(true).stderr(true);
+                options = match since {
+                    None => options.tail("0"),
+                    Some(t) => options.since(t),
+                };
+                let mut stream = docker.logs(&id, Some(options.build()));
+                while let Some(Ok(chunk)) = stream.next().await {
+                    for line in String::from_utf8_lossy(&chunk.into_bytes()).lines() {
+                        logs.push("runtime", &super::local::strip_ansi(line));
+                    }
                 }
+                since = Some(chrono::Utc::now().timestamp() as i32);
+                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                // Gone, or down for good: stop following; restarting: follow again.
+                let state = docker.inspect_container(&id, None).await.ok().and_then(|c| c.state);
+                if !state.is_some_and(|s| s.running == Some(true) || s.restarting == Some(true)) {
+                    break;
+                }
+            }
+            let mut f = following.lock().unwrap_or_else(|e| e.into_inner());
+            if f.as_deref() == Some(id.as_str()) {
+                *f = None;
             }
         });
     }
@@ -226,6 +256,7 @@ impl Deployer for DockerDeployer {
                         == Some(&fingerprint);
                     let running = c.state.as_ref().and_then(|s| s.running).unwrap_or(false);
                     if same && running {
+                        self.follow_logs(docker, c.id.unwrap_or_else(|| CONTAINER.into()));
                         return Ok(());
                     }
                     if same {

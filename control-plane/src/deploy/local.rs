@@ -145,7 +145,7 @@ async fn pump(stream: impl AsyncRead + Unpin, logs: Arc<LogBuffer>) {
 }
 
 /// Removes terminal colour codes from a log line.
-fn strip_ansi(s: &str) -> String {
+pub(crate) fn strip_ansi(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut chars = s.chars();
     while let Some(c) = chars.next() {

@@ -161,6 +161,10 @@ def main():
     _, is_error, text = asyncio.run(call_tool(mcp_url, "scale", {"n": 2}))
     check("and serves again: 2 → 6", not is_error and "6" in text, text)
 
+    lines = asyncio.run(read_logs(ws_url, cookie, "no line has this text", timeout=2))
+    starts = sum("is serving /mcp" in l["line"] for l in lines)
+    check(f"runtime output is captured across restarts ({starts} starts)", starts >= 3, [l["line"] for l in lines[-5:]])
+
     r = api.post("/deploy/stop")
     check("stop", r.status_code == 200 and r.json()["status"] == "stopped", r.text)
     try:
