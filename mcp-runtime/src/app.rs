@@ -9,6 +9,7 @@ use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use axum::serve::ListenerExt;
 use axum::{Json, Router, middleware};
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
@@ -112,7 +113,12 @@ impl Application {
             let config = crate::tls::load(&files).await?;
             return crate::tls::serve(self.listener, config, files, self.router, shutdown).await;
         }
-        axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown).await
+        // Without TCP_NODELAY, a response written in two segments waits for the
+        // client's delayed ACK (~40 ms per call). axum-server (TLS) sets it itself.
+        let listener = self.listener.tap_io(|tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
+        axum::serve(listener, self.router).with_graceful_shutdown(shutdown).await
     }
 }
 
