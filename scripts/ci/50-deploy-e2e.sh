@@ -2,6 +2,7 @@
 # CI stage: deploy end to end, with the real PostgreSQL and the official Python
 # MCP client (PyPI `mcp`, in a venv under .cache/):
 #   - local target: quarry supervises a quarry-runtime child (tests/e2e/deploy/run-local.sh);
+#   - pull mode: two quarry-runtime --control-plane processes follow releases (run-pull.sh);
 #   - docker target: quarry builds the runtime image FROM scratch from a static
 #     quarry-runtime through the Engine API and runs it (tests/e2e/deploy/run-docker.sh).
 # Installs docker.io and starts dockerd (no iptables, no bridge: host networking) when missing.
@@ -20,6 +21,8 @@ fi
 cargo build -p control-plane -p mcp-runtime --bins
 echo "--- local target"
 tests/e2e/deploy/run-local.sh
+echo "--- pull mode (kubernetes target): two quarry-runtime --control-plane processes"
+tests/e2e/deploy/run-pull.sh
 
 echo "--- docker target"
 if ! command -v dockerd >/dev/null; then
