@@ -15,6 +15,24 @@ import httpx
 from deploy_e2e import call_tool, check, checks, wait_for
 
 
+async def calls_during(mcp_url, action):
+    from mcp import ClientSession
+    from mcp.client.streamable_http import streamablehttp_client
+    results = []
+    async with streamablehttp_client(mcp_url) as (read, write, _):
+        async with ClientSession(read, write) as session:
+            await session.initialize()
+            deploy = asyncio.create_task(asyncio.to_thread(action))
+            end = None
+            while end is None or time.monotonic() < end:
+                r = await session.call_tool("scale", {"n": 21})
+                text = "".join(c.text for c in r.content if getattr(c, "text", None))
+                results.append("error: " + text if r.isError else "".join(ch for ch in text if ch.isdigit()))
+                if deploy.done() and end is None:
+                    end = time.monotonic() + 1.0
+    return results
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quarry", required=True)
@@ -51,6 +69,13 @@ def main():
     st = api.get("/deploy/status").json()
     check("status: running, 2 instances on release 2",
           st["status"] == "running" and all(i["release"] == 2 for i in st["instances"]), st)
+
+    # Calls keep flowing through a swap: none fails, each sees the old or the new SQL.
+    api.patch(f"/tools/{tool}", json={"sql_query": "SELECT :n::int * 4 AS result"})
+    results = asyncio.run(calls_during(a.runtime_url[0] + "/mcp", lambda: api.post("/deploy")))
+    bad = [r for r in results if r not in ("63", "84")]
+    check(f"{len(results)} calls across the swap, none dropped, then the new SQL", results and not bad and results[-1] == "84",
+          bad[:5])
     print(f"pull-e2e: {checks['passed']} passed, {checks['failed']} failed", flush=True)
     sys.exit(1 if checks["failed"] else 0)
 
