@@ -19,8 +19,8 @@ pub enum AuthCheck {
     Open,
     /// A bearer token whose hash is listed is required.
     Bearer {
-        /// Hashes presented tokens.
-        hasher: TokenHasher,
+        /// Hashes presented tokens (boxed: it carries the whole keyed hasher state).
+        hasher: Box<TokenHasher>,
         /// Accepted token digests.
         digests: Vec<[u8; 32]>,
     },
@@ -38,7 +38,7 @@ impl AuthCheck {
                     .iter()
                     .map(|t| parse_hex_digest(&t.hash).ok_or_else(|| format!("token {} has a malformed hash", t.id)))
                     .collect::<Result<_, _>>()?;
-                Ok(AuthCheck::Bearer { hasher, digests })
+                Ok(AuthCheck::Bearer { hasher: Box::new(hasher), digests })
             }
         }
     }
