@@ -8,6 +8,7 @@ pub mod entity;
 pub mod page;
 pub mod preview;
 pub mod prompts;
+pub mod published;
 pub mod releases;
 pub mod resources;
 pub mod runtime;

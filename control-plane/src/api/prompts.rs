@@ -3,7 +3,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::Utc;
-use sea_orm::ActiveValue::Set;
+use sea_orm::{ActiveValue::Set, DatabaseConnection};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use shared_model::manifest::PromptArgument;
@@ -13,15 +13,13 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-use super::entity::{Patch, check_common, check_len, column, merge_patch, to_column};
+use super::entity::{Patch, check_common, check_len, column, to_column};
 use super::page::{Page, PageQuery};
+use super::published::{self, Columns, Published, Versioned};
 use crate::app::AppState;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{ApiPath, ApiQuery, AppJson};
-use crate::storage::crud;
 use crate::storage::entities::prompt;
-
-const WHAT: &str = "prompt";
 
 /// Routes of this module.
 pub fn router() -> OpenApiRouter<AppState> {
@@ -64,19 +62,27 @@ fn yes() -> bool {
 pub type PromptPatch = Patch<PromptFields>;
 
 /// A prompt as returned by the API.
-#[derive(Serialize, ToSchema)]
-pub struct Prompt {
-    pub id: Uuid,
-    #[serde(flatten)]
-    pub fields: PromptFields,
-    pub version: i32,
-    pub created_at: chrono::DateTime<Utc>,
-    pub updated_at: chrono::DateTime<Utc>,
-}
+pub type Prompt = Versioned<PromptFields>;
 
-impl Prompt {
-    fn from_model(m: prompt::Model) -> Result<Self, ApiError> {
-        Ok(Prompt {
+impl Published for PromptFields {
+    type Entity = prompt::Entity;
+    const WHAT: &'static str = "prompt";
+
+    fn columns() -> Columns<prompt::Column> {
+        Columns {
+            id: prompt::Column::Id,
+            version: prompt::Column::Version,
+            created_at: prompt::Column::CreatedAt,
+            name_key: prompt::Column::NameKey,
+        }
+    }
+
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn from_model(m: prompt::Model) -> Result<Prompt, ApiError> {
+        Ok(Versioned {
             id: m.id.parse().map_err(ApiError::internal)?,
             fields: PromptFields {
                 name: m.name,
@@ -92,10 +98,8 @@ impl Prompt {
             updated_at: m.updated_at,
         })
     }
-}
 
-impl PromptFields {
-    fn validate(&self) -> Result<(), ApiError> {
+    async fn validate(&self, _: &DatabaseConnection) -> Result<(), ApiError> {
         let mut p = Problems::default();
         check_common(&self.name, &self.description, &self.tags, &mut p);
         if self.template.trim().is_empty() {
@@ -152,10 +156,7 @@ impl PromptFields {
 #[utoipa::path(get, path = "/prompts", tag = "prompts", params(PageQuery), security(("session" = [])),
     responses((status = 200, body = Page<Prompt>), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn list_prompts(State(s): State<AppState>, ApiQuery(q): ApiQuery<PageQuery>) -> ApiResult<AppJson<Page<Prompt>>> {
-    let (skip, limit) = q.bounds()?;
-    let (rows, total) = crud::page::<prompt::Entity, _>(&s.db, prompt::Column::NameKey, skip, limit).await?;
-    let items = rows.into_iter().map(Prompt::from_model).collect::<Result<_, _>>()?;
-    Ok(AppJson(Page { items, total }))
+    Ok(AppJson(published::list(&s, q).await?))
 }
 
 #[utoipa::path(post, path = "/prompts", tag = "prompts", request_body = PromptFields, security(("session" = [])),
@@ -165,20 +166,13 @@ async fn create_prompt(
     State(s): State<AppState>,
     AppJson(fields): AppJson<PromptFields>,
 ) -> ApiResult<(StatusCode, AppJson<Prompt>)> {
-    fields.validate()?;
-    let name = fields.name.clone();
-    let mut row = fields.into_active();
-    row.id = Set(Uuid::new_v4().to_string());
-    row.version = Set(1);
-    row.created_at = Set(Utc::now());
-    let saved = crud::insert(&s.db, row, WHAT, &name).await?;
-    Ok((StatusCode::CREATED, AppJson(Prompt::from_model(saved)?)))
+    Ok((StatusCode::CREATED, AppJson(published::create(&s, fields).await?)))
 }
 
 #[utoipa::path(get, path = "/prompts/{id}", tag = "prompts", params(("id" = Uuid, Path)), security(("session" = [])),
     responses((status = 200, body = Prompt), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn get_prompt(State(s): State<AppState>, ApiPath(id): ApiPath<Uuid>) -> ApiResult<AppJson<Prompt>> {
-    Ok(AppJson(Prompt::from_model(crud::get::<prompt::Entity, _>(&s.db, id, WHAT).await?)?))
+    Ok(AppJson(published::get(&s, id).await?))
 }
 
 #[utoipa::path(patch, path = "/prompts/{id}", tag = "prompts", params(("id" = Uuid, Path)), security(("session" = [])),
@@ -190,21 +184,12 @@ async fn update_prompt(
     ApiPath(id): ApiPath<Uuid>,
     AppJson(patch): AppJson<Map<String, Value>>,
 ) -> ApiResult<AppJson<Prompt>> {
-    let current = Prompt::from_model(crud::get::<prompt::Entity, _>(&s.db, id, WHAT).await?)?;
-    let (fields, sent_version) = merge_patch(&current.fields, patch)?;
-    crud::check_version(sent_version, current.version)?;
-    fields.validate()?;
-    let name = fields.name.clone();
-    let mut row = fields.into_active();
-    row.version = Set(current.version + 1);
-    crud::update_versioned(&s.db, row, prompt::Column::Id, prompt::Column::Version, id, current.version, (WHAT, &name))
-        .await?;
-    get_prompt(State(s), ApiPath(id)).await
+    Ok(AppJson(published::update(&s, id, patch).await?))
 }
 
 #[utoipa::path(delete, path = "/prompts/{id}", tag = "prompts", params(("id" = Uuid, Path)), security(("session" = [])),
     responses((status = 204, description = "Deleted"), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn delete_prompt(State(s): State<AppState>, ApiPath(id): ApiPath<Uuid>) -> ApiResult<StatusCode> {
-    crud::delete::<prompt::Entity, _>(&s.db, id, WHAT).await?;
+    published::delete::<PromptFields>(&s, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

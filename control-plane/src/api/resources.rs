@@ -4,7 +4,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::Utc;
-use sea_orm::{ActiveValue::Set, ConnectionTrait};
+use sea_orm::{ActiveValue::Set, DatabaseConnection};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use shared_model::params::check_params;
@@ -14,16 +14,14 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-use super::entity::{Patch, check_common, check_len, column, merge_patch, to_column};
+use super::entity::{Patch, check_common, check_len, column, to_column};
 use super::page::{Page, PageQuery};
+use super::published::{self, Columns, Published, Versioned};
 use super::tools::connection_dialect;
 use crate::app::AppState;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{ApiPath, ApiQuery, AppJson};
-use crate::storage::crud;
 use crate::storage::entities::resource;
-
-const WHAT: &str = "resource";
 
 /// Routes of this module.
 pub fn router() -> OpenApiRouter<AppState> {
@@ -78,19 +76,32 @@ fn yes() -> bool {
 pub type ResourcePatch = Patch<ResourceFields>;
 
 /// A resource as returned by the API.
-#[derive(Serialize, ToSchema)]
-pub struct Resource {
-    pub id: Uuid,
-    #[serde(flatten)]
-    pub fields: ResourceFields,
-    pub version: i32,
-    pub created_at: chrono::DateTime<Utc>,
-    pub updated_at: chrono::DateTime<Utc>,
+pub type Resource = Versioned<ResourceFields>;
+
+fn valid_mime(m: &str) -> bool {
+    let token = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$&-^_.+".contains(&b));
+    m.len() <= 255 && m.split_once('/').is_some_and(|(t, sub)| token(t) && token(sub.split(';').next().unwrap_or("")))
 }
 
-impl Resource {
-    fn from_model(m: resource::Model) -> Result<Self, ApiError> {
-        Ok(Resource {
+impl Published for ResourceFields {
+    type Entity = resource::Entity;
+    const WHAT: &'static str = "resource";
+
+    fn columns() -> Columns<resource::Column> {
+        Columns {
+            id: resource::Column::Id,
+            version: resource::Column::Version,
+            created_at: resource::Column::CreatedAt,
+            name_key: resource::Column::NameKey,
+        }
+    }
+
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn from_model(m: resource::Model) -> Result<Resource, ApiError> {
+        Ok(Versioned {
             id: m.id.parse().map_err(ApiError::internal)?,
             fields: ResourceFields {
                 connection_id: m.connection_id.map(|c| c.parse()).transpose().map_err(ApiError::internal)?,
@@ -109,15 +120,8 @@ impl Resource {
             updated_at: m.updated_at,
         })
     }
-}
 
-fn valid_mime(m: &str) -> bool {
-    let token = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$&-^_.+".contains(&b));
-    m.len() <= 255 && m.split_once('/').is_some_and(|(t, sub)| token(t) && token(sub.split(';').next().unwrap_or("")))
-}
-
-impl ResourceFields {
-    async fn validate<C: ConnectionTrait>(&self, db: &C) -> Result<(), ApiError> {
+    async fn validate(&self, db: &DatabaseConnection) -> Result<(), ApiError> {
         let mut p = Problems::default();
         check_common(&self.name, &self.description, &self.tags, &mut p);
         if !self.uri_template.contains("://")
@@ -192,10 +196,7 @@ async fn list_resources(
     State(s): State<AppState>,
     ApiQuery(q): ApiQuery<PageQuery>,
 ) -> ApiResult<AppJson<Page<Resource>>> {
-    let (skip, limit) = q.bounds()?;
-    let (rows, total) = crud::page::<resource::Entity, _>(&s.db, resource::Column::NameKey, skip, limit).await?;
-    let items = rows.into_iter().map(Resource::from_model).collect::<Result<_, _>>()?;
-    Ok(AppJson(Page { items, total }))
+    Ok(AppJson(published::list(&s, q).await?))
 }
 
 #[utoipa::path(post, path = "/resources", tag = "resources", request_body = ResourceFields, security(("session" = [])),
@@ -205,20 +206,13 @@ async fn create_resource(
     State(s): State<AppState>,
     AppJson(fields): AppJson<ResourceFields>,
 ) -> ApiResult<(StatusCode, AppJson<Resource>)> {
-    fields.validate(&s.db).await?;
-    let name = fields.name.clone();
-    let mut row = fields.into_active();
-    row.id = Set(Uuid::new_v4().to_string());
-    row.version = Set(1);
-    row.created_at = Set(Utc::now());
-    let saved = crud::insert(&s.db, row, WHAT, &name).await?;
-    Ok((StatusCode::CREATED, AppJson(Resource::from_model(saved)?)))
+    Ok((StatusCode::CREATED, AppJson(published::create(&s, fields).await?)))
 }
 
 #[utoipa::path(get, path = "/resources/{id}", tag = "resources", params(("id" = Uuid, Path)), security(("session" = [])),
     responses((status = 200, body = Resource), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn get_resource(State(s): State<AppState>, ApiPath(id): ApiPath<Uuid>) -> ApiResult<AppJson<Resource>> {
-    Ok(AppJson(Resource::from_model(crud::get::<resource::Entity, _>(&s.db, id, WHAT).await?)?))
+    Ok(AppJson(published::get(&s, id).await?))
 }
 
 #[utoipa::path(patch, path = "/resources/{id}", tag = "resources", params(("id" = Uuid, Path)), security(("session" = [])),
@@ -230,29 +224,12 @@ async fn update_resource(
     ApiPath(id): ApiPath<Uuid>,
     AppJson(patch): AppJson<Map<String, Value>>,
 ) -> ApiResult<AppJson<Resource>> {
-    let current = Resource::from_model(crud::get::<resource::Entity, _>(&s.db, id, WHAT).await?)?;
-    let (fields, sent_version) = merge_patch(&current.fields, patch)?;
-    crud::check_version(sent_version, current.version)?;
-    fields.validate(&s.db).await?;
-    let name = fields.name.clone();
-    let mut row = fields.into_active();
-    row.version = Set(current.version + 1);
-    crud::update_versioned(
-        &s.db,
-        row,
-        resource::Column::Id,
-        resource::Column::Version,
-        id,
-        current.version,
-        (WHAT, &name),
-    )
-    .await?;
-    get_resource(State(s), ApiPath(id)).await
+    Ok(AppJson(published::update(&s, id, patch).await?))
 }
 
 #[utoipa::path(delete, path = "/resources/{id}", tag = "resources", params(("id" = Uuid, Path)), security(("session" = [])),
     responses((status = 204, description = "Deleted"), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn delete_resource(State(s): State<AppState>, ApiPath(id): ApiPath<Uuid>) -> ApiResult<StatusCode> {
-    crud::delete::<resource::Entity, _>(&s.db, id, WHAT).await?;
+    published::delete::<ResourceFields>(&s, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -3,7 +3,9 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::Utc;
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use shared_model::manifest::ToolAnnotations;
@@ -14,15 +16,14 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-use super::entity::{Patch, check_common, check_len, column, merge_patch, to_column};
+use super::entity::{Patch, check_common, check_len, column, to_column};
 use super::page::{Page, PageQuery};
+use super::published::{self, Columns, Published, Versioned};
 use crate::app::AppState;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{ApiPath, ApiQuery, AppJson};
-use crate::storage::crud;
 use crate::storage::entities::{connection, tool};
 
-const WHAT: &str = "tool";
 /// Return shapes a tool may declare.
 pub const RETURN_TYPES: [&str; 3] = ["rows", "row", "scalar"];
 
@@ -81,20 +82,35 @@ fn yes() -> bool {
 pub type ToolPatch = Patch<ToolFields>;
 
 /// A tool as returned by the API.
-#[derive(Serialize, ToSchema)]
-pub struct Tool {
-    pub id: Uuid,
-    #[serde(flatten)]
-    pub fields: ToolFields,
-    /// Starts at 1; each update increments it.
-    pub version: i32,
-    pub created_at: chrono::DateTime<Utc>,
-    pub updated_at: chrono::DateTime<Utc>,
+pub type Tool = Versioned<ToolFields>;
+
+/// The dialect of a tool's connection, or a 422 when it does not exist.
+pub async fn connection_dialect<C: ConnectionTrait>(db: &C, id: Uuid) -> Result<shared_model::Dialect, ApiError> {
+    let conn = connection::Entity::find_by_id(id.to_string()).one(db).await?;
+    let conn = conn.ok_or_else(|| ApiError::invalid("connection_id", format!("no connection with id {id}")))?;
+    let db_type = DbType::parse(&conn.db_type).map_err(|e| ApiError::internal(anyhow::anyhow!(e)))?;
+    Ok(db_type.dialect())
 }
 
-impl Tool {
-    fn from_model(m: tool::Model) -> Result<Self, ApiError> {
-        Ok(Tool {
+impl Published for ToolFields {
+    type Entity = tool::Entity;
+    const WHAT: &'static str = "tool";
+
+    fn columns() -> Columns<tool::Column> {
+        Columns {
+            id: tool::Column::Id,
+            version: tool::Column::Version,
+            created_at: tool::Column::CreatedAt,
+            name_key: tool::Column::NameKey,
+        }
+    }
+
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn from_model(m: tool::Model) -> Result<Tool, ApiError> {
+        Ok(Versioned {
             id: m.id.parse().map_err(ApiError::internal)?,
             fields: ToolFields {
                 connection_id: m.connection_id.parse().map_err(ApiError::internal)?,
@@ -114,18 +130,8 @@ impl Tool {
             updated_at: m.updated_at,
         })
     }
-}
 
-/// The dialect of a tool's connection, or a 422 when it does not exist.
-pub async fn connection_dialect<C: ConnectionTrait>(db: &C, id: Uuid) -> Result<shared_model::Dialect, ApiError> {
-    let conn = connection::Entity::find_by_id(id.to_string()).one(db).await?;
-    let conn = conn.ok_or_else(|| ApiError::invalid("connection_id", format!("no connection with id {id}")))?;
-    let db_type = DbType::parse(&conn.db_type).map_err(|e| ApiError::internal(anyhow::anyhow!(e)))?;
-    Ok(db_type.dialect())
-}
-
-impl ToolFields {
-    async fn validate<C: ConnectionTrait>(&self, db: &C) -> Result<(), ApiError> {
+    async fn validate(&self, db: &DatabaseConnection) -> Result<(), ApiError> {
         let dialect = connection_dialect(db, self.connection_id).await?;
         let mut p = Problems::default();
         check_common(&self.name, &self.description, &self.tags, &mut p);
@@ -162,22 +168,10 @@ impl ToolFields {
     }
 }
 
-async fn insert_new(s: &AppState, fields: ToolFields) -> ApiResult<Tool> {
-    let name = fields.name.clone();
-    let mut row = fields.into_active();
-    row.id = Set(Uuid::new_v4().to_string());
-    row.version = Set(1);
-    row.created_at = Set(Utc::now());
-    Tool::from_model(crud::insert(&s.db, row, WHAT, &name).await?)
-}
-
 #[utoipa::path(get, path = "/tools", tag = "tools", params(PageQuery), security(("session" = [])),
     responses((status = 200, body = Page<Tool>), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn list_tools(State(s): State<AppState>, ApiQuery(q): ApiQuery<PageQuery>) -> ApiResult<AppJson<Page<Tool>>> {
-    let (skip, limit) = q.bounds()?;
-    let (rows, total) = crud::page::<tool::Entity, _>(&s.db, tool::Column::NameKey, skip, limit).await?;
-    let items = rows.into_iter().map(Tool::from_model).collect::<Result<_, _>>()?;
-    Ok(AppJson(Page { items, total }))
+    Ok(AppJson(published::list(&s, q).await?))
 }
 
 #[utoipa::path(post, path = "/tools", tag = "tools", request_body = ToolFields, security(("session" = [])),
@@ -187,14 +181,13 @@ async fn create_tool(
     State(s): State<AppState>,
     AppJson(fields): AppJson<ToolFields>,
 ) -> ApiResult<(StatusCode, AppJson<Tool>)> {
-    fields.validate(&s.db).await?;
-    Ok((StatusCode::CREATED, AppJson(insert_new(&s, fields).await?)))
+    Ok((StatusCode::CREATED, AppJson(published::create(&s, fields).await?)))
 }
 
 #[utoipa::path(get, path = "/tools/{id}", tag = "tools", params(("id" = Uuid, Path)), security(("session" = [])),
     responses((status = 200, body = Tool), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn get_tool(State(s): State<AppState>, ApiPath(id): ApiPath<Uuid>) -> ApiResult<AppJson<Tool>> {
-    Ok(AppJson(Tool::from_model(crud::get::<tool::Entity, _>(&s.db, id, WHAT).await?)?))
+    Ok(AppJson(published::get(&s, id).await?))
 }
 
 #[utoipa::path(patch, path = "/tools/{id}", tag = "tools", params(("id" = Uuid, Path)), security(("session" = [])),
@@ -206,22 +199,13 @@ async fn update_tool(
     ApiPath(id): ApiPath<Uuid>,
     AppJson(patch): AppJson<Map<String, Value>>,
 ) -> ApiResult<AppJson<Tool>> {
-    let current = Tool::from_model(crud::get::<tool::Entity, _>(&s.db, id, WHAT).await?)?;
-    let (fields, sent_version) = merge_patch(&current.fields, patch)?;
-    crud::check_version(sent_version, current.version)?;
-    fields.validate(&s.db).await?;
-    let name = fields.name.clone();
-    let mut row = fields.into_active();
-    row.version = Set(current.version + 1);
-    crud::update_versioned(&s.db, row, tool::Column::Id, tool::Column::Version, id, current.version, (WHAT, &name))
-        .await?;
-    get_tool(State(s), ApiPath(id)).await
+    Ok(AppJson(published::update(&s, id, patch).await?))
 }
 
 #[utoipa::path(delete, path = "/tools/{id}", tag = "tools", params(("id" = Uuid, Path)), security(("session" = [])),
     responses((status = 204, description = "Deleted"), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn delete_tool(State(s): State<AppState>, ApiPath(id): ApiPath<Uuid>) -> ApiResult<StatusCode> {
-    crud::delete::<tool::Entity, _>(&s.db, id, WHAT).await?;
+    published::delete::<ToolFields>(&s, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -251,8 +235,7 @@ async fn duplicate_tool(
     State(s): State<AppState>,
     ApiPath(id): ApiPath<Uuid>,
 ) -> ApiResult<(StatusCode, AppJson<Tool>)> {
-    let original = Tool::from_model(crud::get::<tool::Entity, _>(&s.db, id, WHAT).await?)?;
-    let mut fields = original.fields;
+    let mut fields = published::get::<ToolFields>(&s, id).await?.fields;
     fields.name = free_copy_name(&s.db, &fields.name).await?;
-    Ok((StatusCode::CREATED, AppJson(insert_new(&s, fields).await?)))
+    Ok((StatusCode::CREATED, AppJson(published::insert(&s, fields).await?)))
 }

@@ -942,16 +942,30 @@ export interface components {
         /** @description A page of items. */
         Page_Prompt: {
             /** @description The items of this page. */
-            items: (components["schemas"]["PromptFields"] & {
+            items: {
+                /** @description Declared arguments: name, description, required, default, enum (≤ 50). */
+                arguments?: components["schemas"]["PromptArgument"][];
                 /** Format: date-time */
                 created_at: string;
+                /** @description What the prompt is for (1–5000 characters). */
+                description: string;
                 /** Format: uuid */
                 id: string;
+                /** @description Disabled prompts are not deployed. */
+                is_enabled?: boolean;
+                /** @description Unique, MCP-safe name. */
+                name: string;
+                /** @description Free labels (≤ 50). */
+                tags?: string[];
+                /** @description The text; each `{arg}` is replaced by that argument's value (1–100000 bytes). */
+                template: string;
+                /** @description Human-readable title (≤ 255 characters). */
+                title?: string | null;
                 /** Format: date-time */
                 updated_at: string;
-                /** Format: int32 */
+                /** @description Starts at 1; each update increments it. */
                 version: number;
-            })[];
+            }[];
             /**
              * Format: int64
              * @description How many items exist in all.
@@ -997,16 +1011,39 @@ export interface components {
         /** @description A page of items. */
         Page_Resource: {
             /** @description The items of this page. */
-            items: (components["schemas"]["ResourceFields"] & {
+            items: {
+                /**
+                 * Format: uuid
+                 * @description The connection a SQL resource runs on (absent for static content).
+                 */
+                connection_id?: string | null;
                 /** Format: date-time */
                 created_at: string;
+                /** @description What the resource holds (1–5000 characters). */
+                description: string;
                 /** Format: uuid */
                 id: string;
+                /** @description Disabled resources are not deployed. */
+                is_enabled?: boolean;
+                /** @description MIME type of the content (default `application/json`). */
+                mime_type?: string;
+                /** @description Unique, MCP-safe name. */
+                name: string;
+                /** @description One definition per URI template variable. */
+                parameters?: components["schemas"]["ParamDef"][];
+                /** @description One SQL statement whose `:name` placeholders are the template's `{name}`s. */
+                sql_query?: string | null;
+                /** @description Fixed text returned as is (instead of SQL; ≤ 1000000 bytes). */
+                static_content?: string | null;
+                /** @description Free labels (≤ 50). */
+                tags?: string[];
                 /** Format: date-time */
                 updated_at: string;
-                /** Format: int32 */
+                /** @description A URI such as `reports://daily`, or a template such as `users://{user_id}/orders`. */
+                uri_template: string;
+                /** @description Starts at 1; each update increments it. */
                 version: number;
-            })[];
+            }[];
             /**
              * Format: int64
              * @description How many items exist in all.
@@ -1016,19 +1053,47 @@ export interface components {
         /** @description A page of items. */
         Page_Tool: {
             /** @description The items of this page. */
-            items: (components["schemas"]["ToolFields"] & {
-                /** Format: date-time */
-                created_at: string;
-                /** Format: uuid */
-                id: string;
-                /** Format: date-time */
-                updated_at: string;
+            items: {
+                /** @description MCP hints: read_only (default true; enforced by the engine), destructive, idempotent, open_world. */
+                annotations?: components["schemas"]["ToolAnnotations"];
                 /**
                  * Format: int32
-                 * @description Starts at 1; each update increments it.
+                 * @description Seconds a result is cached per argument set (0–86400; 0 = off).
                  */
+                cache_ttl?: number;
+                /**
+                 * Format: uuid
+                 * @description The connection the SQL runs on.
+                 */
+                connection_id: string;
+                /** Format: date-time */
+                created_at: string;
+                /** @description What the tool does, for the model (1–5000 characters). */
+                description: string;
+                /** Format: uuid */
+                id: string;
+                /** @description Disabled tools are not deployed. */
+                is_enabled?: boolean;
+                /** @description Unique, MCP-safe name (letters, digits, `_`, `-`; 1–64). */
+                name: string;
+                /**
+                 * @description One definition per placeholder: name, type (string, integer, number,
+                 *     boolean, array), required, default, enum, description, min, max, pattern.
+                 */
+                parameters?: components["schemas"]["ParamDef"][];
+                /** @description Shape of the result: `rows` (default), `row` or `scalar`. */
+                return_type?: string;
+                /** @description One SQL statement; `:name` placeholders take the parameters' values. */
+                sql_query: string;
+                /** @description Free labels for grouping (≤ 50). */
+                tags?: string[];
+                /** @description A minijinja template applied to the rows (≤ 100000 bytes). */
+                transform_template?: string | null;
+                /** Format: date-time */
+                updated_at: string;
+                /** @description Starts at 1; each update increments it. */
                 version: number;
-            })[];
+            }[];
             /**
              * Format: int64
              * @description How many items exist in all.
@@ -1155,15 +1220,29 @@ export interface components {
             /** @enum {string} */
             state: "external";
         };
-        /** @description A prompt as returned by the API. */
-        Prompt: components["schemas"]["PromptFields"] & {
+        /** @description The editable fields of a prompt. */
+        Prompt: {
+            /** @description Declared arguments: name, description, required, default, enum (≤ 50). */
+            arguments?: components["schemas"]["PromptArgument"][];
             /** Format: date-time */
             created_at: string;
+            /** @description What the prompt is for (1–5000 characters). */
+            description: string;
             /** Format: uuid */
             id: string;
+            /** @description Disabled prompts are not deployed. */
+            is_enabled?: boolean;
+            /** @description Unique, MCP-safe name. */
+            name: string;
+            /** @description Free labels (≤ 50). */
+            tags?: string[];
+            /** @description The text; each `{arg}` is replaced by that argument's value (1–100000 bytes). */
+            template: string;
+            /** @description Human-readable title (≤ 255 characters). */
+            title?: string | null;
             /** Format: date-time */
             updated_at: string;
-            /** Format: int32 */
+            /** @description Starts at 1; each update increments it. */
             version: number;
         };
         /** @description One argument of a prompt. */
@@ -1243,15 +1322,38 @@ export interface components {
             /** @description Counts of what it serves. */
             tools: number;
         };
-        /** @description A resource as returned by the API. */
-        Resource: components["schemas"]["ResourceFields"] & {
+        /** @description The editable fields of a resource. */
+        Resource: {
+            /**
+             * Format: uuid
+             * @description The connection a SQL resource runs on (absent for static content).
+             */
+            connection_id?: string | null;
             /** Format: date-time */
             created_at: string;
+            /** @description What the resource holds (1–5000 characters). */
+            description: string;
             /** Format: uuid */
             id: string;
+            /** @description Disabled resources are not deployed. */
+            is_enabled?: boolean;
+            /** @description MIME type of the content (default `application/json`). */
+            mime_type?: string;
+            /** @description Unique, MCP-safe name. */
+            name: string;
+            /** @description One definition per URI template variable. */
+            parameters?: components["schemas"]["ParamDef"][];
+            /** @description One SQL statement whose `:name` placeholders are the template's `{name}`s. */
+            sql_query?: string | null;
+            /** @description Fixed text returned as is (instead of SQL; ≤ 1000000 bytes). */
+            static_content?: string | null;
+            /** @description Free labels (≤ 50). */
+            tags?: string[];
             /** Format: date-time */
             updated_at: string;
-            /** Format: int32 */
+            /** @description A URI such as `reports://daily`, or a template such as `users://{user_id}/orders`. */
+            uri_template: string;
+            /** @description Starts at 1; each update increments it. */
             version: number;
         };
         /** @description The editable fields of a resource. */
@@ -1443,18 +1545,46 @@ export interface components {
             /** @description Whether a connection was made and answered `SELECT 1`. */
             success: boolean;
         };
-        /** @description A tool as returned by the API. */
-        Tool: components["schemas"]["ToolFields"] & {
-            /** Format: date-time */
-            created_at: string;
-            /** Format: uuid */
-            id: string;
-            /** Format: date-time */
-            updated_at: string;
+        /** @description The editable fields of a tool. */
+        Tool: {
+            /** @description MCP hints: read_only (default true; enforced by the engine), destructive, idempotent, open_world. */
+            annotations?: components["schemas"]["ToolAnnotations"];
             /**
              * Format: int32
-             * @description Starts at 1; each update increments it.
+             * @description Seconds a result is cached per argument set (0–86400; 0 = off).
              */
+            cache_ttl?: number;
+            /**
+             * Format: uuid
+             * @description The connection the SQL runs on.
+             */
+            connection_id: string;
+            /** Format: date-time */
+            created_at: string;
+            /** @description What the tool does, for the model (1–5000 characters). */
+            description: string;
+            /** Format: uuid */
+            id: string;
+            /** @description Disabled tools are not deployed. */
+            is_enabled?: boolean;
+            /** @description Unique, MCP-safe name (letters, digits, `_`, `-`; 1–64). */
+            name: string;
+            /**
+             * @description One definition per placeholder: name, type (string, integer, number,
+             *     boolean, array), required, default, enum, description, min, max, pattern.
+             */
+            parameters?: components["schemas"]["ParamDef"][];
+            /** @description Shape of the result: `rows` (default), `row` or `scalar`. */
+            return_type?: string;
+            /** @description One SQL statement; `:name` placeholders take the parameters' values. */
+            sql_query: string;
+            /** @description Free labels for grouping (≤ 50). */
+            tags?: string[];
+            /** @description A minijinja template applied to the rows (≤ 100000 bytes). */
+            transform_template?: string | null;
+            /** Format: date-time */
+            updated_at: string;
+            /** @description Starts at 1; each update increments it. */
             version: number;
         };
         /** @description MCP tool annotations: hints for clients, not enforcement. */
