@@ -6,6 +6,7 @@
 # MCP Inspector CLI) calling SQL tools on both databases (tests/e2e/runtime).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$PWD/target}
 
 export REQUIRE_DB_TESTS=${REQUIRE_DB_TESTS:-1}
 cargo test -p shared-model -p mcp-runtime
@@ -14,7 +15,7 @@ cargo build -p mcp-runtime --bin quarry-runtime
 port=${CONFORMANCE_PORT:-18931}
 log=$(mktemp)
 QUARRY_RUNTIME_CONFORMANCE_FIXTURES=1 QUARRY_RUNTIME_BIND=127.0.0.1:$port \
-  target/debug/quarry-runtime --manifest tests/fixtures/manifests/valid/conformance.json >"$log" 2>&1 &
+  $CARGO_TARGET_DIR/debug/quarry-runtime --manifest tests/fixtures/manifests/valid/conformance.json >"$log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null || true; rm -f "$log"' EXIT
 for _ in $(seq 50); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done

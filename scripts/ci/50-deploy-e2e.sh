@@ -8,6 +8,7 @@
 # Installs docker.io and starts dockerd (no iptables, no bridge: host networking) when missing.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$PWD/target}
 
 VENV=$PWD/.cache/venv-e2e
 REQ=tests/e2e/deploy/requirements.txt
@@ -36,4 +37,4 @@ if ! docker info >/dev/null 2>&1; then
 fi
 # The image is FROM scratch: the runtime must be statically linked.
 RUSTFLAGS="-C target-feature=+crt-static" cargo build --target x86_64-unknown-linux-gnu -p mcp-runtime --bin quarry-runtime
-STATIC_RUNTIME=target/x86_64-unknown-linux-gnu/debug/quarry-runtime tests/e2e/deploy/run-docker.sh
+STATIC_RUNTIME=$CARGO_TARGET_DIR/x86_64-unknown-linux-gnu/debug/quarry-runtime tests/e2e/deploy/run-docker.sh

@@ -6,15 +6,16 @@
 # $STATIC_RUNTIME and the venv (see scripts/ci/50-deploy-e2e.sh).
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$PWD/target}
 port=${QUARRY_E2E_PORT:-18950}
 rport=${QUARRY_E2E_RUNTIME_PORT:-18951}
-static=${STATIC_RUNTIME:-target/x86_64-unknown-linux-gnu/debug/quarry-runtime}
+static=${STATIC_RUNTIME:-$CARGO_TARGET_DIR/x86_64-unknown-linux-gnu/debug/quarry-runtime}
 dir=$(mktemp -d)
 log=$dir/quarry.log
 docker rm -f quarry-runtime >/dev/null 2>&1 || true
 QUARRY_BIND=127.0.0.1:$port QUARRY_DATA_DIR=$dir QUARRY_DEPLOY_TARGET=docker \
   QUARRY_RUNTIME_BIND=127.0.0.1:$rport QUARRY_RUNTIME_BIN=$PWD/$static \
-  target/debug/quarry >"$log" 2>&1 &
+  $CARGO_TARGET_DIR/debug/quarry >"$log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; docker rm -f quarry-runtime >/dev/null 2>&1; rm -rf "$dir"' EXIT
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/api/health" >/dev/null && break; sleep 0.1; done

@@ -4,6 +4,7 @@
 # build) serving them, then the Python SDK client and the Inspector CLI.
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$PWD/target}
 bin_path=$(tests/e2e/runtime/setup.sh)
 port=${QUARRY_E2E_CLIENTS_PORT:-18951}
 db=quarry_e2e_$$_$(date +%s)
@@ -21,7 +22,7 @@ pg -d postgres -c "CREATE DATABASE $db" && pg -d "$db" -f tests/e2e/runtime/seed
 my -e "CREATE DATABASE $db" && my "$db" <tests/e2e/runtime/seed.sql
 tests/e2e/runtime/manifest.sh "$db" "$db" >"$dir/manifest.json"
 
-QUARRY_RUNTIME_BIND=127.0.0.1:$port target/debug/quarry-runtime --manifest "$dir/manifest.json" >"$dir/runtime.log" 2>&1 &
+QUARRY_RUNTIME_BIND=127.0.0.1:$port $CARGO_TARGET_DIR/debug/quarry-runtime --manifest "$dir/manifest.json" >"$dir/runtime.log" 2>&1 &
 pid=$!
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.1; done
 curl -sf "http://127.0.0.1:$port/readyz" >/dev/null || { echo "the runtime never became ready"; cat "$dir/runtime.log"; exit 1; }

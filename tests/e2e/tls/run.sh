@@ -9,6 +9,7 @@
 # Needs: pebble, openssl, curl, the debug binaries. Prints 'N passed, M failed'.
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$PWD/target}
 command -v pebble >/dev/null || { echo "pebble is missing: apt-get install pebble (scripts/ci/55-tls-e2e.sh does)" >&2; exit 1; }
 
 base=${QUARRY_TLS_E2E_PORT:-18960}
@@ -44,7 +45,7 @@ start_quarry() { # extra env as arguments
   env QUARRY_BIND=127.0.0.1:$quarry_port QUARRY_DATA_DIR=$dir/data QUARRY_DEPLOY_TARGET=kubernetes \
     QUARRY_ADMIN_USERNAME=admin QUARRY_ADMIN_PASSWORD='correct horse battery' \
     QUARRY_ACME_DIRECTORY=https://127.0.0.1:$acme_port/dir QUARRY_ACME_CA_FILE=$dir/ca.pem \
-    QUARRY_HTTP_CHALLENGE_BIND=127.0.0.1:$challenge_port "$@" target/debug/quarry >>"$dir/quarry.log" 2>&1 &
+    QUARRY_HTTP_CHALLENGE_BIND=127.0.0.1:$challenge_port "$@" $CARGO_TARGET_DIR/debug/quarry >>"$dir/quarry.log" 2>&1 &
   quarry_pid=$!
   pids+=($quarry_pid)
 }
@@ -86,7 +87,7 @@ for _ in $(seq 100); do api GET /auth/status >/dev/null 2>&1 && break; sleep 0.1
 health=$(curl -s --cacert "$dir/pebble-roots.pem" --resolve "quarry.test:$quarry_port:127.0.0.1" "https://quarry.test:$quarry_port/api/health")
 [[ $(jq -r .status <<<"$health" 2>/dev/null) == ok ]] && ok "control plane serves HTTPS with the issued certificate (verified)" || ko "https health: $health"
 QUARRY_BIND=127.0.0.1:$quarry_port QUARRY_TLS_CERT="$dir/data/tls/cert.pem" QUARRY_TLS_KEY="$dir/data/tls/key.pem" \
-  QUARRY_DATA_DIR=$dir/data target/debug/quarry healthcheck && ok "quarry healthcheck over HTTPS" || ko "quarry healthcheck"
+  QUARRY_DATA_DIR=$dir/data $CARGO_TARGET_DIR/debug/quarry healthcheck && ok "quarry healthcheck over HTTPS" || ko "quarry healthcheck"
 login
 [[ $(jq -r .https <<<"$(api GET /server/ssl/status)") == true ]] && ok "ssl status says HTTPS" || ko "ssl status"
 code=$(curl -s -o /dev/null -w '%{http_code} %{redirect_url}' -H "Host: quarry.test" "http://127.0.0.1:$challenge_port/api/health")
@@ -107,19 +108,19 @@ cat >"$dir/empty.json" <<JSON
 {"format_version": 1, "release": 1, "server": {"name": "tls"}}
 JSON
 QUARRY_RUNTIME_BIND=127.0.0.1:$runtime_port QUARRY_RUNTIME_TLS_CERT="$dir/data/tls/cert.pem" \
-  QUARRY_RUNTIME_TLS_KEY="$dir/data/tls/key.pem" target/debug/quarry-runtime --manifest "$dir/empty.json" >"$dir/runtime.log" 2>&1 &
+  QUARRY_RUNTIME_TLS_KEY="$dir/data/tls/key.pem" $CARGO_TARGET_DIR/debug/quarry-runtime --manifest "$dir/empty.json" >"$dir/runtime.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 100); do curl -s --cacert "$dir/pebble-roots.pem" --resolve "quarry.test:$runtime_port:127.0.0.1" "https://quarry.test:$runtime_port/healthz" >/dev/null && break; sleep 0.1; done
 body=$(curl -s --cacert "$dir/pebble-roots.pem" --resolve "quarry.test:$runtime_port:127.0.0.1" "https://quarry.test:$runtime_port/healthz")
 [[ $body == ok ]] && ok "runtime serves HTTPS with the certificate (verified)" || ko "runtime https: $body $(tail -3 "$dir/runtime.log")"
 QUARRY_RUNTIME_BIND=127.0.0.1:$runtime_port QUARRY_RUNTIME_TLS_CERT=x QUARRY_RUNTIME_TLS_KEY=x \
-  target/debug/quarry-runtime healthcheck && ok "quarry-runtime healthcheck over HTTPS" || ko "runtime healthcheck"
+  $CARGO_TARGET_DIR/debug/quarry-runtime healthcheck && ok "quarry-runtime healthcheck over HTTPS" || ko "runtime healthcheck"
 
 # A supervised (local) runtime pulls over HTTPS from the control plane and serves HTTPS itself.
 stop_quarry
 start_quarry QUARRY_TLS_CERT="$dir/data/tls/cert.pem" QUARRY_TLS_KEY="$dir/data/tls/key.pem" \
   QUARRY_PUBLIC_URL="https://quarry.test:$quarry_port" QUARRY_DEPLOY_TARGET=local \
-  QUARRY_RUNTIME_BIN="$PWD/target/debug/quarry-runtime" QUARRY_RUNTIME_BIND=127.0.0.1:$((base + 6)) \
+  QUARRY_RUNTIME_BIN="$CARGO_TARGET_DIR/debug/quarry-runtime" QUARRY_RUNTIME_BIND=127.0.0.1:$((base + 6)) \
   QUARRY_RUNTIME_TLS_CERT="$dir/data/tls/cert.pem" QUARRY_RUNTIME_TLS_KEY="$dir/data/tls/key.pem" \
   QUARRY_RUNTIME_PULL_CA_FILE="$dir/pebble-roots.pem"
 for _ in $(seq 100); do api GET /auth/status >/dev/null 2>&1 && break; sleep 0.1; done
