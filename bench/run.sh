@@ -40,7 +40,7 @@ ARGS_C='{"customer_id":{{rand:1:10000}}}'
 pin=(); [ -n "${QUARRY_CPUS:-}" ] && pin=(taskset -c "$QUARRY_CPUS")
 start_quarry() {
   start_peer quarry "http://127.0.0.1:$port/mcp" orders_by_customer "$ARGS_C" -- env QUARRY_LOG=warn \
-    QUARRY_RUNTIME_BIND=127.0.0.1:$port "${pin[@]}" "$repo/target/release/quarry-runtime" --manifest "$manifest"
+    QUARRY_RUNTIME_BIND=127.0.0.1:$port "${pin[@]}" "${CARGO_TARGET_DIR:-$repo/target}/release/quarry-runtime" --manifest "$manifest"
 }
 
 echo "== startup (3 runs): time to the first successful tools/call, RSS then and after 5 s idle" | tee "$od/startup.txt"

@@ -26,15 +26,7 @@ echo "--- pull mode (kubernetes target): two quarry-runtime --control-plane proc
 tests/e2e/deploy/run-pull.sh
 
 echo "--- docker target"
-if ! command -v dockerd >/dev/null; then
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker.io >/dev/null
-fi
-if ! docker info >/dev/null 2>&1; then
-  nohup dockerd --iptables=false --bridge=none >/tmp/dockerd.log 2>&1 &
-  for _ in $(seq 60); do docker info >/dev/null 2>&1 && break; sleep 0.5; done
-  docker info >/dev/null 2>&1 || { tail -20 /tmp/dockerd.log; exit 1; }
-fi
+scripts/docker-up
 # The image is FROM scratch: the runtime must be statically linked.
 RUSTFLAGS="-C target-feature=+crt-static" cargo build --target x86_64-unknown-linux-gnu -p mcp-runtime --bin quarry-runtime
 STATIC_RUNTIME=$CARGO_TARGET_DIR/x86_64-unknown-linux-gnu/debug/quarry-runtime tests/e2e/deploy/run-docker.sh
