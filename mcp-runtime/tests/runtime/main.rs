@@ -279,3 +279,48 @@ async fn foreign_host_headers_are_refused() {
         .unwrap();
     assert_eq!(r.status(), 403);
 }
+
+/// Sends one JSON-RPC message with the given protocol-version header and session.
+async fn raw_mcp(
+    app: &TestApp,
+    body: Value,
+    version: &str,
+    session: Option<&str>,
+) -> (reqwest::StatusCode, Option<String>, Value) {
+    let mut req = reqwest::Client::new()
+        .post(format!("{}/mcp", app.base))
+        .header("accept", "application/json, text/event-stream")
+        .header("mcp-protocol-version", version)
+        .json(&body);
+    if let Some(s) = session {
+        req = req.header("mcp-session-id", s);
+    }
+    let resp = req.send().await.unwrap();
+    let status = resp.status();
+    let sid = resp.headers().get("mcp-session-id").map(|v| v.to_str().unwrap().to_string());
+    let text = resp.text().await.unwrap();
+    let value = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("data:"))
+        .find_map(|d| serde_json::from_str::<Value>(d.trim()).ok())
+        .unwrap_or_else(|| serde_json::from_str(&text).unwrap_or(json!({"raw": text})));
+    (status, sid, value)
+}
+
+#[tokio::test]
+async fn every_session_protocol_revision_is_negotiated_and_served() {
+    let app = app().await;
+    for version in ["2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25"] {
+        let init = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize",
+            "params": {"protocolVersion": version, "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}});
+        let (status, sid, r) = raw_mcp(&app, init, version, None).await;
+        assert!(status.is_success(), "{version}: {status} {r}");
+        assert_eq!(r["result"]["protocolVersion"], version, "{version}: {r}");
+        let sid = sid.unwrap_or_else(|| panic!("{version}: no session id"));
+        let note = json!({"jsonrpc": "2.0", "method": "notifications/initialized"});
+        raw_mcp(&app, note, version, Some(&sid)).await;
+        let list = json!({"jsonrpc": "2.0", "id": 2, "method": "tools/list", "params": {}});
+        let (_, _, r) = raw_mcp(&app, list, version, Some(&sid)).await;
+        assert_eq!(r["result"]["tools"][0]["name"], "echo", "{version}: {r}");
+    }
+}
