@@ -34,7 +34,8 @@ pub enum LogLevel {
     /// The default.
     #[default]
     Info,
-    /// Verbose.
+    /// Verbose for the runtime's own code; libraries stay at `info`, so
+    /// drivers and the MCP layer never log statements or result payloads.
     Debug,
 }
 
@@ -45,7 +46,7 @@ impl LogLevel {
             LogLevel::Error => "error",
             LogLevel::Warn => "warn",
             LogLevel::Info => "info",
-            LogLevel::Debug => "debug",
+            LogLevel::Debug => "info,mcp_runtime=debug,shared_model=debug",
         }
     }
 }
