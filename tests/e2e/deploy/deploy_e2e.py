@@ -53,6 +53,14 @@ async def call_tool(mcp_url, name, args):
             return [t.name for t in tools.tools], result.isError, text
 
 
+def call_tool_or_error(mcp_url, name, args):
+    """`call_tool`, with a connection failure (the runtime still starting) as an error result."""
+    try:
+        return asyncio.run(call_tool(mcp_url, name, args))
+    except Exception as e:  # noqa: BLE001 — any failure here means "not serving yet"
+        return [], True, repr(e)
+
+
 async def read_logs(ws_url, cookie, want, timeout=10):
     lines = []
     async with websockets.connect(ws_url, additional_headers={"Cookie": cookie}) as ws:
@@ -147,6 +155,10 @@ def main():
     api.post("/deploy")
     st = wait_for(lambda: (lambda s: (s["status"] == "running" and s["release"] == 3, s))(api.get("/deploy/status").json()), 60)
     check("a launch-setting change restarts the runtime", st[0] and st[1]["process"].get("id") != pid_before, st[1])
+
+    # The restarted runtime serves before it is killed (so each start has logged its line).
+    served = wait_for(lambda: (lambda r: ("3" in r[2] and not r[1], r))(call_tool_or_error(mcp_url, "scale", {"n": 1})), 30)
+    check("the restarted runtime serves: 1 → 3", served[0], served[1])
 
     # Kill the runtime: the supervisor (local) or the restart policy (docker) brings it back.
     proc = api.get("/deploy/status").json()["process"]
