@@ -14,7 +14,7 @@ dir=$(mktemp -d)
 log=$dir/quarry.log
 docker rm -f quarry-runtime >/dev/null 2>&1 || true
 QUARRY_BIND=127.0.0.1:$port QUARRY_DATA_DIR=$dir QUARRY_DEPLOY_TARGET=docker \
-  QUARRY_RUNTIME_BIND=127.0.0.1:$rport QUARRY_RUNTIME_BIN=$PWD/$static \
+  QUARRY_RUNTIME_BIND=127.0.0.1:$rport QUARRY_RUNTIME_BIN=$(realpath "$static") \
   $CARGO_TARGET_DIR/debug/quarry >"$log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; docker rm -f quarry-runtime >/dev/null 2>&1; rm -rf "$dir"' EXIT
