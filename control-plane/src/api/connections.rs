@@ -4,7 +4,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::Utc;
-use mcp_runtime::db::ConnectionSpec;
+use mcp_runtime::db::{ConnectionSpec, TestOutcome};
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
@@ -427,22 +427,10 @@ pub fn engine_spec(m: &connection::Model, keyring: &Keyring) -> Result<Connectio
     Ok(spec)
 }
 
-/// The outcome of a connection test.
-#[derive(Serialize, ToSchema)]
-pub struct TestResult {
-    /// Whether a connection was made and answered `SELECT 1`.
-    pub success: bool,
-    /// What happened, phrased so a user can act on it.
-    pub message: String,
-    /// Time to connect and answer, in milliseconds.
-    pub latency_ms: u64,
-}
-
 #[utoipa::path(post, path = "/connections/{id}/test", tag = "connections", params(("id" = Uuid, Path)), security(("session" = [])),
-    responses((status = 200, description = "The outcome; `success` is false when the database cannot be reached", body = TestResult),
+    responses((status = 200, description = "The outcome; `success` is false when the database cannot be reached", body = TestOutcome),
         (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn test_connection(State(s): State<AppState>, ApiPath(id): ApiPath<Uuid>) -> ApiResult<AppJson<TestResult>> {
+async fn test_connection(State(s): State<AppState>, ApiPath(id): ApiPath<Uuid>) -> ApiResult<AppJson<TestOutcome>> {
     let row = crud::get::<connection::Entity, _>(&s.db, id, WHAT).await?;
-    let outcome = s.engine.test_connection(&engine_spec(&row, &s.keyring)?).await;
-    Ok(AppJson(TestResult { success: outcome.success, message: outcome.message, latency_ms: outcome.latency_ms }))
+    Ok(AppJson(s.engine.test_connection(&engine_spec(&row, &s.keyring)?).await))
 }

@@ -91,6 +91,7 @@ pub struct PoolState {
 
 /// Whether a relation is a table or a view.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum TableKind {
     /// A base table (partitioned and foreign tables included).
@@ -101,6 +102,7 @@ pub enum TableKind {
 
 /// A table or view the connection can see.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TableInfo {
     /// Schema (PostgreSQL), database (MySQL) or `main` (SQLite).
     pub schema: String,
@@ -112,6 +114,7 @@ pub struct TableInfo {
 
 /// One column of a table.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ColumnInfo {
     /// Column name.
     pub name: String,
@@ -128,6 +131,7 @@ pub struct ColumnInfo {
 
 /// The answer to "can Quarry reach this database?".
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TestOutcome {
     /// Whether a login and `SELECT 1` succeeded.
     pub success: bool,

@@ -650,6 +650,19 @@ export interface components {
             /** @description Where it goes: a shell, or a file. */
             target: string;
         };
+        /** @description One column of a table. */
+        ColumnInfo: {
+            /** @description The default expression, as the database prints it. */
+            default?: string | null;
+            /** @description Column name. */
+            name: string;
+            /** @description Whether the column accepts NULL. */
+            nullable: boolean;
+            /** @description Whether the column is part of the primary key. */
+            primary_key: boolean;
+            /** @description Declared type, e.g. `character varying(20)`, `int unsigned`, `TEXT`. */
+            type: string;
+        };
         /** @description Ready-to-paste client configurations. */
         ConnectInfo: {
             /** @description `none` or `bearer`. */
@@ -1508,41 +1521,35 @@ export interface components {
             /** @description The first characters of the token, to recognise it. */
             prefix: string;
         };
-        /** @description A table or view. */
-        Table: {
-            /** @description `table` or `view`. */
-            kind: string;
+        /** @description A table or view the connection can see. */
+        TableInfo: {
+            /** @description Table or view. */
+            kind: components["schemas"]["TableKind"];
             /** @description Table name. */
             name: string;
             /** @description Schema (PostgreSQL), database (MySQL) or `main` (SQLite). */
             schema: string;
         };
-        /** @description A column of a table. */
-        TableColumn: {
-            /** @description The default expression, if any. */
-            default?: string | null;
-            name: string;
-            nullable: boolean;
-            /** @description Whether the column is part of the primary key. */
-            primary_key: boolean;
-            /** @description The database's type name. */
-            type: string;
-        };
+        /**
+         * @description Whether a relation is a table or a view.
+         * @enum {string}
+         */
+        TableKind: "table" | "view";
         /**
          * @description Which deployer runs the runtimes (`QUARRY_DEPLOY_TARGET`).
          * @enum {string}
          */
         Target: "local" | "docker" | "kubernetes";
-        /** @description The outcome of a connection test. */
-        TestResult: {
+        /** @description The answer to "can Quarry reach this database?". */
+        TestOutcome: {
             /**
              * Format: int64
-             * @description Time to connect and answer, in milliseconds.
+             * @description Time to connect and run `SELECT 1`.
              */
             latency_ms: number;
             /** @description What happened, phrased so a user can act on it. */
             message: string;
-            /** @description Whether a connection was made and answered `SELECT 1`. */
+            /** @description Whether a login and `SELECT 1` succeeded. */
             success: boolean;
         };
         /** @description The editable fields of a tool. */
@@ -2125,7 +2132,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["TestResult"];
+                    "application/json": components["schemas"]["TestOutcome"];
                 };
             };
             401: {
@@ -3002,7 +3009,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Table"][];
+                    "application/json": components["schemas"]["TableInfo"][];
                 };
             };
             401: {
@@ -3058,7 +3065,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["TableColumn"][];
+                    "application/json": components["schemas"]["ColumnInfo"][];
                 };
             };
             401: {
