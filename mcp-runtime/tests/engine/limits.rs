@@ -67,6 +67,39 @@ async fn the_byte_cap_truncates_a_result_of_large_rows() {
     assert!(serde_json::to_vec(&out.rows).unwrap().len() <= 10_000);
 }
 
+#[tokio::test]
+async fn postgres_stops_producing_rows_past_the_cap() {
+    let Some(db) = pg().await else { return };
+    let engine = Engine::new();
+    // 400 rows of 50 ms each: producing all of them would take 20 s. Rows of
+    // 4 KB leave the server's output buffer every few rows, so six of them
+    // arrive after about 0.3 s.
+    let marker = format!("cap_probe_{}", db.id);
+    let sql = format!(
+        "SELECT n AS {marker}, repeat('x', 4000) AS pad, pg_sleep(0.05)::text AS slept FROM generate_series(1, 400) AS n"
+    );
+    let limits = Limits { max_rows: 5, max_bytes: 1 << 20, timeout: Duration::from_secs(60) };
+    // The first call stops the query once the cap is passed; later calls fetch
+    // a portal up to the cap.
+    for call in 1..=3 {
+        let started = Instant::now();
+        let out = limited(&engine, &db, &sql, limits).await.unwrap_or_else(|e| panic!("call {call}: {e}"));
+        let took = started.elapsed();
+        assert!(took < Duration::from_secs(10), "call {call} waited {took:?}: the server produced every row");
+        assert_eq!((out.row_count, out.truncated), (5, true), "call {call}");
+        assert_eq!(out.rows[4][marker.as_str()], 5);
+    }
+    let mut running = Some("1".to_string());
+    for _ in 0..30 {
+        running = db.scalar(&format!("SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%{marker}%' AND state = 'active' AND pid <> pg_backend_pid()")).await;
+        if running.as_deref() == Some("0") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(running.as_deref(), Some("0"), "the capped query is still running");
+}
+
 fn short(secs: u64) -> Limits {
     Limits { max_rows: 10, max_bytes: 1 << 20, timeout: Duration::from_secs(secs) }
 }

@@ -1,13 +1,17 @@
 //! PostgreSQL through deadpool-postgres / tokio-postgres.
 //!
-//! One execution, in three round trips: `START TRANSACTION [READ ONLY]`;
-//! then, pipelined, `set_config('statement_timeout', …, true)` (which also
-//! takes the snapshot, so `SET TRANSACTION READ WRITE` can no longer succeed)
-//! and the bind of a portal; then one fetch of at most `max_rows + 1` rows, so
-//! the server stops producing rows at the cap. Read-only work pipelines
-//! `ROLLBACK` and `pg_advisory_unlock_all()` behind the fetch; other work ends
-//! in `COMMIT`. If the caller's future is dropped mid-query, a cancel request is
-//! sent and the connection is discarded.
+//! Read-only work is one pipelined exchange of three messages, sent together
+//! and answered in one round trip: `BEGIN READ ONLY; SET LOCAL
+//! statement_timeout = …` (one simple query), the bind and execution of the
+//! cached prepared statement, and `ROLLBACK; SELECT pg_advisory_unlock_all()`
+//! (one simple query), which undoes session settings the query changed and
+//! releases session advisory locks taken indirectly, even when the query
+//! failed. Rows past the cap are discarded as they arrive; a statement that
+//! once overflowed its cap is run from then on through a portal fetched to at
+//! most `max_rows + 1` rows, so the server stops producing rows at the cap.
+//! That cursor form (transaction, timeout, bind, fetch, end) also serves
+//! read-write work, which ends in `COMMIT`. If the caller's future is dropped
+//! mid-query, a cancel request is sent and the connection is discarded.
 
 mod array;
 mod bind;
@@ -16,12 +20,14 @@ mod errors;
 mod interval;
 pub(crate) mod schema;
 
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod, Runtime, Timeouts};
 use futures::{TryStreamExt, pin_mut};
 use serde_json::{Map, Value};
-use tokio_postgres::{CancelToken, NoTls, Row};
+use tokio_postgres::{CancelToken, NoTls, Row, RowStream};
 use tokio_postgres_rustls::MakeRustlsConnect;
 
 use super::collect::Collector;
@@ -29,11 +35,13 @@ use super::compile::Compiled;
 use super::{CONNECT_TIMEOUT, Column, ConnectionSpec, EngineError, Limits, SslMode, tls};
 pub(crate) use errors::{connect_error, db_error, error_chain};
 
-/// A pool plus the TLS connector its cancel requests need.
+/// A pool, the TLS connector its cancel requests need, and the statements
+/// that once returned more rows than their cap (run through a portal since).
 #[derive(Clone)]
 pub(crate) struct PgPool {
     pool: Pool,
     tls: Option<MakeRustlsConnect>,
+    overflowed: Arc<Mutex<HashSet<String>>>,
 }
 
 /// The driver configuration for `spec` (no I/O).
@@ -69,7 +77,7 @@ pub(crate) fn build(spec: &ConnectionSpec) -> Result<PgPool, EngineError> {
         .runtime(Runtime::Tokio1)
         .build()
         .map_err(|e| EngineError::Unsupported(format!("cannot build the pool: {e}")))?;
-    Ok(PgPool { pool, tls })
+    Ok(PgPool { pool, tls, overflowed: Arc::default() })
 }
 
 impl PgPool {
@@ -77,6 +85,14 @@ impl PgPool {
     pub(crate) async fn get(&self, wait: Duration) -> Result<Object, EngineError> {
         let t = Timeouts { wait: Some(wait), create: Some(CONNECT_TIMEOUT), recycle: Some(Duration::from_secs(5)) };
         self.pool.timeout_get(&t).await.map_err(|e| errors::pool_error(e, self.pool.status().max_size))
+    }
+
+    fn overflowed(&self, sql: &str) -> bool {
+        self.overflowed.lock().unwrap_or_else(|p| p.into_inner()).contains(sql)
+    }
+
+    fn mark_overflowed(&self, sql: &str) {
+        self.overflowed.lock().unwrap_or_else(|p| p.into_inner()).insert(sql.to_string());
     }
 
     /// Connections lent out and idle.
@@ -103,13 +119,18 @@ impl Drop for CancelOnDrop {
         };
         let (token, tls) = (self.token.clone(), self.tls.take());
         rt.spawn(async move {
-            let _ = match tls {
-                Some(t) => token.cancel_query(t).await,
-                None => token.cancel_query(NoTls).await,
-            };
+            cancel(&token, tls).await;
             drop(Object::take(client));
         });
     }
+}
+
+/// Asks the server to stop whatever the connection is running.
+async fn cancel(token: &CancelToken, tls: Option<MakeRustlsConnect>) {
+    let _ = match tls {
+        Some(t) => token.cancel_query(t).await,
+        None => token.cancel_query(NoTls).await,
+    };
 }
 
 /// Columns, rows and whether they were cut.
@@ -126,13 +147,25 @@ pub(crate) async fn execute(
     let token = client.cancel_token();
     let mut guard = CancelOnDrop { client: Some(client), token, tls: pool.tls.clone(), armed: true };
     let Some(client) = guard.client.as_mut() else { return Err(EngineError::Database("connection lost".into())) };
-    let result = run(client, c, read_only, limits).await;
+    // Set when a cancel request was sent: it could still hit a later statement.
+    let mut discard = false;
+    let result = run(client, pool, c, read_only, limits, &mut discard).await;
     // The server answered (rows or an error): nothing is left to cancel.
     guard.armed = false;
+    if discard {
+        guard.client.take().map(Object::take);
+    }
     result
 }
 
-async fn run(client: &mut Object, c: &Compiled, read_only: bool, limits: &Limits) -> Result<Output, EngineError> {
+async fn run(
+    client: &mut Object,
+    pool: &PgPool,
+    c: &Compiled,
+    read_only: bool,
+    limits: &Limits,
+    discard: &mut bool,
+) -> Result<Output, EngineError> {
     let err = |e| db_error(e, limits);
     let stmt = client.prepare_cached(&c.sql).await.map_err(err)?;
     if read_only && stmt.columns().is_empty() {
@@ -140,41 +173,72 @@ async fn run(client: &mut Object, c: &Compiled, read_only: bool, limits: &Limits
     }
     let columns = super::unique_columns(stmt.columns().iter().map(|c| (c.name(), c.type_().name())));
     let params: Vec<bind::TextParam> = c.binds.iter().map(bind::TextParam::from_bind).collect();
-    let tx = client.build_transaction().read_only(read_only).start().await.map_err(err)?;
-    // One statement: sets the timeout for this transaction only and takes the
-    // snapshot, after which `SET TRANSACTION READ WRITE` can no longer succeed.
-    let setup = format!("SELECT set_config('statement_timeout', '{}', true)", limits.timeout.as_millis().max(1));
-    let (set, portal) = tokio::join!(tx.batch_execute(&setup), tx.bind_raw(&stmt, params.iter()));
-    set.map_err(err)?;
-    let portal = portal.map_err(err)?;
+    let timeout_ms = limits.timeout.as_millis().max(1);
     let mut collector = Collector::new(limits);
-    let fetch = i32::try_from(collector.fetch_limit()).unwrap_or(i32::MAX);
-    let rows = tx.query_portal_raw(&portal, fetch).await.map_err(err)?;
-    let drain = async {
-        pin_mut!(rows);
-        while let Some(row) = rows.try_next().await? {
-            if !collector.push(row_json(&row, &columns)?) {
-                break;
+    if read_only && !pool.overflowed(&c.sql) {
+        // The first poll of each future queues its message on the connection,
+        // in this order, so the three travel together.
+        let begin = format!("BEGIN READ ONLY; SET LOCAL statement_timeout = {timeout_ms}");
+        let token = client.cancel_token();
+        let query = async {
+            let full = collect(client.query_raw(&stmt, params.iter()).await?, &mut collector, &columns).await?;
+            if full {
+                // Stop the rows past the cap instead of waiting for them.
+                cancel(&token, pool.tls.clone()).await;
             }
+            Ok::<_, tokio_postgres::Error>(full)
+        };
+        let (began, queried, ended) = tokio::join!(
+            client.batch_execute(&begin),
+            query,
+            client.batch_execute("ROLLBACK; SELECT pg_advisory_unlock_all()")
+        );
+        *discard = matches!(queried, Ok(true));
+        began.map_err(err)?;
+        if queried.map_err(err)? {
+            // From now on this statement runs through a portal that stops at the cap.
+            pool.mark_overflowed(&c.sql);
+        } else {
+            ended.map_err(err)?;
         }
-        Ok::<_, tokio_postgres::Error>(())
-    };
-    if read_only {
-        // Pipelined behind the fetch, in one round trip: dropping the
-        // transaction sends ROLLBACK at once (the server runs it after the
-        // fetch), then session advisory locks, which survive ROLLBACK, are
-        // released, so none leaves with the connection, even if the query failed.
-        drop(portal);
-        drop(tx);
-        let (drained, unlocked) = tokio::join!(drain, client.batch_execute("SELECT pg_advisory_unlock_all()"));
-        drained.map_err(err)?;
-        unlocked.map_err(err)?;
     } else {
-        drain.await.map_err(err)?;
-        tx.commit().await.map_err(err)?;
+        let tx = client.build_transaction().read_only(read_only).start().await.map_err(err)?;
+        let setup = format!("SET LOCAL statement_timeout = {timeout_ms}");
+        let (set, portal) = tokio::join!(tx.batch_execute(&setup), tx.bind_raw(&stmt, params.iter()));
+        set.map_err(err)?;
+        let portal = portal.map_err(err)?;
+        let fetch = i32::try_from(collector.fetch_limit()).unwrap_or(i32::MAX);
+        let rows = tx.query_portal_raw(&portal, fetch).await.map_err(err)?;
+        let drain = collect(rows, &mut collector, &columns);
+        if read_only {
+            // Dropping the transaction queues ROLLBACK behind the fetch.
+            drop(portal);
+            drop(tx);
+            let (drained, unlocked) = tokio::join!(drain, client.batch_execute("SELECT pg_advisory_unlock_all()"));
+            drained.map_err(err)?;
+            unlocked.map_err(err)?;
+        } else {
+            drain.await.map_err(err)?;
+            tx.commit().await.map_err(err)?;
+        }
     }
     let (rows, truncated) = collector.finish();
     Ok((columns, rows, truncated))
+}
+
+/// Pushes rows until the rows end (`false`) or the collector is full (`true`).
+async fn collect(
+    rows: RowStream,
+    collector: &mut Collector,
+    columns: &[Column],
+) -> Result<bool, tokio_postgres::Error> {
+    pin_mut!(rows);
+    while let Some(row) = rows.try_next().await? {
+        if !collector.push(row_json(&row, columns)?) {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 fn row_json(row: &Row, columns: &[Column]) -> Result<Map<String, Value>, tokio_postgres::Error> {
