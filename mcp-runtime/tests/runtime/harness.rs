@@ -122,19 +122,7 @@ impl TestApp {
 
     /// An initialized MCP session.
     pub async fn session(&self, token: Option<&str>) -> Session {
-        let mut s = Session {
-            http: self.http.clone(),
-            url: format!("{}/mcp", self.base),
-            id: None,
-            token: token.map(String::from),
-            next: 1,
-        };
-        let init =
-            json!({"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}});
-        let r = s.request("initialize", init).await;
-        assert!(r.get("result").is_some(), "{r}");
-        s.notify("notifications/initialized").await;
-        s
+        Session::open(&self.base, token).await
     }
 }
 
@@ -147,6 +135,23 @@ pub struct Session {
 }
 
 impl Session {
+    /// Initializes an MCP session with the runtime at `base`.
+    pub async fn open(base: &str, token: Option<&str>) -> Session {
+        let mut s = Session {
+            http: reqwest::Client::new(),
+            url: format!("{base}/mcp"),
+            id: None,
+            token: token.map(String::from),
+            next: 1,
+        };
+        let init =
+            json!({"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}});
+        let r = s.request("initialize", init).await;
+        assert!(r.get("result").is_some(), "{r}");
+        s.notify("notifications/initialized").await;
+        s
+    }
+
     fn post(&self, body: Value) -> reqwest::RequestBuilder {
         let mut b = self.http.post(&self.url).header("accept", "application/json, text/event-stream").json(&body);
         if let Some(id) = &self.id {

@@ -12,7 +12,7 @@ mod support;
 
 use std::time::Duration;
 
-use harness::{TestApp, manifest};
+use harness::{Session, TempDir, TestApp, manifest};
 use serde_json::{Value, json};
 use shared_model::secret::Keyring;
 use shared_model::token::TokenHasher;
@@ -232,6 +232,80 @@ async fn sighup_reload_swaps_valid_manifests_and_keeps_the_old_one_on_problems()
     assert_eq!(app.shared.current().manifest.release, 2, "the running release is kept");
 }
 
+/// Kills the runtime process when the test ends, passed or not.
+struct Process(std::process::Child);
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test]
+async fn a_sighup_sent_to_the_process_reloads_the_manifest_file() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let dir = TempDir(std::env::temp_dir().join(format!("quarry-hup-{}", uuid::Uuid::new_v4().simple())));
+    std::fs::create_dir_all(&dir.0).unwrap();
+    let (path, log) = (dir.0.join("manifest.json"), dir.0.join("runtime.log"));
+    let mut m = manifest(tools());
+    std::fs::write(&path, m.to_string()).unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_quarry-runtime"))
+        .env("QUARRY_RUNTIME_MANIFEST", &path)
+        .env("QUARRY_RUNTIME_BIND", format!("127.0.0.1:{port}"))
+        .env("QUARRY_LOG", "info")
+        .stdout(std::fs::File::create(&log).unwrap())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let process = Process(child);
+    let base = format!("http://127.0.0.1:{port}");
+    let healthy = || async { reqwest::get(format!("{base}/healthz")).await.is_ok_and(|r| r.status().is_success()) };
+    assert!(eventually(healthy).await, "the runtime did not start: {}", std::fs::read_to_string(&log).unwrap());
+    let mut s = Session::open(&base, None).await;
+    let description = |r: Value| r["result"]["tools"][0]["description"].as_str().map(String::from);
+    assert_eq!(description(s.request("tools/list", json!({})).await).as_deref(), Some("Echo"));
+    let hangup = || {
+        let sent = std::process::Command::new("kill").args(["-HUP", &process.0.id().to_string()]).status().unwrap();
+        assert!(sent.success());
+    };
+
+    m["release"] = json!(2);
+    m["tools"][0]["description"] = json!("Echo v2");
+    std::fs::write(&path, m.to_string()).unwrap();
+    hangup();
+    let reloaded = || {
+        let mut s = s.handle();
+        async move { description(s.request("tools/list", json!({})).await).as_deref() == Some("Echo v2") }
+    };
+    assert!(eventually(reloaded).await, "release 2 was not served: {}", std::fs::read_to_string(&log).unwrap());
+
+    m["release"] = json!(3);
+    m["tools"][0]["connection"] = json!("missing");
+    std::fs::write(&path, m.to_string()).unwrap();
+    hangup();
+    let refused = || async { std::fs::read_to_string(&log).unwrap().contains("Refused the new manifest") };
+    assert!(
+        eventually(refused).await,
+        "the invalid manifest was not refused: {}",
+        std::fs::read_to_string(&log).unwrap()
+    );
+    let logged = std::fs::read_to_string(&log).unwrap();
+    assert!(logged.contains("tools[0].connection"), "the problem is logged with its path: {logged}");
+    assert_eq!(description(s.request("tools/list", json!({})).await).as_deref(), Some("Echo v2"));
+}
+
+/// Polls `check` every 50 ms for up to 10 s.
+async fn eventually<F: std::future::Future<Output = bool>>(check: impl Fn() -> F) -> bool {
+    for _ in 0..200 {
+        if check().await {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    false
+}
+
 #[tokio::test]
 async fn in_flight_calls_finish_on_the_release_they_started_on() {
     let app = app().await;
@@ -305,6 +379,42 @@ async fn raw_mcp(
         .find_map(|d| serde_json::from_str::<Value>(d.trim()).ok())
         .unwrap_or_else(|| serde_json::from_str(&text).unwrap_or(json!({"raw": text})));
     (status, sid, value)
+}
+
+#[tokio::test]
+async fn the_stateless_revision_is_served_without_a_session() {
+    let app = app().await;
+    let version = "2026-07-28";
+    let meta = json!({"io.modelcontextprotocol/protocolVersion": version,
+        "io.modelcontextprotocol/clientCapabilities": {}, "io.modelcontextprotocol/clientInfo": {"name": "t", "version": "1"}});
+    // Every request stands alone: its revision in `_meta` and the standard headers.
+    let post = |id: u64, method: &str, name: Option<&str>, mut params: Value| {
+        params["_meta"] = meta.clone();
+        let mut req = reqwest::Client::new()
+            .post(format!("{}/mcp", app.base))
+            .header("accept", "application/json, text/event-stream")
+            .header("mcp-protocol-version", version)
+            .header("mcp-method", method)
+            .json(&json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
+        if let Some(n) = name {
+            req = req.header("mcp-name", n);
+        }
+        async move {
+            let resp = req.send().await.unwrap();
+            let (status, sid) = (resp.status(), resp.headers().get("mcp-session-id").cloned());
+            let text = resp.text().await.unwrap();
+            let body = text.lines().filter_map(|l| l.strip_prefix("data:")).next().unwrap_or(&text).trim().to_string();
+            (status, sid, serde_json::from_str::<Value>(&body).unwrap_or(json!({"raw": text})))
+        }
+    };
+    let (status, sid, r) = post(1, "server/discover", None, json!({})).await;
+    assert!(status.is_success(), "{status} {r}");
+    assert!(r["result"]["supportedVersions"].as_array().is_some_and(|v| v.contains(&json!(version))), "{r}");
+    assert_eq!(sid, None, "no session on the stateless revision");
+    let (_, sid, r) = post(2, "tools/list", None, json!({})).await;
+    assert_eq!((r["result"]["tools"][0]["name"].as_str(), sid), (Some("echo"), None), "{r}");
+    let (_, _, r) = post(3, "tools/call", Some("echo"), json!({"name": "echo", "arguments": {"id": 7}})).await;
+    assert_eq!(r["result"]["structuredContent"]["rows"][0], json!({"arg": "id", "value": 7}), "{r}");
 }
 
 #[tokio::test]
