@@ -95,6 +95,9 @@ pub struct RuntimeConfig {
     /// `QUARRY_RUNTIME_INSTANCE`: this instance's name in heartbeats (pull mode;
     /// default `HOSTNAME`, e.g. the pod name, else a random id).
     pub instance_id: String,
+    /// `QUARRY_RUNTIME_WORKERS`: threads serving requests (1–1024; default the
+    /// CPUs this process may use, cgroup quota included).
+    pub workers: usize,
     /// `QUARRY_RUNTIME_CONFORMANCE_FIXTURES=1`: also serve the MCP conformance
     /// suite's fixture tools, resources and prompts (tests only).
     pub conformance_fixtures: bool,
@@ -127,8 +130,17 @@ impl RuntimeConfig {
                 reason: "must be 1–86400".into(),
             })?,
         };
+        let workers = match env.get("QUARRY_RUNTIME_WORKERS") {
+            None => std::thread::available_parallelism().map_or(1, usize::from),
+            Some(v) => v
+                .parse::<usize>()
+                .ok()
+                .filter(|n| (1..=1024).contains(n))
+                .ok_or(ConfigError::Invalid { name: "QUARRY_RUNTIME_WORKERS", reason: "must be 1–1024".into() })?,
+        };
         Ok(RuntimeConfig {
             bind,
+            workers,
             source,
             runtime_key: secret(env, "QUARRY_RUNTIME_KEY")?.map(Secret),
             tls: crate::tls::TlsFiles::from_pair(
@@ -178,6 +190,9 @@ mod tests {
         assert_eq!(c.bind.to_string(), "127.0.0.1:8080");
         assert!(matches!(c.source, ManifestSource::File(p) if p.ends_with("a.json")));
         assert_eq!(c.session_idle, Duration::from_secs(300));
+        assert_eq!(c.workers, std::thread::available_parallelism().map_or(1, usize::from));
+        let one = RuntimeConfig::load(&args, &env(&[("QUARRY_RUNTIME_WORKERS", "1")])).unwrap();
+        assert_eq!(one.workers, 1);
     }
 
     #[test]
@@ -185,6 +200,13 @@ mod tests {
         assert!(matches!(RuntimeConfig::load(&[], &env(&[])), Err(ConfigError::NoSource)));
         let e = RuntimeConfig::load(&[], &env(&[("QUARRY_RUNTIME_MANIFEST", "m"), ("QUARRY_RUNTIME_BIND", "x")]));
         assert!(e.unwrap_err().to_string().contains("QUARRY_RUNTIME_BIND"));
+        for workers in ["0", "many"] {
+            let e = RuntimeConfig::load(
+                &[],
+                &env(&[("QUARRY_RUNTIME_MANIFEST", "m"), ("QUARRY_RUNTIME_WORKERS", workers)]),
+            );
+            assert!(e.unwrap_err().to_string().contains("QUARRY_RUNTIME_WORKERS"), "{workers}");
+        }
     }
 
     #[test]

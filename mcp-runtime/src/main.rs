@@ -30,7 +30,7 @@ fn main() -> anyhow::Result<()> {
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("QUARRY_LOG").unwrap_or_else(|_| "info".into()))
         .init();
     let config = RuntimeConfig::load(&args, &ProcessEnv)?;
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(config.workers).enable_all().build()?;
     runtime.block_on(async {
         let factory = EngineFactory::new(config.runtime_key.as_ref().map(|k| k.0.as_str()));
         let app = Application::build(config, Arc::new(factory)).await?;
