@@ -170,8 +170,9 @@ def main():
     time.sleep(0.3)
     back = wait_for(lambda: (lambda s: (s["status"] == "running" and s["process"].get("restarts", 0) >= 1, s))(api.get("/deploy/status").json()), 60)
     check("killed runtime is brought back", back[0], back[1])
-    _, is_error, text = asyncio.run(call_tool(mcp_url, "scale", {"n": 2}))
-    check("and serves again: 2 → 6", not is_error and "6" in text, text)
+    # "running" means the process is back; it listens a moment later.
+    again = wait_for(lambda: (lambda r: ("6" in r[2] and not r[1], r))(call_tool_or_error(mcp_url, "scale", {"n": 2})), 30)
+    check("and serves again: 2 → 6", again[0], again[1])
 
     lines = asyncio.run(read_logs(ws_url, cookie, "no line has this text", timeout=2))
     starts = sum("is serving /mcp" in l["line"] for l in lines)
