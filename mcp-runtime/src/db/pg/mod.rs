@@ -6,12 +6,13 @@
 //! cached prepared statement, and `ROLLBACK; SELECT pg_advisory_unlock_all()`
 //! (one simple query), which undoes session settings the query changed and
 //! releases session advisory locks taken indirectly, even when the query
-//! failed. Rows past the cap are discarded as they arrive; a statement that
-//! once overflowed its cap is run from then on through a portal fetched to at
-//! most `max_rows + 1` rows, so the server stops producing rows at the cap.
-//! That cursor form (transaction, timeout, bind, fetch, end) also serves
-//! read-write work, which ends in `COMMIT`. If the caller's future is dropped
-//! mid-query, a cancel request is sent and the connection is discarded.
+//! failed. When a result passes its cap, a cancel request stops the rest and
+//! the connection is discarded (a late cancel could hit a later statement);
+//! that statement then runs through a portal fetched to at most
+//! `max_rows + 1` rows, so the server itself stops at the cap. That cursor
+//! form (transaction, timeout, bind, fetch, end) also serves read-write work,
+//! which ends in `COMMIT`. If the caller's future is dropped mid-query, a
+//! cancel request is sent and the connection is discarded.
 
 mod array;
 mod bind;
