@@ -221,14 +221,7 @@ async fn mariadb_named_locks_do_not_outlive_a_read_only_query() {
     let sql = format!("SELECT GET_LOCK('{lock}', 0) AS got");
     assert_eq!(run(&engine, &db, &sql, &[], &Map::new(), true).await.unwrap().rows[0]["got"], 1);
     // The pool resets a returned connection, which releases named locks.
-    let mut free = None;
-    for _ in 0..20 {
-        free = db.scalar(&format!("SELECT IS_FREE_LOCK('{lock}')")).await;
-        if free.as_deref() == Some("1") {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    let free = db.scalar_becomes(&format!("SELECT IS_FREE_LOCK('{lock}')"), "1").await;
     assert_eq!(free.as_deref(), Some("1"));
 }
 

@@ -154,6 +154,19 @@ impl TestDb {
     }
 
     /// One value from an admin query (outside the engine), as text.
+    /// Polls `sql` every 50 ms for up to 3 s until it returns `want`; the last value.
+    pub async fn scalar_becomes(&self, sql: &str, want: &str) -> Option<String> {
+        let mut last = None;
+        for _ in 0..60 {
+            last = self.scalar(sql).await;
+            if last.as_deref() == Some(want) {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        last
+    }
+
     pub async fn scalar(&self, sql: &str) -> Option<String> {
         match self.spec.db_type {
             DbType::Postgresql => {

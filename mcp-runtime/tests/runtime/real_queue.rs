@@ -85,26 +85,10 @@ async fn a_cancelled_running_call_stops_its_query_on_the_server() {
     let mut s = app.session(None).await;
     let h = s.handle();
     let call = tokio::spawn(async move { s.call("long", json!({})).await }); // request id 2
-    let mut running = None;
-    for _ in 0..40 {
-        running = db.scalar(probe).await;
-        if running.as_deref() == Some("1") {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert_eq!(running.as_deref(), Some("1"), "the slow query is running");
+    assert_eq!(db.scalar_becomes(probe, "1").await.as_deref(), Some("1"), "the slow query is running");
     h.cancel(2).await;
     let _ = tokio::time::timeout(Duration::from_secs(3), call).await.expect("the call ends promptly");
-    let mut left = None;
-    for _ in 0..40 {
-        left = db.scalar(probe).await;
-        if left.as_deref() == Some("0") {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert_eq!(left.as_deref(), Some("0"), "pg_stat_activity no longer shows the query");
+    assert_eq!(db.scalar_becomes(probe, "0").await.as_deref(), Some("0"), "pg_stat_activity no longer shows the query");
     assert_eq!(stats(&app).await["active"], 0);
 }
 
