@@ -180,12 +180,11 @@ async fn run(
         // The first poll of each future queues its message on the connection,
         // in this order, so the three travel together.
         let begin = format!("BEGIN READ ONLY; SET LOCAL statement_timeout = {timeout_ms}");
-        let token = client.cancel_token();
         let query = async {
             let full = collect(client.query_raw(&stmt, params.iter()).await?, &mut collector, &columns).await?;
             if full {
                 // Stop the rows past the cap instead of waiting for them.
-                cancel(&token, pool.tls.clone()).await;
+                cancel(&client.cancel_token(), pool.tls.clone()).await;
             }
             Ok::<_, tokio_postgres::Error>(full)
         };
