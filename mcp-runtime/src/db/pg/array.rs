@@ -1,8 +1,8 @@
 //! PostgreSQL binary arrays (any element type, any number of dimensions) to
 //! nested JSON arrays.
 
+use postgres_types::Type;
 use serde_json::Value;
-use tokio_postgres::types::Type;
 
 type Res<T> = Result<T, Box<dyn std::error::Error + Sync + Send>>;
 

@@ -6,22 +6,13 @@
 //! `int4` column, a string to a `date` or `uuid` column, and an array to
 //! `= ANY($1)` whatever the element type, with no client-side type table.
 
-use std::error::Error;
-
-use bytes::{BufMut, BytesMut};
 use serde_json::Value;
-use tokio_postgres::types::{Format, IsNull, ToSql, Type, to_sql_checked};
 
 use crate::db::compile::Bind;
 
-/// One argument, sent as text (or NULL).
-#[derive(Debug)]
-pub(crate) struct TextParam(Option<String>);
-
-impl TextParam {
-    pub(crate) fn from_bind(b: &Bind) -> Self {
-        TextParam(text_of(&b.value))
-    }
+/// One argument's text (`None` is NULL).
+pub(crate) fn text(b: &Bind) -> Option<String> {
+    text_of(&b.value)
 }
 
 /// The text form PostgreSQL parses: scalars as written in JSON (numbers keep
@@ -55,28 +46,6 @@ fn text_of(v: &Value) -> Option<String> {
         }
         other => Some(other.to_string()),
     }
-}
-
-impl ToSql for TextParam {
-    fn to_sql(&self, _ty: &Type, out: &mut BytesMut) -> Result<IsNull, Box<dyn Error + Sync + Send>> {
-        match &self.0 {
-            None => Ok(IsNull::Yes),
-            Some(text) => {
-                out.put_slice(text.as_bytes());
-                Ok(IsNull::No)
-            }
-        }
-    }
-
-    fn accepts(_ty: &Type) -> bool {
-        true
-    }
-
-    fn encode_format(&self, _ty: &Type) -> Format {
-        Format::Text
-    }
-
-    to_sql_checked!();
 }
 
 #[cfg(test)]

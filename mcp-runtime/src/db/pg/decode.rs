@@ -4,25 +4,10 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, NaiveTime};
+use postgres_types::{FromSql, Kind, Type};
 use serde_json::{Number, Value};
-use tokio_postgres::types::{FromSql, Kind, Type};
 
 use super::interval::{numeric_text, pg_interval};
-
-/// A column's raw bytes, whatever its type; `None` is SQL NULL.
-pub(crate) struct Raw<'a>(pub Option<&'a [u8]>);
-
-impl<'a> FromSql<'a> for Raw<'a> {
-    fn from_sql(_: &Type, raw: &'a [u8]) -> Result<Self, Box<dyn std::error::Error + Sync + Send>> {
-        Ok(Raw(Some(raw)))
-    }
-    fn from_sql_null(_: &Type) -> Result<Self, Box<dyn std::error::Error + Sync + Send>> {
-        Ok(Raw(None))
-    }
-    fn accepts(_: &Type) -> bool {
-        true
-    }
-}
 
 type DecodeResult = Result<Value, Box<dyn std::error::Error + Sync + Send>>;
 

@@ -1,33 +1,27 @@
-//! tokio-postgres errors as [`EngineError`]s with messages a user can act on.
+//! Connection errors as [`EngineError`]s with messages a user can act on.
 
-use deadpool_postgres::{PoolError, TimeoutType};
-use tokio_postgres::error::SqlState;
+use deadpool::managed::{PoolError, TimeoutType};
+
+use super::wire::PgError;
 
 use crate::db::error::one_line;
 use crate::db::{CONNECT_TIMEOUT, EngineError, Limits};
 
 /// An error raised while running a statement.
-pub(crate) fn db_error(e: tokio_postgres::Error, limits: &Limits) -> EngineError {
-    let Some(db) = e.as_db_error() else {
-        return if e.is_closed() {
-            EngineError::Database("the connection to the database was lost".into())
-        } else {
-            EngineError::Database(one_line(&e.to_string()))
-        };
-    };
-    let code = db.code();
-    let message = format!("{} (SQLSTATE {})", one_line(db.message()), code.code());
-    if *code == SqlState::QUERY_CANCELED {
-        EngineError::Timeout(limits.timeout)
-    } else if *code == SqlState::READ_ONLY_SQL_TRANSACTION || *code == SqlState::ACTIVE_SQL_TRANSACTION {
-        EngineError::ReadOnly(message)
-    } else {
-        EngineError::Database(message)
+pub(crate) fn db_error(e: PgError, limits: &Limits) -> EngineError {
+    match e.code() {
+        // query_canceled: the statement timeout fired.
+        Some("57014") => EngineError::Timeout(limits.timeout),
+        // read_only_sql_transaction, active_sql_transaction
+        Some("25006" | "25001") => EngineError::ReadOnly(one_line(&e.to_string())),
+        Some(_) => EngineError::Database(one_line(&e.to_string())),
+        None if matches!(&e, PgError::Io(_)) => EngineError::Database("the connection to the database was lost".into()),
+        None => EngineError::Database(one_line(&e.to_string())),
     }
 }
 
 /// An error from the pool: busy, or the connection could not be made.
-pub(crate) fn pool_error(e: PoolError, max: usize) -> EngineError {
+pub(crate) fn pool_error(e: PoolError<PgError>, max: usize) -> EngineError {
     match e {
         PoolError::Timeout(TimeoutType::Wait) => EngineError::PoolExhausted(max),
         PoolError::Timeout(_) => {
@@ -39,25 +33,20 @@ pub(crate) fn pool_error(e: PoolError, max: usize) -> EngineError {
 }
 
 /// What went wrong while connecting, phrased as what to check.
-pub(crate) fn connect_error(e: &tokio_postgres::Error) -> String {
-    if let Some(db) = e.as_db_error() {
-        let code = db.code();
-        return if *code == SqlState::INVALID_PASSWORD {
-            "authentication failed: check the username and password".into()
-        } else if *code == SqlState::INVALID_CATALOG_NAME {
-            format!("the database does not exist: {}", one_line(db.message()))
-        } else if *code == SqlState::INVALID_AUTHORIZATION_SPECIFICATION {
-            format!("the server refused the login: {}", one_line(db.message()))
-        } else if *code == SqlState::TOO_MANY_CONNECTIONS {
-            "the server has no free connection slots; retry later or lower pool sizes".into()
-        } else {
-            format!("the server refused the connection: {}", one_line(db.message()))
+pub(crate) fn connect_error(e: &PgError) -> String {
+    if let PgError::Db { code, message } = e {
+        return match code.as_str() {
+            "28P01" => "authentication failed: check the username and password".into(),
+            "3D000" => format!("the database does not exist: {}", one_line(message)),
+            "28000" => format!("the server refused the login: {}", one_line(message)),
+            "53300" => "the server has no free connection slots; retry later or lower pool sizes".into(),
+            _ => format!("the server refused the connection: {}", one_line(message)),
         };
     }
     let chain = error_chain(e);
     if chain.contains("server does not support TLS") {
         "TLS failure: the server does not support TLS; set ssl_mode to disable or prefer".into()
-    } else if chain.contains("certificate") || chain.contains("TLS") || chain.contains("tls") {
+    } else if matches!(e, PgError::Tls(_)) || chain.contains("certificate") {
         format!("TLS failure: {}", one_line(&chain))
     } else if chain.contains("refused") {
         "host unreachable: the connection was refused; check the host, the port and that the server is running".into()

@@ -1,18 +1,15 @@
-//! PostgreSQL through deadpool-postgres / tokio-postgres.
+//! PostgreSQL through a pool of [`wire::Conn`]s.
 //!
-//! Read-only work is one pipelined exchange of three messages, sent together
-//! and answered in one round trip: `BEGIN READ ONLY; SET LOCAL
-//! statement_timeout = …` (one simple query), the bind and execution of the
-//! cached prepared statement, and `ROLLBACK; SELECT pg_advisory_unlock_all()`
-//! (one simple query), which undoes session settings the query changed and
-//! releases session advisory locks taken indirectly, even when the query
-//! failed. When a result passes its cap, a cancel request stops the rest and
-//! the connection is discarded (a late cancel could hit a later statement);
-//! that statement then runs through a portal fetched to at most
-//! `max_rows + 1` rows, so the server itself stops at the cap. That cursor
-//! form (transaction, timeout, bind, fetch, end) also serves read-write work,
-//! which ends in `COMMIT`. If the caller's future is dropped mid-query, a
-//! cancel request is sent and the connection is discarded.
+//! Every call is one pipelined exchange behind a single `Sync`, answered in
+//! one round trip: `BEGIN READ ONLY` (or `BEGIN` for read-write tools),
+//! `set_config('statement_timeout', …, true)`, the cached prepared statement
+//! executed to at most `max_rows + 1` rows (so the server itself stops past
+//! the cap), then `ROLLBACK` and `pg_advisory_unlock_all()` — which undo
+//! session settings the statement changed and release session advisory locks
+//! it took — or `COMMIT` for read-write work. When the statement fails, the
+//! rest is skipped by the server and a second exchange rolls back. If the
+//! caller's future is dropped mid-call, a cancel request is sent and the
+//! connection is discarded.
 
 mod array;
 mod bind;
@@ -20,80 +17,77 @@ mod decode;
 mod errors;
 mod interval;
 pub(crate) mod schema;
+mod wire;
 
-use std::collections::HashSet;
-use std::sync::{Arc, Mutex};
+use std::io;
+use std::sync::Arc;
 use std::time::Duration;
 
-use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod, Runtime, Timeouts};
-use futures::{TryStreamExt, pin_mut};
+use deadpool::managed::{self, Metrics, Object, RecycleError, RecycleResult, Timeouts};
+use fallible_iterator::FallibleIterator;
+use postgres_protocol::message::backend::DataRowBody;
+use postgres_types::Type;
 use serde_json::{Map, Value};
-use tokio_postgres::{CancelToken, NoTls, Row, RowStream};
-use tokio_postgres_rustls::MakeRustlsConnect;
 
 use super::collect::Collector;
 use super::compile::Compiled;
-use super::{CONNECT_TIMEOUT, Column, ConnectionSpec, EngineError, Limits, SslMode, tls};
+use super::{CONNECT_TIMEOUT, Column, ConnectionSpec, EngineError, Limits};
 pub(crate) use errors::{connect_error, db_error, error_chain};
+use wire::{Conn, PgError, Step, Target};
 
-/// A pool, the TLS connector its cancel requests need, and the statements
-/// that once returned more rows than their cap (run through a portal since).
-#[derive(Clone)]
-pub(crate) struct PgPool {
-    pool: Pool,
-    tls: Option<MakeRustlsConnect>,
-    overflowed: Arc<Mutex<HashSet<String>>>,
+/// Opens and recycles [`Conn`]s for one target.
+pub(crate) struct Manager(Target);
+
+impl managed::Manager for Manager {
+    type Type = Conn;
+    type Error = PgError;
+
+    async fn create(&self) -> Result<Conn, PgError> {
+        wire::connect(&self.0).await
+    }
+
+    async fn recycle(&self, conn: &mut Conn, _: &Metrics) -> RecycleResult<PgError> {
+        if conn.is_reusable() { Ok(()) } else { Err(RecycleError::message("the connection is no longer usable")) }
+    }
 }
 
-/// The driver configuration for `spec` (no I/O).
-pub(crate) fn config(
-    spec: &ConnectionSpec,
-) -> Result<(tokio_postgres::Config, Option<MakeRustlsConnect>), EngineError> {
-    let mut cfg = tokio_postgres::Config::new();
-    cfg.host(&spec.host).port(spec.effective_port()).dbname(&spec.database).user(&spec.username);
-    if let Some(pw) = &spec.password {
-        cfg.password(pw);
-    }
-    cfg.application_name(spec.extra_params.get("application_name").map_or("quarry", String::as_str));
-    cfg.connect_timeout(CONNECT_TIMEOUT);
-    cfg.ssl_mode(match spec.ssl_mode {
-        SslMode::Disable => tokio_postgres::config::SslMode::Disable,
-        SslMode::Prefer => tokio_postgres::config::SslMode::Prefer,
-        _ => tokio_postgres::config::SslMode::Require,
-    });
-    let tls = tls::client_config(spec)?.map(MakeRustlsConnect::new);
-    Ok((cfg, tls))
+/// A pool of connections to one database, and where cancel requests go.
+#[derive(Clone)]
+pub(crate) struct PgPool {
+    pool: managed::Pool<Manager>,
+    target: Arc<Target>,
+}
+
+/// Where `spec` points, with its TLS settings (no I/O).
+pub(crate) fn target(spec: &ConnectionSpec) -> Result<Target, EngineError> {
+    Ok(Target {
+        host: spec.host.clone(),
+        port: spec.effective_port(),
+        user: spec.username.clone(),
+        database: spec.database.clone(),
+        password: spec.password.clone(),
+        application_name: spec.extra_params.get("application_name").map_or("quarry", String::as_str).to_string(),
+        ssl_mode: spec.ssl_mode,
+        tls: super::tls::client_config(spec)?.map(Arc::new),
+    })
 }
 
 /// Builds a lazy pool sized by the spec (connections open on first use).
 pub(crate) fn build(spec: &ConnectionSpec) -> Result<PgPool, EngineError> {
-    let (cfg, tls) = config(spec)?;
-    let mc = ManagerConfig { recycling_method: RecyclingMethod::Fast };
-    let manager = match &tls {
-        Some(t) => Manager::from_config(cfg, t.clone(), mc),
-        None => Manager::from_config(cfg, NoTls, mc),
-    };
-    let pool = Pool::builder(manager)
+    let target = target(spec)?;
+    let pool = managed::Pool::builder(Manager(target.clone()))
         .max_size(spec.max_size())
-        .runtime(Runtime::Tokio1)
+        .runtime(deadpool::Runtime::Tokio1)
         .build()
         .map_err(|e| EngineError::Unsupported(format!("cannot build the pool: {e}")))?;
-    Ok(PgPool { pool, tls, overflowed: Arc::default() })
+    Ok(PgPool { pool, target: Arc::new(target) })
 }
 
 impl PgPool {
     /// A pooled connection, waiting at most `wait` for a free one.
-    pub(crate) async fn get(&self, wait: Duration) -> Result<Object, EngineError> {
+    pub(crate) async fn get(&self, wait: Duration) -> Result<Object<Manager>, EngineError> {
         let t = Timeouts { wait: Some(wait), create: Some(CONNECT_TIMEOUT), recycle: Some(Duration::from_secs(5)) };
         self.pool.timeout_get(&t).await.map_err(|e| errors::pool_error(e, self.pool.status().max_size))
-    }
-
-    fn overflowed(&self, sql: &str) -> bool {
-        self.overflowed.lock().unwrap_or_else(|p| p.into_inner()).contains(sql)
-    }
-
-    fn mark_overflowed(&self, sql: &str) {
-        self.overflowed.lock().unwrap_or_else(|p| p.into_inner()).insert(sql.to_string());
     }
 
     /// Connections lent out and idle.
@@ -103,35 +97,22 @@ impl PgPool {
     }
 }
 
-/// Sends a cancel request if dropped while armed, then discards the connection
-/// so no later query can be hit by a late-arriving cancel.
+/// Sends a cancel request and discards the connection if dropped while the
+/// server may still be working for the caller.
 struct CancelOnDrop {
-    client: Option<Object>,
-    token: CancelToken,
-    tls: Option<MakeRustlsConnect>,
-    armed: bool,
+    conn: Option<Object<Manager>>,
+    target: Arc<Target>,
 }
 
 impl Drop for CancelOnDrop {
     fn drop(&mut self) {
-        let (Some(client), true, Ok(rt)) = (self.client.take(), self.armed, tokio::runtime::Handle::try_current())
-        else {
-            return;
-        };
-        let (token, tls) = (self.token.clone(), self.tls.take());
-        rt.spawn(async move {
-            cancel(&token, tls).await;
-            drop(Object::take(client));
-        });
+        let Some(conn) = self.conn.take_if(|c| c.is_busy()) else { return };
+        let Ok(rt) = tokio::runtime::Handle::try_current() else { return };
+        let (key, target) = (conn.key(), self.target.clone());
+        // Detached: a late cancel must never hit a later call on this connection.
+        drop(Object::take(conn));
+        rt.spawn(async move { wire::cancel(&target, key).await });
     }
-}
-
-/// Asks the server to stop whatever the connection is running.
-async fn cancel(token: &CancelToken, tls: Option<MakeRustlsConnect>) {
-    let _ = match tls {
-        Some(t) => token.cancel_query(t).await,
-        None => token.cancel_query(NoTls).await,
-    };
 }
 
 /// Columns, rows and whether they were cut.
@@ -144,110 +125,80 @@ pub(crate) async fn execute(
     read_only: bool,
     limits: &Limits,
 ) -> Result<Output, EngineError> {
-    let client = pool.get(limits.timeout).await?;
-    let token = client.cancel_token();
-    let mut guard = CancelOnDrop { client: Some(client), token, tls: pool.tls.clone(), armed: true };
-    let Some(client) = guard.client.as_mut() else { return Err(EngineError::Database("connection lost".into())) };
-    // Set when a cancel request was sent: it could still hit a later statement.
-    let mut discard = false;
-    let result = run(client, pool, c, read_only, limits, &mut discard).await;
-    // The server answered (rows or an error): nothing is left to cancel.
-    guard.armed = false;
-    if discard {
-        guard.client.take().map(Object::take);
-    }
-    result
+    let mut guard = CancelOnDrop { conn: Some(pool.get(limits.timeout).await?), target: pool.target.clone() };
+    let Some(conn) = guard.conn.as_deref_mut() else { return Err(EngineError::Database("connection lost".into())) };
+    run(conn, c, read_only, limits).await
 }
 
-async fn run(
-    client: &mut Object,
-    pool: &PgPool,
-    c: &Compiled,
-    read_only: bool,
-    limits: &Limits,
-    discard: &mut bool,
-) -> Result<Output, EngineError> {
+async fn run(conn: &mut Conn, c: &Compiled, read_only: bool, limits: &Limits) -> Result<Output, EngineError> {
     let err = |e| db_error(e, limits);
-    let stmt = client.prepare_cached(&c.sql).await.map_err(err)?;
-    if read_only && stmt.columns().is_empty() {
+    let stmt = conn.prepare(&c.sql).await.map_err(err)?;
+    if read_only && stmt.columns.is_empty() {
         return Err(EngineError::ReadOnly("a read-only query must return rows (SELECT, VALUES, WITH … SELECT)".into()));
     }
-    let columns = super::unique_columns(stmt.columns().iter().map(|c| (c.name(), c.type_().name())));
-    let params: Vec<bind::TextParam> = c.binds.iter().map(bind::TextParam::from_bind).collect();
-    let timeout_ms = limits.timeout.as_millis().max(1);
-    let mut collector = Collector::new(limits);
-    if read_only && !pool.overflowed(&c.sql) {
-        // The first poll of each future queues its message on the connection,
-        // in this order, so the three travel together.
-        let begin = format!("BEGIN READ ONLY; SET LOCAL statement_timeout = {timeout_ms}");
-        let query = async {
-            let full = collect(client.query_raw(&stmt, params.iter()).await?, &mut collector, &columns).await?;
-            if full {
-                // Stop the rows past the cap instead of waiting for them.
-                cancel(&client.cancel_token(), pool.tls.clone()).await;
-            }
-            Ok::<_, tokio_postgres::Error>(full)
-        };
-        let (began, queried, ended) = tokio::join!(
-            client.batch_execute(&begin),
-            query,
-            client.batch_execute("ROLLBACK; SELECT pg_advisory_unlock_all()")
-        );
-        *discard = matches!(queried, Ok(true));
-        began.map_err(err)?;
-        if queried.map_err(err)? {
-            // From now on this statement runs through a portal that stops at the cap.
-            pool.mark_overflowed(&c.sql);
-        } else {
-            ended.map_err(err)?;
-        }
+    let columns = super::unique_columns(stmt.columns.iter().map(|(name, ty)| (name.as_str(), ty.name())));
+    // The statements around the call; the undo ones must be prepared before
+    // a failure, when the server accepts nothing but ROLLBACK.
+    let (begin, end, undo): (&str, &[&str], &[&str]) = if read_only {
+        ("BEGIN READ ONLY", &["ROLLBACK", UNLOCK], &["ROLLBACK", UNLOCK])
     } else {
-        let tx = client.build_transaction().read_only(read_only).start().await.map_err(err)?;
-        let setup = format!("SET LOCAL statement_timeout = {timeout_ms}");
-        let (set, portal) = tokio::join!(tx.batch_execute(&setup), tx.bind_raw(&stmt, params.iter()));
-        set.map_err(err)?;
-        let portal = portal.map_err(err)?;
-        let fetch = i32::try_from(collector.fetch_limit()).unwrap_or(i32::MAX);
-        let rows = tx.query_portal_raw(&portal, fetch).await.map_err(err)?;
-        let drain = collect(rows, &mut collector, &columns);
-        if read_only {
-            // Dropping the transaction queues ROLLBACK behind the fetch.
-            drop(portal);
-            drop(tx);
-            let (drained, unlocked) = tokio::join!(drain, client.batch_execute("SELECT pg_advisory_unlock_all()"));
-            drained.map_err(err)?;
-            unlocked.map_err(err)?;
-        } else {
-            drain.await.map_err(err)?;
-            tx.commit().await.map_err(err)?;
+        ("BEGIN", &["COMMIT"], &["ROLLBACK"])
+    };
+    let begin = conn.prepare(begin).await.map_err(err)?;
+    let timeout = conn.prepare("SELECT set_config('statement_timeout', $1, true)").await.map_err(err)?;
+    let (mut ends, mut undos) = (Vec::with_capacity(end.len()), Vec::with_capacity(undo.len()));
+    for (sqls, out) in [(end, &mut ends), (undo, &mut undos)] {
+        for sql in sqls {
+            out.push(conn.prepare(sql).await.map_err(err)?);
         }
     }
+    let timeout_ms = [Some(limits.timeout.as_millis().max(1).to_string())];
+    let params: Vec<Option<String>> = c.binds.iter().map(bind::text).collect();
+    let mut collector = Collector::new(limits);
+    let fetch = i32::try_from(collector.fetch_limit()).unwrap_or(i32::MAX);
+    let mut steps = vec![
+        Step { stmt: &begin, params: &[], max_rows: 0 },
+        Step { stmt: &timeout, params: &timeout_ms, max_rows: 0 },
+        Step { stmt: &stmt, params: &params, max_rows: fetch },
+    ];
+    steps.extend(ends.iter().map(|s| Step { stmt: s, params: &[], max_rows: 0 }));
+    let mut open = true;
+    let ran = conn
+        .pipeline(&steps, 2, |row| {
+            if open {
+                open = collector.push(row_json(row, &stmt.columns, &columns)?);
+            }
+            Ok(())
+        })
+        .await;
+    if ran.is_err() && conn.in_failed_transaction() {
+        let undo: Vec<Step> = undos.iter().map(|s| Step { stmt: s, params: &[], max_rows: 0 }).collect();
+        // A connection the rollback fails on is not reused (see `Conn::is_reusable`).
+        let _ = conn.pipeline(&undo, usize::MAX, |_| Ok(())).await;
+    }
+    if let Err(e) = &ran
+        && e.code() == Some("0A000")
+    {
+        // "cached plan must not change result type": the table changed under
+        // the prepared statement; the next call prepares it again.
+        conn.forget(&c.sql);
+    }
+    ran.map_err(err)?;
     let (rows, truncated) = collector.finish();
     Ok((columns, rows, truncated))
 }
 
-/// Pushes rows until the rows end (`false`) or the collector is full (`true`).
-async fn collect(
-    rows: RowStream,
-    collector: &mut Collector,
-    columns: &[Column],
-) -> Result<bool, tokio_postgres::Error> {
-    pin_mut!(rows);
-    while let Some(row) = rows.try_next().await? {
-        if !collector.push(row_json(&row, columns)?) {
-            return Ok(true);
-        }
-    }
-    Ok(false)
-}
+/// Releases session advisory locks the statement may have taken.
+const UNLOCK: &str = "SELECT pg_advisory_unlock_all()";
 
-fn row_json(row: &Row, columns: &[Column]) -> Result<Map<String, Value>, tokio_postgres::Error> {
+fn row_json(row: &DataRowBody, types: &[(String, Type)], columns: &[Column]) -> io::Result<Map<String, Value>> {
+    let buf = row.buffer();
     let mut out = Map::with_capacity(columns.len());
-    for (i, (col, meta)) in columns.iter().zip(row.columns()).enumerate() {
-        let decode::Raw(raw) = row.try_get(i)?;
-        let value = match raw {
+    let mut ranges = row.ranges();
+    for (col, (_, ty)) in columns.iter().zip(types) {
+        let value = match ranges.next()?.flatten() {
             None => Value::Null,
-            Some(bytes) => decode::decode(meta.type_(), bytes).unwrap_or_else(|e| Value::String(format!("<{e}>"))),
+            Some(r) => decode::decode(ty, &buf[r]).unwrap_or_else(|e| Value::String(format!("<{e}>"))),
         };
         out.insert(col.name.clone(), value);
     }

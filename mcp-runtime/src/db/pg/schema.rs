@@ -2,43 +2,51 @@
 //! values; a table reference is quoted into a `regclass` literal that the
 //! server parses, so odd names never become SQL.
 
-use tokio_postgres::NoTls;
-
-use super::{PgPool, config, connect_error};
+use super::wire::{self, PgError};
+use super::{PgPool, connect_error, target};
 use crate::db::error::one_line;
 use crate::db::ident::{TableRef, quote_double};
 use crate::db::{ColumnInfo, ConnectionSpec, EngineError, SCHEMA_TIMEOUT, TableInfo, TableKind};
 
-fn schema_error(e: tokio_postgres::Error) -> EngineError {
-    match e.as_db_error() {
-        Some(db) => EngineError::Database(format!("{} (SQLSTATE {})", one_line(db.message()), db.code().code())),
-        None => EngineError::Database(one_line(&e.to_string())),
-    }
+fn schema_error(e: PgError) -> EngineError {
+    EngineError::Database(one_line(&e.to_string()))
+}
+
+/// Runs a catalog query on a pooled connection (text results).
+async fn catalog(pool: &PgPool, sql: &str, params: &[Option<String>]) -> Result<Vec<Vec<Option<String>>>, EngineError> {
+    let mut conn = pool.get(SCHEMA_TIMEOUT).await?;
+    conn.query_text(sql, params).await.map_err(schema_error)
+}
+
+fn text(row: &[Option<String>], i: usize) -> String {
+    row.get(i).cloned().flatten().unwrap_or_default()
+}
+
+fn flag(row: &[Option<String>], i: usize) -> bool {
+    row.get(i).is_some_and(|v| v.as_deref() == Some("t"))
 }
 
 /// Tables, partitioned and foreign tables, views and materialized views
 /// outside the system schemas.
 pub(crate) async fn tables(pool: &PgPool) -> Result<Vec<TableInfo>, EngineError> {
-    let client = pool.get(SCHEMA_TIMEOUT).await?;
     let sql = "SELECT n.nspname, c.relname, c.relkind IN ('v', 'm') FROM pg_class c \
                JOIN pg_namespace n ON n.oid = c.relnamespace \
                WHERE c.relkind IN ('r', 'p', 'f', 'v', 'm') \
                AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%' \
                ORDER BY 1, 2";
-    let rows = client.query(sql, &[]).await.map_err(schema_error)?;
+    let rows = catalog(pool, sql, &[]).await?;
     Ok(rows
         .iter()
         .map(|r| TableInfo {
-            schema: r.get(0),
-            name: r.get(1),
-            kind: if r.get(2) { TableKind::View } else { TableKind::Table },
+            schema: text(r, 0),
+            name: text(r, 1),
+            kind: if flag(r, 2) { TableKind::View } else { TableKind::Table },
         })
         .collect())
 }
 
 /// The columns of `table` (resolved through the search path when unqualified).
 pub(crate) async fn columns(pool: &PgPool, table: &TableRef) -> Result<Vec<ColumnInfo>, EngineError> {
-    let client = pool.get(SCHEMA_TIMEOUT).await?;
     let qualified = match &table.schema {
         Some(s) => format!("{}.{}", quote_double(s), quote_double(&table.table)),
         None => quote_double(&table.table),
@@ -51,37 +59,26 @@ pub(crate) async fn columns(pool: &PgPool, table: &TableRef) -> Result<Vec<Colum
                LEFT JOIN pg_index i ON i.indrelid = a.attrelid AND i.indisprimary \
                WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped \
                ORDER BY a.attnum";
-    let rows = client.query(sql, &[&qualified]).await.map_err(schema_error)?;
+    let rows = catalog(pool, sql, &[Some(qualified.clone())]).await?;
     if rows.is_empty() {
         return Err(EngineError::NotFound(format!("table {qualified} does not exist or has no columns")));
     }
     Ok(rows
         .iter()
         .map(|r| ColumnInfo {
-            name: r.get(0),
-            data_type: r.get(1),
-            nullable: r.get(2),
-            default: r.get(3),
-            primary_key: r.get(4),
+            name: text(r, 0),
+            data_type: text(r, 1),
+            nullable: flag(r, 2),
+            default: r.get(3).cloned().flatten(),
+            primary_key: flag(r, 4),
         })
         .collect())
 }
 
 /// Connects afresh (not through the pool) and runs `SELECT 1`.
 pub(crate) async fn probe(spec: &ConnectionSpec) -> Result<(), String> {
-    let (cfg, tls) = config(spec).map_err(|e| e.to_string())?;
-    let client = match tls {
-        Some(t) => {
-            let (client, conn) = cfg.connect(t).await.map_err(|e| connect_error(&e))?;
-            tokio::spawn(conn);
-            client
-        }
-        None => {
-            let (client, conn) = cfg.connect(NoTls).await.map_err(|e| connect_error(&e))?;
-            tokio::spawn(conn);
-            client
-        }
-    };
-    client.simple_query("SELECT 1").await.map_err(|e| connect_error(&e))?;
+    let target = target(spec).map_err(|e| e.to_string())?;
+    let mut conn = wire::connect(&target).await.map_err(|e| connect_error(&e))?;
+    conn.query_text("SELECT 1", &[]).await.map_err(|e| connect_error(&e))?;
     Ok(())
 }
