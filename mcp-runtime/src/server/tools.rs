@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use rmcp::ErrorData;
 use rmcp::model::{CallToolRequestParams, CallToolResult, ContentBlock};
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 use shared_model::manifest::Tool;
 use tokio_util::sync::CancellationToken;
 
@@ -108,30 +108,38 @@ pub(super) async fn execute(
     out
 }
 
+/// The rows as `structuredContent` and as a text block (the JSON of the rows,
+/// or the tool's transform of them). The rows are moved, never copied: a
+/// result can be as large as the tool's `max_bytes`.
 fn success(release: &Release, tool: &Tool, args: &Map<String, Value>, out: QueryOutput) -> CallToolResult {
-    let row_count = out.rows.len();
-    let structured = json!({
-        "columns": out.columns, "rows": out.rows, "row_count": row_count, "truncated": out.truncated.is_some(),
-    });
+    let QueryOutput { columns, rows, truncated } = out;
+    let mut structured = Map::new();
+    structured.insert("columns".into(), columns.into());
+    structured.insert("row_count".into(), rows.len().into());
+    structured.insert("truncated".into(), truncated.is_some().into());
+    structured.insert("rows".into(), Value::Array(rows));
     let text = match &tool.transform_template {
+        None => structured["rows"].to_string(),
         Some(template) => {
-            let context = json!({
-                "rows": structured["rows"], "columns": structured["columns"], "row_count": row_count,
-                "truncated": out.truncated.is_some(), "args": args,
-            });
-            match release.executor.transform(template, &context) {
+            // The template sees the structured result plus the call's arguments.
+            structured.insert("args".into(), Value::Object(args.clone()));
+            let context = Value::Object(structured);
+            let rendered = release.executor.transform(template, &context);
+            let Value::Object(mut back) = context else { unreachable!("built as an object above") };
+            back.remove("args");
+            structured = back;
+            match rendered {
                 Ok(t) => t,
                 Err(e) => return tool_error(format!("the result transform failed: {e}")),
             }
         }
-        None => structured["rows"].to_string(),
     };
     let mut content = vec![ContentBlock::text(text)];
-    if let Some(notice) = &out.truncated {
+    if let Some(notice) = &truncated {
         content.push(ContentBlock::text(format!("[truncated] {notice}")));
     }
     let mut result = CallToolResult::success(content);
-    result.structured_content = Some(structured);
+    result.structured_content = Some(Value::Object(structured));
     result
 }
 
