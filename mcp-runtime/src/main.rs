@@ -10,6 +10,9 @@ use mcp_runtime::config::{ProcessEnv, RuntimeConfig};
 use mcp_runtime::engine_adapter::EngineFactory;
 use shared_model::manifest::Manifest;
 
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.first().is_some_and(|a| a == "schema") {
