@@ -22,20 +22,7 @@ echo "results in $od"
 stop_peer quarry >/dev/null
 
 # The same tools as the peers, on the bench database (pool of 10, like theirs; trust login here).
-manifest="$od/manifest.json"
-cat >"$manifest" <<JSON
-{"format_version": 1, "release": 1, "server": {"name": "quarry-bench"},
- "connections": [{"id": "bench", "db_type": "postgresql", "host": "127.0.0.1", "port": 5432, "database": "bench",
-   "username": "bench", "ssl_mode": "disable", "pool": {"min": 0, "max": 10},
-   "queue": {"max_concurrent_queries": 10, "queue_timeout_seconds": 30, "max_waiters": 1000}}],
- "tools": [
-  {"name": "orders_by_customer", "connection": "bench",
-   "sql": "SELECT id, status, amount, created_at FROM orders WHERE customer_id = :customer_id ORDER BY created_at DESC LIMIT 20",
-   "parameters": [{"name": "customer_id", "type": "integer", "min": 1}]},
-  {"name": "sales_by_status", "connection": "bench",
-   "sql": "SELECT status, count(*) AS orders, sum(amount) AS revenue FROM orders WHERE created_at >= DATE '2025-01-01' + :day AND created_at < DATE '2025-01-01' + :day + 1 GROUP BY status ORDER BY status",
-   "parameters": [{"name": "day", "type": "integer", "min": 0, "max": 364}]}]}
-JSON
+manifest="$repo/bench/manifest.json"
 ARGS_C='{"customer_id":{{rand:1:10000}}}'
 pin=(); [ -n "${QUARRY_CPUS:-}" ] && pin=(taskset -c "$QUARRY_CPUS")
 start_quarry() {

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# What is left for the MCP server once PostgreSQL and the load generator have had their share of the CPU.
+# At c=16 the 2-core machine is CPU-bound, so calls/s = 2 cores / (CPU of everything per call). Interleaved
+# in one invocation: raw pgbench on the orders_by_customer query; quarry-runtime on that query; and
+# quarry-runtime on a tool with no database at all (the conformance fixture `test_simple_text`), which is
+# the cost of MCP over HTTP alone — server and load generator. The last lines turn the measured
+# PostgreSQL and load-generator costs into the server CPU budget a given share of pgbench allows.
+#   bench/floor.sh                   env: DUR=10 REPS=2 C=16 SHARE=0.7 QUARRY_PORT=8090
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/.." && pwd)
+export BENCH_DIR=${BENCH_DIR:-$(cd "$repo/../shared/bench" && pwd)}
+. "$BENCH_DIR/env.sh"; . "$BENCH_DIR/lib.sh"
+DUR=${DUR:-10}; REPS=${REPS:-2}; C=${C:-16}; SHARE=${SHARE:-0.7}; port=${QUARRY_PORT:-8090}; export WARMUP=${WARMUP:-2}
+od="$BENCH_VAR/results/quarry-floor-$(date +%Y%m%d-%H%M%S)"; mkdir -p "$od"; export OUT="$od/results.jsonl"
+(cd "$repo" && cargo build --release -q -p mcp-runtime --bin quarry-runtime)
+"$BENCH_DIR/setup_db.sh" >/dev/null
+"$BENCH_DIR/install_peers.sh" >/dev/null
+stop_peer quarry >/dev/null
+ARGS_C='{"customer_id":{{rand:1:10000}}}'
+QUARRY_LOG=warn QUARRY_RUNTIME_CONFORMANCE_FIXTURES=1 start_peer quarry "http://127.0.0.1:$port/mcp" \
+  orders_by_customer "$ARGS_C" -- env QUARRY_RUNTIME_BIND=127.0.0.1:$port \
+  "${CARGO_TARGET_DIR:-$repo/target}/release/quarry-runtime" --manifest "$repo/bench/manifest.json" >/dev/null
+pid=$(cat "$BENCH_VAR/quarry.pid"); url=http://127.0.0.1:$port/mcp
+OUT=/dev/null WATCH_PG=0 WARMUP=0 "$BENCH_DIR/run.sh" "$url" orders_by_customer "$ARGS_C" 16 3 >/dev/null || true
+for rep in $(seq 1 "$REPS"); do
+  quiet_wait >/dev/null
+  LABEL="pgbench rep$rep" "$BENCH_DIR/peers/pgbench/run.sh" "$C" "$DUR" "$BENCH_DIR/peers/pgbench/query.sql" >/dev/null || true
+  quiet_wait >/dev/null
+  LABEL="quarry-sql rep$rep" PID=$pid "$BENCH_DIR/run.sh" "$url" orders_by_customer "$ARGS_C" "$C" "$DUR" >/dev/null || true
+  quiet_wait >/dev/null
+  LABEL="quarry-nodb rep$rep" PID=$pid "$BENCH_DIR/run.sh" "$url" test_simple_text '{}' "$C" "$DUR" >/dev/null || true
+done
+stop_peer quarry >/dev/null
+python3 - "$OUT" "$SHARE" <<'PY'
+import json, statistics, sys
+from collections import defaultdict
+rows = defaultdict(list)
+for line in open(sys.argv[1]):
+    if line.strip():
+        r = json.loads(line); rows[r["label"].partition(" rep")[0]].append(r)
+def cpu(r, who):  # CPU-ms per call of one watched process (group)
+    return r.get("watched", {}).get(who, {}).get("cpu_s_per_1k")
+def m(label, f):
+    v = [x for x in map(f, rows[label]) if x is not None]
+    return statistics.mean(v) if v else float("nan")
+tps = lambda label: m(label, lambda r: r.get("throughput"))
+print("| run | calls/s | server CPU ms/call | load generator CPU ms/call | postgres CPU ms/call |")
+print("|---|---:|---:|---:|---:|")
+for label in ("pgbench", "quarry-sql", "quarry-nodb"):
+    print(f"| {label} | {tps(label):,.0f} | {m(label, lambda r: cpu(r, 'server')):.3f} | "
+          f"{m(label, lambda r: r.get('loadgen_cpu_per_1k')):.3f} | {m(label, lambda r: cpu(r, 'postgres')):.3f} |")
+share = float(sys.argv[2]); pg = m("pgbench", lambda r: cpu(r, "postgres"))
+gen = m("quarry-sql", lambda r: r.get("loadgen_cpu_per_1k"))
+budget = 2 / (share * tps("pgbench")) * 1000  # CPU-ms per call the whole machine may spend at that share
+print(f"\n{share:.0%} of pgbench = {share * tps('pgbench'):,.0f} calls/s = {budget:.3f} CPU-ms per call on 2 cores;"
+      f" PostgreSQL at pgbench's cost ({pg:.3f}) and the load generator ({gen:.3f}) leave the server"
+      f" {budget - pg - gen:.3f} ms, against {m('quarry-nodb', lambda r: cpu(r, 'server')):.3f} ms for MCP over HTTP"
+      f" with no database at all.")
+PY
