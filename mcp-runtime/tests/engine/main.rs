@@ -5,6 +5,7 @@ mod binding;
 mod connection_test;
 mod limits;
 mod mysql_types;
+mod pg_logins;
 mod pg_types;
 mod pools;
 mod read_only;
