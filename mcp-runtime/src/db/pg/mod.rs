@@ -13,6 +13,7 @@
 
 mod array;
 mod bind;
+mod channel_binding;
 mod decode;
 mod errors;
 mod interval;

@@ -20,7 +20,7 @@ use bytes::{BufMut, BytesMut};
 use fallible_iterator::FallibleIterator;
 use postgres_protocol::IsNull;
 use postgres_protocol::authentication::md5_hash;
-use postgres_protocol::authentication::sasl::{ChannelBinding, SCRAM_SHA_256, ScramSha256};
+use postgres_protocol::authentication::sasl::{ChannelBinding, SCRAM_SHA_256, SCRAM_SHA_256_PLUS, ScramSha256};
 use postgres_protocol::message::backend::{DataRowBody, ErrorResponseBody, Message};
 use postgres_protocol::message::frontend;
 use postgres_types::{Kind, Type};
@@ -119,6 +119,12 @@ impl Stream {
             Stream::Tls(s) => s.get_ref().0,
         }
     }
+
+    /// The channel-binding data of a TLS session (`None` in the clear).
+    fn end_point(&self) -> Option<Vec<u8>> {
+        let Stream::Tls(s) = self else { return None };
+        s.get_ref().1.peer_certificates()?.first().and_then(|cert| super::channel_binding::end_point(cert))
+    }
 }
 
 impl AsyncRead for Stream {
@@ -196,6 +202,9 @@ pub(crate) struct Conn {
 async fn open(t: &Target) -> Result<Stream, PgError> {
     let mut tcp = TcpStream::connect((t.host.as_str(), t.port)).await?;
     tcp.set_nodelay(true)?;
+    // A pooled connection may sit idle for hours: keepalives let the kernel
+    // notice a peer that vanished (the system's idle time, 2 h on Linux).
+    socket2::SockRef::from(&tcp).set_keepalive(true)?;
     let Some(tls) = &t.tls else { return Ok(Stream::Plain(tcp)) };
     let mut buf = BytesMut::new();
     frontend::ssl_request(&mut buf);
@@ -275,15 +284,21 @@ impl Conn {
                     frontend::password_message(hash.as_bytes(), &mut self.wbuf)?;
                 }
                 Message::AuthenticationSasl(body) => {
+                    let (mut plain, mut plus) = (false, false);
                     let mut mechanisms = body.mechanisms();
-                    let mut scram = false;
                     while let Some(m) = mechanisms.next()? {
-                        scram |= m == SCRAM_SHA_256;
+                        plain |= m == SCRAM_SHA_256;
+                        plus |= m == SCRAM_SHA_256_PLUS;
                     }
-                    if !scram {
-                        return Err(PgError::Protocol("the server offers no supported SASL mechanism".into()));
-                    }
-                    self.scram(password()?).await?;
+                    // Bind to the TLS session whenever the server offers it;
+                    // "y" tells a server that did not that we could have.
+                    let (mechanism, binding) = match (self.stream.end_point(), plus) {
+                        (Some(data), true) => (SCRAM_SHA_256_PLUS, ChannelBinding::tls_server_end_point(data)),
+                        (Some(_), false) if plain => (SCRAM_SHA_256, ChannelBinding::unrequested()),
+                        (None, _) if plain => (SCRAM_SHA_256, ChannelBinding::unsupported()),
+                        _ => return Err(PgError::Protocol("the server offers no supported SASL mechanism".into())),
+                    };
+                    self.scram(mechanism, binding, password()?).await?;
                     continue;
                 }
                 Message::ErrorResponse(body) => return Err(PgError::from_response(&body)),
@@ -302,11 +317,10 @@ impl Conn {
         }
     }
 
-    /// SCRAM-SHA-256 without channel binding (the server's certificate is
-    /// checked by TLS itself where `ssl_mode` asks for it).
-    async fn scram(&mut self, password: &[u8]) -> Result<(), PgError> {
-        let mut scram = ScramSha256::new(password, ChannelBinding::unsupported());
-        frontend::sasl_initial_response(SCRAM_SHA_256, scram.message(), &mut self.wbuf)?;
+    /// The SCRAM exchange (the server proves it knows the password too).
+    async fn scram(&mut self, mechanism: &str, binding: ChannelBinding, password: &[u8]) -> Result<(), PgError> {
+        let mut scram = ScramSha256::new(password, binding);
+        frontend::sasl_initial_response(mechanism, scram.message(), &mut self.wbuf)?;
         self.flush().await?;
         match self.recv().await? {
             Message::AuthenticationSaslContinue(body) => scram.update(body.data())?,
