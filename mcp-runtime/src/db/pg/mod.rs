@@ -13,7 +13,6 @@
 
 mod array;
 mod bind;
-mod channel_binding;
 mod decode;
 mod errors;
 mod interval;
