@@ -137,21 +137,18 @@ async fn run(conn: &mut Conn, c: &Compiled, read_only: bool, limits: &Limits) ->
         return Err(EngineError::ReadOnly("a read-only query must return rows (SELECT, VALUES, WITH … SELECT)".into()));
     }
     let columns = super::unique_columns(stmt.columns.iter().map(|(name, ty)| (name.as_str(), ty.name())));
-    // The statements around the call; the undo ones must be prepared before
-    // a failure, when the server accepts nothing but ROLLBACK.
-    let (begin, end, undo): (&str, &[&str], &[&str]) = if read_only {
-        ("BEGIN READ ONLY", &["ROLLBACK", UNLOCK], &["ROLLBACK", UNLOCK])
-    } else {
-        ("BEGIN", &["COMMIT"], &["ROLLBACK"])
-    };
+    // The statements around the call. A read-only call's end also undoes it
+    // after a failure; read-write work needs ROLLBACK prepared beforehand,
+    // since a failed transaction accepts nothing else.
+    let (begin, end): (&str, &[&str]) =
+        if read_only { ("BEGIN READ ONLY", &["ROLLBACK", UNLOCK]) } else { ("BEGIN", &["COMMIT", "ROLLBACK"]) };
     let begin = conn.prepare(begin).await.map_err(err)?;
     let timeout = conn.prepare("SELECT set_config('statement_timeout', $1, true)").await.map_err(err)?;
-    let (mut ends, mut undos) = (Vec::with_capacity(end.len()), Vec::with_capacity(undo.len()));
-    for (sqls, out) in [(end, &mut ends), (undo, &mut undos)] {
-        for sql in sqls {
-            out.push(conn.prepare(sql).await.map_err(err)?);
-        }
+    let mut ends = Vec::with_capacity(end.len());
+    for sql in end {
+        ends.push(conn.prepare(sql).await.map_err(err)?);
     }
+    let (ends, undos) = if read_only { (&ends[..], &ends[..]) } else { ends.split_at(1) };
     let timeout_ms = [Some(limits.timeout.as_millis().max(1).to_string())];
     let params: Vec<Option<String>> = c.binds.iter().map(bind::text).collect();
     let mut collector = Collector::new(limits);
