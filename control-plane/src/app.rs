@@ -12,6 +12,9 @@ use tokio::net::TcpListener;
 use crate::auth::ratelimit::LoginLimiter;
 use crate::auth::session::SessionKeys;
 use crate::config::Config;
+use crate::keys::RuntimeKeys;
+use crate::release::Hub;
+use crate::storage::StoreError;
 use crate::{api, auth, keys, storage};
 
 /// Shared state of every handler; cheap to clone.
@@ -27,7 +30,9 @@ pub struct AppState {
     pub limiter: Arc<LoginLimiter>,
     /// The configuration it was built from.
     pub config: Arc<Config>,
-    /// Releases, the deployer and the runtimes' side.
+    /// The runtime's key (seals secrets, keys MCP token hashes) and pull token.
+    pub runtime_keys: Arc<RuntimeKeys>,
+    /// The deployer, its logs and status; owns what runtimes pull (the release hub).
     pub deploy: Arc<crate::deploy::DeployService>,
     /// ACME challenge answers and issuance.
     pub acme: Arc<crate::tls::acme::Acme>,
@@ -100,17 +105,25 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
     if let Some((user, password)) = &config.bootstrap_admin {
         match auth::create_admin(&db, user, &password.0).await {
             Ok(_) => tracing::info!(username = %user, "Created the admin from QUARRY_ADMIN_USERNAME."),
-            Err(crate::error::ApiError::Conflict(_)) => {}
+            Err(auth::AuthError::Store(StoreError::Conflict(_))) => {}
             Err(e) => anyhow::bail!("cannot create the bootstrap admin: {e}"),
         }
     }
+    let runtime_keys = Arc::new(RuntimeKeys::load(
+        config.deploy.runtime_key.as_ref(),
+        config.deploy.runtime_token.as_ref(),
+        &config.data_dir,
+    )?);
     let deploy = crate::deploy::DeployService::new(
         config.deploy.clone(),
+        Arc::new(Hub::default()),
+        runtime_keys.clone(),
         &config.data_dir,
         config.bind,
         config.tls.files.is_some(),
     )?;
     Ok(AppState {
+        runtime_keys,
         deploy: Arc::new(deploy),
         acme: Arc::default(),
         db,

@@ -5,7 +5,11 @@
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
-use shared_model::Problems;
+use shared_model::{Problems, SecretError};
+
+use crate::auth::AuthError;
+use crate::deploy::DeployError;
+use crate::storage::StoreError;
 
 /// An error returned by a handler.
 #[derive(Debug, thiserror::Error)]
@@ -118,8 +122,47 @@ impl ApiError {
     }
 }
 
-impl From<sea_orm::DbErr> for ApiError {
-    fn from(e: sea_orm::DbErr) -> Self {
+impl From<Problems> for ApiError {
+    fn from(p: Problems) -> Self {
+        ApiError::Invalid(p)
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound(m) => ApiError::NotFound(m),
+            StoreError::Conflict(m) => ApiError::Conflict(m),
+            StoreError::VersionConflict(m) => ApiError::VersionConflict(m),
+            StoreError::Invalid(p) => ApiError::Invalid(p),
+            StoreError::Internal(cause) => ApiError::Internal(cause),
+        }
+    }
+}
+
+impl From<AuthError> for ApiError {
+    fn from(e: AuthError) -> Self {
+        match e {
+            AuthError::Unauthorized(m) => ApiError::Unauthorized(m),
+            AuthError::Forbidden(m) => ApiError::Forbidden(m),
+            AuthError::Hashing(cause) => ApiError::Internal(cause),
+            AuthError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<DeployError> for ApiError {
+    fn from(e: DeployError) -> Self {
+        match e {
+            DeployError::Store(e) => e.into(),
+            backend @ DeployError::Backend(_) => ApiError::internal(anyhow::anyhow!("deployer: {backend}")),
+        }
+    }
+}
+
+impl From<SecretError> for ApiError {
+    /// A stored secret that no longer decrypts (a lost or rotated-out key) is our fault, not the caller's.
+    fn from(e: SecretError) -> Self {
         ApiError::internal(e)
     }
 }

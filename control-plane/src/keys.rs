@@ -7,7 +7,42 @@ use anyhow::Context;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
+use shared_model::Keyring;
+use shared_model::token::TokenHasher;
+
 use crate::config::Secret;
+
+/// The runtime's secrets: the key that seals secrets in manifests and keys the
+/// MCP token hashes (`QUARRY_RUNTIME_KEY`), and the token runtimes pull with
+/// (`QUARRY_RUNTIME_TOKEN`). Configured, or generated once into the data dir.
+pub struct RuntimeKeys {
+    /// The key, as given to runtimes.
+    pub key: Secret,
+    /// Seals secrets for the runtime.
+    pub keyring: Keyring,
+    /// Hashes MCP bearer tokens the way runtimes check them.
+    pub token_hasher: TokenHasher,
+    /// The pull token, as given to runtimes.
+    pub token: Secret,
+}
+
+impl RuntimeKeys {
+    /// Loads the configured key and token, or generates them into `data_dir`.
+    pub fn load(key: Option<&Secret>, token: Option<&Secret>, data_dir: &Path) -> anyhow::Result<RuntimeKeys> {
+        let key = load_or_generate(key, data_dir, "runtime.key", Keyring::generate_key)?;
+        let keyring = Keyring::from_base64_list(&key).context("QUARRY_RUNTIME_KEY")?;
+        let token_hasher = TokenHasher::from_runtime_key(&key).context("QUARRY_RUNTIME_KEY")?;
+        let token =
+            load_or_generate(token, data_dir, "runtime.token", || random_secret().replace(['+', '/', '='], ""))?;
+        Ok(RuntimeKeys { key: Secret(key), keyring, token_hasher, token: Secret(token) })
+    }
+
+    /// Whether `presented` is the pull token (constant time).
+    pub fn token_matches(&self, presented: &str) -> bool {
+        use subtle::ConstantTimeEq;
+        presented.as_bytes().ct_eq(self.token.0.as_bytes()).into()
+    }
+}
 
 /// Returns the configured value, or the one stored in `data_dir/file`,
 /// generating it with `generate` on first start.

@@ -10,6 +10,9 @@ pub mod deploy;
 pub mod error;
 pub mod extract;
 pub mod keys;
+pub mod model;
+pub mod release;
+pub mod settings;
 pub mod storage;
 pub mod tls;
 

@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
 use reqwest::header::{AUTHORIZATION, ETAG, IF_NONE_MATCH};
-use serde_json::json;
 use shared_model::manifest::{AuthSettings, Manifest, ServerInfo};
+use shared_model::protocol::{HEARTBEAT_PATH, Heartbeat, MANIFEST_PATH};
 
 use crate::exec::ExecutorFactory;
 use crate::metrics::Metrics;
@@ -89,7 +89,7 @@ impl PullClient {
 
     /// Fetches the active release unless it is still `etag`, waiting up to `wait` for a change.
     pub async fn fetch(&self, etag: &str, wait: Duration) -> Result<Pulled, PullError> {
-        let url = format!("{}/api/v1/runtime/manifest?wait={}", self.base, wait.as_secs());
+        let url = format!("{}{MANIFEST_PATH}?wait={}", self.base, wait.as_secs());
         let mut req = self.http.get(url).header(AUTHORIZATION, format!("Bearer {}", self.token));
         if !etag.is_empty() {
             req = req.header(IF_NONE_MATCH, format!("\"{etag}\""));
@@ -115,12 +115,8 @@ impl PullClient {
 
     /// Tells the control plane which release this instance serves, or why it refused one.
     pub async fn beat(&self, release: u64, refused: Option<&str>) {
-        let body = json!({
-            "instance_id": self.instance, "runtime_version": env!("CARGO_PKG_VERSION"),
-            "release": (release > 0).then_some(release),
-            "status": if refused.is_some() { "error" } else { "running" }, "message": refused.unwrap_or(""),
-        });
-        let url = format!("{}/api/v1/runtime/heartbeat", self.base);
+        let body = Heartbeat::report(&self.instance, env!("CARGO_PKG_VERSION"), release, refused);
+        let url = format!("{}{HEARTBEAT_PATH}", self.base);
         let sent = self.http.post(url).bearer_auth(&self.token).json(&body).send().await;
         if let Err(e) = sent {
             tracing::warn!(error = %e, "Could not send a heartbeat to the control plane.");

@@ -8,6 +8,7 @@ pub mod names;
 pub mod params;
 pub mod placeholders;
 pub mod problems;
+pub mod protocol;
 pub mod secret;
 pub mod sql_calls;
 pub mod token;
@@ -19,4 +20,4 @@ pub use placeholders::{
     Dialect, FunctionCall, Placeholder, SqlScan, check_placeholders, scan_sql, uri_template_params,
 };
 pub use problems::{Problem, Problems};
-pub use secret::{Keyring, SecretError};
+pub use secret::{Keyring, SecretError, is_secret_key};

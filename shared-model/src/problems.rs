@@ -24,6 +24,21 @@ impl fmt::Display for Problem {
 pub struct Problems(pub Vec<Problem>);
 
 impl Problems {
+    /// A single problem at `path`.
+    pub fn one(path: impl Into<String>, message: impl Into<String>) -> Problems {
+        let mut p = Problems::default();
+        p.push(path, message);
+        p
+    }
+
+    /// The same problems with `prefix.` put before each path.
+    pub fn prefixed(mut self, prefix: &str) -> Problems {
+        for p in &mut self.0 {
+            p.path = format!("{prefix}.{}", p.path);
+        }
+        self
+    }
+
     /// Records a problem at `path`.
     pub fn push(&mut self, path: impl Into<String>, message: impl Into<String>) {
         self.0.push(Problem { path: path.into(), message: message.into() });

@@ -10,6 +10,15 @@ use aes_gcm::{Aes256Gcm, Key, Nonce};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
+/// Whether a connection's extra parameter holds a secret, judged by its key
+/// (`password`, `secret`, `token`, `private_key`, `ssl_key`, `credentials`):
+/// such values are encrypted at rest, masked in responses, and never
+/// published to a runtime in clear.
+pub fn is_secret_key(key: &str) -> bool {
+    let k = key.to_ascii_lowercase();
+    ["password", "secret", "token", "private_key", "ssl_key", "credentials"].iter().any(|s| k.contains(s))
+}
+
 const PREFIX: &str = "v1:";
 const NONCE_LEN: usize = 12;
 

@@ -15,6 +15,7 @@ use utoipa_axum::routes;
 
 use super::releases::ReleaseInfo;
 use crate::app::AppState;
+use crate::auth::Admin;
 use crate::deploy::logs::{LogBuffer, LogLine};
 use crate::deploy::status::{DeployStatus, status as compute_status};
 use crate::error::{ApiError, ApiResult, ErrorBody};
@@ -42,10 +43,10 @@ pub struct DeployResult {
         builds the next release and publishes it. With any problem, nothing is deployed and every problem is listed.",
     responses((status = 201, body = DeployResult), (status = 401, body = ErrorBody), (status = 409, body = ErrorBody),
         (status = 422, description = "The store cannot be deployed; `problems` says what to fix", body = ErrorBody)))]
-async fn deploy(State(s): State<AppState>) -> ApiResult<(StatusCode, AppJson<DeployResult>)> {
-    let done = s.deploy.deploy(&s.db, &s.keyring).await?;
+async fn deploy(admin: Admin, State(s): State<AppState>) -> ApiResult<(StatusCode, AppJson<DeployResult>)> {
+    let release = s.deploy.deploy(&s.db, &s.keyring, &admin.actor()).await?;
     let status = compute_status(&s.deploy, &s.db, &s.keyring).await?;
-    Ok((StatusCode::CREATED, AppJson(DeployResult { release: ReleaseInfo::from_model(done.release)?, status })))
+    Ok((StatusCode::CREATED, AppJson(DeployResult { release: ReleaseInfo::from_stored(release), status })))
 }
 
 #[utoipa::path(get, path = "/deploy/status", tag = "deploy", security(("session" = [])),
@@ -57,8 +58,8 @@ async fn get_status(State(s): State<AppState>) -> ApiResult<AppJson<DeployStatus
 #[utoipa::path(post, path = "/deploy/stop", tag = "deploy", security(("session" = [])),
     description = "Unpublishes the release and stops the runtime (local, docker); pulling runtimes unload it.",
     responses((status = 200, body = DeployStatus), (status = 401, body = ErrorBody)))]
-async fn stop(State(s): State<AppState>) -> ApiResult<AppJson<DeployStatus>> {
-    s.deploy.stop(&s.db).await?;
+async fn stop(admin: Admin, State(s): State<AppState>) -> ApiResult<AppJson<DeployStatus>> {
+    s.deploy.stop(&s.db, &admin.actor()).await?;
     Ok(AppJson(compute_status(&s.deploy, &s.db, &s.keyring).await?))
 }
 

@@ -1,14 +1,15 @@
 //! The HTTP surface: `/api/health`, `/api/v1/*`, the OpenAPI document and its
 //! viewers, and the UI. Each resource module owns its routes and their docs.
 
+pub mod auth;
 pub mod connections;
+pub mod crud;
 pub mod deploy;
 pub mod docs;
-pub mod entity;
 pub mod page;
+pub mod patch;
 pub mod preview;
 pub mod prompts;
-pub mod published;
 pub mod releases;
 pub mod resources;
 pub mod runtime;
@@ -33,7 +34,6 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::app::AppState;
-use crate::auth;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{AppJson, MAX_BODY_BYTES};
 
@@ -51,7 +51,7 @@ impl Modify for SessionCookie {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
         let scheme = SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
-            auth::session::COOKIE,
+            crate::auth::session::COOKIE,
             "Session cookie set by /api/v1/auth/login or /api/v1/auth/setup",
         )));
         components.add_security_scheme("session", scheme);
@@ -78,11 +78,12 @@ pub fn openapi_router(state: Option<&AppState>) -> OpenApiRouter<AppState> {
         .merge(server::router())
         .merge(ssl::router());
     if let Some(state) = state {
-        protected = protected.route_layer(middleware::from_fn_with_state(state.clone(), auth::guard::require_admin));
+        protected =
+            protected.route_layer(middleware::from_fn_with_state(state.clone(), crate::auth::guard::require_admin));
     }
     let mut v1 = protected.merge(auth::public_router()).merge(runtime::router());
     if let Some(state) = state {
-        v1 = v1.layer(middleware::from_fn_with_state(state.clone(), auth::guard::same_origin_writes));
+        v1 = v1.layer(middleware::from_fn_with_state(state.clone(), crate::auth::guard::same_origin_writes));
     }
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", v1).routes(routes!(api_health))
 }

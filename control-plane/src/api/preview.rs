@@ -11,12 +11,10 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-use super::connections::engine_spec;
 use crate::app::AppState;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::AppJson;
-use crate::storage::crud;
-use crate::storage::entities::connection;
+use crate::storage::connections;
 
 /// Routes of this module.
 pub fn router() -> OpenApiRouter<AppState> {
@@ -124,15 +122,14 @@ async fn preview_execute(
     if req.sql_query.trim().is_empty() || req.sql_query.len() > 100_000 {
         return Err(ApiError::invalid("sql_query", "must be 1–100000 bytes"));
     }
-    let row = crud::get::<connection::Entity, _>(&s.db, req.connection_id, "connection").await?;
-    let spec = engine_spec(&row, &s.keyring)?;
+    let spec = connections::get(&s.db, req.connection_id).await?.engine_spec(&s.keyring)?;
     let params = match req.parameter_definitions {
         Some(defs) => defs,
         None => inferred_definitions(&req.sql_query, spec.db_type.dialect(), &req.parameters)?,
     };
     let limits = Limits { max_rows, max_bytes: PREVIEW_MAX_BYTES, timeout: PREVIEW_TIMEOUT };
     let query = Query { sql: &req.sql_query, params: &params, args: &req.parameters, read_only: true, limits };
-    let result = s.engine.execute(&row.id, &spec, &query).await?;
+    let result = s.engine.execute(&req.connection_id.to_string(), &spec, &query).await?;
     let (transformed_result, transform_error) = match &req.transform_template {
         None => (None, None),
         Some(t) => match mcp_runtime::transform::render(t, &result.rows, &result.columns, &req.parameters) {

@@ -11,11 +11,11 @@ use utoipa_axum::routes;
 
 use super::page::{Page, PageQuery};
 use crate::app::AppState;
-use crate::deploy::diff::Change;
-use crate::deploy::store;
-use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::auth::Admin;
+use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{ApiPath, ApiQuery, AppJson};
-use crate::storage::entities::release;
+use crate::model::release::{Change, StoredRelease};
+use crate::storage::releases as store;
 
 /// Routes of this module.
 pub fn router() -> OpenApiRouter<AppState> {
@@ -45,18 +45,17 @@ pub struct ReleaseInfo {
 
 impl ReleaseInfo {
     /// From a stored release.
-    pub fn from_model(m: release::Model) -> Result<Self, ApiError> {
-        let source = store::source_of(&m)?;
-        Ok(ReleaseInfo {
+    pub fn from_stored(m: StoredRelease) -> Self {
+        ReleaseInfo {
             number: m.number,
             content_hash: m.content_hash,
-            changes: serde_json::from_value(m.changes).map_err(ApiError::internal)?,
+            changes: m.changes,
             rolled_back_from: m.rolled_back_from,
-            tools: source.tools.len(),
-            resources: source.resources.len(),
-            prompts: source.prompts.len(),
+            tools: m.source.tools.len(),
+            resources: m.source.resources.len(),
+            prompts: m.source.prompts.len(),
             created_at: m.created_at,
-        })
+        }
     }
 }
 
@@ -68,7 +67,7 @@ async fn list_releases(
 ) -> ApiResult<AppJson<Page<ReleaseInfo>>> {
     let (skip, limit) = q.bounds()?;
     let (rows, total) = store::page(&s.db, skip, limit).await?;
-    let items = rows.into_iter().map(ReleaseInfo::from_model).collect::<Result<_, _>>()?;
+    let items = rows.into_iter().map(ReleaseInfo::from_stored).collect();
     Ok(AppJson(Page { items, total }))
 }
 
@@ -76,7 +75,7 @@ async fn list_releases(
     security(("session" = [])),
     responses((status = 200, body = ReleaseInfo), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn get_release(State(s): State<AppState>, ApiPath(number): ApiPath<i64>) -> ApiResult<AppJson<ReleaseInfo>> {
-    Ok(AppJson(ReleaseInfo::from_model(store::get(&s.db, number).await?)?))
+    Ok(AppJson(ReleaseInfo::from_stored(store::get(&s.db, number).await?)))
 }
 
 #[utoipa::path(post, path = "/releases/{number}/redeploy", tag = "deploy", params(("number" = i64, Path)),
@@ -84,9 +83,10 @@ async fn get_release(State(s): State<AppState>, ApiPath(number): ApiPath<i64>) -
     description = "Rollback: publishes the content of release `number` again, as a new release.",
     responses((status = 201, body = ReleaseInfo), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn redeploy(
+    admin: Admin,
     State(s): State<AppState>,
     ApiPath(number): ApiPath<i64>,
 ) -> ApiResult<(StatusCode, AppJson<ReleaseInfo>)> {
-    let done = s.deploy.redeploy(&s.db, number).await?;
-    Ok((StatusCode::CREATED, AppJson(ReleaseInfo::from_model(done.release)?)))
+    let release = s.deploy.redeploy(&s.db, &admin.actor(), number).await?;
+    Ok((StatusCode::CREATED, AppJson(ReleaseInfo::from_stored(release))))
 }

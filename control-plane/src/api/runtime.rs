@@ -9,19 +9,16 @@ use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use chrono::Utc;
-use sea_orm::sea_query::OnConflict;
-use sea_orm::{ActiveValue::Set, EntityTrait};
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::app::AppState;
-use crate::deploy::hub::{Heartbeat, MAX_WAIT};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{ApiQuery, AppJson};
-use crate::storage::entities::runtime_heartbeat;
+use crate::release::hub::{Heartbeat, MAX_WAIT};
+use crate::storage::heartbeats;
 
 /// Routes of this module.
 pub fn router() -> OpenApiRouter<AppState> {
@@ -34,7 +31,7 @@ fn authorize(s: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .unwrap_or_default();
-    if presented.is_empty() || !s.deploy.runtime_token_matches(presented.trim()) {
+    if presented.is_empty() || !s.runtime_keys.token_matches(presented.trim()) {
         return Err(ApiError::Unauthorized("send the runtime token (QUARRY_RUNTIME_TOKEN) as a bearer token".into()));
     }
     Ok(())
@@ -78,7 +75,7 @@ async fn manifest(
         .map(|v| v.trim().trim_start_matches("W/").trim_matches('"').to_string())
         .unwrap_or_default();
     let wait = Duration::from_secs(q.wait.unwrap_or(0)).min(MAX_WAIT);
-    let hub = &s.deploy.hub;
+    let hub = s.deploy.hub();
     let current = hub.current();
     let unchanged = current.as_ref().map_or("", |p| p.hash.as_str()) == etag;
     let current = if unchanged && !wait.is_zero() {
@@ -107,27 +104,10 @@ async fn heartbeat(
     State(s): State<AppState>,
     AppJson(beat): AppJson<Heartbeat>,
 ) -> ApiResult<StatusCode> {
-    if beat.instance_id.trim().is_empty() || !matches!(beat.status.as_str(), "running" | "error") {
+    if beat.instance_id.trim().is_empty() {
         return Err(ApiError::invalid("body", "instance_id must be set and status must be running or error"));
     }
-    s.deploy.hub.beat(beat.clone());
-    let row = runtime_heartbeat::ActiveModel {
-        instance_id: Set(beat.instance_id.chars().take(64).collect()),
-        runtime_version: Set(beat.runtime_version.chars().take(64).collect()),
-        release: Set(beat.release.and_then(|r| i64::try_from(r).ok())),
-        status: Set(beat.status),
-        message: Set(beat.message.chars().take(2000).collect()),
-        last_seen: Set(Utc::now()),
-    };
-    let on_conflict = OnConflict::column(runtime_heartbeat::Column::InstanceId)
-        .update_columns([
-            runtime_heartbeat::Column::RuntimeVersion,
-            runtime_heartbeat::Column::Release,
-            runtime_heartbeat::Column::Status,
-            runtime_heartbeat::Column::Message,
-            runtime_heartbeat::Column::LastSeen,
-        ])
-        .to_owned();
-    runtime_heartbeat::Entity::insert(row).on_conflict(on_conflict).exec(&s.db).await?;
+    s.deploy.hub().beat(beat.clone());
+    heartbeats::upsert(&s.db, &beat).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -6,12 +6,10 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-use super::connections::engine_spec;
 use crate::app::AppState;
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{ApiPath, AppJson};
-use crate::storage::crud;
-use crate::storage::entities::connection;
+use crate::storage::connections;
 
 /// Routes of this module.
 pub fn router() -> OpenApiRouter<AppState> {
@@ -19,7 +17,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 async fn spec_of(s: &AppState, id: Uuid) -> ApiResult<mcp_runtime::db::ConnectionSpec> {
-    engine_spec(&crud::get::<connection::Entity, _>(&s.db, id, "connection").await?, &s.keyring)
+    Ok(connections::get(&s.db, id).await?.engine_spec(&s.keyring)?)
 }
 
 #[utoipa::path(get, path = "/schema/{connection_id}/tables", tag = "schema", params(("connection_id" = Uuid, Path)),

@@ -3,21 +3,18 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::entity::merge_patch;
 use crate::app::AppState;
-use crate::deploy::settings::{self, ServerSettings, StoredToken};
-use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::auth::Admin;
+use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{ApiPath, AppJson};
-
-/// Most bearer tokens.
-pub const MAX_TOKENS: usize = 100;
+use crate::settings::{ServerSettings, StoredToken};
+use crate::storage::{settings, write};
 
 /// Routes of this module.
 pub fn router() -> OpenApiRouter<AppState> {
@@ -43,8 +40,8 @@ pub struct ServerConfig {
 }
 
 async fn current(s: &AppState) -> ApiResult<ServerConfig> {
-    let (settings, mut tokens) = settings::load(&s.db).await?;
-    tokens.iter_mut().for_each(|t| t.hash.clear());
+    let (settings, tokens) = settings::load(&s.db).await?;
+    let tokens = tokens.into_iter().map(StoredToken::public).collect();
     let bind = s.deploy.config.runtime_bind;
     Ok(ServerConfig {
         mcp_url: format!("{}/mcp", settings.effective_public_url(bind, s.deploy.config.runtime_tls.is_some())),
@@ -64,13 +61,11 @@ async fn get_config(State(s): State<AppState>) -> ApiResult<AppJson<ServerConfig
     request_body(content = Object, description = "Any subset of the settings; takes effect with the next deploy"),
     responses((status = 200, body = ServerConfig), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn patch_config(
+    admin: Admin,
     State(s): State<AppState>,
     AppJson(patch): AppJson<Map<String, Value>>,
 ) -> ApiResult<AppJson<ServerConfig>> {
-    let (old, tokens) = settings::load(&s.db).await?;
-    let (new, _): (ServerSettings, _) = merge_patch(&old, patch)?;
-    new.validate()?;
-    settings::save(&s.db, &new, &tokens).await?;
+    write(&s.db, &admin.actor(), |w| Box::pin(settings::update(w, patch))).await?;
     Ok(AppJson(current(&s).await?))
 }
 
@@ -97,42 +92,20 @@ pub struct CreatedToken {
     responses((status = 201, body = CreatedToken), (status = 401, body = ErrorBody), (status = 409, body = ErrorBody),
         (status = 422, body = ErrorBody)))]
 async fn create_token(
+    admin: Admin,
     State(s): State<AppState>,
     AppJson(body): AppJson<NewToken>,
 ) -> ApiResult<(StatusCode, AppJson<CreatedToken>)> {
-    let name = body.name.trim().to_string();
-    if !(1..=100).contains(&name.chars().count()) {
-        return Err(ApiError::invalid("name", "must be 1–100 characters"));
-    }
-    let (settings, mut tokens) = settings::load(&s.db).await?;
-    if tokens.len() >= MAX_TOKENS {
-        return Err(ApiError::Conflict(format!("at most {MAX_TOKENS} tokens; revoke one first")));
-    }
-    let bytes: [u8; 32] = rand::random();
-    let token = format!("qry_{}", bytes.iter().map(|b| format!("{b:02x}")).collect::<String>());
-    let record = StoredToken {
-        id: uuid::Uuid::new_v4().to_string(),
-        name,
-        prefix: token[..12].to_string(),
-        hash: s.deploy.token_hasher.hash_hex(&token),
-        created_at: Utc::now(),
-    };
-    tokens.push(record.clone());
-    settings::save(&s.db, &settings, &tokens).await?;
-    let record = StoredToken { hash: String::new(), ..record };
-    Ok((StatusCode::CREATED, AppJson(CreatedToken { record, token })))
+    let (record, token) = StoredToken::mint(&body.name, &s.runtime_keys.token_hasher)?;
+    let stored = record.clone();
+    write(&s.db, &admin.actor(), |w| Box::pin(settings::add_token(w, stored))).await?;
+    Ok((StatusCode::CREATED, AppJson(CreatedToken { record: record.public(), token })))
 }
 
 #[utoipa::path(delete, path = "/server/tokens/{id}", tag = "server", params(("id" = String, Path)), security(("session" = [])),
     responses((status = 204, description = "Revoked (effective with the next deploy)"), (status = 401, body = ErrorBody),
         (status = 404, body = ErrorBody)))]
-async fn revoke_token(State(s): State<AppState>, ApiPath(id): ApiPath<String>) -> ApiResult<StatusCode> {
-    let (settings, mut tokens) = settings::load(&s.db).await?;
-    let before = tokens.len();
-    tokens.retain(|t| t.id != id);
-    if tokens.len() == before {
-        return Err(ApiError::NotFound(format!("no token with id {id}")));
-    }
-    settings::save(&s.db, &settings, &tokens).await?;
+async fn revoke_token(admin: Admin, State(s): State<AppState>, ApiPath(id): ApiPath<String>) -> ApiResult<StatusCode> {
+    write(&s.db, &admin.actor(), |w| Box::pin(async move { settings::revoke_token(w, &id).await })).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -14,10 +14,10 @@ use utoipa_axum::routes;
 use super::connections::MASK;
 use crate::app::AppState;
 use crate::deploy::deployer::Target;
-use crate::deploy::settings::{self, AuthMode};
-use crate::deploy::store;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::AppJson;
+use crate::settings::AuthMode;
+use crate::storage::{releases as store, settings};
 
 /// Routes of this module.
 pub fn router() -> OpenApiRouter<AppState> {
@@ -61,7 +61,7 @@ async fn server_health(State(s): State<AppState>) -> ApiResult<AppJson<RuntimeHe
     let state = store::state(&s.db).await?;
     let active = state.active_release.filter(|_| !state.stopped);
     let (reachable, served, detail) = if s.deploy.target() == Target::Kubernetes {
-        let live = s.deploy.hub.live();
+        let live = s.deploy.hub().live();
         let served = live.iter().filter_map(|i| i.release).min();
         (!live.is_empty(), served, format!("{} runtime(s) sent a heartbeat in the last 90 s", live.len()))
     } else {

@@ -11,6 +11,7 @@ use axum_extra::extract::CookieJar;
 use super::session::COOKIE;
 use crate::app::AppState;
 use crate::error::ApiError;
+use crate::model::Actor;
 
 /// The authenticated admin, available to handlers behind [`require_admin`].
 #[derive(Clone, Debug)]
@@ -33,6 +34,13 @@ pub async fn require_admin(
     let (id, session_id) = state.sessions.verify(&state.db, &token).await?;
     req.extensions_mut().insert(Admin { id, session_id });
     Ok(next.run(req).await)
+}
+
+impl Admin {
+    /// The author of the changes this request makes.
+    pub fn actor(&self) -> Actor {
+        Actor::Admin { id: self.id.clone() }
+    }
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Admin {

@@ -1,271 +1,75 @@
-//! Admin authentication: first-run setup, login with rate limiting, logout,
-//! and the admin's own account.
+//! Admin authentication: the account, passwords, sessions, the login limiter
+//! and the guard in front of protected routes. The routes are in `api::auth`.
 
 pub mod guard;
 pub mod password;
 pub mod ratelimit;
 pub mod session;
 
-use std::net::SocketAddr;
-
-use axum::extract::{ConnectInfo, State};
-use axum_extra::extract::CookieJar;
-use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, PaginatorTrait, Set, TransactionTrait};
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
+use shared_model::Problems;
 
 pub use guard::Admin;
 
-use crate::app::AppState;
-use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::extract::AppJson;
-use crate::storage::entities::admin;
+use crate::storage::admins::{self, StoredAdmin};
+use crate::storage::{Conn, StoreError};
 
 /// Quarry has a single administrator; a fixed id makes "only one" a key constraint.
 pub const ADMIN_ID: &str = "00000000-0000-4000-8000-000000000001";
 
-/// Routes that work without a session.
-pub fn public_router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(auth_status))
-        .routes(routes!(setup))
-        .routes(routes!(login))
-        .routes(routes!(logout))
+/// Why an authentication step failed.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    /// No valid session or credentials.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// Authenticated, but the proof for this step is wrong.
+    #[error("{0}")]
+    Forbidden(String),
+    /// Hashing a password failed.
+    #[error("password hashing failed")]
+    Hashing(#[source] anyhow::Error),
+    /// The store refused or failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }
 
-/// Routes that need a session.
-pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(me, update_me))
+impl From<Problems> for AuthError {
+    fn from(p: Problems) -> Self {
+        AuthError::Store(StoreError::Invalid(p))
+    }
 }
 
-/// Whether the first admin still has to be created.
-#[derive(Serialize, ToSchema)]
-pub struct AuthStatus {
-    /// True until an admin exists.
-    pub setup_required: bool,
-}
-
-/// Credentials for setup and login.
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Credentials {
-    /// Login name (1–255 characters).
-    pub username: String,
-    /// Password (at least 8 characters for setup).
-    pub password: String,
-}
-
-/// The outcome of a successful setup or login; the session is in the cookie.
-#[derive(Serialize, ToSchema)]
-pub struct LoginResponse {
-    /// The admin's name.
-    pub username: String,
-    /// Always false until two-factor login is enabled.
-    pub requires_2fa: bool,
-    /// Token for the second factor step, when required.
-    pub pending_token: Option<String>,
-}
-
-/// The current admin.
-#[derive(Serialize, ToSchema)]
-pub struct Me {
-    /// Login name.
-    pub username: String,
-    /// Whether two-factor login is on.
-    pub totp_enabled: bool,
-}
-
-/// A change to the admin's own account.
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct UpdateMe {
-    /// The current password, required for any change.
-    pub current_password: String,
-    /// A new login name.
-    pub new_username: Option<String>,
-    /// A new password (at least 8 characters); ends every other session.
-    pub new_password: Option<String>,
-}
-
-/// Plain acknowledgement.
-#[derive(Serialize, ToSchema)]
-pub struct Ok {
-    /// Always true.
-    pub ok: bool,
-}
-
-fn check_username(name: &str) -> Result<String, ApiError> {
+/// A login name, trimmed, or the problem with it.
+pub fn check_username(name: &str) -> Result<String, Problems> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 255 {
-        return Err(ApiError::invalid("username", "must be 1–255 characters"));
+        return Err(Problems::one("username", "must be 1–255 characters"));
     }
     Ok(name.to_string())
 }
 
-#[utoipa::path(get, path = "/auth/status", tag = "auth",
-    responses((status = 200, description = "Whether setup is needed", body = AuthStatus)))]
-async fn auth_status(State(s): State<AppState>) -> ApiResult<AppJson<AuthStatus>> {
-    let admins = admin::Entity::find().count(&s.db).await?;
-    Ok(AppJson(AuthStatus { setup_required: admins == 0 }))
-}
-
-/// Creates the admin row; 409 if one exists.
-pub async fn create_admin<C: ConnectionTrait>(
-    db: &C,
-    username: &str,
-    password: &str,
-) -> Result<admin::Model, ApiError> {
+/// Creates the admin; a conflict if one exists.
+pub async fn create_admin(db: &impl Conn, username: &str, password: &str) -> Result<StoredAdmin, AuthError> {
     let username = check_username(username)?;
     password::check_new("password", password)?;
     let hash = password::hash(password.to_string()).await?;
-    let now = Utc::now();
-    let row = admin::ActiveModel {
-        id: Set(ADMIN_ID.into()),
-        username: Set(username),
-        password_hash: Set(hash),
-        created_at: Set(now),
-        updated_at: Set(now),
-    };
-    row.insert(db).await.map_err(|e| match e.sql_err() {
-        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => {
-            ApiError::Conflict("an admin already exists; log in instead".into())
-        }
-        _ => ApiError::internal(e),
-    })
-}
-
-#[utoipa::path(post, path = "/auth/setup", tag = "auth", request_body = Credentials,
-    responses((status = 200, body = LoginResponse), (status = 409, description = "An admin exists", body = ErrorBody),
-        (status = 422, body = ErrorBody)))]
-async fn setup(
-    State(s): State<AppState>,
-    jar: CookieJar,
-    AppJson(c): AppJson<Credentials>,
-) -> ApiResult<(CookieJar, AppJson<LoginResponse>)> {
-    let admin = create_admin(&s.db, &c.username, &c.password).await?;
-    let cookie = s.sessions.issue(&s.db, &admin.id).await?;
-    Ok((jar.add(cookie), AppJson(LoginResponse { username: admin.username, requires_2fa: false, pending_token: None })))
-}
-
-#[utoipa::path(post, path = "/auth/login", tag = "auth", request_body = Credentials,
-    responses((status = 200, body = LoginResponse), (status = 401, body = ErrorBody),
-        (status = 429, description = "Too many failed attempts; see Retry-After", body = ErrorBody)))]
-async fn login(
-    State(s): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    jar: CookieJar,
-    AppJson(c): AppJson<Credentials>,
-) -> ApiResult<(CookieJar, AppJson<LoginResponse>)> {
-    let ip = peer.ip();
-    s.limiter.check(ip, &c.username).map_err(ApiError::RateLimited)?;
-    let row = admin::Entity::find().one(&s.db).await?;
-    let matched = match &row {
-        Some(a) if a.username == c.username => password::verify(c.password, a.password_hash.clone()).await,
-        _ => false,
-    };
-    let admin = match (matched, row) {
-        (true, Some(a)) => a,
-        _ => {
-            s.limiter.record_failure(ip, &c.username);
-            return Err(ApiError::Unauthorized("wrong username or password".into()));
-        }
-    };
-    s.limiter.clear(ip, &c.username);
-    let cookie = s.sessions.issue(&s.db, &admin.id).await?;
-    Ok((jar.add(cookie), AppJson(LoginResponse { username: admin.username, requires_2fa: false, pending_token: None })))
-}
-
-#[utoipa::path(post, path = "/auth/logout", tag = "auth", responses((status = 200, body = Ok)))]
-async fn logout(State(s): State<AppState>, jar: CookieJar) -> ApiResult<(CookieJar, AppJson<Ok>)> {
-    if let Some(token) = jar.get(session::COOKIE).map(|c| c.value().to_string())
-        && let Ok((_, sid)) = s.sessions.verify(&s.db, &token).await
-    {
-        session::revoke(&s.db, &sid).await?;
-    }
-    Ok((jar.add(s.sessions.removal()), AppJson(Ok { ok: true })))
-}
-
-async fn load_admin(s: &AppState, admin: &Admin) -> Result<admin::Model, ApiError> {
-    admin::Entity::find_by_id(admin.id.clone())
-        .one(&s.db)
-        .await?
-        .ok_or_else(|| ApiError::Unauthorized("admin no longer exists".into()))
-}
-
-#[utoipa::path(get, path = "/auth/me", tag = "auth", security(("session" = [])),
-    responses((status = 200, body = Me), (status = 401, body = ErrorBody)))]
-async fn me(admin: Admin, State(s): State<AppState>) -> ApiResult<AppJson<Me>> {
-    let row = load_admin(&s, &admin).await?;
-    Ok(AppJson(Me { username: row.username, totp_enabled: false }))
-}
-
-#[utoipa::path(patch, path = "/auth/me", tag = "auth", security(("session" = [])), request_body = UpdateMe,
-    responses((status = 200, body = Me), (status = 403, description = "Wrong current password", body = ErrorBody),
-        (status = 422, body = ErrorBody)))]
-async fn update_me(
-    admin: Admin,
-    State(s): State<AppState>,
-    jar: CookieJar,
-    AppJson(u): AppJson<UpdateMe>,
-) -> ApiResult<(CookieJar, AppJson<Me>)> {
-    let row = load_admin(&s, &admin).await?;
-    if !password::verify(u.current_password, row.password_hash.clone()).await {
-        return Err(ApiError::Forbidden("current_password is wrong".into()));
-    }
-    let new_username = u.new_username.as_deref().map(check_username).transpose()?;
-    if let Some(p) = &u.new_password {
-        password::check_new("new_password", p)?;
-    }
-    let mut active: admin::ActiveModel = row.into();
-    if let Some(name) = new_username {
-        active.username = Set(name);
-    }
-    let password_changed = u.new_password.is_some();
-    if let Some(p) = u.new_password {
-        active.password_hash = Set(password::hash(p).await?);
-    }
-    active.updated_at = Set(Utc::now());
-    let tx = s.db.begin().await?;
-    let saved = active.update(&tx).await?;
-    let jar = if password_changed {
-        // A new password ends every session, this one included; the caller gets a fresh one.
-        session::revoke_all(&tx, &admin.id).await?;
-        jar.add(s.sessions.issue(&tx, &admin.id).await?)
-    } else {
-        jar
-    };
-    tx.commit().await?;
-    Ok((jar, AppJson(Me { username: saved.username, totp_enabled: false })))
+    Ok(admins::create(db, ADMIN_ID, &username, hash).await?)
 }
 
 /// Sets a new password from the shell and ends every session.
-pub async fn reset_password<C: ConnectionTrait>(
-    db: &C,
-    username: Option<&str>,
-    password: &str,
-) -> anyhow::Result<String> {
-    password::check_new("password", password).map_err(|e| anyhow::anyhow!("password {e}"))?;
-    let hash = password::hash(password.to_string()).await.map_err(|e| anyhow::anyhow!("{e}"))?;
-    let now = Utc::now();
-    let existing = admin::Entity::find().one(db).await?;
-    let name = match existing {
+pub async fn reset_password(db: &impl Conn, username: Option<&str>, password: &str) -> anyhow::Result<String> {
+    password::check_new("password", password).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let name = match admins::find(db).await? {
         Some(a) => {
-            let mut active: admin::ActiveModel = a.into();
-            if let Some(u) = username {
-                active.username = Set(check_username(u).map_err(|e| anyhow::anyhow!("username {e}"))?);
-            }
-            active.password_hash = Set(hash);
-            active.updated_at = Set(now);
-            active.update(db).await?.username
+            let new_name = username.map(check_username).transpose().map_err(|e| anyhow::anyhow!("{e}"))?;
+            let hash = password::hash(password.to_string()).await?;
+            admins::update(db, &a.id, new_name, Some(hash)).await?.username
         }
         None => {
             let u = username.ok_or_else(|| anyhow::anyhow!("no admin exists yet; pass --username to create one"))?;
-            create_admin(db, u, password).await.map_err(|e| anyhow::anyhow!("{e}"))?.username
+            create_admin(db, u, password).await?.username
         }
     };
-    session::revoke_all(db, ADMIN_ID).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    admins::end_sessions(db, ADMIN_ID).await?;
     Ok(name)
 }

@@ -4,7 +4,9 @@ use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 
-use crate::error::ApiError;
+use shared_model::Problems;
+
+use super::AuthError;
 
 /// Shortest accepted password.
 pub const MIN_PASSWORD_LEN: usize = 8;
@@ -12,24 +14,24 @@ pub const MIN_PASSWORD_LEN: usize = 8;
 pub const MAX_PASSWORD_LEN: usize = 256;
 
 /// Checks a new password's length; the error names `field`.
-pub fn check_new(field: &str, password: &str) -> Result<(), ApiError> {
+pub fn check_new(field: &str, password: &str) -> Result<(), Problems> {
     let n = password.chars().count();
     if n < MIN_PASSWORD_LEN {
-        return Err(ApiError::invalid(field, format!("must be at least {MIN_PASSWORD_LEN} characters")));
+        return Err(Problems::one(field, format!("must be at least {MIN_PASSWORD_LEN} characters")));
     }
     if n > MAX_PASSWORD_LEN {
-        return Err(ApiError::invalid(field, format!("must be at most {MAX_PASSWORD_LEN} characters")));
+        return Err(Problems::one(field, format!("must be at most {MAX_PASSWORD_LEN} characters")));
     }
     Ok(())
 }
 
 /// Hashes `password` into a PHC string.
-pub async fn hash(password: String) -> Result<String, ApiError> {
-    tokio::task::spawn_blocking(move || {
-        Argon2::default().hash_password(password.as_bytes()).map(|h| h.to_string()).map_err(ApiError::internal)
-    })
-    .await
-    .map_err(ApiError::internal)?
+pub async fn hash(password: String) -> Result<String, AuthError> {
+    let hashing = |e| AuthError::Hashing(anyhow::anyhow!("{e}"));
+    tokio::task::spawn_blocking(move || Argon2::default().hash_password(password.as_bytes()).map(|h| h.to_string()))
+        .await
+        .map_err(|e| hashing(e.to_string()))?
+        .map_err(|e| hashing(e.to_string()))
 }
 
 /// Whether `password` matches `phc`. Over-long input never matches.

@@ -5,11 +5,10 @@
 use axum_extra::extract::cookie::{Cookie, SameSite};
 use chrono::{Duration, Utc};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use serde::{Deserialize, Serialize};
 
-use crate::error::ApiError;
-use crate::storage::entities::session;
+use super::AuthError;
+use crate::storage::{Conn, admins};
 
 /// Name of the session cookie.
 pub const COOKIE: &str = "quarry_session";
@@ -40,21 +39,14 @@ impl SessionKeys {
     }
 
     /// Creates a session row for `admin_id` and returns its cookie.
-    pub async fn issue<C: ConnectionTrait>(&self, db: &C, admin_id: &str) -> Result<Cookie<'static>, ApiError> {
+    pub async fn issue(&self, db: &impl Conn, admin_id: &str) -> Result<Cookie<'static>, AuthError> {
         let now = Utc::now();
         let expires = now + Duration::hours(LIFETIME_HOURS);
         let sid = uuid::Uuid::new_v4().to_string();
-        session::ActiveModel {
-            id: Set(sid.clone()),
-            admin_id: Set(admin_id.to_string()),
-            expires_at: Set(expires),
-            created_at: Set(now),
-        }
-        .insert(db)
-        .await?;
+        admins::add_session(db, &sid, admin_id, expires).await?;
         let claims = Claims { sub: admin_id.to_string(), sid, exp: expires.timestamp(), iat: now.timestamp() };
         let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
-            .map_err(ApiError::internal)?;
+            .map_err(|e| AuthError::Hashing(e.into()))?;
         Ok(self.cookie(token, time::Duration::hours(LIFETIME_HOURS)))
     }
 
@@ -74,31 +66,15 @@ impl SessionKeys {
     }
 
     /// The admin id of a valid, unrevoked, unexpired session token.
-    pub async fn verify<C: ConnectionTrait>(&self, db: &C, token: &str) -> Result<(String, String), ApiError> {
+    pub async fn verify(&self, db: &impl Conn, token: &str) -> Result<(String, String), AuthError> {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.leeway = 0;
         let claims = jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation)
-            .map_err(|_| ApiError::Unauthorized("session expired or invalid; log in again".into()))?
+            .map_err(|_| AuthError::Unauthorized("session expired or invalid; log in again".into()))?
             .claims;
-        let row = session::Entity::find_by_id(claims.sid.clone())
-            .filter(session::Column::AdminId.eq(claims.sub.clone()))
-            .one(db)
-            .await?;
-        match row {
-            Some(s) if s.expires_at > Utc::now() => Ok((claims.sub, claims.sid)),
-            _ => Err(ApiError::Unauthorized("session was ended; log in again".into())),
+        match admins::session_expiry(db, &claims.sid, &claims.sub).await? {
+            Some(expires_at) if expires_at > Utc::now() => Ok((claims.sub, claims.sid)),
+            _ => Err(AuthError::Unauthorized("session was ended; log in again".into())),
         }
     }
-}
-
-/// Ends one session.
-pub async fn revoke<C: ConnectionTrait>(db: &C, sid: &str) -> Result<(), ApiError> {
-    session::Entity::delete_by_id(sid.to_string()).exec(db).await?;
-    Ok(())
-}
-
-/// Ends every session of an admin (password change or reset).
-pub async fn revoke_all<C: ConnectionTrait>(db: &C, admin_id: &str) -> Result<(), ApiError> {
-    session::Entity::delete_many().filter(session::Column::AdminId.eq(admin_id)).exec(db).await?;
-    Ok(())
 }

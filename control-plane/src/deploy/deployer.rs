@@ -115,6 +115,9 @@ pub enum DeployError {
     /// The target's backend (Docker Engine, the runtime binary) refused or is missing.
     #[error("{0}")]
     Backend(String),
+    /// The store refused or failed (a deploy that cannot be built, a release that does not exist).
+    #[error(transparent)]
+    Store(#[from] crate::storage::StoreError),
 }
 
 /// Runs runtimes for one target.

@@ -1,20 +1,18 @@
-//! Deploy: releases built from the store, published to runtimes that pull
-//! them, and the deployers that run those runtimes (`local`, `docker`,
-//! `kubernetes`). See [`service::DeployService`].
+//! Deploy: the deployers that run runtimes (`local` child process, `docker`
+//! container, `kubernetes` replicas that pull), their logs and the status
+//! of the deployment. Releases themselves are built, stored and published by
+//! `release`; this module uses it, never the other way round. See
+//! [`service::DeployService`].
 
-pub mod build;
 pub mod config;
 pub mod deployer;
-pub mod diff;
 pub mod docker;
 pub mod docker_image;
-pub mod hub;
 pub mod local;
 pub mod logs;
 pub mod service;
-pub mod settings;
 pub mod status;
-pub mod store;
 
 pub use config::DeployConfig;
+pub use deployer::DeployError;
 pub use service::DeployService;

@@ -1,75 +1,52 @@
 //! The deploy service: one per control plane. Deploys are serialised; each
-//! builds a release, stores it, publishes it to pulling runtimes and makes
-//! sure the target runs one.
+//! stores the next release (see `release`), publishes it to pulling runtimes
+//! and makes sure the target runs one.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 
-use anyhow::Context;
-use sea_orm::DatabaseConnection;
 use shared_model::Keyring;
-use shared_model::manifest::Manifest;
-use shared_model::token::TokenHasher;
 use tokio::sync::Mutex;
 
-use super::build::{Built, Keys, build};
-use super::deployer::{Deployer, External, Launch, Target};
-use super::diff::Change;
-use super::hub::{Hub, Published};
+use super::DeployConfig;
+use super::deployer::{DeployError, Deployer, External, Launch, Target};
 use super::local::LocalDeployer;
 use super::logs::LogBuffer;
-use super::{DeployConfig, settings, store};
-use crate::config::Secret;
-use crate::error::ApiError;
-use crate::keys;
-use crate::storage::entities::release;
+use crate::keys::RuntimeKeys;
+use crate::model::Actor;
+use crate::model::release::{DeployState, StoredRelease};
+use crate::release::{self, Hub, Keys};
+use crate::storage::{Db, StoreError, Write, heartbeats, releases};
 
 /// Deploy state shared by the handlers.
 pub struct DeployService {
     /// The settings it was built from.
     pub config: DeployConfig,
-    /// The runtimes' side: what they pull, what they said.
-    pub hub: Hub,
     /// Runtime and deploy log lines.
     pub logs: Arc<LogBuffer>,
+    hub: Arc<Hub>,
+    keys: Arc<RuntimeKeys>,
     deployer: Box<dyn Deployer>,
     lock: Mutex<()>,
     deploying: AtomicBool,
-    runtime_key: Secret,
-    runtime_keyring: Keyring,
-    /// Hashes MCP bearer tokens the way runtimes check them.
-    pub token_hasher: TokenHasher,
-    runtime_token: Secret,
     pull_url: RwLock<String>,
     https: bool,
     deployer_error: std::sync::Mutex<Option<String>>,
 }
 
-/// The result of a deploy.
-pub struct Deployed {
-    /// The stored release.
-    pub release: release::Model,
-    /// What changed since the previous one.
-    pub changes: Vec<Change>,
-}
-
 impl DeployService {
-    /// Loads or generates the runtime key and token and picks the deployer.
-    /// Must run inside a Tokio runtime (the local supervisor is a task).
-    /// `https`: whether the control plane itself serves HTTPS (then runtimes pull over it).
+    /// Picks the deployer. Must run inside a Tokio runtime (the local
+    /// supervisor is a task). `https`: whether the control plane itself
+    /// serves HTTPS (then runtimes pull over it).
     pub fn new(
         config: DeployConfig,
+        hub: Arc<Hub>,
+        keys: Arc<RuntimeKeys>,
         data_dir: &std::path::Path,
         bind: SocketAddr,
         https: bool,
     ) -> anyhow::Result<Self> {
-        let key = keys::load_or_generate(config.runtime_key.as_ref(), data_dir, "runtime.key", Keyring::generate_key)?;
-        let runtime_keyring = Keyring::from_base64_list(&key).context("QUARRY_RUNTIME_KEY")?;
-        let token_hasher = TokenHasher::from_runtime_key(&key).context("QUARRY_RUNTIME_KEY")?;
-        let token = keys::load_or_generate(config.runtime_token.as_ref(), data_dir, "runtime.token", || {
-            keys::random_secret().replace(['+', '/', '='], "")
-        })?;
         let logs = Arc::new(LogBuffer::default());
         let deployer: Box<dyn Deployer> = match config.target {
             Target::Local => Box::new(LocalDeployer::spawn(config.runtime_binary(), logs.clone())),
@@ -79,15 +56,12 @@ impl DeployService {
         let pull_url = config.pull_url.clone().unwrap_or_else(|| loopback_url(bind, https));
         Ok(DeployService {
             config,
-            hub: Hub::default(),
             logs,
+            hub,
+            keys,
             deployer,
             lock: Mutex::new(()),
             deploying: AtomicBool::new(false),
-            runtime_key: Secret(key),
-            runtime_keyring,
-            token_hasher,
-            runtime_token: Secret(token),
             pull_url: RwLock::new(pull_url),
             https,
             deployer_error: std::sync::Mutex::new(None),
@@ -101,12 +75,6 @@ impl DeployService {
         }
     }
 
-    /// Whether `presented` is the runtime token (constant time).
-    pub fn runtime_token_matches(&self, presented: &str) -> bool {
-        use subtle::ConstantTimeEq;
-        presented.as_bytes().ct_eq(self.runtime_token.0.as_bytes()).into()
-    }
-
     /// The deployer's target.
     pub fn target(&self) -> Target {
         self.deployer.target()
@@ -115,6 +83,11 @@ impl DeployService {
     /// The deployer.
     pub fn deployer(&self) -> &dyn Deployer {
         self.deployer.as_ref()
+    }
+
+    /// What runtimes pull and what they said.
+    pub fn hub(&self) -> &Hub {
+        &self.hub
     }
 
     /// Why the deployer could not start the runtime at the last deploy, if it could not.
@@ -127,64 +100,44 @@ impl DeployService {
         self.deploying.load(Ordering::Relaxed)
     }
 
-    /// Builds what the store holds now as release `number` (not stored).
-    pub async fn build_current(
-        &self,
-        db: &DatabaseConnection,
-        store_keys: &Keyring,
-        number: u64,
-    ) -> Result<Built, ApiError> {
-        let (settings, tokens) = settings::load(db).await?;
-        settings.validate().map_err(|e| prefix_problems(e, "server"))?;
-        build(db, number, &settings, &tokens, Keys { store: store_keys, runtime: &self.runtime_keyring }).await
+    /// The keys a build needs: the store's, to open secrets, and the runtime's, to seal them.
+    pub fn build_keys<'a>(&'a self, store: &'a Keyring) -> Keys<'a> {
+        Keys { store, runtime: &self.keys.keyring }
     }
 
     /// Validates and builds the store's content, stores it as the next
     /// release, publishes it and makes sure a runtime runs.
-    pub async fn deploy(&self, db: &DatabaseConnection, store_keys: &Keyring) -> Result<Deployed, ApiError> {
+    pub async fn deploy(&self, db: &Db, store_keys: &Keyring, actor: &Actor) -> Result<StoredRelease, DeployError> {
         let _guard = self.lock.lock().await;
         let _flag = Flag::raise(&self.deploying);
         self.logs.deploy("Deploy started: validating the store.");
-        let next = store::latest(db).await?.map_or(1, |r| r.number + 1) as u64;
-        let built = self.build_current(db, store_keys, next).await.inspect_err(|e| {
-            if let ApiError::Invalid(p) = e {
+        let mut w = Write::begin(db, actor).await?;
+        let release = release::create(&mut w, self.build_keys(store_keys)).await.inspect_err(|e| {
+            if let StoreError::Invalid(p) = e {
                 self.logs.deploy(&format!("Deploy refused: {} problem(s); nothing was changed.", p.0.len()));
             }
         })?;
-        let (release, changes) = store::publish(db, &built, None).await?;
+        w.commit().await?;
         self.go_live(db, &release).await?;
-        Ok(Deployed { release, changes })
+        Ok(release)
     }
 
     /// Publishes a copy of release `number` as the next release.
-    pub async fn redeploy(&self, db: &DatabaseConnection, number: i64) -> Result<Deployed, ApiError> {
+    pub async fn redeploy(&self, db: &Db, actor: &Actor, number: i64) -> Result<StoredRelease, DeployError> {
         let _guard = self.lock.lock().await;
         let _flag = Flag::raise(&self.deploying);
-        let old = store::get(db, number).await?;
-        let next = store::latest(db).await?.map_or(1, |r| r.number + 1) as u64;
-        self.logs.deploy(&format!("Redeploy of release {number} as release {next} started."));
-        let restamp = |text: &str| -> Result<Manifest, ApiError> {
-            let mut m = Manifest::from_json(text).map_err(ApiError::internal)?;
-            m.release = next;
-            if !m.server.version.is_empty() {
-                m.server.version = format!("1.0.{next}");
-            }
-            m.content_hash.clear();
-            m.seal_hash();
-            Ok(m)
-        };
-        let built = Built {
-            manifest: restamp(&old.manifest)?,
-            source: Manifest::from_json(&old.source).map_err(ApiError::internal)?,
-        };
-        let (release, changes) = store::publish(db, &built, Some(number)).await?;
+        self.logs.deploy(&format!("Redeploy of release {number} started."));
+        let mut w = Write::begin(db, actor).await?;
+        let release = release::recreate(&mut w, number).await?;
+        w.commit().await?;
+        self.logs.deploy(&format!("Release {number} is published again as release {}.", release.number));
         self.go_live(db, &release).await?;
-        Ok(Deployed { release, changes })
+        Ok(release)
     }
 
-    async fn go_live(&self, db: &DatabaseConnection, release: &release::Model) -> Result<(), ApiError> {
-        self.hub.publish(Some(published(release)));
-        self.logs.deploy(&format!("Release {} published ({}).", release.number, release.content_hash));
+    async fn go_live(&self, db: &Db, stored: &StoredRelease) -> Result<(), DeployError> {
+        self.hub.publish(Some(release::publication(stored)));
+        self.logs.deploy(&format!("Release {} published ({}).", stored.number, stored.content_hash));
         let launch = self.launch(db).await?;
         // The release is stored and published either way; a deployer failure
         // is the runtime's problem, reported by the status, not a failed deploy.
@@ -197,12 +150,12 @@ impl DeployService {
     }
 
     /// How the deployers start a runtime, from the current settings.
-    pub async fn launch(&self, db: &DatabaseConnection) -> Result<Launch, ApiError> {
-        let (s, _) = settings::load(db).await?;
+    pub async fn launch(&self, db: &Db) -> Result<Launch, StoreError> {
+        let (s, _) = crate::storage::settings::load(db).await?;
         Ok(Launch {
             control_plane_url: self.pull_url.read().unwrap_or_else(|e| e.into_inner()).clone(),
-            token: self.runtime_token.clone(),
-            key: self.runtime_key.clone(),
+            token: self.keys.token.clone(),
+            key: self.keys.key.clone(),
             bind: self.config.runtime_bind,
             allowed_hosts: s.allowed_hosts,
             allowed_origins: s.allowed_origins,
@@ -213,12 +166,14 @@ impl DeployService {
     }
 
     /// Unpublishes and stops the runtime; the next deploy starts it again.
-    pub async fn stop(&self, db: &DatabaseConnection) -> Result<(), ApiError> {
+    pub async fn stop(&self, db: &Db, actor: &Actor) -> Result<(), DeployError> {
         let _guard = self.lock.lock().await;
-        let state = store::state(db).await?;
-        store::set_state(db, state.active_release, true).await?;
+        let mut w = Write::begin(db, actor).await?;
+        let state = releases::state(w.tx()).await?;
+        releases::set_state(&mut w, DeployState { stopped: true, ..state }).await?;
+        w.commit().await?;
         self.hub.publish(None);
-        self.deployer.stop().await.map_err(|e| ApiError::internal(anyhow::anyhow!("deployer: {e}")))?;
+        self.deployer.stop().await?;
         self.hub.forget_all();
         self.logs.deploy("Stopped: nothing is published; the runtime is down.");
         Ok(())
@@ -226,31 +181,18 @@ impl DeployService {
 
     /// At start: publish the active release again and bring the runtime up,
     /// unless the admin stopped it.
-    pub async fn resume(&self, db: &DatabaseConnection) -> Result<(), ApiError> {
-        use sea_orm::EntityTrait;
+    pub async fn resume(&self, db: &Db) -> Result<(), DeployError> {
         // Runtimes that reported recently still count until they report again.
-        for b in crate::storage::entities::runtime_heartbeat::Entity::find().all(db).await? {
-            self.hub.restore(super::hub::Heartbeat {
-                instance_id: b.instance_id,
-                runtime_version: b.runtime_version,
-                release: b.release.and_then(|r| u64::try_from(r).ok()),
-                status: b.status,
-                message: b.message,
-                last_seen: b.last_seen,
-            });
+        for beat in heartbeats::all(db).await? {
+            self.hub.restore(beat);
         }
-        let state = store::state(db).await?;
+        let state = releases::state(db).await?;
         let Some(number) = state.active_release.filter(|_| !state.stopped) else { return Ok(()) };
-        let release = store::get(db, number).await?;
+        let stored = releases::get(db, number).await?;
         let _guard = self.lock.lock().await;
         self.logs.deploy(&format!("Resuming release {number}."));
-        self.go_live(db, &release).await
+        self.go_live(db, &stored).await
     }
-}
-
-/// What runtimes pull for `release`.
-pub fn published(release: &release::Model) -> Published {
-    Published { number: release.number as u64, hash: release.content_hash.clone(), body: release.manifest.clone() }
 }
 
 fn loopback_url(addr: SocketAddr, https: bool) -> String {
@@ -258,18 +200,6 @@ fn loopback_url(addr: SocketAddr, https: bool) -> String {
     match addr {
         SocketAddr::V4(a) => format!("{scheme}://127.0.0.1:{}", a.port()),
         SocketAddr::V6(a) => format!("{scheme}://[::1]:{}", a.port()),
-    }
-}
-
-fn prefix_problems(e: ApiError, prefix: &str) -> ApiError {
-    match e {
-        ApiError::Invalid(mut p) => {
-            for x in &mut p.0 {
-                x.path = format!("{prefix}.{}", x.path);
-            }
-            ApiError::Invalid(p)
-        }
-        other => other,
     }
 }
 

@@ -1,16 +1,14 @@
 //! `GET /deploy/status`: one word (stopped, deploying, running, error) with a
 //! message, from the stored state, the deployer and the runtimes' heartbeats.
 
-use sea_orm::DatabaseConnection;
 use serde::Serialize;
 use shared_model::Keyring;
 use utoipa::ToSchema;
 
 use super::DeployService;
 use super::deployer::{ProcessState, Target};
-use super::hub::Heartbeat;
-use super::store;
-use crate::error::ApiError;
+use crate::release::{self, hub::Heartbeat};
+use crate::storage::{Db, StoreError, releases as store};
 
 /// The deployment as a whole.
 #[derive(Debug, Serialize, ToSchema)]
@@ -36,7 +34,7 @@ pub struct DeployStatus {
 }
 
 /// Computes the status.
-pub async fn status(svc: &DeployService, db: &DatabaseConnection, keyring: &Keyring) -> Result<DeployStatus, ApiError> {
+pub async fn status(svc: &DeployService, db: &Db, keyring: &Keyring) -> Result<DeployStatus, StoreError> {
     let state = store::state(db).await?;
     let latest = store::latest(db).await?;
     let active = match state.active_release {
@@ -45,14 +43,14 @@ pub async fn status(svc: &DeployService, db: &DatabaseConnection, keyring: &Keyr
     };
     let undeployed_changes = match &active {
         None => true,
-        Some(a) => match svc.build_current(db, keyring, a.number as u64).await {
+        Some(a) => match release::build_current(db, svc.build_keys(keyring), a.number as u64).await {
             Ok(b) => b.source.content_hash != a.source_hash,
-            Err(ApiError::Invalid(_)) => true,
+            Err(StoreError::Invalid(_)) => true,
             Err(e) => return Err(e),
         },
     };
     let process = svc.deployer().state().await;
-    let instances = svc.hub.live();
+    let instances = svc.hub().live();
     let number = state.active_release;
     let (status, message) = if svc.is_deploying() {
         ("deploying", "a deploy is in progress".to_string())
@@ -89,7 +87,7 @@ fn judge(process: &ProcessState, live: &[Heartbeat], active: u64) -> (&'static s
         ProcessState::Stopped => return ("error", "the runtime is not running; deploy again".into()),
         _ => {}
     }
-    if let Some(bad) = live.iter().find(|i| i.status == "error") {
+    if let Some(bad) = live.iter().find(|i| i.status == shared_model::protocol::HeartbeatStatus::Error) {
         return ("error", format!("runtime {} refused the release: {}", bad.instance_id, bad.message));
     }
     if live.is_empty() {

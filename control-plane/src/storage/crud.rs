@@ -1,15 +1,15 @@
-//! Store operations shared by every entity: pages, lookups, versioned updates
-//! and turning constraint violations into the errors users can act on.
+//! Row operations shared by every table: pages, lookups, versioned updates
+//! and turning constraint violations into errors users can act on.
 
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel, PaginatorTrait,
     PrimaryKeyTrait, QueryFilter, QueryOrder, QuerySelect, SqlErr,
 };
 
-use crate::error::ApiError;
+use super::StoreError;
 
 /// One page of an entity, ordered by `order`, with the total count.
-pub async fn page<E, C>(db: &C, order: E::Column, skip: u64, limit: u64) -> Result<(Vec<E::Model>, u64), DbErr>
+pub async fn page<E, C>(db: &C, order: E::Column, skip: u64, limit: u64) -> Result<(Vec<E::Model>, u64), StoreError>
 where
     E: EntityTrait,
     E::Model: Sync,
@@ -20,18 +20,18 @@ where
     Ok((items, total))
 }
 
-/// The row with `id`, or a 404 naming `what`.
-pub async fn get<E, C>(db: &C, id: uuid::Uuid, what: &str) -> Result<E::Model, ApiError>
+/// The row with `id`, or not found naming `what`.
+pub async fn get<E, C>(db: &C, id: uuid::Uuid, what: &str) -> Result<E::Model, StoreError>
 where
     E: EntityTrait,
     <E::PrimaryKey as PrimaryKeyTrait>::ValueType: From<String>,
     C: ConnectionTrait,
 {
-    E::find_by_id(id.to_string()).one(db).await?.ok_or_else(|| ApiError::NotFound(format!("no {what} with id {id}")))
+    E::find_by_id(id.to_string()).one(db).await?.ok_or_else(|| StoreError::NotFound(format!("no {what} with id {id}")))
 }
 
-/// Deletes the row with `id`, or a 404 naming `what`.
-pub async fn delete<E, C>(db: &C, id: uuid::Uuid, what: &str) -> Result<(), ApiError>
+/// Deletes the row with `id`, or not found naming `what`.
+pub async fn delete<E, C>(db: &C, id: uuid::Uuid, what: &str) -> Result<(), StoreError>
 where
     E: EntityTrait,
     <E::PrimaryKey as PrimaryKeyTrait>::ValueType: From<String>,
@@ -39,18 +39,18 @@ where
 {
     let res = E::delete_by_id(id.to_string()).exec(db).await?;
     if res.rows_affected == 0 {
-        return Err(ApiError::NotFound(format!("no {what} with id {id}")));
+        return Err(StoreError::NotFound(format!("no {what} with id {id}")));
     }
     Ok(())
 }
 
-/// Inserts `model`; a unique-name violation becomes a 409 naming the entity.
+/// Inserts `model`; a unique-name violation becomes a conflict naming the entity.
 pub async fn insert<A, C>(
     db: &C,
     model: A,
     what: &str,
     name: &str,
-) -> Result<<A::Entity as EntityTrait>::Model, ApiError>
+) -> Result<<A::Entity as EntityTrait>::Model, StoreError>
 where
     A: ActiveModelTrait + sea_orm::ActiveModelBehavior + Send,
     <A::Entity as EntityTrait>::Model: IntoActiveModel<A>,
@@ -68,7 +68,7 @@ pub async fn update_versioned<A, C>(
     id: uuid::Uuid,
     expected_version: i32,
     (what, name): (&str, &str),
-) -> Result<(), ApiError>
+) -> Result<(), StoreError>
 where
     A: ActiveModelTrait + Send,
     C: ConnectionTrait,
@@ -81,29 +81,40 @@ where
         .await
         .map_err(|e| unique_conflict(e, what, name))?;
     if res.rows_affected == 0 {
-        return Err(ApiError::VersionConflict(format!(
+        return Err(StoreError::VersionConflict(format!(
             "version conflict: the {what} changed since version {expected_version}; reload it and retry"
         )));
     }
     Ok(())
 }
 
-/// Rejects a PATCH whose `version` is not the current one.
-pub fn check_version(sent: Option<i32>, current: i32) -> Result<(), ApiError> {
+/// Refuses an edit whose `version` is not the current one.
+pub fn check_version(sent: Option<i32>, current: i32) -> Result<(), StoreError> {
     match sent {
-        Some(v) if v != current => Err(ApiError::VersionConflict(format!(
+        Some(v) if v != current => Err(StoreError::VersionConflict(format!(
             "version conflict: expected {v}, current {current}; reload and retry"
         ))),
         _ => Ok(()),
     }
 }
 
-/// Maps a unique-constraint violation to a 409, anything else to a 500.
-pub fn unique_conflict(e: DbErr, what: &str, name: &str) -> ApiError {
+/// Maps a unique-constraint violation to a conflict, anything else to an internal error.
+pub fn unique_conflict(e: DbErr, what: &str, name: &str) -> StoreError {
     match e.sql_err() {
-        Some(SqlErr::UniqueConstraintViolation(_)) => {
-            ApiError::Conflict(format!("a {what} named {name:?} (or differing only in case or '-'/'_') already exists"))
-        }
-        _ => ApiError::internal(e),
+        Some(SqlErr::UniqueConstraintViolation(_)) => StoreError::Conflict(format!(
+            "a {what} named {name:?} (or differing only in case or '-'/'_') already exists"
+        )),
+        _ => StoreError::internal(e),
     }
+}
+
+/// Decodes a JSON column into its typed form (columns are written by us, so a
+/// failure is a fault of ours).
+pub fn column<T: serde::de::DeserializeOwned>(v: &serde_json::Value) -> Result<T, StoreError> {
+    serde_json::from_value(v.clone()).map_err(StoreError::internal)
+}
+
+/// Encodes a typed value for a JSON column.
+pub fn to_column<T: serde::Serialize>(v: &T) -> serde_json::Value {
+    serde_json::to_value(v).expect("our types always serialize")
 }

@@ -1,9 +1,20 @@
-//! The store: sea-orm over SQLite (default, WAL) or PostgreSQL, migrated at start.
+//! The store: sea-orm over SQLite (default, WAL) or PostgreSQL, migrated at
+//! start. Every query lives here; callers get domain types (`model`,
+//! `settings`, `shared_model`) and [`StoreError`]s, and change the store only
+//! through a [`Write`].
 
+pub mod admins;
+pub mod connections;
 pub mod crud;
 pub mod entities;
+mod error;
+pub mod heartbeats;
 pub mod migration;
 pub mod migration_deploy;
+pub mod published;
+pub mod releases;
+pub mod settings;
+pub mod write;
 
 use std::time::Duration;
 
@@ -11,8 +22,18 @@ use anyhow::Context;
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend};
 use sea_orm_migration::MigratorTrait;
 
+pub use error::StoreError;
+pub use write::{Write, write};
+
+/// A connection pool to the store.
+pub type Db = DatabaseConnection;
+
+/// The store, or an open transaction on it: what read functions take.
+pub trait Conn: ConnectionTrait + Sync {}
+impl<T: ConnectionTrait + Sync> Conn for T {}
+
 /// Opens the store at `url`, creating the SQLite file if needed, and migrates it.
-pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
+pub async fn connect(url: &str) -> anyhow::Result<Db> {
     let mut options = ConnectOptions::new(url.to_string());
     options.max_connections(10).acquire_timeout(Duration::from_secs(10)).sqlx_logging(false);
     let db = Database::connect(options).await.with_context(|| format!("cannot open the store at {}", redact(url)))?;

@@ -3,20 +3,10 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use shared_model::manifest::Manifest;
-use utoipa::ToSchema;
 
-/// One change.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct Change {
-    /// `server`, `auth`, `connection`, `tool`, `resource` or `prompt`.
-    pub kind: String,
-    /// The entity's name (empty for `server` and `auth`).
-    pub name: String,
-    /// `added`, `removed` or `changed`.
-    pub action: String,
-}
+pub use crate::model::release::Change;
 
 fn entries<T: Serialize>(items: &[T], name: impl Fn(&T) -> &str) -> BTreeMap<String, String> {
     items.iter().map(|i| (name(i).to_string(), serde_json::to_string(i).unwrap_or_default())).collect()

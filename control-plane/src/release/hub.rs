@@ -6,10 +6,9 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use chrono::Utc;
+pub use shared_model::protocol::Heartbeat;
 use tokio::sync::{Semaphore, watch};
-use utoipa::ToSchema;
 
 /// Longest a pull may wait for a change.
 pub const MAX_WAIT: Duration = Duration::from_secs(60);
@@ -22,7 +21,7 @@ pub const STALE_AFTER: Duration = Duration::from_secs(90);
 
 /// The release runtimes should serve.
 #[derive(Debug)]
-pub struct Published {
+pub struct Publication {
     /// Release number.
     pub number: u64,
     /// Its content hash, used as the `ETag`.
@@ -31,35 +30,9 @@ pub struct Published {
     pub body: String,
 }
 
-/// What one runtime instance last reported.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct Heartbeat {
-    /// The instance (pod name, container or random id), ≤ 64 characters.
-    pub instance_id: String,
-    /// The runtime's version.
-    #[serde(default)]
-    pub runtime_version: String,
-    /// The release it serves (0 or absent: none).
-    #[serde(default)]
-    pub release: Option<u64>,
-    /// `running` or `error` (it refused a release; see `message`).
-    #[serde(default = "running")]
-    pub status: String,
-    /// Why it refused the latest release, for `error`.
-    #[serde(default)]
-    pub message: String,
-    /// When the control plane last heard from it.
-    #[serde(default = "Utc::now")]
-    pub last_seen: DateTime<Utc>,
-}
-
-fn running() -> String {
-    "running".into()
-}
-
 /// The channel and the heartbeats.
 pub struct Hub {
-    tx: watch::Sender<Option<Arc<Published>>>,
+    tx: watch::Sender<Option<Arc<Publication>>>,
     /// Bounds the pulls waiting at once.
     pub waiters: Semaphore,
     beats: Mutex<HashMap<String, Heartbeat>>,
@@ -73,19 +46,19 @@ impl Default for Hub {
 
 impl Hub {
     /// Makes `published` what runtimes pull (`None`: nothing, they unload).
-    pub fn publish(&self, published: Option<Published>) {
+    pub fn publish(&self, published: Option<Publication>) {
         self.tx.send_replace(published.map(Arc::new));
     }
 
     /// The current publication.
-    pub fn current(&self) -> Option<Arc<Published>> {
+    pub fn current(&self) -> Option<Arc<Publication>> {
         self.tx.borrow().clone()
     }
 
     /// Waits until the publication's hash differs from `etag`, at most `wait`.
-    pub async fn wait_change(&self, etag: &str, wait: Duration) -> Option<Arc<Published>> {
+    pub async fn wait_change(&self, etag: &str, wait: Duration) -> Option<Arc<Publication>> {
         let mut rx = self.tx.subscribe();
-        let differs = |p: &Option<Arc<Published>>| p.as_ref().map_or("", |p| p.hash.as_str()) != etag;
+        let differs = |p: &Option<Arc<Publication>>| p.as_ref().map_or("", |p| p.hash.as_str()) != etag;
         let _ = tokio::time::timeout(wait.min(MAX_WAIT), rx.wait_for(differs)).await;
         self.current()
     }
@@ -140,7 +113,7 @@ mod tests {
         let h = hub.clone();
         let waiter = tokio::spawn(async move { h.wait_change("", Duration::from_secs(5)).await });
         tokio::time::sleep(Duration::from_millis(50)).await;
-        hub.publish(Some(Published { number: 1, hash: "sha256:a".into(), body: "{}".into() }));
+        hub.publish(Some(Publication { number: 1, hash: "sha256:a".into(), body: "{}".into() }));
         let got = waiter.await.unwrap().unwrap();
         assert_eq!(got.number, 1);
         let same = hub.wait_change("sha256:a", Duration::from_millis(20)).await.unwrap();

@@ -6,19 +6,19 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use sea_orm::{ConnectionTrait, EntityTrait, QueryOrder};
-use serde_json::Value;
 use sha2::{Digest, Sha256};
 use shared_model::manifest::{
     AuthSettings, BearerToken, Connection, Manifest, PoolSettings, Prompt, QueueSettings, Resource, ResourceSource,
-    SealedSecret, ServerInfo, Tool, ToolAnnotations,
+    SealedSecret, ServerInfo, Tool,
 };
-use shared_model::{DbType, Keyring, ParamDef, Problems};
+use shared_model::{Keyring, Problems, is_secret_key};
 
-use super::settings::{AuthMode, ServerSettings, StoredToken};
-use crate::api::connections::is_secret_key;
-use crate::error::ApiError;
-use crate::storage::entities::{connection, prompt, resource, tool};
+use crate::model::connection::StoredConnection;
+use crate::model::prompt::PromptFields;
+use crate::model::resource::ResourceFields;
+use crate::model::tool::ToolFields;
+use crate::settings::{AuthMode, ServerSettings, StoredToken};
+use crate::storage::{Conn, StoreError, connections, published};
 
 /// A manifest built from the store, in its two forms.
 pub struct Built {
@@ -36,21 +36,17 @@ pub struct Keys<'a> {
     pub runtime: &'a Keyring,
 }
 
-fn json<T: serde::de::DeserializeOwned>(v: &Value) -> Result<T, ApiError> {
-    serde_json::from_value(v.clone()).map_err(ApiError::internal)
-}
-
 /// Builds release `number` from the store and `settings`; `Err` lists every problem.
-pub async fn build<C: ConnectionTrait>(
-    db: &C,
+pub async fn build(
+    db: &impl Conn,
     number: u64,
     settings: &ServerSettings,
     tokens: &[StoredToken],
     keys: Keys<'_>,
-) -> Result<Built, ApiError> {
+) -> Result<Built, StoreError> {
     let mut p = Problems::default();
-    let conns = connection::Entity::find().order_by_asc(connection::Column::NameKey).all(db).await?;
-    let by_id: HashMap<&str, &connection::Model> = conns.iter().map(|c| (c.id.as_str(), c)).collect();
+    let conns = connections::all(db).await?;
+    let by_id: HashMap<uuid::Uuid, &StoredConnection> = conns.iter().map(|c| (c.id, c)).collect();
     let mut manifest = Manifest {
         format_version: shared_model::manifest::FORMAT_VERSION,
         release: number,
@@ -69,13 +65,13 @@ pub async fn build<C: ConnectionTrait>(
     };
     let mut source = manifest.clone();
     for c in conns.iter().filter(|c| c.is_active) {
-        let (sealed, fingerprint) = connection(c, &keys, &mut p)?;
+        let (sealed, fingerprint) = connection(c, &keys, &mut p);
         manifest.connections.push(sealed);
         source.connections.push(fingerprint);
     }
     // Which connection a row points at, or a problem that says how to fix it.
-    let target = |conn_id: &str, path: String, p: &mut Problems| -> Option<String> {
-        match by_id.get(conn_id) {
+    let target = |conn_id: uuid::Uuid, path: String, p: &mut Problems| -> Option<String> {
+        match by_id.get(&conn_id) {
             Some(c) if c.is_active => Some(c.name.clone()),
             Some(c) => {
                 p.push(path, format!("connection {:?} is inactive; activate it, or disable this entry", c.name));
@@ -87,26 +83,23 @@ pub async fn build<C: ConnectionTrait>(
             }
         }
     };
-    for t in
-        tool::Entity::find().order_by_asc(tool::Column::NameKey).all(db).await?.into_iter().filter(|t| t.is_enabled)
-    {
-        let Some(conn) = target(&t.connection_id, format!("tools.{}.connection_id", t.name), &mut p) else { continue };
+    for t in published::all::<ToolFields>(db).await?.into_iter().map(|t| t.fields).filter(|t| t.is_enabled) {
+        let Some(conn) = target(t.connection_id, format!("tools.{}.connection_id", t.name), &mut p) else { continue };
         manifest.tools.push(Tool {
             name: t.name,
             title: None,
             description: t.description,
             sql: t.sql_query,
             connection: conn,
-            parameters: json::<Vec<ParamDef>>(&t.parameters)?,
-            annotations: json::<ToolAnnotations>(&t.annotations)?,
-            cache_ttl_seconds: u32::try_from(t.cache_ttl).unwrap_or(0),
+            parameters: t.parameters,
+            annotations: t.annotations,
+            cache_ttl_seconds: t.cache_ttl,
             transform_template: t.transform_template.filter(|s| !s.trim().is_empty()),
             limits: settings.default_limits.clone(),
         });
     }
-    let resources = resource::Entity::find().order_by_asc(resource::Column::NameKey).all(db).await?;
-    for r in resources.into_iter().filter(|r| r.is_enabled) {
-        let source = match (&r.sql_query, &r.connection_id) {
+    for r in published::all::<ResourceFields>(db).await?.into_iter().map(|r| r.fields).filter(|r| r.is_enabled) {
+        let source = match (&r.sql_query, r.connection_id) {
             (Some(sql), Some(cid)) => {
                 let Some(conn) = target(cid, format!("resources.{}.connection_id", r.name), &mut p) else { continue };
                 ResourceSource::Sql { sql: sql.clone(), connection: conn }
@@ -126,18 +119,17 @@ pub async fn build<C: ConnectionTrait>(
             uri_template: templated.then_some(r.uri_template),
             mime_type: Some(r.mime_type).filter(|m| !m.is_empty()),
             source,
-            parameters: json::<Vec<ParamDef>>(&r.parameters)?,
+            parameters: r.parameters,
             limits: settings.default_limits.clone(),
         });
     }
-    let prompts = prompt::Entity::find().order_by_asc(prompt::Column::NameKey).all(db).await?;
-    for pr in prompts.into_iter().filter(|p| p.is_enabled) {
+    for pr in published::all::<PromptFields>(db).await?.into_iter().map(|p| p.fields).filter(|p| p.is_enabled) {
         manifest.prompts.push(Prompt {
             name: pr.name,
             title: pr.title,
             description: pr.description,
             template: pr.template,
-            arguments: json(&pr.arguments)?,
+            arguments: pr.arguments,
         });
     }
     source.tools = manifest.tools.clone();
@@ -149,7 +141,7 @@ pub async fn build<C: ConnectionTrait>(
             x
         }));
     }
-    p.into_result().map_err(ApiError::Invalid)?;
+    p.into_result()?;
     manifest.seal_hash();
     // The source form must not change with the release number alone.
     source.release = 0;
@@ -173,30 +165,27 @@ fn auth(settings: &ServerSettings, tokens: &[StoredToken], p: &mut Problems) -> 
 }
 
 /// The connection sealed for the runtime and with a fingerprint instead.
-fn connection(c: &connection::Model, keys: &Keys<'_>, p: &mut Problems) -> Result<(Connection, Connection), ApiError> {
-    let db_type = DbType::parse(&c.db_type).map_err(|e| ApiError::internal(anyhow::anyhow!(e)))?;
+fn connection(c: &StoredConnection, keys: &Keys<'_>, p: &mut Problems) -> (Connection, Connection) {
     let mut extra = BTreeMap::new();
-    if let Value::Object(map) = &c.extra_params {
-        for (k, v) in map {
-            if is_secret_key(k) {
-                p.push(
-                    format!("connections.{}.extra_params.{k}", c.name),
-                    "secret extra parameters cannot be published to the runtime yet; remove it",
-                );
-                continue;
-            }
-            extra.insert(k.clone(), v.as_str().map_or_else(|| v.to_string(), String::from));
+    for (k, v) in &c.extra_params {
+        if is_secret_key(k) {
+            p.push(
+                format!("connections.{}.extra_params.{k}", c.name),
+                "secret extra parameters cannot be published to the runtime yet; remove it",
+            );
+            continue;
         }
+        extra.insert(k.clone(), v.as_str().map_or_else(|| v.to_string(), String::from));
     }
     let base = Connection {
         id: c.name.clone(),
-        db_type,
+        db_type: c.db_type,
         host: c.host.clone(),
         port: u16::try_from(c.port).unwrap_or(0),
         database: c.database.clone(),
         username: c.username.clone(),
         password: None,
-        ssl_mode: serde_json::from_value(Value::String(c.ssl_mode.clone())).unwrap_or_default(),
+        ssl_mode: c.ssl_mode,
         extra_params: extra,
         pool: PoolSettings {
             min: u32::try_from(c.pool_min_size).unwrap_or(0),
@@ -220,7 +209,7 @@ fn connection(c: &connection::Model, keys: &Keys<'_>, p: &mut Problems) -> Resul
             Err(e) => p.push(format!("connections.{}.password", c.name), format!("{e}; set the password again")),
         }
     }
-    Ok((sealed, fingerprint))
+    (sealed, fingerprint)
 }
 
 /// `tools[3].sql` → `tools.get_orders.sql`, so a problem names what to open.

@@ -1,16 +1,16 @@
 //! Server settings: what every release carries besides the entities (name,
 //! instructions, auth, default limits) and how the deployers run the runtime
-//! (allowed hosts and origins, log level). One row, created with defaults.
+//! (allowed hosts and origins, log level); and the MCP bearer tokens
+//! ([`tokens`]). Stored as one row, created with defaults (`storage::settings`).
 
-use chrono::{DateTime, Utc};
-use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
+pub mod tokens;
+
+pub use tokens::StoredToken;
+
 use serde::{Deserialize, Serialize};
 use shared_model::Problems;
 use shared_model::manifest::ResultLimits;
 use utoipa::ToSchema;
-
-use crate::error::ApiError;
-use crate::storage::entities::server_config;
 
 /// How MCP clients authenticate to the runtime.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -97,30 +97,13 @@ impl Default for ServerSettings {
     }
 }
 
-/// A bearer token as stored: a keyed hash and what identifies it to people.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct StoredToken {
-    /// Stable id.
-    pub id: String,
-    /// A label chosen by the admin.
-    pub name: String,
-    /// The first characters of the token, to recognise it.
-    pub prefix: String,
-    /// HMAC-SHA256 under the runtime key (never shown).
-    #[serde(skip_serializing_if = "String::is_empty", default)]
-    #[schema(ignore)]
-    pub hash: String,
-    /// When it was created.
-    pub created_at: DateTime<Utc>,
-}
-
 fn is_http_url(u: &str) -> bool {
     (u.starts_with("http://") || u.starts_with("https://")) && u.len() <= 2048 && !u.contains(char::is_whitespace)
 }
 
 impl ServerSettings {
     /// Checks every field; `Err` lists each problem with its field.
-    pub fn validate(&self) -> Result<(), ApiError> {
+    pub fn validate(&self) -> Result<(), Problems> {
         let mut p = Problems::default();
         if !(1..=255).contains(&self.server_name.trim().chars().count()) {
             p.push("server_name", "must be 1–255 characters");
@@ -154,7 +137,7 @@ impl ServerSettings {
         if !(1..=3600).contains(&l.timeout_seconds) {
             p.push("default_limits.timeout_seconds", "must be 1–3600");
         }
-        p.into_result().map_err(ApiError::Invalid)
+        p.into_result()
     }
 
     /// The base URL clients use (no trailing slash).
@@ -175,33 +158,6 @@ fn valid_host(h: &str) -> bool {
     h == "*" || (!h.is_empty() && h.bytes().all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b)))
 }
 
-/// The stored settings and tokens (defaults when never saved).
-pub async fn load<C: ConnectionTrait>(db: &C) -> Result<(ServerSettings, Vec<StoredToken>), ApiError> {
-    let Some(row) = server_config::Entity::find_by_id(1).one(db).await? else {
-        return Ok((ServerSettings::default(), Vec::new()));
-    };
-    let settings = serde_json::from_value(row.settings).map_err(ApiError::internal)?;
-    let tokens = serde_json::from_value(row.tokens).map_err(ApiError::internal)?;
-    Ok((settings, tokens))
-}
-
-/// Saves the settings and tokens (one row, upserted).
-pub async fn save<C: ConnectionTrait>(db: &C, s: &ServerSettings, tokens: &[StoredToken]) -> Result<(), ApiError> {
-    let row = server_config::ActiveModel {
-        id: Set(1),
-        settings: Set(serde_json::to_value(s).map_err(ApiError::internal)?),
-        tokens: Set(serde_json::to_value(tokens).map_err(ApiError::internal)?),
-        updated_at: Set(Utc::now()),
-    };
-    let exists = server_config::Entity::find_by_id(1).one(db).await?.is_some();
-    if exists {
-        server_config::Entity::update(row).exec(db).await?;
-    } else {
-        server_config::Entity::insert(row).exec(db).await?;
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -213,7 +169,7 @@ mod tests {
         s.public_url = Some("ftp://x".into());
         s.allowed_hosts = vec!["bad host".into()];
         s.default_limits.max_rows = 0;
-        let Err(ApiError::Invalid(p)) = s.validate() else { panic!("expected problems") };
+        let Err(p) = s.validate() else { panic!("expected problems") };
         let paths: Vec<_> = p.0.iter().map(|p| p.path.as_str()).collect();
         assert_eq!(paths, ["server_name", "public_url", "allowed_hosts[0]", "default_limits.max_rows"]);
     }

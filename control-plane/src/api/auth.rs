@@ -1,0 +1,194 @@
+//! `/auth`: first-run setup, login with rate limiting, logout, and the
+//! admin's own account.
+
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, State};
+use axum_extra::extract::CookieJar;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::app::AppState;
+use crate::auth::{Admin, check_username, create_admin, password};
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::extract::AppJson;
+use crate::model::Actor;
+use crate::storage::Write;
+use crate::storage::admins::{self, StoredAdmin};
+
+/// Routes that work without a session.
+pub fn public_router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(auth_status))
+        .routes(routes!(setup))
+        .routes(routes!(login))
+        .routes(routes!(logout))
+}
+
+/// Routes that need a session.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(me, update_me))
+}
+
+/// Whether the first admin still has to be created.
+#[derive(Serialize, ToSchema)]
+pub struct AuthStatus {
+    /// True until an admin exists.
+    pub setup_required: bool,
+}
+
+/// Credentials for setup and login.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Credentials {
+    /// Login name (1–255 characters).
+    pub username: String,
+    /// Password (at least 8 characters for setup).
+    pub password: String,
+}
+
+/// The outcome of a successful setup or login; the session is in the cookie.
+#[derive(Serialize, ToSchema)]
+pub struct LoginResponse {
+    /// The admin's name.
+    pub username: String,
+    /// Always false until two-factor login is enabled.
+    pub requires_2fa: bool,
+    /// Token for the second factor step, when required.
+    pub pending_token: Option<String>,
+}
+
+/// The current admin.
+#[derive(Serialize, ToSchema)]
+pub struct Me {
+    /// Login name.
+    pub username: String,
+    /// Whether two-factor login is on.
+    pub totp_enabled: bool,
+}
+
+/// A change to the admin's own account.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateMe {
+    /// The current password, required for any change.
+    pub current_password: String,
+    /// A new login name.
+    pub new_username: Option<String>,
+    /// A new password (at least 8 characters); ends every other session.
+    pub new_password: Option<String>,
+}
+
+/// Plain acknowledgement.
+#[derive(Serialize, ToSchema)]
+pub struct Ok {
+    /// Always true.
+    pub ok: bool,
+}
+
+#[utoipa::path(get, path = "/auth/status", tag = "auth",
+    responses((status = 200, description = "Whether setup is needed", body = AuthStatus)))]
+async fn auth_status(State(s): State<AppState>) -> ApiResult<AppJson<AuthStatus>> {
+    let admins = admins::count(&s.db).await?;
+    Ok(AppJson(AuthStatus { setup_required: admins == 0 }))
+}
+
+#[utoipa::path(post, path = "/auth/setup", tag = "auth", request_body = Credentials,
+    responses((status = 200, body = LoginResponse), (status = 409, description = "An admin exists", body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+async fn setup(
+    State(s): State<AppState>,
+    jar: CookieJar,
+    AppJson(c): AppJson<Credentials>,
+) -> ApiResult<(CookieJar, AppJson<LoginResponse>)> {
+    let admin = create_admin(&s.db, &c.username, &c.password).await?;
+    let cookie = s.sessions.issue(&s.db, &admin.id).await?;
+    Ok((jar.add(cookie), AppJson(LoginResponse { username: admin.username, requires_2fa: false, pending_token: None })))
+}
+
+#[utoipa::path(post, path = "/auth/login", tag = "auth", request_body = Credentials,
+    responses((status = 200, body = LoginResponse), (status = 401, body = ErrorBody),
+        (status = 429, description = "Too many failed attempts; see Retry-After", body = ErrorBody)))]
+async fn login(
+    State(s): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    jar: CookieJar,
+    AppJson(c): AppJson<Credentials>,
+) -> ApiResult<(CookieJar, AppJson<LoginResponse>)> {
+    let ip = peer.ip();
+    s.limiter.check(ip, &c.username).map_err(ApiError::RateLimited)?;
+    let row = admins::find(&s.db).await?;
+    let matched = match &row {
+        Some(a) if a.username == c.username => password::verify(c.password, a.password_hash.clone()).await,
+        _ => false,
+    };
+    let admin = match (matched, row) {
+        (true, Some(a)) => a,
+        _ => {
+            s.limiter.record_failure(ip, &c.username);
+            return Err(ApiError::Unauthorized("wrong username or password".into()));
+        }
+    };
+    s.limiter.clear(ip, &c.username);
+    let cookie = s.sessions.issue(&s.db, &admin.id).await?;
+    Ok((jar.add(cookie), AppJson(LoginResponse { username: admin.username, requires_2fa: false, pending_token: None })))
+}
+
+#[utoipa::path(post, path = "/auth/logout", tag = "auth", responses((status = 200, body = Ok)))]
+async fn logout(State(s): State<AppState>, jar: CookieJar) -> ApiResult<(CookieJar, AppJson<Ok>)> {
+    if let Some(token) = jar.get(crate::auth::session::COOKIE).map(|c| c.value().to_string())
+        && let Ok((_, sid)) = s.sessions.verify(&s.db, &token).await
+    {
+        admins::end_session(&s.db, &sid).await?;
+    }
+    Ok((jar.add(s.sessions.removal()), AppJson(Ok { ok: true })))
+}
+
+async fn load_admin(s: &AppState, admin: &Admin) -> Result<StoredAdmin, ApiError> {
+    admins::get(&s.db, &admin.id).await?.ok_or_else(|| ApiError::Unauthorized("admin no longer exists".into()))
+}
+
+#[utoipa::path(get, path = "/auth/me", tag = "auth", security(("session" = [])),
+    responses((status = 200, body = Me), (status = 401, body = ErrorBody)))]
+async fn me(admin: Admin, State(s): State<AppState>) -> ApiResult<AppJson<Me>> {
+    let row = load_admin(&s, &admin).await?;
+    Ok(AppJson(Me { username: row.username, totp_enabled: false }))
+}
+
+#[utoipa::path(patch, path = "/auth/me", tag = "auth", security(("session" = [])), request_body = UpdateMe,
+    responses((status = 200, body = Me), (status = 403, description = "Wrong current password", body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+async fn update_me(
+    admin: Admin,
+    State(s): State<AppState>,
+    jar: CookieJar,
+    AppJson(u): AppJson<UpdateMe>,
+) -> ApiResult<(CookieJar, AppJson<Me>)> {
+    let row = load_admin(&s, &admin).await?;
+    if !password::verify(u.current_password, row.password_hash.clone()).await {
+        return Err(ApiError::Forbidden("current_password is wrong".into()));
+    }
+    let new_username = u.new_username.as_deref().map(check_username).transpose()?;
+    if let Some(p) = &u.new_password {
+        password::check_new("new_password", p)?;
+    }
+    let new_hash = match u.new_password {
+        Some(p) => Some(password::hash(p).await?),
+        None => None,
+    };
+    let password_changed = new_hash.is_some();
+    let actor = Actor::Admin { id: admin.id.clone() };
+    let w = Write::begin(&s.db, &actor).await?;
+    let saved = admins::update(w.tx(), &admin.id, new_username, new_hash).await?;
+    let jar = if password_changed {
+        // A new password ends every session, this one included; the caller gets a fresh one.
+        admins::end_sessions(w.tx(), &admin.id).await?;
+        jar.add(s.sessions.issue(w.tx(), &admin.id).await?)
+    } else {
+        jar
+    };
+    w.commit().await?;
+    Ok((jar, AppJson(Me { username: saved.username, totp_enabled: false })))
+}

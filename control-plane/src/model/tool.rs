@@ -1,0 +1,94 @@
+//! A tool: parameterised SQL an MCP client calls.
+
+use serde::{Deserialize, Serialize};
+use shared_model::manifest::ToolAnnotations;
+use shared_model::params::check_params;
+use shared_model::{ParamDef, Problems, check_placeholders};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::published::{Linked, Published, check_common, check_len};
+
+/// Return shapes a tool may declare.
+pub const RETURN_TYPES: [&str; 3] = ["rows", "row", "scalar"];
+
+/// The editable fields of a tool.
+#[derive(Serialize, Deserialize, ToSchema, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct ToolFields {
+    /// The connection the SQL runs on.
+    pub connection_id: Uuid,
+    /// Unique, MCP-safe name (letters, digits, `_`, `-`; 1–64).
+    pub name: String,
+    /// What the tool does, for the model (1–5000 characters).
+    pub description: String,
+    /// One SQL statement; `:name` placeholders take the parameters' values.
+    pub sql_query: String,
+    /// One definition per placeholder: name, type (string, integer, number,
+    /// boolean, array), required, default, enum, description, min, max, pattern.
+    #[serde(default)]
+    pub parameters: Vec<ParamDef>,
+    /// Free labels for grouping (≤ 50).
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// Shape of the result: `rows` (default), `row` or `scalar`.
+    #[serde(default = "rows")]
+    pub return_type: String,
+    /// A minijinja template applied to the rows (≤ 100000 bytes).
+    #[serde(default)]
+    pub transform_template: Option<String>,
+    /// MCP hints: read_only (default true; enforced by the engine), destructive, idempotent, open_world.
+    #[serde(default)]
+    pub annotations: ToolAnnotations,
+    /// Seconds a result is cached per argument set (0–86400; 0 = off).
+    #[serde(default)]
+    pub cache_ttl: u32,
+    /// Disabled tools are not deployed.
+    #[serde(default = "yes")]
+    pub is_enabled: bool,
+}
+
+fn rows() -> String {
+    "rows".into()
+}
+fn yes() -> bool {
+    true
+}
+
+/// A stored tool.
+pub type Tool = super::Versioned<ToolFields>;
+
+impl Published for ToolFields {
+    const WHAT: &'static str = "tool";
+
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn rename(&mut self, name: String) {
+        self.name = name;
+    }
+
+    fn connection_id(&self) -> Option<Uuid> {
+        Some(self.connection_id)
+    }
+
+    fn validate(&self, linked: Linked) -> Result<(), Problems> {
+        let Some(dialect) = linked.dialect()? else {
+            return Err(Problems::one("connection_id", "is required"));
+        };
+        let mut p = Problems::default();
+        check_common(&self.name, &self.description, &self.tags, &mut p);
+        check_len("sql_query", Some(&self.sql_query), 100_000, &mut p);
+        check_params(&self.parameters, "parameters", &mut p);
+        check_placeholders(&self.sql_query, dialect, &self.parameters, ("sql_query", "parameters"), true, &mut p);
+        if !RETURN_TYPES.contains(&self.return_type.as_str()) {
+            p.push("return_type", format!("must be one of {}", RETURN_TYPES.join(", ")));
+        }
+        check_len("transform_template", self.transform_template.as_deref(), 100_000, &mut p);
+        if self.cache_ttl > 86_400 {
+            p.push("cache_ttl", "must be between 0 and 86400 seconds");
+        }
+        p.into_result()
+    }
+}

@@ -1,0 +1,155 @@
+//! Connections in the store. Secrets arrive here already encrypted (see
+//! `model::connection`); deleting a connection deletes its tools and
+//! resources in the same transaction.
+
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use serde_json::Value;
+use shared_model::manifest::SslMode;
+use shared_model::{DbType, Keyring, normalized_name};
+use uuid::Uuid;
+
+use super::entities::{connection, resource, tool};
+use super::write::{Action, Kind, Write};
+use super::{StoreError, crud};
+use crate::model::Linked;
+use crate::model::connection::{ConnectionInput, ConnectionPatch, StoredConnection};
+
+const WHAT: &str = "connection";
+
+fn from_model(m: connection::Model) -> Result<StoredConnection, StoreError> {
+    Ok(StoredConnection {
+        id: m.id.parse().map_err(StoreError::internal)?,
+        db_type: DbType::parse(&m.db_type).map_err(|e| StoreError::internal(anyhow::anyhow!(e)))?,
+        name: m.name,
+        host: m.host,
+        port: m.port,
+        database: m.database,
+        username: m.username,
+        password: m.password,
+        ssl_mode: serde_json::from_value(Value::String(m.ssl_mode)).unwrap_or_default(),
+        extra_params: match m.extra_params {
+            Value::Object(map) => map,
+            _ => Default::default(),
+        },
+        pool_min_size: m.pool_min_size,
+        pool_max_size: m.pool_max_size,
+        max_concurrent_queries: m.max_concurrent_queries,
+        queue_timeout_seconds: m.queue_timeout_seconds,
+        queue_enabled: m.queue_enabled,
+        is_active: m.is_active,
+        version: m.version,
+        created_at: m.created_at,
+        updated_at: m.updated_at,
+    })
+}
+
+fn ssl_mode_str(m: SslMode) -> String {
+    serde_json::to_value(m).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default()
+}
+
+fn into_active(c: StoredConnection) -> connection::ActiveModel {
+    connection::ActiveModel {
+        id: Set(c.id.to_string()),
+        name_key: Set(normalized_name(&c.name)),
+        name: Set(c.name),
+        db_type: Set(c.db_type.as_str().into()),
+        host: Set(c.host),
+        port: Set(c.port),
+        database: Set(c.database),
+        username: Set(c.username),
+        password: Set(c.password),
+        ssl_mode: Set(ssl_mode_str(c.ssl_mode)),
+        extra_params: Set(Value::Object(c.extra_params)),
+        pool_min_size: Set(c.pool_min_size),
+        pool_max_size: Set(c.pool_max_size),
+        max_concurrent_queries: Set(c.max_concurrent_queries),
+        queue_timeout_seconds: Set(c.queue_timeout_seconds),
+        queue_enabled: Set(c.queue_enabled),
+        is_active: Set(c.is_active),
+        version: Set(c.version),
+        created_at: Set(c.created_at),
+        updated_at: Set(c.updated_at),
+    }
+}
+
+/// One page, sorted by name.
+pub async fn page(
+    db: &impl ConnectionTrait,
+    skip: u64,
+    limit: u64,
+) -> Result<(Vec<StoredConnection>, u64), StoreError> {
+    let (rows, total) = crud::page::<connection::Entity, _>(db, connection::Column::NameKey, skip, limit).await?;
+    Ok((rows.into_iter().map(from_model).collect::<Result<_, _>>()?, total))
+}
+
+/// Every connection, sorted by name.
+pub async fn all(db: &impl ConnectionTrait) -> Result<Vec<StoredConnection>, StoreError> {
+    let rows = connection::Entity::find().order_by_asc(connection::Column::NameKey).all(db).await?;
+    rows.into_iter().map(from_model).collect()
+}
+
+/// The connection with `id`.
+pub async fn get(db: &impl ConnectionTrait, id: Uuid) -> Result<StoredConnection, StoreError> {
+    from_model(crud::get::<connection::Entity, _>(db, id, WHAT).await?)
+}
+
+/// What a tool or resource that names connection `id` links to.
+pub async fn link(db: &impl ConnectionTrait, id: Uuid) -> Result<Linked, StoreError> {
+    match connection::Entity::find_by_id(id.to_string()).one(db).await? {
+        None => Ok(Linked::Missing(id)),
+        Some(m) => Ok(Linked::Dialect(from_model(m)?.db_type.dialect())),
+    }
+}
+
+/// Validates `input`, encrypts its secrets with `keyring` and stores it as version 1.
+pub async fn create(
+    w: &mut Write<'_>,
+    keyring: &Keyring,
+    input: ConnectionInput,
+) -> Result<StoredConnection, StoreError> {
+    let db_type = input.validate()?;
+    let password = input.password.as_deref().map(|p| keyring.encrypt(p));
+    let row = input.seal(db_type, password, None, keyring);
+    let (id, name) = (row.id, row.name.clone());
+    let saved = from_model(crud::insert(w.tx(), into_active(row), WHAT, &name).await?)?;
+    w.record(Kind::Connection, id.to_string(), name, Action::Created);
+    Ok(saved)
+}
+
+/// Applies `patch` to connection `id` if its version is still the one the edit was based on.
+pub async fn update(
+    w: &mut Write<'_>,
+    keyring: &Keyring,
+    id: Uuid,
+    patch: ConnectionPatch,
+) -> Result<StoredConnection, StoreError> {
+    let current = get(w.tx(), id).await?;
+    crud::check_version(patch.version, current.version)?;
+    let (input, password) = patch.over(&current, keyring);
+    let db_type = input.validate()?;
+    let row = input.seal(db_type, password, Some(&current), keyring);
+    let name = row.name.clone();
+    let active = connection::ActiveModel { created_at: sea_orm::ActiveValue::NotSet, ..into_active(row) };
+    let cols = (connection::Column::Id, connection::Column::Version);
+    crud::update_versioned(w.tx(), active, cols.0, cols.1, id, current.version, (WHAT, &name)).await?;
+    w.record(Kind::Connection, id.to_string(), name, Action::Updated);
+    get(w.tx(), id).await
+}
+
+/// Deletes connection `id` with its tools and resources.
+pub async fn delete(w: &mut Write<'_>, id: Uuid) -> Result<(), StoreError> {
+    let current = get(w.tx(), id).await?;
+    let owned = |col: tool::Column| col.eq(id.to_string());
+    for t in tool::Entity::find().filter(owned(tool::Column::ConnectionId)).all(w.tx()).await? {
+        w.record(Kind::Tool, t.id, t.name, Action::Deleted);
+    }
+    let owned = resource::Column::ConnectionId.eq(id.to_string());
+    for r in resource::Entity::find().filter(owned).all(w.tx()).await? {
+        w.record(Kind::Resource, r.id, r.name, Action::Deleted);
+    }
+    tool::Entity::delete_many().filter(tool::Column::ConnectionId.eq(id.to_string())).exec(w.tx()).await?;
+    resource::Entity::delete_many().filter(resource::Column::ConnectionId.eq(id.to_string())).exec(w.tx()).await?;
+    crud::delete::<connection::Entity, _>(w.tx(), id, WHAT).await?;
+    w.record(Kind::Connection, id.to_string(), current.name, Action::Deleted);
+    Ok(())
+}

@@ -1,0 +1,325 @@
+//! Tools, resources and prompts in the store: the list, get, create, update,
+//! delete and duplicate that they share, and how each kind's fields map to its
+//! table ([`Row`]). Writes validate inside their transaction, so the
+//! connection a tool names cannot vanish between the check and the write.
+
+use chrono::Utc;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PrimaryKeyTrait,
+    QueryFilter, QueryOrder, QuerySelect,
+};
+use serde_json::{Map, Value};
+use shared_model::normalized_name;
+use uuid::Uuid;
+
+use super::crud::{self, column, to_column};
+use super::entities::{prompt, resource, tool};
+use super::write::{Action, Kind, Write};
+use super::{StoreError, connections};
+use crate::model::patch::merge_patch;
+use crate::model::prompt::PromptFields;
+use crate::model::resource::ResourceFields;
+use crate::model::tool::ToolFields;
+use crate::model::{Linked, Published, Versioned};
+
+/// The table of `F`.
+pub type EntityOf<F> = <F as Row>::Entity;
+/// A row of `F`'s table.
+pub type ModelOf<F> = <EntityOf<F> as EntityTrait>::Model;
+/// A row of `F`'s table being written.
+pub type ActiveOf<F> = <EntityOf<F> as EntityTrait>::ActiveModel;
+/// A column of `F`'s table.
+pub type ColumnOf<F> = <EntityOf<F> as EntityTrait>::Column;
+
+/// The columns the shared logic needs.
+pub struct Columns<C> {
+    /// Primary key (a UUID string).
+    pub id: C,
+    /// Optimistic-locking version.
+    pub version: C,
+    /// Creation time.
+    pub created_at: C,
+    /// Normalised unique name; lists are sorted by it.
+    pub name_key: C,
+}
+
+/// How a published kind's fields map to its table.
+pub trait Row: Published {
+    /// Its table.
+    type Entity: EntityTrait<
+            Model: Sync + IntoActiveModel<ActiveOf<Self>>,
+            ActiveModel: ActiveModelTrait + Send,
+            PrimaryKey: PrimaryKeyTrait<ValueType: From<String>>,
+        >;
+    /// What edits of it are recorded as.
+    const KIND: Kind;
+    /// Its table's shared columns.
+    fn columns() -> Columns<ColumnOf<Self>>;
+    /// Reads a row.
+    fn from_model(m: ModelOf<Self>) -> Result<Versioned<Self>, StoreError>;
+    /// The row for these fields; id, version and creation time are set by the caller.
+    fn into_active(self) -> ActiveOf<Self>;
+}
+
+/// One page, sorted by name.
+pub async fn page<F: Row>(
+    db: &impl ConnectionTrait,
+    skip: u64,
+    limit: u64,
+) -> Result<(Vec<Versioned<F>>, u64), StoreError> {
+    let (rows, total) = crud::page::<EntityOf<F>, _>(db, F::columns().name_key, skip, limit).await?;
+    Ok((rows.into_iter().map(F::from_model).collect::<Result<_, _>>()?, total))
+}
+
+/// Every entity of the kind, sorted by name.
+pub async fn all<F: Row>(db: &impl ConnectionTrait) -> Result<Vec<Versioned<F>>, StoreError> {
+    let rows = EntityOf::<F>::find().order_by_asc(F::columns().name_key).all(db).await?;
+    rows.into_iter().map(F::from_model).collect()
+}
+
+/// The entity with `id`.
+pub async fn get<F: Row>(db: &impl ConnectionTrait, id: Uuid) -> Result<Versioned<F>, StoreError> {
+    F::from_model(crud::get::<EntityOf<F>, _>(db, id, F::WHAT).await?)
+}
+
+async fn validate<F: Row>(w: &Write<'_>, fields: &F) -> Result<(), StoreError> {
+    let linked = match fields.connection_id() {
+        None => Linked::Unlinked,
+        Some(id) => connections::link(w.tx(), id).await?,
+    };
+    Ok(fields.validate(linked)?)
+}
+
+/// Stores new fields as version 1, without validating them (see [`create`]).
+async fn insert<F: Row>(w: &mut Write<'_>, fields: F) -> Result<Versioned<F>, StoreError> {
+    let name = fields.name().to_string();
+    let cols = F::columns();
+    let id = Uuid::new_v4();
+    let mut row = fields.into_active();
+    row.set(cols.id, id.to_string().into());
+    row.set(cols.version, 1.into());
+    row.set(cols.created_at, Utc::now().into());
+    let saved = F::from_model(crud::insert(w.tx(), row, F::WHAT, &name).await?)?;
+    w.record(F::KIND, id.to_string(), name, Action::Created);
+    Ok(saved)
+}
+
+/// Validates and stores new fields.
+pub async fn create<F: Row>(w: &mut Write<'_>, fields: F) -> Result<Versioned<F>, StoreError> {
+    validate(w, &fields).await?;
+    insert(w, fields).await
+}
+
+/// Merges `patch` over the stored fields, validates the result and writes it
+/// if the version is still the one the edit was based on.
+pub async fn update<F: Row>(
+    w: &mut Write<'_>,
+    id: Uuid,
+    patch: Map<String, Value>,
+) -> Result<Versioned<F>, StoreError> {
+    let current = get::<F>(w.tx(), id).await?;
+    let (fields, sent_version) = merge_patch(&current.fields, patch)?;
+    crud::check_version(sent_version, current.version)?;
+    validate(w, &fields).await?;
+    let name = fields.name().to_string();
+    let cols = F::columns();
+    let mut row = fields.into_active();
+    row.set(cols.version, (current.version + 1).into());
+    crud::update_versioned(w.tx(), row, cols.id, cols.version, id, current.version, (F::WHAT, &name)).await?;
+    w.record(F::KIND, id.to_string(), name, Action::Updated);
+    get::<F>(w.tx(), id).await
+}
+
+/// Deletes the entity with `id`.
+pub async fn delete<F: Row>(w: &mut Write<'_>, id: Uuid) -> Result<(), StoreError> {
+    let current = get::<F>(w.tx(), id).await?;
+    crud::delete::<EntityOf<F>, _>(w.tx(), id, F::WHAT).await?;
+    w.record(F::KIND, id.to_string(), current.fields.name(), Action::Deleted);
+    Ok(())
+}
+
+/// Copies the entity with `id` under the first free name of `<name>_copy`,
+/// `<name>_copy_2`, …
+pub async fn duplicate<F: Row>(w: &mut Write<'_>, id: Uuid) -> Result<Versioned<F>, StoreError> {
+    let mut fields = get::<F>(w.tx(), id).await?.fields;
+    let free = free_copy_name::<F>(w.tx(), fields.name()).await?;
+    fields.rename(free);
+    insert(w, fields).await
+}
+
+async fn free_copy_name<F: Row>(db: &impl ConnectionTrait, name: &str) -> Result<String, StoreError> {
+    let base = format!("{name}_copy");
+    let key = F::columns().name_key;
+    let taken: Vec<String> = EntityOf::<F>::find()
+        .select_only()
+        .column(key)
+        .filter(key.starts_with(normalized_name(&base)))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let candidates = std::iter::once(base.clone()).chain((2..).map(|n| format!("{base}_{n}")));
+    let free = candidates.take(10_000).find(|c| !taken.contains(&normalized_name(c)));
+    let free = free.ok_or_else(|| StoreError::Conflict(format!("too many copies of {name:?}")))?;
+    if free.len() > shared_model::names::MAX_NAME_LEN {
+        return Err(StoreError::Conflict(format!(
+            "{free:?} would be longer than 64 characters; rename the {} first",
+            F::WHAT
+        )));
+    }
+    Ok(free)
+}
+
+impl Row for ToolFields {
+    type Entity = tool::Entity;
+    const KIND: Kind = Kind::Tool;
+
+    fn columns() -> Columns<tool::Column> {
+        Columns {
+            id: tool::Column::Id,
+            version: tool::Column::Version,
+            created_at: tool::Column::CreatedAt,
+            name_key: tool::Column::NameKey,
+        }
+    }
+
+    fn from_model(m: tool::Model) -> Result<Versioned<ToolFields>, StoreError> {
+        Ok(Versioned {
+            id: m.id.parse().map_err(StoreError::internal)?,
+            fields: ToolFields {
+                connection_id: m.connection_id.parse().map_err(StoreError::internal)?,
+                name: m.name,
+                description: m.description,
+                sql_query: m.sql_query,
+                parameters: column(&m.parameters)?,
+                tags: column(&m.tags)?,
+                return_type: m.return_type,
+                transform_template: m.transform_template,
+                annotations: column(&m.annotations)?,
+                cache_ttl: u32::try_from(m.cache_ttl).unwrap_or(0),
+                is_enabled: m.is_enabled,
+            },
+            version: m.version,
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+        })
+    }
+
+    fn into_active(self) -> tool::ActiveModel {
+        tool::ActiveModel {
+            connection_id: Set(self.connection_id.to_string()),
+            name_key: Set(normalized_name(&self.name)),
+            name: Set(self.name),
+            description: Set(self.description),
+            sql_query: Set(self.sql_query),
+            parameters: Set(to_column(&self.parameters)),
+            tags: Set(to_column(&self.tags)),
+            return_type: Set(self.return_type),
+            transform_template: Set(self.transform_template),
+            annotations: Set(to_column(&self.annotations)),
+            cache_ttl: Set(i32::try_from(self.cache_ttl).unwrap_or(i32::MAX)),
+            is_enabled: Set(self.is_enabled),
+            updated_at: Set(Utc::now()),
+            ..Default::default()
+        }
+    }
+}
+
+impl Row for ResourceFields {
+    type Entity = resource::Entity;
+    const KIND: Kind = Kind::Resource;
+
+    fn columns() -> Columns<resource::Column> {
+        Columns {
+            id: resource::Column::Id,
+            version: resource::Column::Version,
+            created_at: resource::Column::CreatedAt,
+            name_key: resource::Column::NameKey,
+        }
+    }
+
+    fn from_model(m: resource::Model) -> Result<Versioned<ResourceFields>, StoreError> {
+        Ok(Versioned {
+            id: m.id.parse().map_err(StoreError::internal)?,
+            fields: ResourceFields {
+                connection_id: m.connection_id.map(|c| c.parse()).transpose().map_err(StoreError::internal)?,
+                name: m.name,
+                description: m.description,
+                uri_template: m.uri_template,
+                sql_query: m.sql_query,
+                static_content: m.static_content,
+                parameters: column(&m.parameters)?,
+                mime_type: m.mime_type,
+                tags: column(&m.tags)?,
+                is_enabled: m.is_enabled,
+            },
+            version: m.version,
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+        })
+    }
+
+    fn into_active(self) -> resource::ActiveModel {
+        resource::ActiveModel {
+            connection_id: Set(self.connection_id.map(|c| c.to_string())),
+            name_key: Set(normalized_name(&self.name)),
+            name: Set(self.name),
+            description: Set(self.description),
+            uri_template: Set(self.uri_template),
+            sql_query: Set(self.sql_query),
+            static_content: Set(self.static_content),
+            parameters: Set(to_column(&self.parameters)),
+            mime_type: Set(self.mime_type),
+            tags: Set(to_column(&self.tags)),
+            is_enabled: Set(self.is_enabled),
+            updated_at: Set(Utc::now()),
+            ..Default::default()
+        }
+    }
+}
+
+impl Row for PromptFields {
+    type Entity = prompt::Entity;
+    const KIND: Kind = Kind::Prompt;
+
+    fn columns() -> Columns<prompt::Column> {
+        Columns {
+            id: prompt::Column::Id,
+            version: prompt::Column::Version,
+            created_at: prompt::Column::CreatedAt,
+            name_key: prompt::Column::NameKey,
+        }
+    }
+
+    fn from_model(m: prompt::Model) -> Result<Versioned<PromptFields>, StoreError> {
+        Ok(Versioned {
+            id: m.id.parse().map_err(StoreError::internal)?,
+            fields: PromptFields {
+                name: m.name,
+                title: m.title,
+                description: m.description,
+                template: m.template,
+                arguments: column(&m.arguments)?,
+                tags: column(&m.tags)?,
+                is_enabled: m.is_enabled,
+            },
+            version: m.version,
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+        })
+    }
+
+    fn into_active(self) -> prompt::ActiveModel {
+        prompt::ActiveModel {
+            name_key: Set(normalized_name(&self.name)),
+            name: Set(self.name),
+            title: Set(self.title),
+            description: Set(self.description),
+            template: Set(self.template),
+            arguments: Set(to_column(&self.arguments)),
+            tags: Set(to_column(&self.tags)),
+            is_enabled: Set(self.is_enabled),
+            updated_at: Set(Utc::now()),
+            ..Default::default()
+        }
+    }
+}

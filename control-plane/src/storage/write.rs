@@ -1,0 +1,111 @@
+//! The one write path. Every change to connections, tools, resources,
+//! prompts, server settings, MCP tokens and releases happens inside a
+//! [`Write`]: a store transaction that names its [`Actor`] and records each
+//! [`Edit`]. Nothing persists unless [`Write::commit`] runs, and a `Write`
+//! dropped on an error rolls back, so a failed write leaves no trace.
+//! `commit` is the single place where every edit passes with its actor: change
+//! history and the audit trail are written there, in the same transaction.
+
+use futures::future::BoxFuture;
+use sea_orm::{DatabaseTransaction, TransactionTrait};
+
+use super::{Db, StoreError};
+use crate::model::Actor;
+
+/// What kind of thing an edit touched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A database connection.
+    Connection,
+    /// A tool.
+    Tool,
+    /// A resource.
+    Resource,
+    /// A prompt.
+    Prompt,
+    /// The server settings.
+    ServerSettings,
+    /// An MCP bearer token.
+    Token,
+    /// A release, or the deploy state.
+    Release,
+}
+
+/// What an edit did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Created it.
+    Created,
+    /// Changed it.
+    Updated,
+    /// Deleted it.
+    Deleted,
+}
+
+/// One change a write made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Edit {
+    /// What it touched.
+    pub kind: Kind,
+    /// The id of what it touched.
+    pub id: String,
+    /// Its name, for people.
+    pub name: String,
+    /// What it did.
+    pub action: Action,
+}
+
+/// A write in progress: one transaction, one actor.
+pub struct Write<'a> {
+    tx: DatabaseTransaction,
+    actor: &'a Actor,
+    edits: Vec<Edit>,
+}
+
+impl<'a> Write<'a> {
+    /// Starts a write on behalf of `actor`.
+    pub async fn begin(db: &Db, actor: &'a Actor) -> Result<Write<'a>, StoreError> {
+        Ok(Write { tx: db.begin().await?, actor, edits: Vec::new() })
+    }
+
+    /// Who writes.
+    pub fn actor(&self) -> &Actor {
+        self.actor
+    }
+
+    /// The transaction, for the store's own functions.
+    pub fn tx(&self) -> &DatabaseTransaction {
+        &self.tx
+    }
+
+    /// Records an edit made in this transaction.
+    pub(crate) fn record(&mut self, kind: Kind, id: impl Into<String>, name: impl Into<String>, action: Action) {
+        self.edits.push(Edit { kind, id: id.into(), name: name.into(), action });
+    }
+
+    /// Makes every edit permanent and returns them.
+    pub async fn commit(self) -> Result<Vec<Edit>, StoreError> {
+        let Write { tx, actor, edits } = self;
+        tx.commit().await?;
+        for e in &edits {
+            tracing::info!(actor = %actor, kind = ?e.kind, id = %e.id, name = %e.name, action = ?e.action, "The store changed.");
+        }
+        Ok(edits)
+    }
+}
+
+/// Runs `f` as one write of `actor`, in one transaction: committed when it
+/// succeeds, rolled back when it fails.
+///
+/// ```ignore
+/// let tool = storage::write(&db, &actor, |w| Box::pin(published::create(w, fields))).await?;
+/// ```
+pub async fn write<T, F>(db: &Db, actor: &Actor, f: F) -> Result<T, StoreError>
+where
+    F: for<'w, 'a> FnOnce(&'w mut Write<'a>) -> BoxFuture<'w, Result<T, StoreError>>,
+{
+    let mut w = Write::begin(db, actor).await?;
+    let out = f(&mut w).await?;
+    w.commit().await?;
+    Ok(out)
+}
