@@ -10,6 +10,7 @@ pub mod db;
 pub mod engine_adapter;
 pub mod exec;
 pub mod healthcheck;
+pub mod histogram;
 pub mod metrics;
 pub mod pull;
 pub mod queue;
