@@ -24,7 +24,7 @@ use crate::exec::ExecutorFactory;
 use crate::metrics::Metrics;
 use crate::release::{LoadContext, Release};
 use crate::reload::{read_manifest, spawn_sighup_reload};
-use crate::server::{QuarryServer, Shared};
+use crate::server::{FixturesServer, QuarryServer, Shared};
 
 /// Why the runtime could not start.
 #[derive(Debug, thiserror::Error)]
@@ -78,7 +78,7 @@ impl Application {
                 (first, Some((client, from)))
             }
         };
-        let shared = Arc::new(Shared::new(first, metrics, factory, key, config.conformance_fixtures));
+        let shared = Arc::new(Shared::new(first, metrics, factory, key));
         let listener = TcpListener::bind(config.bind)
             .await
             .map_err(|source| StartError::Bind { addr: config.bind.to_string(), source })?;
@@ -147,10 +147,15 @@ pub fn router(shared: Arc<Shared>, config: &RuntimeConfig, cancel: CancellationT
     }
     let mut sessions = LocalSessionManager::default();
     sessions.session_config.keep_alive = Some(config.session_idle);
-    let handler = QuarryServer(shared.clone());
-    let mcp = StreamableHttpService::new(move || Ok(handler.clone()), Arc::new(sessions), http);
-    let protected = Router::new()
-        .nest_service("/mcp", mcp)
+    let sessions = Arc::new(sessions);
+    let handler = QuarryServer::new(shared.clone());
+    let mcp = if config.conformance_fixtures {
+        let handler = FixturesServer::new(handler);
+        Router::new().nest_service("/mcp", StreamableHttpService::new(move || Ok(handler.clone()), sessions, http))
+    } else {
+        Router::new().nest_service("/mcp", StreamableHttpService::new(move || Ok(handler.clone()), sessions, http))
+    };
+    let protected = mcp
         .route("/metrics", get(metrics))
         .route("/internal/stats", get(stats))
         .route_layer(middleware::from_fn_with_state(shared.clone(), require_auth));

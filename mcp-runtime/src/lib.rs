@@ -1,20 +1,35 @@
-//! Quarry's runtime library: the SQL engine shared with the control plane and
-//! the MCP server that serves a manifest.
+//! Quarry's runtime library: the SQL engine shared with the control plane and,
+//! with the `server` feature (on by default), the MCP server that serves a
+//! manifest. The engine modules (`db`, `args`, `queue`, `transform`, `tls`)
+//! import nothing from the server side.
 
+#[cfg(feature = "server")]
 pub mod app;
 pub mod args;
+#[cfg(feature = "server")]
 pub mod auth;
+#[cfg(feature = "server")]
 pub mod cache;
+#[cfg(feature = "server")]
 pub mod config;
 pub mod db;
+#[cfg(feature = "server")]
 pub mod engine_adapter;
+#[cfg(feature = "server")]
 pub mod exec;
+#[cfg(feature = "server")]
 pub mod healthcheck;
+pub mod histogram;
+#[cfg(feature = "server")]
 pub mod metrics;
+#[cfg(feature = "server")]
 pub mod pull;
 pub mod queue;
+#[cfg(feature = "server")]
 pub mod release;
+#[cfg(feature = "server")]
 pub mod reload;
+#[cfg(feature = "server")]
 pub mod server;
 pub mod tls;
 pub mod transform;

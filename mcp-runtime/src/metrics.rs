@@ -1,20 +1,21 @@
 //! Runtime metrics. Handles are registered per manifest id (tool, resource,
 //! connection) when a release loads, so labels are bounded by the manifest;
 //! the hot path only touches atomics. Rendered as Prometheus text on
-//! `/metrics` and as JSON aggregates on `/internal/stats` for the control plane.
+//! `/metrics` and as JSON aggregates on `/internal/stats`.
 
-mod histogram;
 mod render;
 mod series;
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-pub use histogram::{BUCKETS_SECONDS, Histogram, Snapshot};
 pub use render::PoolStatus;
 use series::Series;
+
+use crate::histogram::{BUCKETS_SECONDS, Histogram, Snapshot};
+use crate::queue::ConnStats;
 
 /// Per tool (or `resource:<name>`) counters.
 #[derive(Debug, Default)]
@@ -27,27 +28,6 @@ pub struct ToolStats {
     pub cache_hits: AtomicU64,
     /// Call latency, admission wait included.
     pub latency: Histogram,
-}
-
-/// Per connection queue counters.
-#[derive(Debug, Default)]
-pub struct ConnStats {
-    /// Queries running now.
-    pub active: AtomicI64,
-    /// Calls waiting for a slot now.
-    pub waiting: AtomicI64,
-    /// Most queries that ran at once.
-    pub peak_active: AtomicI64,
-    /// Calls admitted to run.
-    pub admitted: AtomicU64,
-    /// Calls refused because the waiting line was full.
-    pub rejected: AtomicU64,
-    /// Calls that gave up after `queue_timeout_seconds`.
-    pub timed_out: AtomicU64,
-    /// Calls that left the line because the client cancelled.
-    pub cancelled: AtomicU64,
-    /// Time spent waiting for a slot.
-    pub wait: Histogram,
 }
 
 /// The registry shared by every release of one runtime process.

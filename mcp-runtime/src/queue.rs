@@ -6,12 +6,13 @@
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering::Relaxed;
+use std::sync::atomic::{AtomicI64, AtomicU64};
 use std::time::{Duration, Instant};
 
 use shared_model::manifest::QueueSettings;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-use crate::metrics::ConnStats;
+use crate::histogram::Histogram;
 
 /// Why a call was not admitted.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -32,6 +33,28 @@ pub enum QueueError {
         /// The configured `queue_timeout_seconds`.
         seconds: u32,
     },
+}
+
+/// The counters of one connection's queue. The queue owns and updates them;
+/// the metrics exporter only reads them.
+#[derive(Debug, Default)]
+pub struct ConnStats {
+    /// Queries running now.
+    pub active: AtomicI64,
+    /// Calls waiting for a slot now.
+    pub waiting: AtomicI64,
+    /// Most queries that ran at once.
+    pub peak_active: AtomicI64,
+    /// Calls admitted to run.
+    pub admitted: AtomicU64,
+    /// Calls refused because the waiting line was full.
+    pub rejected: AtomicU64,
+    /// Calls that gave up after `queue_timeout_seconds`.
+    pub timed_out: AtomicU64,
+    /// Calls that left the line because the client cancelled.
+    pub cancelled: AtomicU64,
+    /// Time spent waiting for a slot.
+    pub wait: Histogram,
 }
 
 /// The admission queue of one connection.

@@ -1,13 +1,16 @@
 //! The MCP server: an rmcp `ServerHandler` written by hand, because tools,
 //! resources and prompts are data from the manifest, not Rust functions.
 //! Every request reads the current [`Release`] once and finishes on it, so a
-//! reload never changes a request half-way.
+//! reload never changes a request half-way. The conformance suite's fixtures
+//! are not here: [`FixturesServer`] wraps this handler when they are asked for.
 
 mod fixtures;
 mod prompts;
 mod resources;
 pub mod schema;
 mod tools;
+
+pub use fixtures::FixturesServer;
 
 use std::sync::{Arc, RwLock};
 use std::time::Instant;
@@ -33,8 +36,6 @@ pub struct Shared {
     pub factory: Arc<dyn ExecutorFactory>,
     /// `QUARRY_RUNTIME_KEY`.
     pub runtime_key: Option<String>,
-    /// Serve the conformance suite's fixtures too (tests only).
-    pub fixtures: bool,
     /// When the process started.
     pub started: Instant,
 }
@@ -46,7 +47,6 @@ impl Shared {
         metrics: Arc<Metrics>,
         factory: Arc<dyn ExecutorFactory>,
         runtime_key: Option<String>,
-        fixtures: bool,
     ) -> Shared {
         Shared {
             current: RwLock::new(Arc::new(first)),
@@ -54,7 +54,6 @@ impl Shared {
             cache: ResultCache::default(),
             factory,
             runtime_key,
-            fixtures,
             started: Instant::now(),
         }
     }
@@ -79,19 +78,27 @@ impl Shared {
 
 /// The per-session handler: a cheap clone of the shared state.
 #[derive(Clone)]
-pub struct QuarryServer(pub Arc<Shared>);
+pub struct QuarryServer {
+    shared: Arc<Shared>,
+}
 
-#[allow(deprecated)] // logging/subscribe are legacy-only but conformance still exercises them
+impl QuarryServer {
+    /// The handler over `shared`.
+    pub fn new(shared: Arc<Shared>) -> QuarryServer {
+        QuarryServer { shared }
+    }
+}
+
 impl ServerHandler for QuarryServer {
     fn get_info(&self) -> ServerConfig {
-        let release = self.0.current();
+        let release = self.shared.current();
         let s = &release.manifest.server;
-        let builder =
-            ServerCapabilities::builder().enable_tools().enable_resources().enable_prompts().enable_completions();
-        let mut caps = if self.0.fixtures { builder.enable_logging().build() } else { builder.build() };
-        if self.0.fixtures {
-            caps = fixtures::capabilities(caps);
-        }
+        let caps = ServerCapabilities::builder()
+            .enable_tools()
+            .enable_resources()
+            .enable_prompts()
+            .enable_completions()
+            .build();
         let mut info = ServerConfig::new(caps).with_server_info(Implementation::new(s.name.clone(), s.version.clone()));
         if let Some(i) = &s.instructions {
             info = info.with_instructions(i.clone());
@@ -104,13 +111,7 @@ impl ServerHandler for QuarryServer {
         _r: Option<PaginatedRequestParams>,
         _cx: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, ErrorData> {
-        let release = self.0.current();
-        if self.0.fixtures {
-            let mut list = (*release.tool_list).clone();
-            list.tools.extend(fixtures::tools());
-            return Ok(list);
-        }
-        Ok((*release.tool_list).clone())
+        Ok((*self.shared.current().tool_list).clone())
     }
 
     async fn call_tool(
@@ -118,11 +119,7 @@ impl ServerHandler for QuarryServer {
         request: CallToolRequestParams,
         cx: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
-        let release = self.0.current();
-        if self.0.fixtures && !release.tools.contains_key(request.name.as_ref()) {
-            return fixtures::call_tool(request, cx).await.map(Into::into);
-        }
-        tools::call(&self.0, release, request, cx.ct).await.map(Into::into)
+        tools::call(&self.shared, self.shared.current(), request, cx.ct).await.map(Into::into)
     }
 
     async fn list_resources(
@@ -130,11 +127,7 @@ impl ServerHandler for QuarryServer {
         _r: Option<PaginatedRequestParams>,
         _cx: RequestContext<RoleServer>,
     ) -> Result<ListResourcesResult, ErrorData> {
-        let mut list = resources::list(&self.0.current());
-        if self.0.fixtures {
-            list.resources.extend(fixtures::resources());
-        }
-        Ok(list)
+        Ok(resources::list(&self.shared.current()))
     }
 
     async fn list_resource_templates(
@@ -142,11 +135,7 @@ impl ServerHandler for QuarryServer {
         _r: Option<PaginatedRequestParams>,
         _cx: RequestContext<RoleServer>,
     ) -> Result<ListResourceTemplatesResult, ErrorData> {
-        let mut list = resources::templates(&self.0.current());
-        if self.0.fixtures {
-            list.resource_templates.extend(fixtures::resource_templates());
-        }
-        Ok(list)
+        Ok(resources::templates(&self.shared.current()))
     }
 
     async fn read_resource(
@@ -154,12 +143,7 @@ impl ServerHandler for QuarryServer {
         request: ReadResourceRequestParams,
         cx: RequestContext<RoleServer>,
     ) -> Result<ReadResourceResponse, ErrorData> {
-        if self.0.fixtures
-            && let Some(r) = fixtures::read_resource(&request.uri)
-        {
-            return Ok(r.into());
-        }
-        resources::read(&self.0, self.0.current(), &request.uri, cx.ct).await.map(Into::into)
+        resources::read(&self.shared, self.shared.current(), &request.uri, cx.ct).await.map(Into::into)
     }
 
     async fn list_prompts(
@@ -167,11 +151,7 @@ impl ServerHandler for QuarryServer {
         _r: Option<PaginatedRequestParams>,
         _cx: RequestContext<RoleServer>,
     ) -> Result<ListPromptsResult, ErrorData> {
-        let mut list = prompts::list(&self.0.current());
-        if self.0.fixtures {
-            list.prompts.extend(fixtures::prompts());
-        }
-        Ok(list)
+        Ok(prompts::list(&self.shared.current()))
     }
 
     async fn get_prompt(
@@ -179,11 +159,7 @@ impl ServerHandler for QuarryServer {
         request: GetPromptRequestParams,
         _cx: RequestContext<RoleServer>,
     ) -> Result<GetPromptResponse, ErrorData> {
-        let release = self.0.current();
-        if self.0.fixtures && !release.manifest.prompts.iter().any(|p| p.name == request.name) {
-            return fixtures::get_prompt(&request).map(Into::into);
-        }
-        prompts::get(&release, &request).map(Into::into)
+        prompts::get(&self.shared.current(), &request).map(Into::into)
     }
 
     async fn complete(
@@ -191,27 +167,6 @@ impl ServerHandler for QuarryServer {
         request: CompleteRequestParams,
         _cx: RequestContext<RoleServer>,
     ) -> Result<CompleteResult, ErrorData> {
-        if self.0.fixtures
-            && let Some(r) = fixtures::complete(&request)
-        {
-            return Ok(r);
-        }
-        prompts::complete(&self.0.current(), &request)
-    }
-
-    async fn set_level(&self, _r: SetLevelRequestParams, _cx: RequestContext<RoleServer>) -> Result<(), ErrorData> {
-        if self.0.fixtures { Ok(()) } else { Err(ErrorData::method_not_found::<SetLevelRequestMethod>()) }
-    }
-
-    async fn subscribe(&self, _r: SubscribeRequestParams, _cx: RequestContext<RoleServer>) -> Result<(), ErrorData> {
-        if self.0.fixtures { Ok(()) } else { Err(ErrorData::method_not_found::<SubscribeRequestMethod>()) }
-    }
-
-    async fn unsubscribe(
-        &self,
-        _r: UnsubscribeRequestParams,
-        _cx: RequestContext<RoleServer>,
-    ) -> Result<(), ErrorData> {
-        if self.0.fixtures { Ok(()) } else { Err(ErrorData::method_not_found::<UnsubscribeRequestMethod>()) }
+        prompts::complete(&self.shared.current(), &request)
     }
 }

@@ -51,6 +51,9 @@ pub const CONNECTION_TEST_TIMEOUT: Duration = Duration::from_secs(10);
 pub const SCHEMA_TIMEOUT: Duration = Duration::from_secs(15);
 /// How long to wait for a TCP connection and login.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Prepared statements a PostgreSQL connection keeps; past this, the least
+/// recently used one that no running call uses is closed.
+pub const PG_STATEMENT_CACHE: usize = pg::MAX_STATEMENTS;
 
 /// Columns from `(name, type)` pairs; a repeated name gets a `_2`, `_3` …
 /// suffix so that no value is lost when rows become JSON objects.

@@ -1,5 +1,5 @@
-//! Output formats: Prometheus text exposition and the JSON aggregates the
-//! control plane pulls from `/internal/stats`.
+//! Output formats: Prometheus text exposition and the JSON aggregates of
+//! `/internal/stats`.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -113,7 +113,7 @@ impl Metrics {
         out
     }
 
-    /// The JSON aggregates for the control plane (see the README's `/internal/stats`).
+    /// The JSON aggregates of `/internal/stats` (see the README).
     pub fn stats_json(&self, header: Value, pools: &BTreeMap<String, PoolStatus>, since: u64) -> Value {
         let tools: Vec<Value> = self
             .tools_snapshot()

@@ -1,17 +1,23 @@
 //! Test-only fixtures for the MCP conformance suite (`QUARRY_RUNTIME_CONFORMANCE_FIXTURES=1`).
 //! The static resources and text prompts come from a fixture manifest
-//! (`tests/fixtures/manifests/conformance.json`); what a SQL manifest cannot
-//! express — image, audio and embedded content, logging, progress, sampling,
-//! elicitation — is served here by the same handler and transport.
+//! (`tests/fixtures/manifests/valid/conformance.json`); what a SQL manifest
+//! cannot express — image, audio and embedded content, logging, progress,
+//! sampling, elicitation, subscriptions — is added by [`FixturesServer`], a
+//! handler that wraps the production [`QuarryServer`] on the same transport
+//! and hands it everything that is not a fixture. The production handler
+//! knows nothing of them.
 
-#![allow(deprecated)] // logging and sampling are deprecated by SEP-2577 but still tested
+#![allow(deprecated)] // logging, subscribe and sampling are legacy (SEP-2577) but conformance still tests them
 
 use std::time::Duration;
 
 use rmcp::ErrorData;
+use rmcp::handler::server::ServerHandler;
 use rmcp::model::*;
 use rmcp::service::{RequestContext, RoleServer};
 use serde_json::{Value, json};
+
+use super::QuarryServer;
 
 const PNG: &str = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8/5+hHgAHggJ/PchI7wAAAABJRU5ErkJggg==";
 const WAV: &str = "UklGRiQAAABXQVZFZm10IBAAAAABAAEARKwAAIhYAQACABAAZGF0YQAAAAA=";
@@ -31,16 +37,129 @@ const TOOLS: [(&str, &str, Option<&str>); 12] = [
     ("test_elicitation_sep1330_enums", "Tests enum schema improvements", None),
 ];
 
-/// Capabilities the fixtures add.
-pub(super) fn capabilities(mut caps: ServerCapabilities) -> ServerCapabilities {
-    if let Some(r) = caps.resources.as_mut() {
-        r.subscribe = Some(true);
+/// The production handler plus the conformance fixtures. It overrides
+/// exactly the methods [`QuarryServer`] implements (a manifest tool, resource
+/// or prompt always wins over a fixture of the same name), adds logging and
+/// resource subscriptions, and leaves the rest to rmcp's defaults, which read
+/// this handler's [`ServerHandler::get_info`].
+#[derive(Clone)]
+pub struct FixturesServer {
+    inner: QuarryServer,
+}
+
+impl FixturesServer {
+    /// Wraps the production handler.
+    pub fn new(inner: QuarryServer) -> FixturesServer {
+        FixturesServer { inner }
     }
-    caps
+}
+
+impl ServerHandler for FixturesServer {
+    fn get_info(&self) -> ServerConfig {
+        let mut info = self.inner.get_info();
+        info.capabilities.logging = Some(Default::default());
+        if let Some(r) = info.capabilities.resources.as_mut() {
+            r.subscribe = Some(true);
+        }
+        info
+    }
+
+    async fn list_tools(
+        &self,
+        r: Option<PaginatedRequestParams>,
+        cx: RequestContext<RoleServer>,
+    ) -> Result<ListToolsResult, ErrorData> {
+        let mut list = self.inner.list_tools(r, cx).await?;
+        list.tools.extend(tools());
+        Ok(list)
+    }
+
+    async fn call_tool(
+        &self,
+        request: CallToolRequestParams,
+        cx: RequestContext<RoleServer>,
+    ) -> Result<CallToolResponse, ErrorData> {
+        if self.inner.shared.current().tools.contains_key(request.name.as_ref()) {
+            return self.inner.call_tool(request, cx).await;
+        }
+        call_tool(request, cx).await.map(Into::into)
+    }
+
+    async fn list_resources(
+        &self,
+        r: Option<PaginatedRequestParams>,
+        cx: RequestContext<RoleServer>,
+    ) -> Result<ListResourcesResult, ErrorData> {
+        self.inner.list_resources(r, cx).await
+    }
+
+    async fn list_resource_templates(
+        &self,
+        r: Option<PaginatedRequestParams>,
+        cx: RequestContext<RoleServer>,
+    ) -> Result<ListResourceTemplatesResult, ErrorData> {
+        self.inner.list_resource_templates(r, cx).await
+    }
+
+    async fn read_resource(
+        &self,
+        request: ReadResourceRequestParams,
+        cx: RequestContext<RoleServer>,
+    ) -> Result<ReadResourceResponse, ErrorData> {
+        match read_resource(&request.uri) {
+            Some(r) => Ok(r.into()),
+            None => self.inner.read_resource(request, cx).await,
+        }
+    }
+
+    async fn list_prompts(
+        &self,
+        r: Option<PaginatedRequestParams>,
+        cx: RequestContext<RoleServer>,
+    ) -> Result<ListPromptsResult, ErrorData> {
+        let mut list = self.inner.list_prompts(r, cx).await?;
+        list.prompts.extend(prompts());
+        Ok(list)
+    }
+
+    async fn get_prompt(
+        &self,
+        request: GetPromptRequestParams,
+        cx: RequestContext<RoleServer>,
+    ) -> Result<GetPromptResponse, ErrorData> {
+        if self.inner.shared.current().manifest.prompts.iter().any(|p| p.name == request.name) {
+            return self.inner.get_prompt(request, cx).await;
+        }
+        get_prompt(&request).map(Into::into)
+    }
+
+    async fn complete(
+        &self,
+        request: CompleteRequestParams,
+        cx: RequestContext<RoleServer>,
+    ) -> Result<CompleteResult, ErrorData> {
+        self.inner.complete(request, cx).await
+    }
+
+    async fn set_level(&self, _r: SetLevelRequestParams, _cx: RequestContext<RoleServer>) -> Result<(), ErrorData> {
+        Ok(())
+    }
+
+    async fn subscribe(&self, _r: SubscribeRequestParams, _cx: RequestContext<RoleServer>) -> Result<(), ErrorData> {
+        Ok(())
+    }
+
+    async fn unsubscribe(
+        &self,
+        _r: UnsubscribeRequestParams,
+        _cx: RequestContext<RoleServer>,
+    ) -> Result<(), ErrorData> {
+        Ok(())
+    }
 }
 
 /// The fixture tools.
-pub(super) fn tools() -> Vec<Tool> {
+fn tools() -> Vec<Tool> {
     TOOLS
         .iter()
         .map(|(name, desc, arg)| {
@@ -63,7 +182,7 @@ fn embedded(uri: &str, mime: &str, body: &str) -> ContentBlock {
 }
 
 /// Calls a fixture tool; unknown names are a JSON-RPC error.
-pub(super) async fn call_tool(
+async fn call_tool(
     request: CallToolRequestParams,
     cx: RequestContext<RoleServer>,
 ) -> Result<CallToolResult, ErrorData> {
@@ -163,18 +282,8 @@ async fn elicit(cx: &RequestContext<RoleServer>, message: &str, schema: Value) -
     }
 }
 
-/// Resources come from the fixture manifest.
-pub(super) fn resources() -> Vec<Resource> {
-    Vec::new()
-}
-
-/// Templates come from the fixture manifest.
-pub(super) fn resource_templates() -> Vec<ResourceTemplate> {
-    Vec::new()
-}
-
 /// `test://watched-resource` exists for the subscribe scenarios.
-pub(super) fn read_resource(uri: &str) -> Option<ReadResourceResult> {
+fn read_resource(uri: &str) -> Option<ReadResourceResult> {
     (uri == "test://watched-resource").then(|| {
         ReadResourceResult::new(vec![
             ResourceContents::text("Watched resource content", uri).with_mime_type("text/plain"),
@@ -183,7 +292,7 @@ pub(super) fn read_resource(uri: &str) -> Option<ReadResourceResult> {
 }
 
 /// The prompts with image and embedded-resource content.
-pub(super) fn prompts() -> Vec<Prompt> {
+fn prompts() -> Vec<Prompt> {
     vec![
         Prompt::new(
             "test_prompt_with_embedded_resource",
@@ -195,7 +304,7 @@ pub(super) fn prompts() -> Vec<Prompt> {
 }
 
 /// Renders the fixture prompts.
-pub(super) fn get_prompt(request: &GetPromptRequestParams) -> Result<GetPromptResult, ErrorData> {
+fn get_prompt(request: &GetPromptRequestParams) -> Result<GetPromptResult, ErrorData> {
     match request.name.as_str() {
         "test_prompt_with_embedded_resource" => Ok(GetPromptResult::new(vec![
             PromptMessage::new_text(Role::User, "Here is a resource:"),
@@ -207,9 +316,4 @@ pub(super) fn get_prompt(request: &GetPromptRequestParams) -> Result<GetPromptRe
         ])),
         other => Err(ErrorData::invalid_params(format!("unknown prompt: {other}"), None)),
     }
-}
-
-/// No extra completions: the manifest's enums answer.
-pub(super) fn complete(_request: &CompleteRequestParams) -> Option<CompleteResult> {
-    None
 }

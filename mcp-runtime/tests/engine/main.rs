@@ -6,6 +6,7 @@ mod connection_test;
 mod limits;
 mod mysql_types;
 mod pg_logins;
+mod pg_statements;
 mod pg_types;
 mod pools;
 mod read_only;

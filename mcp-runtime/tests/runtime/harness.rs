@@ -127,6 +127,8 @@ impl TestApp {
 }
 
 pub struct Session {
+    /// The `initialize` result (capabilities, server info).
+    pub init: Value,
     http: reqwest::Client,
     url: String,
     id: Option<String>,
@@ -138,6 +140,7 @@ impl Session {
     /// Initializes an MCP session with the runtime at `base`.
     pub async fn open(base: &str, token: Option<&str>) -> Session {
         let mut s = Session {
+            init: Value::Null,
             http: reqwest::Client::new(),
             url: format!("{base}/mcp"),
             id: None,
@@ -148,6 +151,7 @@ impl Session {
             json!({"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}});
         let r = s.request("initialize", init).await;
         assert!(r.get("result").is_some(), "{r}");
+        s.init = r["result"].clone();
         s.notify("notifications/initialized").await;
         s
     }
@@ -186,6 +190,7 @@ impl Session {
     /// A second handle on the same session (for sending notifications while a call runs).
     pub fn handle(&self) -> Session {
         Session {
+            init: self.init.clone(),
             http: self.http.clone(),
             url: self.url.clone(),
             id: self.id.clone(),

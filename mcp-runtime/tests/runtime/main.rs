@@ -3,6 +3,7 @@
 //! real PostgreSQL and MariaDB (`real_db`, `real_queue`). `tests/e2e/runtime`
 //! runs the official clients.
 
+mod fixtures;
 mod harness;
 mod real_db;
 mod real_queue;
@@ -17,7 +18,7 @@ use serde_json::{Value, json};
 use shared_model::secret::Keyring;
 use shared_model::token::TokenHasher;
 
-fn tools() -> Value {
+pub(crate) fn tools() -> Value {
     json!([
         {"name": "echo", "description": "Echo", "sql": "SELECT :id, :status", "connection": "db",
          "parameters": [{"name": "id", "type": "integer", "min": 1, "description": "An id"},
@@ -38,7 +39,7 @@ async fn app() -> TestApp {
     TestApp::spawn(manifest(tools()), &[]).await
 }
 
-fn text(r: &Value) -> String {
+pub(crate) fn text(r: &Value) -> String {
     r["result"]["content"][0]["text"].as_str().unwrap_or_default().to_string()
 }
 

@@ -14,6 +14,10 @@ pub(crate) fn db_error(e: PgError, limits: &Limits) -> EngineError {
         Some("57014") => EngineError::Timeout(limits.timeout),
         // read_only_sql_transaction, active_sql_transaction
         Some("25006" | "25001") => EngineError::ReadOnly(one_line(&e.to_string())),
+        // admin_shutdown, crash_shutdown, cannot_connect_now: the session is over.
+        Some("57P01" | "57P02" | "57P03") => {
+            EngineError::Database(format!("the database closed the connection: {}", one_line(&e.to_string())))
+        }
         Some(_) => EngineError::Database(one_line(&e.to_string())),
         None if matches!(&e, PgError::Io(_)) => EngineError::Database("the connection to the database was lost".into()),
         None => EngineError::Database(one_line(&e.to_string())),

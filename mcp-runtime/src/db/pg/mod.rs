@@ -9,7 +9,13 @@
 //! it took — or `COMMIT` for read-write work. When the statement fails, the
 //! rest is skipped by the server and a second exchange rolls back. If the
 //! caller's future is dropped mid-call, a cancel request is sent and the
-//! connection is discarded.
+//! connection is discarded; a connection the server closed is discarded too.
+//!
+//! Statements are prepared once per connection and kept while calls hold
+//! them (see `wire::statements`). When a table changes the result type of a
+//! statement prepared before, the server refuses it at Bind with `0A000`
+//! before anything runs: the statement is prepared again and the call runs
+//! once more, so callers see the new columns, not the error.
 
 mod array;
 mod bind;
@@ -33,6 +39,7 @@ use super::collect::Collector;
 use super::compile::Compiled;
 use super::{CONNECT_TIMEOUT, Column, ConnectionSpec, EngineError, Limits};
 pub(crate) use errors::{connect_error, db_error, error_chain};
+pub(crate) use wire::MAX_STATEMENTS;
 use wire::{Conn, PgError, Step, Target};
 
 /// Opens and recycles [`Conn`]s for one target.
@@ -131,10 +138,59 @@ pub(crate) async fn execute(
 }
 
 async fn run(conn: &mut Conn, c: &Compiled, read_only: bool, limits: &Limits) -> Result<Output, EngineError> {
-    let err = |e| db_error(e, limits);
-    let stmt = conn.prepare(&c.sql).await.map_err(err)?;
+    let cached = conn.has_prepared(&c.sql);
+    match call(conn, c, read_only, limits).await {
+        // "cached plan must not change result type": a table changed under the
+        // statement this connection prepared earlier. The server refuses at
+        // Bind, before the statement runs, and the transaction was rolled
+        // back, so the call is prepared again and run once more.
+        Err(Failed::Pg(e)) if cached && e.code() == Some(STALE_PLAN) => {
+            tracing::debug!(error = %e, "A table changed under a prepared statement; preparing it again.");
+            conn.forget(&c.sql);
+            call(conn, c, read_only, limits).await.map_err(|f| f.into_engine(conn, &c.sql, limits))
+        }
+        ran => ran.map_err(|f| f.into_engine(conn, &c.sql, limits)),
+    }
+}
+
+/// SQLSTATE `feature_not_supported`, which "cached plan must not change result type" uses.
+const STALE_PLAN: &str = "0A000";
+
+/// Why one attempt at a call failed.
+enum Failed {
+    Pg(PgError),
+    Engine(EngineError),
+}
+
+impl Failed {
+    fn into_engine(self, conn: &mut Conn, sql: &str, limits: &Limits) -> EngineError {
+        match self {
+            Failed::Pg(e) => {
+                if e.code() == Some(STALE_PLAN) {
+                    // Whatever the cause, the next call prepares the statement again.
+                    conn.forget(sql);
+                }
+                db_error(e, limits)
+            }
+            Failed::Engine(e) => e,
+        }
+    }
+}
+
+impl From<PgError> for Failed {
+    fn from(e: PgError) -> Failed {
+        Failed::Pg(e)
+    }
+}
+
+/// One attempt: prepare (or reuse) the statements, run the pipeline, and
+/// roll back after a failure.
+async fn call(conn: &mut Conn, c: &Compiled, read_only: bool, limits: &Limits) -> Result<Output, Failed> {
+    let stmt = conn.prepare(&c.sql).await?;
     if read_only && stmt.columns.is_empty() {
-        return Err(EngineError::ReadOnly("a read-only query must return rows (SELECT, VALUES, WITH … SELECT)".into()));
+        return Err(Failed::Engine(EngineError::ReadOnly(
+            "a read-only query must return rows (SELECT, VALUES, WITH … SELECT)".into(),
+        )));
     }
     let columns = super::unique_columns(stmt.columns.iter().map(|(name, ty)| (name.as_str(), ty.name())));
     // The statements around the call. A read-only call's end also undoes it
@@ -142,11 +198,11 @@ async fn run(conn: &mut Conn, c: &Compiled, read_only: bool, limits: &Limits) ->
     // since a failed transaction accepts nothing else.
     let (begin, end): (&str, &[&str]) =
         if read_only { ("BEGIN READ ONLY", &["ROLLBACK", UNLOCK]) } else { ("BEGIN", &["COMMIT", "ROLLBACK"]) };
-    let begin = conn.prepare(begin).await.map_err(err)?;
-    let timeout = conn.prepare("SELECT set_config('statement_timeout', $1, true)").await.map_err(err)?;
+    let begin = conn.prepare(begin).await?;
+    let timeout = conn.prepare("SELECT set_config('statement_timeout', $1, true)").await?;
     let mut ends = Vec::with_capacity(end.len());
     for sql in end {
-        ends.push(conn.prepare(sql).await.map_err(err)?);
+        ends.push(conn.prepare(sql).await?);
     }
     let (ends, undos) = if read_only { (&ends[..], &ends[..]) } else { ends.split_at(1) };
     let timeout_ms = [Some(limits.timeout.as_millis().max(1).to_string())];
@@ -173,14 +229,7 @@ async fn run(conn: &mut Conn, c: &Compiled, read_only: bool, limits: &Limits) ->
         // A connection the rollback fails on is not reused (see `Conn::is_reusable`).
         let _ = conn.pipeline(&undo, usize::MAX, |_| Ok(())).await;
     }
-    if let Err(e) = &ran
-        && e.code() == Some("0A000")
-    {
-        // "cached plan must not change result type": the table changed under
-        // the prepared statement; the next call prepares it again.
-        conn.forget(&c.sql);
-    }
-    ran.map_err(err)?;
+    ran?;
     let (rows, truncated) = collector.finish();
     Ok((columns, rows, truncated))
 }

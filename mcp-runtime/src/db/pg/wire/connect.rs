@@ -121,9 +121,8 @@ pub(crate) async fn connect(t: &Target) -> Result<Conn, PgError> {
             rbuf: BytesMut::with_capacity(16 * 1024),
             wbuf: BytesMut::with_capacity(1024),
             key: (0, 0),
-            statements: HashMap::new(),
+            statements: Default::default(),
             types: HashMap::new(),
-            next_statement: 0,
             state: State::Busy,
             tx_status: b'I',
         };

@@ -12,6 +12,7 @@
 
 mod channel_binding;
 mod connect;
+mod statements;
 
 use std::collections::HashMap;
 use std::io;
@@ -28,10 +29,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use connect::Stream;
 pub(crate) use connect::{Target, cancel, connect};
-
-/// Prepared statements kept per connection; past this the server's are
-/// deallocated and the cache starts again (previews run arbitrary SQL).
-const MAX_STATEMENTS: usize = 256;
+pub(crate) use statements::MAX_STATEMENTS;
+use statements::StatementCache;
 
 /// What went wrong on a connection.
 #[derive(Debug, thiserror::Error)]
@@ -121,9 +120,8 @@ pub(crate) struct Conn {
     wbuf: BytesMut,
     /// Process id and secret for cancel requests.
     key: (i32, i32),
-    statements: HashMap<String, Arc<Statement>>,
+    statements: StatementCache,
     types: HashMap<u32, Type>,
-    next_statement: u64,
     state: State,
     /// The transaction status of the last `ReadyForQuery` (`I`, `T` or `E`).
     tx_status: u8,
@@ -193,59 +191,67 @@ impl Conn {
         mut read: impl FnMut(Message) -> Result<(), PgError>,
     ) -> Result<(), PgError> {
         self.state = State::Busy;
+        let mut error = None;
         let outcome = async {
             write(&mut self.wbuf)?;
             frontend::sync(&mut self.wbuf);
             self.flush().await?;
-            let mut error = None;
             loop {
                 match self.next().await? {
                     Message::ReadyForQuery(r) => {
                         self.tx_status = r.status();
-                        return Ok(error);
+                        return Ok(());
                     }
-                    Message::ErrorResponse(body) => error = error.or(Some(PgError::from_response(&body))),
+                    Message::ErrorResponse(body) if error.is_none() => error = Some(PgError::from_response(&body)),
+                    Message::ErrorResponse(_) => {}
                     m => read(m)?,
                 }
             }
         }
         .await;
         match outcome {
-            Ok(error) => {
+            Ok(()) => {
                 self.state = State::Idle;
                 error.map_or(Ok(()), Err)
             }
             Err(e) => {
                 self.state = State::Broken;
-                Err(e)
+                // A server that ends the session says why before it closes
+                // the socket (`57P01` when an administrator terminated it).
+                Err(error.unwrap_or(e))
             }
         }
     }
 
     /// Whether the last exchange left a failed transaction open.
     pub(crate) fn in_failed_transaction(&self) -> bool {
-        self.tx_status == b'E'
+        self.state == State::Idle && self.tx_status == b'E'
     }
 
-    /// Prepares `sql` once per connection (Parse + Describe), with column types resolved.
+    /// Prepares `sql` once per connection (Parse + Describe), with column
+    /// types resolved. Retired statements no call holds are closed in the
+    /// same exchange (see [`statements`]).
     pub(crate) async fn prepare(&mut self, sql: &str) -> Result<Arc<Statement>, PgError> {
         if let Some(s) = self.statements.get(sql) {
-            return Ok(s.clone());
+            return Ok(s);
         }
-        if self.statements.len() >= MAX_STATEMENTS {
-            self.query_text("DEALLOCATE ALL", &[]).await?;
-            self.statements.clear();
-        }
-        self.next_statement += 1;
-        let name = format!("q{}", self.next_statement);
+        self.statements.make_room();
+        let closing = self.statements.take_closable();
+        let name = self.statements.new_name();
         let mut described = Vec::new();
         self.exchange(
             |buf| {
+                for old in &closing {
+                    frontend::close(b'S', old, buf)?;
+                }
                 frontend::parse(&name, sql, std::iter::empty(), buf)?;
                 Ok(frontend::describe(b'S', &name, buf)?)
             },
             |m| match m {
-                Message::ParseComplete | Message::ParameterDescription(_) | Message::NoData => Ok(()),
+                Message::CloseComplete
+                | Message::ParseComplete
+                | Message::ParameterDescription(_)
+                | Message::NoData => Ok(()),
                 Message::RowDescription(body) => {
                     let mut fields = body.fields();
                     while let Some(f) = fields.next()? {
@@ -262,14 +268,19 @@ impl Conn {
             columns.push((column, self.type_of(oid).await?));
         }
         let stmt = Arc::new(Statement { name, columns });
-        self.statements.insert(sql.to_string(), stmt.clone());
+        self.statements.insert(sql, stmt.clone());
         Ok(stmt)
     }
 
-    /// Drops `sql` from the statement cache (the server's copy stays until
-    /// the connection ends or the cache is cleared).
+    /// Whether `sql` is already prepared on this connection.
+    pub(crate) fn has_prepared(&self, sql: &str) -> bool {
+        self.statements.contains(sql)
+    }
+
+    /// Drops `sql` from the statement cache; the server's copy is closed by
+    /// a later [`Conn::prepare`], once no call holds it.
     pub(crate) fn forget(&mut self, sql: &str) {
-        self.statements.remove(sql);
+        self.statements.forget(sql);
     }
 
     /// The type behind `oid`: built in, or looked up once in `pg_type`
