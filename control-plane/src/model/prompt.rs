@@ -9,7 +9,7 @@ use uuid::Uuid;
 use super::published::{Linked, Published, check_common, check_len};
 
 /// The editable fields of a prompt.
-#[derive(Serialize, Deserialize, ToSchema, Clone)]
+#[derive(Serialize, Deserialize, ToSchema, Clone, Debug)]
 #[serde(deny_unknown_fields)]
 pub struct PromptFields {
     /// Unique, MCP-safe name.

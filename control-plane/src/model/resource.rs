@@ -9,7 +9,7 @@ use uuid::Uuid;
 use super::published::{Linked, Published, check_common, check_len};
 
 /// The editable fields of a resource.
-#[derive(Serialize, Deserialize, ToSchema, Clone)]
+#[derive(Serialize, Deserialize, ToSchema, Clone, Debug)]
 #[serde(deny_unknown_fields)]
 pub struct ResourceFields {
     /// The connection a SQL resource runs on (absent for static content).

@@ -13,7 +13,7 @@ use super::published::{Linked, Published, check_common, check_len};
 pub const RETURN_TYPES: [&str; 3] = ["rows", "row", "scalar"];
 
 /// The editable fields of a tool.
-#[derive(Serialize, Deserialize, ToSchema, Clone)]
+#[derive(Serialize, Deserialize, ToSchema, Clone, Debug)]
 #[serde(deny_unknown_fields)]
 pub struct ToolFields {
     /// The connection the SQL runs on.
