@@ -151,6 +151,7 @@ pub fn empty_manifest() -> Manifest {
         tools: vec![],
         resources: vec![],
         prompts: vec![],
+        vars: Default::default(),
     }
 }
 
