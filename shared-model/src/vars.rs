@@ -17,7 +17,7 @@ pub const MAX_VAR_NAME: usize = 64;
 /// Longest string value, in bytes: variables are settings, not documents.
 pub const MAX_VAR_STRING: usize = 10_000;
 
-/// The value of one global variable: a string, an integer, a number or a
+/// The value of one global variable: a string, a number (whole or not) or a
 /// boolean (never null, a list or an object). Stored and carried as plain
 /// JSON; this type only documents the shape in the JSON Schema and OpenAPI.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -26,9 +26,7 @@ pub const MAX_VAR_STRING: usize = 10_000;
 pub enum VarValue {
     /// A string of at most 10000 bytes.
     String(String),
-    /// A whole number.
-    Integer(i64),
-    /// A finite number.
+    /// A finite number, whole or not.
     Number(f64),
     /// `true` or `false`.
     Boolean(bool),

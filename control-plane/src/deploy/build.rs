@@ -66,6 +66,7 @@ pub async fn build<C: ConnectionTrait>(
         tools: Vec::new(),
         resources: Vec::new(),
         prompts: Vec::new(),
+        vars: settings.global_variables.clone(),
     };
     let mut source = manifest.clone();
     for c in conns.iter().filter(|c| c.is_active) {
@@ -100,6 +101,7 @@ pub async fn build<C: ConnectionTrait>(
             parameters: json::<Vec<ParamDef>>(&t.parameters)?,
             annotations: json::<ToolAnnotations>(&t.annotations)?,
             cache_ttl_seconds: u32::try_from(t.cache_ttl).unwrap_or(0),
+            return_type: t.return_type.parse().unwrap_or_default(), // the API accepts only rows, row and scalar
             transform_template: t.transform_template.filter(|s| !s.trim().is_empty()),
             limits: settings.default_limits.clone(),
         });

@@ -8,3 +8,4 @@ mod engine_routes;
 mod errors;
 mod harness;
 mod secrets;
+mod transforms;
