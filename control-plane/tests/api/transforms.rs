@@ -134,4 +134,11 @@ async fn a_template_renders_the_same_in_the_preview_and_in_the_deployed_tool() {
     assert_eq!(scalar["result"]["structuredContent"], json!({"value": 2}), "{scalar}");
     let none = call_tool(port, "first_id", json!({"min_id": 99})).await;
     assert_eq!(none["result"]["structuredContent"], json!({"value": null}), "{none}");
+
+    // New values are an undeployed change of the server until the next deploy.
+    app.patch("/api/v1/server/config", &json!({"global_variables": {"currency": "USD"}})).await;
+    let (_, st) = app.get("/api/v1/deploy/status").await;
+    assert_eq!(st["undeployed_changes"], true, "{st}");
+    let (_, second) = app.post("/api/v1/deploy", &json!({})).await;
+    assert_eq!(second["release"]["changes"], json!([{"kind": "server", "name": "", "action": "changed"}]));
 }
