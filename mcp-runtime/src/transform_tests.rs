@@ -15,7 +15,10 @@ fn object(v: Value) -> Map<String, Value> {
 /// Renders `t` over `rows` with no arguments or variables.
 fn over(t: &str, rows: &[Map<String, Value>]) -> Result<String, String> {
     let empty = Map::new();
-    render(t, &TransformInput { rows, columns: vec!["region", "amount"], truncated: false, params: &empty, vars: &empty })
+    render(
+        t,
+        &TransformInput { rows, columns: vec!["region", "amount"], truncated: false, params: &empty, vars: &empty },
+    )
 }
 
 fn value(t: &str) -> Value {
@@ -26,13 +29,21 @@ fn value(t: &str) -> Value {
 fn a_template_sees_rows_columns_row_count_truncated_params_and_vars() {
     let (params, vars) = (object(json!({"currency": "EUR"})), object(json!({"vat": 0.2, "shop": "Acme"})));
     let rows = rows();
-    let input =
-        TransformInput { rows: &rows, columns: vec!["region", "amount"], truncated: true, params: &params, vars: &vars };
+    let input = TransformInput {
+        rows: &rows,
+        columns: vec!["region", "amount"],
+        truncated: true,
+        params: &params,
+        vars: &vars,
+    };
     let t = r#"{"total": {{ rows | map(attribute="amount") | sum }}, "cols": {{ columns | tojson }},
         "n": {{ row_count }}, "cut": {{ truncated | tojson }}, "cur": {{ params.currency | tojson }},
         "vat": {{ vars.vat }}, "shop": {{ vars.shop | tojson }}}"#;
     let out = output_value(&render(t, &input).unwrap_or_else(|e| panic!("{e}")));
-    assert_eq!(out, json!({"total": 42, "cols": ["region", "amount"], "n": 2, "cut": true, "cur": "EUR", "vat": 0.2, "shop": "Acme"}));
+    assert_eq!(
+        out,
+        json!({"total": 42, "cols": ["region", "amount"], "n": 2, "cut": true, "cur": "EUR", "vat": 0.2, "shop": "Acme"})
+    );
 }
 
 #[test]
@@ -43,8 +54,14 @@ fn rows_held_as_json_values_render_exactly_as_rows_held_as_objects() {
     let values: Vec<Value> = objects.iter().cloned().map(Value::Object).collect();
     let (params, vars) = (object(json!({"min": 5})), object(json!({"unit": "€"})));
     let t = "{% for r in rows %}{{ r.region }}={{ r.amount }}{{ vars.unit }} {% endfor %}>{{ params.min }} ({{ row_count }})";
-    let a = render(t, &TransformInput { rows: &objects, columns: vec!["region"], truncated: false, params: &params, vars: &vars });
-    let b = render(t, &TransformInput { rows: &values, columns: vec!["region"], truncated: false, params: &params, vars: &vars });
+    let a = render(
+        t,
+        &TransformInput { rows: &objects, columns: vec!["region"], truncated: false, params: &params, vars: &vars },
+    );
+    let b = render(
+        t,
+        &TransformInput { rows: &values, columns: vec!["region"], truncated: false, params: &params, vars: &vars },
+    );
     assert_eq!(a, b);
     assert_eq!(a.unwrap(), "eu=10€ us=32€ >5 (2)");
 }
@@ -60,12 +77,8 @@ fn json_output_is_parsed_other_output_is_a_string_and_blank_output_an_empty_list
 #[test]
 fn sum_attr_adds_one_attribute_and_skips_missing_and_null_values() {
     assert_eq!(value(r#"{{ rows | sum_attr("amount") }}"#), json!(42));
-    let mixed = vec![
-        object(json!({"x": 1})),
-        object(json!({"x": null})),
-        object(json!({"y": 5})),
-        object(json!({"x": 2.5})),
-    ];
+    let mixed =
+        vec![object(json!({"x": 1})), object(json!({"x": null})), object(json!({"y": 5})), object(json!({"x": 2.5}))];
     assert_eq!(output_value(&over(r#"{{ rows | sum_attr("x") }}"#, &mixed).unwrap()), json!(3.5));
     let err = over(r#"{{ rows | sum_attr("region") }}"#, &rows()).unwrap_err();
     assert!(err.contains("sum_attr") && err.contains("not a number"), "{err}");

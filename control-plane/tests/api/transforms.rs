@@ -46,7 +46,8 @@ async fn call_tool(port: u16, tool: &str, arguments: Value) -> Value {
     let session = resp.headers()["mcp-session-id"].to_str().unwrap().to_string();
     resp.text().await.unwrap();
     post(json!({"jsonrpc": "2.0", "method": "notifications/initialized"}), Some(&session)).await.unwrap();
-    let call = json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": tool, "arguments": arguments}});
+    let call =
+        json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": tool, "arguments": arguments}});
     let text = post(call, Some(&session)).await.unwrap().text().await.unwrap();
     text.lines()
         .filter_map(|l| l.strip_prefix("data:"))
@@ -65,8 +66,13 @@ async fn global_variables_are_checked_one_problem_per_bad_entry() {
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
     assert_eq!(
         paths(&b),
-        ["global_variables.1st", "global_variables.has-dash", "global_variables.list", "global_variables.long",
-         "global_variables.none"],
+        [
+            "global_variables.1st",
+            "global_variables.has-dash",
+            "global_variables.list",
+            "global_variables.long",
+            "global_variables.none"
+        ],
         "{b}"
     );
     let many: serde_json::Map<String, Value> = (0..101).map(|i| (format!("v{i}"), json!(i))).collect();
@@ -100,7 +106,8 @@ async fn a_template_renders_the_same_in_the_preview_and_in_the_deployed_tool() {
     let expected = json!({"total": 47.5, "regions": ["eu", "us"], "currency": "EUR", "vat": 0.2, "live": true,
         "from": 1, "lim": 3, "columns": ["id", "region", "amount"], "n": 3, "cut": false});
     assert_eq!(previewed["transformed_result"], expected, "{previewed}");
-    let missing = json!({"connection_id": conn, "sql_query": "SELECT 1 AS one", "transform_template": "{{ vars.nope }}"});
+    let missing =
+        json!({"connection_id": conn, "sql_query": "SELECT 1 AS one", "transform_template": "{{ vars.nope }}"});
     let (_, res) = app.post("/api/v1/preview/execute", &missing).await;
     assert!(res["transform_error"].as_str().is_some_and(|e| e.contains("undefined")), "{res}");
 

@@ -144,7 +144,9 @@ async fn a_deployed_transform_sees_params_and_the_manifest_vars_as_the_preview_d
     let template = shaped_tools()[3]["transform_template"].as_str().unwrap().to_string();
     assert_eq!(mcp_runtime::transform::render(&template, &input).unwrap(), text(&r));
     // A template that names a variable the server does not have fails as a tool error.
-    let mut m = manifest(json!([{"name": "t", "sql": "SELECT 1", "connection": "db", "transform_template": "{{ vars.nope }}"}]));
+    let mut m = manifest(
+        json!([{"name": "t", "sql": "SELECT 1", "connection": "db", "transform_template": "{{ vars.nope }}"}]),
+    );
     m["vars"] = json!({"title": "Picked"});
     let app = TestApp::spawn(m, &[]).await;
     let r = app.session(None).await.call("t", json!({})).await;

@@ -133,7 +133,11 @@ async fn row_and_scalar_tools_take_the_first_row_and_its_first_column_in_query_o
         tools.push(json!({"name": format!("{conn}_total"), "connection": conn, "sql": "SELECT amount, status FROM orders ORDER BY id",
             "transform_template": "{{ vars.currency }} {{ rows | sum_attr('amount') }} over {{ rows | map_attr('status') | unique | join('/') }}"}));
     }
-    let mut manifest = release(1, vec![connection("pg", &p.spec, None, json!({})), connection("maria", &m.spec, None, json!({}))], json!(tools));
+    let mut manifest = release(
+        1,
+        vec![connection("pg", &p.spec, None, json!({})), connection("maria", &m.spec, None, json!({}))],
+        json!(tools),
+    );
     manifest["vars"] = json!({"currency": "EUR"});
     let (app, _) = spawn(manifest, None).await;
     let mut s = app.session(None).await;
