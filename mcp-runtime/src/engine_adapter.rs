@@ -151,10 +151,6 @@ impl Executor for EngineExecutor {
         })
     }
 
-    fn transform(&self, template: &str, context: &Value) -> Result<String, String> {
-        crate::transform::render_text(template, context)
-    }
-
     fn pools(&self) -> BTreeMap<String, PoolStatus> {
         self.specs
             .iter()

@@ -1,5 +1,6 @@
 //! The seam between the MCP server and the SQL engine: the server validates,
-//! queues and formats; an [`Executor`] binds and runs the SQL. The engine in
+//! queues and formats (transforms included, through `transform::render`, the
+//! same code the control plane's preview runs); an [`Executor`] binds and runs the SQL. The engine in
 //! `db/` implements it for real databases; tests use a scripted one.
 
 use std::collections::BTreeMap;
@@ -86,8 +87,6 @@ pub trait Executor: Send + Sync + 'static {
     fn validate(&self, params: &[ParamDef], args: &Map<String, Value>) -> Result<Map<String, Value>, ExecError>;
     /// Runs one query.
     fn execute<'a>(&'a self, req: QueryRequest<'a>) -> BoxFuture<'a, Result<QueryOutput, ExecError>>;
-    /// Renders a transform template over `context` (`rows`, `columns`, `row_count`, `truncated`, `args`).
-    fn transform(&self, template: &str, context: &Value) -> Result<String, String>;
     /// Pool occupancy per connection id.
     fn pools(&self) -> BTreeMap<String, PoolStatus>;
     /// Whether every connection answers (for `/readyz`).

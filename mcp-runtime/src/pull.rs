@@ -147,6 +147,7 @@ pub fn empty_manifest() -> Manifest {
         tools: vec![],
         resources: vec![],
         prompts: vec![],
+        vars: Default::default(),
     }
 }
 

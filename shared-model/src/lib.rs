@@ -1,6 +1,6 @@
 //! The contract shared by Quarry's control plane and runtime: parameter
-//! definitions, `:name` placeholder scanning, entity-name rules and the
-//! problems validation reports. Pure data and functions, no I/O.
+//! definitions, `:name` placeholder scanning, entity-name rules, global
+//! variables and the problems validation reports. Pure data and functions, no I/O.
 
 pub mod db_type;
 pub mod manifest;
@@ -12,6 +12,7 @@ pub mod protocol;
 pub mod secret;
 pub mod sql_calls;
 pub mod token;
+pub mod vars;
 
 pub use db_type::DbType;
 pub use names::{normalized_name, validate_name};

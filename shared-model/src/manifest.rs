@@ -1,5 +1,6 @@
 //! Manifest v1: everything a runtime needs to serve one release of an MCP
-//! server — server info, auth, connections, tools, resources and prompts.
+//! server — server info, auth, connections, tools, resources, prompts and
+//! global variables.
 //!
 //! The control plane builds it, stamps a release number and a content hash,
 //! and hands it to `quarry-runtime`; the runtime knows nothing else. Secrets
@@ -10,15 +11,19 @@ mod entities;
 mod hash;
 mod validate;
 
+use std::collections::BTreeMap;
+
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 
 pub use crate::DbType;
 pub use connection::{Connection, PoolSettings, QueueSettings, SslMode};
-pub use entities::{Prompt, PromptArgument, Resource, ResourceSource, ResultLimits, Tool, ToolAnnotations};
+pub use entities::{Prompt, PromptArgument, Resource, ResourceSource, ResultLimits, ReturnType, Tool, ToolAnnotations};
 pub use hash::canonical_json;
 
 use crate::secret::{Keyring, SecretError};
+use crate::vars::VarValue;
 
 /// The manifest format this crate reads and writes.
 pub const FORMAT_VERSION: u32 = 1;
@@ -52,6 +57,14 @@ pub struct Manifest {
     /// Prompt templates.
     #[serde(default)]
     pub prompts: Vec<Prompt>,
+    /// Global variables: at most 100 named scalars (string, integer, number or
+    /// boolean; names `^[a-zA-Z_][a-zA-Z0-9_]{0,63}$`) that every transform
+    /// template sees as `vars`.
+    // Left out when empty, so a manifest written before the field existed
+    // keeps its content hash.
+    #[serde(default, skip_serializing_if = "Map::is_empty")]
+    #[schemars(with = "BTreeMap<String, VarValue>", extend("maxProperties" = 100, "propertyNames" = {"pattern": "^[a-zA-Z_][a-zA-Z0-9_]{0,63}$"}))]
+    pub vars: Map<String, Value>,
 }
 
 /// Server identity and behaviour shown to, or affecting, every client.

@@ -98,3 +98,33 @@ fn the_json_schema_documents_every_field() {
     }
     assert!(undocumented.is_empty(), "fields without a doc comment: {undocumented:?}");
 }
+
+#[test]
+fn return_types_and_vars_are_carried_and_left_out_when_default_so_old_hashes_hold() {
+    use shared_model::manifest::ReturnType;
+    let m = shop();
+    assert_eq!(m.tools[0].return_type, ReturnType::Rows);
+    assert_eq!(m.tools[1].return_type, ReturnType::Scalar);
+    assert_eq!(m.vars["currency"], "EUR");
+    let again = Manifest::from_json(&serde_json::to_string(&m).unwrap()).unwrap();
+    assert_eq!(again, m);
+    // A manifest written before the fields existed serializes (and so hashes)
+    // exactly as before: the defaults are left out.
+    let mut old = m.clone();
+    old.vars.clear();
+    old.tools[1].return_type = ReturnType::Rows;
+    let text = serde_json::to_string(&old).unwrap();
+    assert!(!text.contains("return_type") && !text.contains("\"vars\""), "{text}");
+    assert_eq!("row".parse::<ReturnType>(), Ok(ReturnType::Row));
+    assert!("list[dict]".parse::<ReturnType>().is_err());
+}
+
+#[test]
+fn the_json_schema_bounds_vars_and_names_the_return_types() {
+    let schema = serde_json::to_value(Manifest::json_schema()).unwrap();
+    let vars = &schema["properties"]["vars"];
+    assert_eq!(vars["maxProperties"], 100, "{vars}");
+    assert_eq!(vars["propertyNames"]["pattern"], "^[a-zA-Z_][a-zA-Z0-9_]{0,63}$");
+    let text = schema["$defs"]["ReturnType"].to_string();
+    assert!(["rows", "row", "scalar"].iter().all(|r| text.contains(&format!("\"{r}\""))), "{text}");
+}

@@ -1,8 +1,10 @@
 //! `POST /preview/execute`: run SQL read-only through the same engine a
-//! deployed tool uses, with a small row limit and a 10 s timeout.
+//! deployed tool uses, with a small row limit and a 10 s timeout, and its
+//! transform through the same function (`mcp_runtime::transform::render`).
 
 use axum::extract::State;
 use mcp_runtime::db::{Limits, PREVIEW_DEFAULT_ROWS, PREVIEW_MAX_BYTES, PREVIEW_MAX_ROWS, PREVIEW_TIMEOUT, Query};
+use mcp_runtime::transform::{self, TransformInput};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use shared_model::{ParamDef, ParamType, scan_sql};
@@ -15,6 +17,7 @@ use crate::app::AppState;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::AppJson;
 use crate::storage::connections;
+use crate::storage::settings;
 
 /// Routes of this module.
 pub fn router() -> OpenApiRouter<AppState> {
@@ -39,7 +42,9 @@ pub struct PreviewRequest {
     /// Rows to return, 1–1000 (default 10).
     #[serde(default)]
     pub limit: Option<usize>,
-    /// A minijinja template applied to the rows.
+    /// A minijinja template applied to the result; it sees what a deployed tool's
+    /// transform sees: `rows`, `columns`, `row_count`, `truncated`, `params` and
+    /// `vars` (the server's current global variables).
     #[serde(default)]
     pub transform_template: Option<String>,
 }
@@ -132,10 +137,24 @@ async fn preview_execute(
     let result = s.engine.execute(&req.connection_id.to_string(), &spec, &query).await?;
     let (transformed_result, transform_error) = match &req.transform_template {
         None => (None, None),
-        Some(t) => match mcp_runtime::transform::render(t, &result.rows, &result.columns, &req.parameters) {
-            Ok(v) => (Some(v), None),
-            Err(e) => (None, Some(e)),
-        },
+        Some(t) => {
+            // What a deployed tool's transform sees: the arguments as validated
+            // (defaults applied; the engine has just accepted them) and the
+            // global variables the next release will carry.
+            let args = mcp_runtime::args::validate(&params, &req.parameters).unwrap_or(req.parameters);
+            let (server, _) = settings::load(&s.db).await?;
+            let input = TransformInput {
+                rows: &result.rows,
+                columns: result.columns.iter().map(|c| c.name.as_str()).collect(),
+                truncated: result.truncated,
+                params: &args,
+                vars: &server.global_variables,
+            };
+            match transform::render(t, &input) {
+                Ok(text) => (Some(transform::output_value(&text)), None),
+                Err(e) => (None, Some(e)),
+            }
+        }
     };
     Ok(AppJson(PreviewResult {
         columns: result.columns.into_iter().map(|c| ResultColumn { name: c.name, db_type: c.db_type }).collect(),

@@ -62,6 +62,7 @@ pub async fn build(
         tools: Vec::new(),
         resources: Vec::new(),
         prompts: Vec::new(),
+        vars: settings.global_variables.clone(),
     };
     let mut source = manifest.clone();
     for c in conns.iter().filter(|c| c.is_active) {
@@ -94,6 +95,7 @@ pub async fn build(
             parameters: t.parameters,
             annotations: t.annotations,
             cache_ttl_seconds: t.cache_ttl,
+            return_type: t.return_type.parse().unwrap_or_default(), // the API accepts only rows, row and scalar
             transform_template: t.transform_template.filter(|s| !s.trim().is_empty()),
             limits: settings.default_limits.clone(),
         });

@@ -30,7 +30,7 @@ pub fn changes(old: Option<&Manifest>, new: &Manifest) -> Vec<Change> {
     let first = old.is_none();
     let old = old.unwrap_or(&empty);
     let mut out = Vec::new();
-    if first || !same(&old.server, &new.server) {
+    if first || !same(&old.server, &new.server) || old.vars != new.vars {
         out.push(Change {
             kind: "server".into(),
             name: String::new(),

@@ -1,5 +1,5 @@
 //! Server settings: what every release carries besides the entities (name,
-//! instructions, auth, default limits) and how the deployers run the runtime
+//! instructions, auth, default limits, global variables) and how the deployers run the runtime
 //! (allowed hosts and origins, log level); and the MCP bearer tokens
 //! ([`tokens`]). Stored as one row, created with defaults (`storage::settings`).
 
@@ -8,8 +8,10 @@ pub mod tokens;
 pub use tokens::StoredToken;
 
 use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 use shared_model::Problems;
 use shared_model::manifest::ResultLimits;
+use shared_model::vars::{VarValue, check_vars};
 use utoipa::ToSchema;
 
 /// How MCP clients authenticate to the runtime.
@@ -85,6 +87,12 @@ pub struct ServerSettings {
     /// Whether database error details reach MCP clients (off: a generic message and an error id).
     #[serde(default)]
     pub expose_db_errors: bool,
+    /// Global variables every transform template sees as `vars` (≤ 100; names `^[a-zA-Z_][a-zA-Z0-9_]{0,63}$`;
+    /// values are strings, integers, numbers or booleans). A PATCH replaces the whole set. Previews use them at
+    /// once; deployed tools with the next deploy.
+    #[serde(default)]
+    #[schema(value_type = HashMap<String, VarValue>)]
+    pub global_variables: Map<String, Value>,
 }
 
 fn default_name() -> String {
@@ -137,6 +145,7 @@ impl ServerSettings {
         if !(1..=3600).contains(&l.timeout_seconds) {
             p.push("default_limits.timeout_seconds", "must be 1–3600");
         }
+        check_vars(&self.global_variables, "global_variables", &mut p);
         p.into_result()
     }
 
@@ -169,9 +178,20 @@ mod tests {
         s.public_url = Some("ftp://x".into());
         s.allowed_hosts = vec!["bad host".into()];
         s.default_limits.max_rows = 0;
+        s.global_variables = serde_json::json!({"ok": 1, "bad name": 2, "nested": [1]}).as_object().unwrap().clone();
         let Err(p) = s.validate() else { panic!("expected problems") };
         let paths: Vec<_> = p.0.iter().map(|p| p.path.as_str()).collect();
-        assert_eq!(paths, ["server_name", "public_url", "allowed_hosts[0]", "default_limits.max_rows"]);
+        assert_eq!(
+            paths,
+            [
+                "server_name",
+                "public_url",
+                "allowed_hosts[0]",
+                "default_limits.max_rows",
+                "global_variables.bad name",
+                "global_variables.nested"
+            ]
+        );
     }
 
     #[test]

@@ -10,10 +10,10 @@ use serde_json::{Value, json};
 
 use crate::harness::TestApp;
 
-const TOKEN: &str = "runtime-test-token";
+pub(crate) const TOKEN: &str = "runtime-test-token";
 
 /// A control plane whose runtimes are started elsewhere (they pull).
-async fn spawn_pull_app() -> (TestApp, String) {
+pub(crate) async fn spawn_pull_app() -> (TestApp, String) {
     let key = shared_model::Keyring::generate_key();
     let app = TestApp::spawn_with(&[
         ("QUARRY_DEPLOY_TARGET", "kubernetes"),
@@ -31,7 +31,7 @@ async fn seed(app: &TestApp) -> (String, String) {
     (conn["id"].as_str().unwrap().to_string(), tool["id"].as_str().unwrap().to_string())
 }
 
-async fn pull(app: &TestApp, token: Option<&str>, etag: Option<&str>, wait: u64) -> reqwest::Response {
+pub(crate) async fn pull(app: &TestApp, token: Option<&str>, etag: Option<&str>, wait: u64) -> reqwest::Response {
     let mut req = reqwest::Client::new().get(app.url(&format!("/api/v1/runtime/manifest?wait={wait}")));
     if let Some(t) = token {
         req = req.bearer_auth(t);
@@ -191,7 +191,7 @@ async fn server_config_is_validated_tokens_are_shown_once_and_clients_get_ready_
 }
 
 /// A real runtime in pull mode, in this process.
-async fn start_runtime(app: &TestApp, key: &str, name: &str) -> u16 {
+pub(crate) async fn start_runtime(app: &TestApp, key: &str, name: &str) -> u16 {
     let env: HashMap<String, String> = HashMap::from([
         ("QUARRY_RUNTIME_BIND".into(), "127.0.0.1:0".into()),
         ("QUARRY_RUNTIME_TOKEN".into(), TOKEN.into()),
@@ -207,7 +207,7 @@ async fn start_runtime(app: &TestApp, key: &str, name: &str) -> u16 {
     port
 }
 
-async fn wait_for_release(app: &TestApp, release: i64, runtimes: usize) -> Value {
+pub(crate) async fn wait_for_release(app: &TestApp, release: i64, runtimes: usize) -> Value {
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {
         let (_, st) = app.get("/api/v1/deploy/status").await;

@@ -8,4 +8,5 @@ mod engine_routes;
 mod errors;
 mod harness;
 mod secrets;
+mod transforms;
 mod write_path;

@@ -10,7 +10,7 @@ use rmcp::model::{
     ResourceTemplate,
 };
 use serde_json::{Map, Value};
-use shared_model::manifest::{Resource, ResourceSource, Tool, ToolAnnotations};
+use shared_model::manifest::{Resource, ResourceSource, ReturnType, Tool, ToolAnnotations};
 use shared_model::{ParamType, uri_template_params};
 use tokio_util::sync::CancellationToken;
 
@@ -158,6 +158,7 @@ async fn run_sql(
         // Reading a resource never writes: its SQL runs read-only.
         annotations: ToolAnnotations { read_only: true, ..Default::default() },
         cache_ttl_seconds: 0,
+        return_type: ReturnType::Rows,
         transform_template: None,
         limits: r.limits.clone(),
     };

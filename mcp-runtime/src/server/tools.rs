@@ -1,4 +1,5 @@
-//! `tools/call`: validate → cache → queue → engine → transform → result.
+//! `tools/call`: validate → cache → queue → engine → transform → result
+//! shaped by the tool's `return_type`.
 //! Failures the model can act on are `isError` results; only an unknown tool
 //! is a JSON-RPC error.
 
@@ -9,13 +10,14 @@ use std::time::{Duration, Instant};
 use rmcp::ErrorData;
 use rmcp::model::{CallToolRequestParams, CallToolResult, ContentBlock};
 use serde_json::{Map, Value};
-use shared_model::manifest::Tool;
+use shared_model::manifest::{ReturnType, Tool};
 use tokio_util::sync::CancellationToken;
 
 use super::Shared;
 use crate::cache;
 use crate::exec::{ExecError, QueryOutput, QueryRequest};
 use crate::release::Release;
+use crate::transform::{self, TransformInput};
 
 /// Runs one tool call on `release`.
 pub(super) async fn call(
@@ -108,39 +110,80 @@ pub(super) async fn execute(
     out
 }
 
-/// The rows as `structuredContent` and as a text block (the JSON of the rows,
-/// or the tool's transform of them). The rows are moved, never copied: a
-/// result can be as large as the tool's `max_bytes`.
+/// `structuredContent` shaped by the tool's `return_type`, and a text block:
+/// the tool's transform of the result, or else the JSON of what
+/// `structuredContent` holds (the rows, the row or the value). The rows are
+/// moved, never copied: a result can be as large as the tool's `max_bytes`.
 fn success(release: &Release, tool: &Tool, args: &Map<String, Value>, out: QueryOutput) -> CallToolResult {
     let QueryOutput { columns, rows, truncated } = out;
-    let mut structured = Map::new();
-    structured.insert("columns".into(), columns.into());
-    structured.insert("row_count".into(), rows.len().into());
-    structured.insert("truncated".into(), truncated.is_some().into());
-    structured.insert("rows".into(), Value::Array(rows));
-    let text = match &tool.transform_template {
-        None => structured["rows"].to_string(),
+    let transformed = match &tool.transform_template {
+        None => None,
         Some(template) => {
-            // The template sees the structured result plus the call's arguments.
-            structured.insert("args".into(), Value::Object(args.clone()));
-            let context = Value::Object(structured);
-            let rendered = release.executor.transform(template, &context);
-            let Value::Object(mut back) = context else { unreachable!("built as an object above") };
-            back.remove("args");
-            structured = back;
-            match rendered {
-                Ok(t) => t,
+            // The preview renders through the same input, so a template sees
+            // the same names there as here.
+            let input = TransformInput {
+                rows: &rows,
+                columns: columns.iter().map(String::as_str).collect(),
+                truncated: truncated.is_some(),
+                params: args,
+                vars: &release.manifest.vars,
+            };
+            match transform::render(template, &input) {
+                Ok(text) => Some(text),
                 Err(e) => return tool_error(format!("the result transform failed: {e}")),
             }
         }
     };
+    let no_rows = rows.is_empty();
+    let (key, structured) = shape(tool.return_type, columns, rows, truncated.is_some());
+    let text = transformed.unwrap_or_else(|| structured[key].to_string());
     let mut content = vec![ContentBlock::text(text)];
-    if let Some(notice) = &truncated {
+    // A row or a value is whole however many rows were cut after it; only a
+    // list of rows, or a first row lost to the byte cap, needs the notice.
+    if let Some(notice) = &truncated
+        && (tool.return_type == ReturnType::Rows || no_rows)
+    {
         content.push(ContentBlock::text(format!("[truncated] {notice}")));
     }
     let mut result = CallToolResult::success(content);
     result.structured_content = Some(Value::Object(structured));
     result
+}
+
+/// `structuredContent` for `return_type` (always an object, as MCP requires),
+/// and the key whose value an untransformed text block repeats:
+/// `rows` → `{columns, rows, row_count, truncated}`; `row` → `{"row": first
+/// row or null}`; `scalar` → `{"value": first column of the first row, or null}`.
+fn shape(
+    return_type: ReturnType,
+    columns: Vec<String>,
+    rows: Vec<Value>,
+    truncated: bool,
+) -> (&'static str, Map<String, Value>) {
+    let mut structured = Map::new();
+    let key = match return_type {
+        ReturnType::Rows => {
+            structured.insert("columns".into(), columns.into());
+            structured.insert("row_count".into(), rows.len().into());
+            structured.insert("truncated".into(), truncated.into());
+            structured.insert("rows".into(), Value::Array(rows));
+            "rows"
+        }
+        ReturnType::Row => {
+            structured.insert("row".into(), rows.into_iter().next().unwrap_or(Value::Null));
+            "row"
+        }
+        ReturnType::Scalar => {
+            // Rows are keyed by name; the column list keeps the query's order.
+            let value = match (rows.into_iter().next(), columns.first()) {
+                (Some(Value::Object(mut row)), Some(first)) => row.remove(first).unwrap_or(Value::Null),
+                _ => Value::Null,
+            };
+            structured.insert("value".into(), value);
+            "value"
+        }
+    };
+    (key, structured)
 }
 
 pub(super) fn tool_error(message: String) -> CallToolResult {

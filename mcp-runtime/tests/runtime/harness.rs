@@ -54,9 +54,6 @@ impl Executor for Scripted {
             }
         })
     }
-    fn transform(&self, template: &str, context: &Value) -> Result<String, String> {
-        Ok(template.replace("{{ row_count }}", &context["row_count"].to_string()))
-    }
     fn pools(&self) -> BTreeMap<String, PoolStatus> {
         BTreeMap::from([("db".to_string(), PoolStatus { in_use: 1, idle: 2, max: 10 })])
     }

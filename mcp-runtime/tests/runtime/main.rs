@@ -80,6 +80,81 @@ async fn calls_validate_arguments_and_return_structured_content_and_text() {
     assert_eq!(text(&transformed), "0 rows");
 }
 
+/// Tools over the scripted executor, which returns one row `{"arg", "value"}`
+/// per argument given: `a` and `b` are optional, so `{}` gives no rows.
+fn shaped_tools() -> Value {
+    let params = json!([{"name": "a", "type": "string", "required": false},
+                        {"name": "b", "type": "string", "required": false}]);
+    json!([
+        {"name": "all", "sql": "SELECT :a, :b", "connection": "db", "parameters": params},
+        {"name": "first", "sql": "SELECT :a, :b", "connection": "db", "parameters": params, "return_type": "row"},
+        {"name": "one", "sql": "SELECT :a, :b", "connection": "db", "parameters": params, "return_type": "scalar"},
+        {"name": "report", "sql": "SELECT :a, :b", "connection": "db", "parameters": params,
+         "transform_template": "{{ vars.title }}: {{ rows | map_attr('value') | join(', ') }} for {{ params.a }} ({{ row_count }} of {{ columns | length }} column, cut: {{ truncated }})"},
+    ])
+}
+
+fn structured(r: &Value) -> Value {
+    assert_eq!(r["result"]["isError"], json!(false), "{r}");
+    r["result"]["structuredContent"].clone()
+}
+
+#[tokio::test]
+async fn a_row_tool_returns_its_first_row_and_a_scalar_tool_its_first_value_or_null_when_there_is_none() {
+    let app = TestApp::spawn(manifest(shaped_tools()), &[]).await;
+    let mut s = app.session(None).await;
+    let two = json!({"a": "x", "b": "y"});
+
+    let rows = s.call("all", two.clone()).await;
+    assert_eq!(structured(&rows)["row_count"], json!(2), "{rows}");
+    assert_eq!(structured(&rows)["rows"][1], json!({"arg": "b", "value": "y"}));
+
+    let row = s.call("first", two.clone()).await;
+    assert_eq!(structured(&row), json!({"row": {"arg": "a", "value": "x"}}));
+    assert_eq!(serde_json::from_str::<Value>(&text(&row)).unwrap(), json!({"arg": "a", "value": "x"}));
+    let no_row = s.call("first", json!({})).await;
+    assert_eq!((structured(&no_row), text(&no_row)), (json!({"row": null}), "null".to_string()));
+
+    // The scripted executor's first (and only) column is `arg`.
+    let value = s.call("one", two).await;
+    assert_eq!((structured(&value), text(&value)), (json!({"value": "a"}), "\"a\"".to_string()));
+    let no_value = s.call("one", json!({})).await;
+    assert_eq!((structured(&no_value), text(&no_value)), (json!({"value": null}), "null".to_string()));
+}
+
+#[tokio::test]
+async fn a_deployed_transform_sees_params_and_the_manifest_vars_as_the_preview_does() {
+    let vars = json!({"title": "Picked", "unused": 3});
+    let mut m = manifest(shaped_tools());
+    m["vars"] = vars.clone();
+    let app = TestApp::spawn(m, &[]).await;
+    let mut s = app.session(None).await;
+    let r = s.call("report", json!({"a": "x", "b": "y"})).await;
+    assert_eq!(text(&r), "Picked: x, y for x (2 of 1 column, cut: False)", "{r}");
+    // The same template and input through the function the preview calls.
+    let rows = [json!({"arg": "a", "value": "x"}), json!({"arg": "b", "value": "y"})];
+    let params = json!({"a": "x", "b": "y"}).as_object().unwrap().clone();
+    let vars = vars.as_object().unwrap().clone();
+    let input = mcp_runtime::transform::TransformInput {
+        rows: &rows,
+        columns: vec!["arg"],
+        truncated: false,
+        params: &params,
+        vars: &vars,
+    };
+    let template = shaped_tools()[3]["transform_template"].as_str().unwrap().to_string();
+    assert_eq!(mcp_runtime::transform::render(&template, &input).unwrap(), text(&r));
+    // A template that names a variable the server does not have fails as a tool error.
+    let mut m = manifest(
+        json!([{"name": "t", "sql": "SELECT 1", "connection": "db", "transform_template": "{{ vars.nope }}"}]),
+    );
+    m["vars"] = json!({"title": "Picked"});
+    let app = TestApp::spawn(m, &[]).await;
+    let r = app.session(None).await.call("t", json!({})).await;
+    assert_eq!(r["result"]["isError"], json!(true), "{r}");
+    assert!(text(&r).contains("transform failed") && text(&r).contains("undefined"), "{r}");
+}
+
 #[tokio::test]
 async fn database_detail_is_hidden_unless_configured() {
     let app = app().await;

@@ -118,6 +118,45 @@ async fn a_row_cap_cuts_the_result_with_a_truncation_notice() {
 }
 
 #[tokio::test]
+async fn row_and_scalar_tools_take_the_first_row_and_its_first_column_in_query_order() {
+    let (Some(p), Some(m)) = (pg().await, mysql().await) else { return };
+    p.setup(ORDERS).await;
+    m.setup(ORDERS).await;
+    let mut tools = Vec::new();
+    for conn in ["pg", "maria"] {
+        // `status` comes first in the query though `id` sorts first by name.
+        let sql = "SELECT status, id FROM orders WHERE customer_id = :customer_id ORDER BY id";
+        let params = json!([{"name": "customer_id", "type": "integer"}]);
+        tools.push(json!({"name": format!("{conn}_first"), "connection": conn, "sql": sql, "parameters": params, "return_type": "row"}));
+        tools.push(json!({"name": format!("{conn}_status"), "connection": conn, "sql": sql, "parameters": params, "return_type": "scalar"}));
+        tools.push(json!({"name": format!("{conn}_count"), "connection": conn, "sql": "SELECT COUNT(*) AS n FROM orders", "return_type": "scalar"}));
+        tools.push(json!({"name": format!("{conn}_total"), "connection": conn, "sql": "SELECT amount, status FROM orders ORDER BY id",
+            "transform_template": "{{ vars.currency }} {{ rows | sum_attr('amount') }} over {{ rows | map_attr('status') | unique | join('/') }}"}));
+    }
+    let mut manifest = release(
+        1,
+        vec![connection("pg", &p.spec, None, json!({})), connection("maria", &m.spec, None, json!({}))],
+        json!(tools),
+    );
+    manifest["vars"] = json!({"currency": "EUR"});
+    let (app, _) = spawn(manifest, None).await;
+    let mut s = app.session(None).await;
+    for conn in ["pg", "maria"] {
+        let first = s.call(&format!("{conn}_first"), json!({"customer_id": 7})).await;
+        assert_eq!(first["result"]["structuredContent"], json!({"row": {"status": "paid", "id": 1}}), "{first}");
+        let status = s.call(&format!("{conn}_status"), json!({"customer_id": 7})).await;
+        assert_eq!(status["result"]["structuredContent"], json!({"value": "paid"}), "{status}");
+        assert_eq!(text(&status), "\"paid\"");
+        let none = s.call(&format!("{conn}_status"), json!({"customer_id": 99})).await;
+        assert_eq!(none["result"]["structuredContent"], json!({"value": null}), "{none}");
+        let count = s.call(&format!("{conn}_count"), json!({})).await;
+        assert_eq!(count["result"]["structuredContent"], json!({"value": 3}), "{count}");
+        let total = s.call(&format!("{conn}_total"), json!({})).await;
+        assert_eq!(text(&total), "EUR 16.5 over paid/open", "{total}");
+    }
+}
+
+#[tokio::test]
 async fn unreachable_databases_make_readyz_fail_and_calls_report_unavailable() {
     let spec = ConnectionSpec::new(mcp_runtime::db::DbType::Postgresql, "127.0.0.1", 1, "nope", "postgres");
     let tools = json!([{"name": "q", "connection": "pg", "sql": "SELECT 1 AS one"}]);

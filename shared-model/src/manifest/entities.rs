@@ -30,13 +30,68 @@ pub struct Tool {
     /// Seconds a result is served from cache for the same arguments (0 = off, ≤ 86400).
     #[serde(default)]
     pub cache_ttl_seconds: u32,
-    /// A minijinja template turning the rows into the text the model reads;
-    /// it sees `rows`, `columns`, `row_count`, `truncated` and `args`.
+    /// What the result is: every row (`rows`, the default), the first row
+    /// (`row`) or the first column of the first row (`scalar`). It shapes
+    /// `structuredContent` and the text block; a transform still sees every row.
+    // Left out when `rows`, so a manifest written before the field existed
+    // keeps its content hash.
+    #[serde(default, skip_serializing_if = "ReturnType::is_rows")]
+    pub return_type: ReturnType,
+    /// A minijinja template turning the result into the text the model reads;
+    /// it sees `rows`, `columns`, `row_count`, `truncated`, `params` (the
+    /// call's arguments) and `vars` (the server's global variables).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transform_template: Option<String>,
     /// Result and time bounds.
     #[serde(default)]
     pub limits: ResultLimits,
+}
+
+/// The shape of a tool's result.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ReturnType {
+    /// Every row: `structuredContent` is `{"columns", "rows", "row_count", "truncated"}`
+    /// and the text is the JSON list of rows.
+    #[default]
+    Rows,
+    /// The first row: `structuredContent` is `{"row": {...}}`, or `{"row": null}`
+    /// when the query returned no row; the text is the JSON of that row (or `null`).
+    Row,
+    /// The first column of the first row: `structuredContent` is `{"value": ...}`,
+    /// `{"value": null}` when there is no row; the text is the JSON of that value.
+    Scalar,
+}
+
+impl ReturnType {
+    /// The three shapes, as written in manifests and the API.
+    pub const ALL: [ReturnType; 3] = [ReturnType::Rows, ReturnType::Row, ReturnType::Scalar];
+
+    /// The name used in manifests and the API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReturnType::Rows => "rows",
+            ReturnType::Row => "row",
+            ReturnType::Scalar => "scalar",
+        }
+    }
+
+    /// Whether this is the default, `rows`.
+    pub fn is_rows(&self) -> bool {
+        *self == ReturnType::Rows
+    }
+}
+
+impl std::str::FromStr for ReturnType {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<ReturnType, String> {
+        ReturnType::ALL
+            .into_iter()
+            .find(|r| r.as_str() == s)
+            .ok_or_else(|| format!("{s:?} is not a return type (rows, row or scalar)"))
+    }
 }
 
 /// MCP tool annotations: hints for clients, not enforcement.

@@ -9,6 +9,7 @@ use crate::names::{normalized_name, validate_name};
 use crate::params::check_params;
 use crate::placeholders::{Dialect, check_placeholders, uri_template_params};
 use crate::problems::Problems;
+use crate::vars::check_vars;
 
 /// Longest accepted description or instructions text.
 const MAX_TEXT: usize = 10_000;
@@ -31,6 +32,7 @@ impl Manifest {
             p.push("server.instructions", format!("must be at most {MAX_TEXT} bytes"));
         }
         check_auth(&self.auth, &mut p);
+        check_vars(&self.vars, "vars", &mut p);
         let mut ids = Names::default();
         for (i, c) in self.connections.iter().enumerate() {
             let path = format!("connections[{i}]");

@@ -1166,7 +1166,11 @@ export interface components {
             };
             /** @description One SQL statement with `:name` placeholders (≤ 100000 bytes). */
             sql_query: string;
-            /** @description A minijinja template applied to the rows. */
+            /**
+             * @description A minijinja template applied to the result; it sees what a deployed tool's
+             *     transform sees: `rows`, `columns`, `row_count`, `truncated`, `params` and
+             *     `vars` (the server's current global variables).
+             */
             transform_template?: string | null;
         };
         /** @description The rows and what became of them. */
@@ -1472,6 +1476,14 @@ export interface components {
             default_limits?: Record<string, unknown>;
             /** @description Whether database error details reach MCP clients (off: a generic message and an error id). */
             expose_db_errors?: boolean;
+            /**
+             * @description Global variables every transform template sees as `vars` (≤ 100; names `^[a-zA-Z_][a-zA-Z0-9_]{0,63}$`;
+             *     values are strings, integers, numbers or booleans). A PATCH replaces the whole set. Previews use them at
+             *     once; deployed tools with the next deploy.
+             */
+            global_variables?: {
+                [key: string]: components["schemas"]["VarValue"];
+            };
             /** @description Instructions sent in `initialize`, telling the model how to use the server (≤ 10000 bytes). */
             instructions?: string | null;
             /** @description Runtime log level (`error`, `warn`, `info`, `debug`). Applied when the runtime starts. */
@@ -1684,6 +1696,12 @@ export interface components {
             /** @description A new login name. */
             new_username?: string | null;
         };
+        /**
+         * @description The value of one global variable: a string, a number (whole or not) or a
+         *     boolean (never null, a list or an object). Stored and carried as plain
+         *     JSON; this type only documents the shape in the JSON Schema and OpenAPI.
+         */
+        VarValue: string | number | boolean;
     };
     responses: never;
     parameters: never;
