@@ -23,8 +23,8 @@ pub struct Release {
     pub manifest: Manifest,
     /// `tools/list`, built once, in manifest order.
     pub tool_list: Arc<ListToolsResult>,
-    /// Tool name → index into `manifest.tools` and its metric handle.
-    pub tools: HashMap<String, (usize, Arc<ToolStats>)>,
+    /// Tool name → where it is in the manifest and its metric handle.
+    pub tools: HashMap<String, ToolEntry>,
     /// Resource name → metric handle (`resource:<name>`).
     pub resource_stats: HashMap<String, Arc<ToolStats>>,
     /// Connection id → admission queue.
@@ -39,6 +39,14 @@ impl std::fmt::Debug for Release {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "Release({} {})", self.manifest.release, self.manifest.content_hash)
     }
+}
+
+/// A tool of a release: where it is in the manifest and its metric handle.
+pub struct ToolEntry {
+    /// Index into `manifest.tools`.
+    pub index: usize,
+    /// Its counters.
+    pub stats: Arc<ToolStats>,
 }
 
 /// What a release needs from the process to load.
@@ -88,8 +96,12 @@ impl Release {
             });
             queues.insert(c.id.clone(), queue);
         }
-        let tools =
-            manifest.tools.iter().enumerate().map(|(i, t)| (t.name.clone(), (i, cx.metrics.tool(&t.name)))).collect();
+        let tools = manifest
+            .tools
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.name.clone(), ToolEntry { index: i, stats: cx.metrics.tool(&t.name) }))
+            .collect();
         let resource_stats = manifest
             .resources
             .iter()

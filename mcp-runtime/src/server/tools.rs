@@ -27,49 +27,62 @@ pub(super) async fn call(
     ct: CancellationToken,
 ) -> Result<CallToolResult, ErrorData> {
     let name = request.name.as_ref();
-    let Some((index, stats)) = release.tools.get(name) else {
+    let Some(entry) = release.tools.get(name) else {
         return Err(ErrorData::invalid_params(format!("unknown tool: {name}"), None));
     };
-    let tool = &release.manifest.tools[*index];
+    let tool = &release.manifest.tools[entry.index];
     let started = Instant::now();
     let args = request.arguments.unwrap_or_default();
-    let result = run(shared, &release, tool, &args, ct).await;
-    let ok = result.0.is_error != Some(true);
-    if result.1 {
-        stats.cache_hits.fetch_add(1, Relaxed);
+    let Outcome { result, cached } = run(shared, &release, tool, &args, ct).await;
+    let ok = result.is_error != Some(true);
+    if cached {
+        entry.stats.cache_hits.fetch_add(1, Relaxed);
     }
-    shared.metrics.record_call(stats, name, started.elapsed(), ok);
-    Ok(result.0)
+    shared.metrics.record_call(&entry.stats, name, started.elapsed(), ok);
+    Ok(result)
 }
 
-/// The result, and whether it came from the cache.
+/// A call's result.
+struct Outcome {
+    result: CallToolResult,
+    /// Whether it came from the cache.
+    cached: bool,
+}
+
+impl Outcome {
+    fn fresh(result: CallToolResult) -> Outcome {
+        Outcome { result, cached: false }
+    }
+}
+
+/// Runs the call, or answers it from the cache.
 async fn run(
     shared: &Shared,
     release: &Release,
     tool: &Tool,
     args: &Map<String, Value>,
     ct: CancellationToken,
-) -> (CallToolResult, bool) {
+) -> Outcome {
     let exec = &release.executor;
     let args = match exec.validate(&tool.parameters, args) {
         Ok(a) => a,
-        Err(e) => return (tool_error(e.to_string()), false),
+        Err(e) => return Outcome::fresh(tool_error(e.to_string())),
     };
     let cache_key = (tool.cache_ttl_seconds > 0)
         .then(|| cache::key(release.manifest.release, &tool.name, &Value::Object(args.clone())));
     if let Some(hit) = cache_key.as_deref().and_then(|k| shared.cache.get(k)) {
-        return ((*hit).clone(), true);
+        return Outcome { result: (*hit).clone(), cached: true };
     }
     let out = match execute(release, &tool.connection, &tool.sql, tool, &args, ct).await {
         Ok(out) => out,
-        Err(e) => return (db_error(release, &tool.name, e), false),
+        Err(e) => return Outcome::fresh(db_error(release, &tool.name, e)),
     };
     let result = success(release, tool, &args, out);
     if let Some(key) = cache_key {
         let bytes = result.structured_content.as_ref().map_or(0, |v| v.to_string().len());
         shared.cache.put(key, Duration::from_secs(u64::from(tool.cache_ttl_seconds)), bytes, Arc::new(result.clone()));
     }
-    (result, false)
+    Outcome::fresh(result)
 }
 
 /// Waits for a slot on the connection's queue, then runs the SQL; a cancelled
