@@ -3,7 +3,8 @@
 usage: ab_table.py RESULTS.jsonl [BUILD.txt]
 Per arm: medians over reps of calls/s, server CPU-ms per call (= the harness's cpu_s_per_1k),
 p99, postgres CPU-ms per call and the foreign load; then B/A of server CPU per call, per rep
-(A and B of one rep run back to back) with the median and min..max, and the ratio of the medians."""
+(A and B of one rep run back to back, with the foreign load of both windows: other tenants' CPU)
+with the median and min..max, and the ratio of the medians."""
 import json
 import statistics
 import sys
@@ -51,7 +52,9 @@ if "A" in runs and "B" in runs:
     reps = sorted(set(runs["A"]) & set(runs["B"]), key=lambda s: int(s) if s.isdigit() else s)
     ratios = [srv(runs["B"][k]) / srv(runs["A"][k]) for k in reps]
     print()
-    print("B/A server CPU per call, per rep: " + ", ".join(f"rep{k} {x:.3f}" for k, x in zip(reps, ratios)))
+    fl = lambda r: r.get("foreign_cpu_cores") or 0.0
+    print("B/A server CPU per call, per rep (foreign load A/B in cores): " + ", ".join(
+        f"rep{k} {x:.3f} ({fl(runs['A'][k]):.2f}/{fl(runs['B'][k]):.2f})" for k, x in zip(reps, ratios)))
     if ratios:
         print(f"B/A median {statistics.median(ratios):.3f} (min {min(ratios):.3f}, max {max(ratios):.3f}, n={len(ratios)}); "
               f"ratio of the arm medians {med(runs['B'].values(), srv) / med(runs['A'].values(), srv):.3f}")
