@@ -59,6 +59,7 @@ impl Application {
         let router = api::router(state.clone());
         state.deploy.set_bound_address(listener.local_addr()?);
         crate::tls::serve::start_side_tasks(&state).await?;
+        tokio::spawn(storage::history::retention::run(state.db.clone(), state.config.history_retention));
         let resume = state.clone();
         tokio::spawn(async move {
             if let Err(e) = resume.deploy.resume(&resume.db).await {

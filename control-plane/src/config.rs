@@ -29,6 +29,9 @@ pub struct Config {
     pub deploy: crate::deploy::DeployConfig,
     /// HTTPS and ACME (`QUARRY_TLS_CERT`, `QUARRY_TLS_KEY`, `QUARRY_ACME_*`, `QUARRY_HTTP_CHALLENGE_BIND`).
     pub tls: crate::tls::TlsConfig,
+    /// How long history and audit entries are kept (`QUARRY_HISTORY_RETENTION_DAYS`, default 90;
+    /// `QUARRY_HISTORY_MAX_ENTRIES` per entity type, default 10000).
+    pub history_retention: crate::model::history::Retention,
 }
 
 /// A string that never prints.
@@ -81,6 +84,7 @@ impl Config {
             public_url,
             ui_dir: PathBuf::from(var("QUARRY_UI_DIR").unwrap_or_else(|| "ui/dist".into())),
             deploy: crate::deploy::DeployConfig::from_source(&var)?,
+            history_retention: retention(&var)?,
         })
     }
 
@@ -89,6 +93,27 @@ impl Config {
     pub fn secure_cookies(&self) -> bool {
         self.tls.files.is_some() || self.public_url.starts_with("https://")
     }
+}
+
+fn retention(var: &impl Fn(&str) -> Option<String>) -> anyhow::Result<crate::model::history::Retention> {
+    let mut r = crate::model::history::Retention::default();
+    if let Some(d) = var("QUARRY_HISTORY_RETENTION_DAYS") {
+        r.days = d
+            .trim()
+            .parse()
+            .ok()
+            .filter(|d| (1..=36_500).contains(d))
+            .context("QUARRY_HISTORY_RETENTION_DAYS must be 1–36500")?;
+    }
+    if let Some(n) = var("QUARRY_HISTORY_MAX_ENTRIES") {
+        r.max_entries = n
+            .trim()
+            .parse()
+            .ok()
+            .filter(|n| *n >= 1)
+            .context("QUARRY_HISTORY_MAX_ENTRIES must be a positive integer")?;
+    }
+    Ok(r)
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 use std::net::SocketAddr;
 
 use axum::extract::{ConnectInfo, State};
+use axum::http::{HeaderMap, header};
 use axum_extra::extract::CookieJar;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -17,6 +18,7 @@ use crate::extract::AppJson;
 use crate::model::Actor;
 use crate::storage::Write;
 use crate::storage::admins::{self, StoredAdmin};
+use crate::storage::audit::{self, events};
 
 /// Routes that work without a session.
 pub fn public_router() -> OpenApiRouter<AppState> {
@@ -114,10 +116,15 @@ async fn setup(
 async fn login(
     State(s): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     jar: CookieJar,
     AppJson(c): AppJson<Credentials>,
 ) -> ApiResult<(CookieJar, AppJson<LoginResponse>)> {
     let ip = peer.ip();
+    let address = Some(ip.to_string());
+    let user_agent =
+        headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(crate::model::actor::clip_user_agent);
+    let tried: String = c.username.chars().take(255).collect();
     s.limiter.check(ip, &c.username).map_err(ApiError::RateLimited)?;
     let row = admins::find(&s.db).await?;
     let matched = match &row {
@@ -128,11 +135,15 @@ async fn login(
         (true, Some(a)) => a,
         _ => {
             s.limiter.record_failure(ip, &c.username);
+            let visitor = Actor::Visitor { address, user_agent };
+            audit::record(&s.db, &visitor, events::LOGIN_FAILED, serde_json::json!({"username": tried})).await?;
             return Err(ApiError::Unauthorized("wrong username or password".into()));
         }
     };
     s.limiter.clear(ip, &c.username);
     let cookie = s.sessions.issue(&s.db, &admin.id).await?;
+    let actor = Actor::Admin { id: admin.id.clone(), address, user_agent };
+    audit::record(&s.db, &actor, events::LOGIN, serde_json::json!({"username": admin.username})).await?;
     Ok((jar.add(cookie), AppJson(LoginResponse { username: admin.username, requires_2fa: false, pending_token: None })))
 }
 
@@ -179,7 +190,7 @@ async fn update_me(
         None => None,
     };
     let password_changed = new_hash.is_some();
-    let actor = Actor::Admin { id: admin.id.clone() };
+    let actor = admin.actor();
     let w = Write::begin(&s.db, &actor).await?;
     let saved = admins::update(w.tx(), &admin.id, new_username, new_hash).await?;
     let jar = if password_changed {

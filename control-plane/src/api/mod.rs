@@ -1,11 +1,13 @@
 //! The HTTP surface: `/api/health`, `/api/v1/*`, the OpenAPI document and its
 //! viewers, and the UI. Each resource module owns its routes and their docs.
 
+pub mod audit;
 pub mod auth;
 pub mod connections;
 pub mod crud;
 pub mod deploy;
 pub mod docs;
+pub mod history;
 pub mod page;
 pub mod patch;
 pub mod preview;
@@ -76,7 +78,9 @@ pub fn openapi_router(state: Option<&AppState>) -> OpenApiRouter<AppState> {
         .merge(deploy::router())
         .merge(releases::router())
         .merge(server::router())
-        .merge(ssl::router());
+        .merge(ssl::router())
+        .merge(history::router())
+        .merge(audit::router());
     if let Some(state) = state {
         protected =
             protected.route_layer(middleware::from_fn_with_state(state.clone(), crate::auth::guard::require_admin));

@@ -20,6 +20,19 @@ pub struct Admin {
     pub id: String,
     /// Session id of this request.
     pub session_id: String,
+    /// The client's address (the TCP peer), when known.
+    pub address: Option<String>,
+    /// The client's `User-Agent`, clipped.
+    pub user_agent: Option<String>,
+}
+
+/// The client's address and `User-Agent` of a request, for the audit trail.
+pub fn client_of(req_extensions: &axum::http::Extensions, headers: &HeaderMap) -> (Option<String>, Option<String>) {
+    let address =
+        req_extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip().to_string());
+    let user_agent =
+        headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(crate::model::actor::clip_user_agent);
+    (address, user_agent)
 }
 
 /// Middleware: rejects requests without a valid session with 401.
@@ -32,14 +45,15 @@ pub async fn require_admin(
     let token = jar.get(COOKIE).map(|c| c.value().to_string()).filter(|v| !v.is_empty());
     let token = token.ok_or_else(|| ApiError::Unauthorized("not authenticated; log in first".into()))?;
     let (id, session_id) = state.sessions.verify(&state.db, &token).await?;
-    req.extensions_mut().insert(Admin { id, session_id });
+    let (address, user_agent) = client_of(req.extensions(), req.headers());
+    req.extensions_mut().insert(Admin { id, session_id, address, user_agent });
     Ok(next.run(req).await)
 }
 
 impl Admin {
     /// The author of the changes this request makes.
     pub fn actor(&self) -> Actor {
-        Actor::Admin { id: self.id.clone() }
+        Actor::Admin { id: self.id.clone(), address: self.address.clone(), user_agent: self.user_agent.clone() }
     }
 }
 

@@ -5,6 +5,7 @@
 
 pub mod actor;
 pub mod connection;
+pub mod history;
 pub mod patch;
 pub mod prompt;
 pub mod published;

@@ -9,10 +9,14 @@ use shared_model::{DbType, Keyring, normalized_name};
 use uuid::Uuid;
 
 use super::entities::{connection, resource, tool};
-use super::write::{Action, Kind, Write};
+use super::history::{connection_snapshot, snap};
+use super::published::Row;
+use super::write::{Action, Kind, State, Write};
 use super::{StoreError, crud};
 use crate::model::Linked;
 use crate::model::connection::{ConnectionInput, ConnectionPatch, StoredConnection};
+use crate::model::resource::ResourceFields;
+use crate::model::tool::ToolFields;
 
 const WHAT: &str = "connection";
 
@@ -112,7 +116,8 @@ pub async fn create(
     let row = input.seal(db_type, password, None, keyring);
     let (id, name) = (row.id, row.name.clone());
     let saved = from_model(crud::insert(w.tx(), into_active(row), WHAT, &name).await?)?;
-    w.record(Kind::Connection, id.to_string(), name, Action::Created);
+    let state = State { version: Some(saved.version), before: None, after: Some(connection_snapshot(&saved)) };
+    w.record(Kind::Connection, id.to_string(), name, Action::Created, state);
     Ok(saved)
 }
 
@@ -132,8 +137,49 @@ pub async fn update(
     let active = connection::ActiveModel { created_at: sea_orm::ActiveValue::NotSet, ..into_active(row) };
     let cols = (connection::Column::Id, connection::Column::Version);
     crud::update_versioned(w.tx(), active, cols.0, cols.1, id, current.version, (WHAT, &name)).await?;
-    w.record(Kind::Connection, id.to_string(), name, Action::Updated);
-    get(w.tx(), id).await
+    let saved = get(w.tx(), id).await?;
+    let state = State {
+        version: Some(saved.version),
+        before: Some(connection_snapshot(&current)),
+        after: Some(connection_snapshot(&saved)),
+    };
+    w.record(Kind::Connection, id.to_string(), name, Action::Updated, state);
+    Ok(saved)
+}
+
+/// Writes `row` (from a history snapshot) back: over the current connection
+/// as its next version, keeping the current password when the snapshot holds
+/// none, or — when it was deleted — as a new row with `version_if_new`.
+pub(crate) async fn restore(
+    w: &mut Write<'_>,
+    mut row: StoredConnection,
+    version_if_new: i32,
+) -> Result<StoredConnection, StoreError> {
+    let id = row.id;
+    row.updated_at = chrono::Utc::now();
+    let name = row.name.clone();
+    let Some(current) = connection::Entity::find_by_id(id.to_string()).one(w.tx()).await? else {
+        row.version = version_if_new;
+        row.created_at = row.updated_at;
+        let saved = from_model(crud::insert(w.tx(), into_active(row), WHAT, &name).await?)?;
+        let state = State { version: Some(saved.version), before: None, after: Some(connection_snapshot(&saved)) };
+        w.record(Kind::Connection, id.to_string(), name, Action::Created, state);
+        return Ok(saved);
+    };
+    let current = from_model(current)?;
+    row.password = row.password.or_else(|| current.password.clone());
+    row.version = current.version + 1;
+    row.created_at = current.created_at;
+    let cols = (connection::Column::Id, connection::Column::Version);
+    crud::update_versioned(w.tx(), into_active(row), cols.0, cols.1, id, current.version, (WHAT, &name)).await?;
+    let saved = get(w.tx(), id).await?;
+    let state = State {
+        version: Some(saved.version),
+        before: Some(connection_snapshot(&current)),
+        after: Some(connection_snapshot(&saved)),
+    };
+    w.record(Kind::Connection, id.to_string(), name, Action::Updated, state);
+    Ok(saved)
 }
 
 /// Deletes connection `id` with its tools and resources.
@@ -141,15 +187,20 @@ pub async fn delete(w: &mut Write<'_>, id: Uuid) -> Result<(), StoreError> {
     let current = get(w.tx(), id).await?;
     let owned = |col: tool::Column| col.eq(id.to_string());
     for t in tool::Entity::find().filter(owned(tool::Column::ConnectionId)).all(w.tx()).await? {
-        w.record(Kind::Tool, t.id, t.name, Action::Deleted);
+        let gone = ToolFields::from_model(t)?;
+        let state = State { version: Some(gone.version), before: snap(&gone), after: None };
+        w.record(Kind::Tool, gone.id.to_string(), gone.fields.name.clone(), Action::Deleted, state);
     }
     let owned = resource::Column::ConnectionId.eq(id.to_string());
     for r in resource::Entity::find().filter(owned).all(w.tx()).await? {
-        w.record(Kind::Resource, r.id, r.name, Action::Deleted);
+        let gone = ResourceFields::from_model(r)?;
+        let state = State { version: Some(gone.version), before: snap(&gone), after: None };
+        w.record(Kind::Resource, gone.id.to_string(), gone.fields.name.clone(), Action::Deleted, state);
     }
     tool::Entity::delete_many().filter(tool::Column::ConnectionId.eq(id.to_string())).exec(w.tx()).await?;
     resource::Entity::delete_many().filter(resource::Column::ConnectionId.eq(id.to_string())).exec(w.tx()).await?;
     crud::delete::<connection::Entity, _>(w.tx(), id, WHAT).await?;
-    w.record(Kind::Connection, id.to_string(), current.name, Action::Deleted);
+    let state = State { version: Some(current.version), before: Some(connection_snapshot(&current)), after: None };
+    w.record(Kind::Connection, id.to_string(), current.name.clone(), Action::Deleted, state);
     Ok(())
 }

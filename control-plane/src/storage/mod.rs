@@ -4,13 +4,16 @@
 //! through a [`Write`].
 
 pub mod admins;
+pub mod audit;
 pub mod connections;
 pub mod crud;
 pub mod entities;
 mod error;
 pub mod heartbeats;
+pub mod history;
 pub mod migration;
 pub mod migration_deploy;
+pub mod migration_history;
 pub mod published;
 pub mod releases;
 pub mod settings;

@@ -14,7 +14,8 @@ use uuid::Uuid;
 
 use super::crud::{self, column, to_column};
 use super::entities::{prompt, resource, tool};
-use super::write::{Action, Kind, Write};
+use super::history::snap;
+use super::write::{Action, Kind, State, Write};
 use super::{StoreError, connections};
 use crate::model::patch::merge_patch;
 use crate::model::prompt::PromptFields;
@@ -90,24 +91,41 @@ async fn validate<F: Row>(w: &Write<'_>, fields: &F) -> Result<(), StoreError> {
     Ok(fields.validate(linked)?)
 }
 
-/// Stores new fields as version 1, without validating them (see [`create`]).
-async fn insert<F: Row>(w: &mut Write<'_>, fields: F) -> Result<Versioned<F>, StoreError> {
+/// Stores fields under `id` as `version`, without validating them (see [`create`]).
+async fn insert<F: Row>(w: &mut Write<'_>, fields: F, id: Uuid, version: i32) -> Result<Versioned<F>, StoreError> {
     let name = fields.name().to_string();
     let cols = F::columns();
-    let id = Uuid::new_v4();
     let mut row = fields.into_active();
     row.set(cols.id, id.to_string().into());
-    row.set(cols.version, 1.into());
+    row.set(cols.version, version.into());
     row.set(cols.created_at, Utc::now().into());
     let saved = F::from_model(crud::insert(w.tx(), row, F::WHAT, &name).await?)?;
-    w.record(F::KIND, id.to_string(), name, Action::Created);
+    w.record(
+        F::KIND,
+        id.to_string(),
+        name,
+        Action::Created,
+        State { version: Some(version), before: None, after: snap(&saved) },
+    );
     Ok(saved)
 }
 
 /// Validates and stores new fields.
 pub async fn create<F: Row>(w: &mut Write<'_>, fields: F) -> Result<Versioned<F>, StoreError> {
     validate(w, &fields).await?;
-    insert(w, fields).await
+    insert(w, fields, Uuid::new_v4(), 1).await
+}
+
+/// Validates `fields` and stores them again under `id` as `version`: a
+/// rollback recreating a deleted entity.
+pub(crate) async fn restore<F: Row>(
+    w: &mut Write<'_>,
+    id: Uuid,
+    fields: F,
+    version: i32,
+) -> Result<Versioned<F>, StoreError> {
+    validate(w, &fields).await?;
+    insert(w, fields, id, version).await
 }
 
 /// Merges `patch` over the stored fields, validates the result and writes it
@@ -126,15 +144,18 @@ pub async fn update<F: Row>(
     let mut row = fields.into_active();
     row.set(cols.version, (current.version + 1).into());
     crud::update_versioned(w.tx(), row, cols.id, cols.version, id, current.version, (F::WHAT, &name)).await?;
-    w.record(F::KIND, id.to_string(), name, Action::Updated);
-    get::<F>(w.tx(), id).await
+    let saved = get::<F>(w.tx(), id).await?;
+    let state = State { version: Some(saved.version), before: snap(&current), after: snap(&saved) };
+    w.record(F::KIND, id.to_string(), name, Action::Updated, state);
+    Ok(saved)
 }
 
 /// Deletes the entity with `id`.
 pub async fn delete<F: Row>(w: &mut Write<'_>, id: Uuid) -> Result<(), StoreError> {
     let current = get::<F>(w.tx(), id).await?;
     crud::delete::<EntityOf<F>, _>(w.tx(), id, F::WHAT).await?;
-    w.record(F::KIND, id.to_string(), current.fields.name(), Action::Deleted);
+    let state = State { version: Some(current.version), before: snap(&current), after: None };
+    w.record(F::KIND, id.to_string(), current.fields.name(), Action::Deleted, state);
     Ok(())
 }
 
@@ -144,7 +165,7 @@ pub async fn duplicate<F: Row>(w: &mut Write<'_>, id: Uuid) -> Result<Versioned<
     let mut fields = get::<F>(w.tx(), id).await?.fields;
     let free = free_copy_name::<F>(w.tx(), fields.name()).await?;
     fields.rename(free);
-    insert(w, fields).await
+    insert(w, fields, Uuid::new_v4(), 1).await
 }
 
 async fn free_copy_name<F: Row>(db: &impl ConnectionTrait, name: &str) -> Result<String, StoreError> {

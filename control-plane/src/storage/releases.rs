@@ -6,7 +6,7 @@ use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait, PaginatorTrait, Qu
 use shared_model::manifest::Manifest;
 
 use super::entities::{deploy_state, release};
-use super::write::{Action, Kind, Write};
+use super::write::{Action, Kind, State, Write};
 use super::{StoreError, crud};
 use crate::model::release::{Change, DeployState, StoredRelease};
 
@@ -78,7 +78,10 @@ pub async fn publish(w: &mut Write<'_>, number: i64, new: NewRelease<'_>) -> Res
         _ => StoreError::internal(e),
     })?;
     set_state(w, DeployState { active_release: Some(number), stopped: false }).await?;
-    w.record(Kind::Release, number.to_string(), format!("release {number}"), Action::Created);
+    let after = serde_json::json!({"number": number, "content_hash": new.manifest.content_hash,
+        "rolled_back_from": new.rolled_back_from});
+    let state = State { version: None, before: None, after: Some(after) };
+    w.record(Kind::Release, number.to_string(), format!("release {number}"), Action::Created, state);
     from_model(saved)
 }
 
@@ -102,6 +105,8 @@ pub async fn set_state(w: &mut Write<'_>, state: DeployState) -> Result<(), Stor
         deploy_state::Entity::insert(row).exec(w.tx()).await?;
     }
     let what = if state.stopped { "stopped" } else { "running" };
-    w.record(Kind::Release, state.active_release.unwrap_or(0).to_string(), what, Action::Updated);
+    let after = serde_json::json!({"active_release": state.active_release, "stopped": state.stopped});
+    let id = state.active_release.unwrap_or(0).to_string();
+    w.record(Kind::Release, id, what, Action::Updated, State { version: None, before: None, after: Some(after) });
     Ok(())
 }

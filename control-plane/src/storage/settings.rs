@@ -6,7 +6,8 @@ use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
 use serde_json::{Map, Value};
 
 use super::entities::server_config;
-use super::write::{Action, Kind, Write};
+use super::history::snap;
+use super::write::{Action, Kind, State, Write};
 use super::{StoreError, crud};
 use crate::model::patch::merge_patch;
 use crate::settings::tokens::MAX_TOKENS;
@@ -41,7 +42,8 @@ pub async fn update(w: &mut Write<'_>, patch: Map<String, Value>) -> Result<Serv
     let (new, _) = merge_patch(&old, patch)?;
     new.validate()?;
     save(w, &new, &tokens).await?;
-    w.record(Kind::ServerSettings, "server", new.server_name.clone(), Action::Updated);
+    let state = State { version: None, before: snap(&old), after: snap(&new) };
+    w.record(Kind::ServerSettings, "server", new.server_name.clone(), Action::Updated, state);
     Ok(new)
 }
 
@@ -52,9 +54,10 @@ pub async fn add_token(w: &mut Write<'_>, token: StoredToken) -> Result<(), Stor
         return Err(StoreError::Conflict(format!("at most {MAX_TOKENS} tokens; revoke one first")));
     }
     let (id, name) = (token.id.clone(), token.name.clone());
+    let state = State { version: None, before: None, after: snap(&token.clone().public()) };
     tokens.push(token);
     save(w, &settings, &tokens).await?;
-    w.record(Kind::Token, id, name, Action::Created);
+    w.record(Kind::Token, id, name, Action::Created, state);
     Ok(())
 }
 
@@ -66,6 +69,7 @@ pub async fn revoke_token(w: &mut Write<'_>, id: &str) -> Result<(), StoreError>
     };
     let gone = tokens.remove(pos);
     save(w, &settings, &tokens).await?;
-    w.record(Kind::Token, gone.id, gone.name, Action::Deleted);
+    let state = State { version: None, before: snap(&gone.clone().public()), after: None };
+    w.record(Kind::Token, gone.id, gone.name, Action::Deleted, state);
     Ok(())
 }

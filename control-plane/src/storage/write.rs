@@ -8,6 +8,7 @@
 
 use futures::future::BoxFuture;
 use sea_orm::{DatabaseTransaction, TransactionTrait};
+use serde_json::Value;
 
 use super::{Db, StoreError};
 use crate::model::Actor;
@@ -53,6 +54,24 @@ pub struct Edit {
     pub name: String,
     /// What it did.
     pub action: Action,
+    /// The entity's version after the change (the last one for a delete), when it has one.
+    pub version: Option<i32>,
+    /// Its state before the change (`None` for a create).
+    pub before: Option<Value>,
+    /// Its state after the change; for a delete, the last state. Secrets
+    /// only as the store's ciphertext, token hashes never.
+    pub snapshot: Option<Value>,
+}
+
+/// What an entity looked like around an edit, as the storage functions know it.
+#[derive(Debug, Clone, Default)]
+pub struct State {
+    /// Version after the change (the last one for a delete).
+    pub version: Option<i32>,
+    /// State before the change.
+    pub before: Option<Value>,
+    /// State after the change (for a delete: the last state).
+    pub after: Option<Value>,
 }
 
 /// A write in progress: one transaction, one actor.
@@ -60,12 +79,13 @@ pub struct Write<'a> {
     tx: DatabaseTransaction,
     actor: &'a Actor,
     edits: Vec<Edit>,
+    rollback_of: Option<i64>,
 }
 
 impl<'a> Write<'a> {
     /// Starts a write on behalf of `actor`.
     pub async fn begin(db: &Db, actor: &'a Actor) -> Result<Write<'a>, StoreError> {
-        Ok(Write { tx: db.begin().await?, actor, edits: Vec::new() })
+        Ok(Write { tx: db.begin().await?, actor, edits: Vec::new(), rollback_of: None })
     }
 
     /// Who writes.
@@ -78,14 +98,42 @@ impl<'a> Write<'a> {
         &self.tx
     }
 
-    /// Records an edit made in this transaction.
-    pub(crate) fn record(&mut self, kind: Kind, id: impl Into<String>, name: impl Into<String>, action: Action) {
-        self.edits.push(Edit { kind, id: id.into(), name: name.into(), action });
+    /// Records an edit made in this transaction, with the entity's state
+    /// around it (for history).
+    pub(crate) fn record(
+        &mut self,
+        kind: Kind,
+        id: impl Into<String>,
+        name: impl Into<String>,
+        action: Action,
+        state: State,
+    ) {
+        let snapshot = match action {
+            Action::Deleted => state.after.or_else(|| state.before.clone()),
+            _ => state.after,
+        };
+        self.edits.push(Edit {
+            kind,
+            id: id.into(),
+            name: name.into(),
+            action,
+            version: state.version,
+            before: state.before,
+            snapshot,
+        });
     }
 
-    /// Makes every edit permanent and returns them.
+    /// Marks this write as the rollback to history entry `history_id`: its
+    /// history entries get the action `rollback`.
+    pub(crate) fn mark_rollback(&mut self, history_id: i64) {
+        self.rollback_of = Some(history_id);
+    }
+
+    /// Writes the change history and audit events of every edit, in the
+    /// same transaction, then makes it all permanent and returns the edits.
     pub async fn commit(self) -> Result<Vec<Edit>, StoreError> {
-        let Write { tx, actor, edits } = self;
+        let Write { tx, actor, edits, rollback_of } = self;
+        super::history::record_edits(&tx, actor, &edits, rollback_of).await?;
         tx.commit().await?;
         for e in &edits {
             tracing::info!(actor = %actor, kind = ?e.kind, id = %e.id, name = %e.name, action = ?e.action, "The store changed.");

@@ -7,6 +7,7 @@ mod docs;
 mod engine_routes;
 mod errors;
 mod harness;
+mod history;
 mod secrets;
 mod transforms;
 mod write_path;

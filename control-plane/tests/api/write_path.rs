@@ -36,7 +36,7 @@ async fn totals(app: &TestApp) -> [u64; 3] {
 async fn a_write_that_fails_part_way_leaves_no_trace() {
     let app = TestApp::spawn().await;
     app.login_admin().await;
-    let actor = Actor::Admin { id: ADMIN_ID.into() };
+    let actor = Actor::admin(ADMIN_ID);
     let before = totals(&app).await;
 
     // A connection and a tool are written, then a third step is refused: none of it stays.
@@ -70,7 +70,7 @@ async fn a_write_that_fails_part_way_leaves_no_trace() {
 async fn every_edit_is_recorded_with_its_actor_including_cascades() {
     let app = TestApp::spawn().await;
     app.login_admin().await;
-    let actor = Actor::Admin { id: ADMIN_ID.into() };
+    let actor = Actor::admin(ADMIN_ID);
     let mut w = Write::begin(&app.state.db, &actor).await.unwrap();
     assert_eq!(w.actor(), &actor);
     let conn = connections::create(&mut w, &app.state.keyring, connection("main")).await.unwrap();

@@ -7,6 +7,7 @@ const NAV = [
   { to: '/tools', label: 'Tools' },
   { to: '/resources', label: 'Resources' },
   { to: '/prompts', label: 'Prompts' },
+  { to: '/history', label: 'History' },
 ];
 
 /** The signed-in shell: side navigation and the page. */

@@ -1,6 +1,8 @@
 //! sea-orm entities: one module per table.
 
 pub mod admin;
+pub mod audit_event;
+pub mod change_history;
 pub mod connection;
 pub mod deploy_state;
 pub mod prompt;

@@ -20,6 +20,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["list_audit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/login": {
         parameters: {
             query?: never;
@@ -209,6 +225,55 @@ export interface paths {
         put?: never;
         /** @description Unpublishes the release and stops the runtime (local, docker); pulling runtimes unload it. */
         post: operations["stop"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["list_history"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/history/{entity_type}/{entity_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["entity_history"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/history/{history_id}/rollback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Restores the entry's snapshot as a new version of the entity (recreating it if it was deleted), through the same checks as an edit. Returns the new history entry (action `rollback`). Takes effect for MCP clients with the next deploy. */
+        post: operations["rollback_entry"];
         delete?: never;
         options?: never;
         head?: never;
@@ -600,6 +665,35 @@ export interface components {
             email?: string | null;
         };
         /**
+         * @description One audit event: a login, a failed login, a deploy, a stop, a release
+         *     redeploy, a token created or revoked, a history rollback.
+         */
+        AuditEntry: {
+            /** @description Who: `admin:<id>`, `visitor` (not logged in) or `system`. */
+            actor: string;
+            /** @description The client address, when known. */
+            address?: string | null;
+            /**
+             * Format: date-time
+             * @description When.
+             */
+            created_at: string;
+            /** @description What the event concerned (never a secret). */
+            detail: Record<string, unknown>;
+            /**
+             * @description `login`, `login_failed`, `deploy`, `stop`, `release_redeploy`, `token_created`, `token_revoked`,
+             *     `history_rollback` (more may be added, e.g. for two-factor changes).
+             */
+            event: string;
+            /**
+             * Format: int64
+             * @description Increasing id.
+             */
+            id: number;
+            /** @description The client's `User-Agent`, when sent. */
+            user_agent?: string | null;
+        };
+        /**
          * @description How MCP clients authenticate to the runtime.
          * @enum {string}
          */
@@ -876,6 +970,47 @@ export interface components {
             /** @description `running` or `error` (it refused a release; see `message`). */
             status?: string;
         };
+        /** @description One change of an entity. */
+        HistoryEntry: {
+            /** @description `create`, `update`, `delete` or `rollback`. */
+            action: string;
+            /** @description Who: `admin:<id>` or `system`. */
+            actor: string;
+            /** @description The actor's client address, when the change came over HTTP. */
+            actor_address?: string | null;
+            /** @description The actor's `User-Agent`, when sent. */
+            actor_user_agent?: string | null;
+            /** @description `{field: {old, new}}` against the version before; secrets masked. */
+            changes: Record<string, unknown>;
+            /**
+             * Format: date-time
+             * @description When.
+             */
+            created_at: string;
+            /** @description The entity's id (`server` for the server settings). */
+            entity_id: string;
+            /** @description Its name at the time. */
+            entity_name: string;
+            /** @description `connection`, `tool`, `resource`, `prompt`, `server_config` or `token`. */
+            entity_type: string;
+            /**
+             * Format: int64
+             * @description Increasing id; newer entries have larger ids.
+             */
+            id: number;
+            /**
+             * Format: int64
+             * @description For a rollback: the id of the entry whose snapshot was restored.
+             */
+            rolled_back_to?: number | null;
+            /** @description The entity after the change; for a delete, its last state. Secrets masked (`••••••`). */
+            snapshot?: Record<string, unknown> | null;
+            /**
+             * Format: int32
+             * @description The entity's version after the change (for a delete, its last version), when it has versions.
+             */
+            version?: number | null;
+        };
         /** @description The outcome of a successful setup or login; the session is in the cookie. */
         LoginResponse: {
             /** @description Token for the second factor step, when required. */
@@ -906,6 +1041,40 @@ export interface components {
         Ok: {
             /** @description Always true. */
             ok: boolean;
+        };
+        /** @description A page of items. */
+        Page_AuditEntry: {
+            /** @description The items of this page. */
+            items: {
+                /** @description Who: `admin:<id>`, `visitor` (not logged in) or `system`. */
+                actor: string;
+                /** @description The client address, when known. */
+                address?: string | null;
+                /**
+                 * Format: date-time
+                 * @description When.
+                 */
+                created_at: string;
+                /** @description What the event concerned (never a secret). */
+                detail: Record<string, unknown>;
+                /**
+                 * @description `login`, `login_failed`, `deploy`, `stop`, `release_redeploy`, `token_created`, `token_revoked`,
+                 *     `history_rollback` (more may be added, e.g. for two-factor changes).
+                 */
+                event: string;
+                /**
+                 * Format: int64
+                 * @description Increasing id.
+                 */
+                id: number;
+                /** @description The client's `User-Agent`, when sent. */
+                user_agent?: string | null;
+            }[];
+            /**
+             * Format: int64
+             * @description How many items exist in all.
+             */
+            total: number;
         };
         /** @description A page of items. */
         Page_Connection: {
@@ -945,6 +1114,55 @@ export interface components {
                 username: string;
                 /** Format: int32 */
                 version: number;
+            }[];
+            /**
+             * Format: int64
+             * @description How many items exist in all.
+             */
+            total: number;
+        };
+        /** @description A page of items. */
+        Page_HistoryEntry: {
+            /** @description The items of this page. */
+            items: {
+                /** @description `create`, `update`, `delete` or `rollback`. */
+                action: string;
+                /** @description Who: `admin:<id>` or `system`. */
+                actor: string;
+                /** @description The actor's client address, when the change came over HTTP. */
+                actor_address?: string | null;
+                /** @description The actor's `User-Agent`, when sent. */
+                actor_user_agent?: string | null;
+                /** @description `{field: {old, new}}` against the version before; secrets masked. */
+                changes: Record<string, unknown>;
+                /**
+                 * Format: date-time
+                 * @description When.
+                 */
+                created_at: string;
+                /** @description The entity's id (`server` for the server settings). */
+                entity_id: string;
+                /** @description Its name at the time. */
+                entity_name: string;
+                /** @description `connection`, `tool`, `resource`, `prompt`, `server_config` or `token`. */
+                entity_type: string;
+                /**
+                 * Format: int64
+                 * @description Increasing id; newer entries have larger ids.
+                 */
+                id: number;
+                /**
+                 * Format: int64
+                 * @description For a rollback: the id of the entry whose snapshot was restored.
+                 */
+                rolled_back_to?: number | null;
+                /** @description The entity after the change; for a delete, its last state. Secrets masked (`••••••`). */
+                snapshot?: Record<string, unknown> | null;
+                /**
+                 * Format: int32
+                 * @description The entity's version after the change (for a delete, its last version), when it has versions.
+                 */
+                version?: number | null;
             }[];
             /**
              * Format: int64
@@ -1730,6 +1948,55 @@ export interface operations {
             };
         };
     };
+    list_audit: {
+        parameters: {
+            query?: {
+                /** @description `admin:<id>`, `visitor` or `system`. */
+                actor?: string;
+                /** @description One event, e.g. `login`, `login_failed`, `deploy`, `token_created`. */
+                event?: string;
+                /** @description Items to return, 1–100 (default 50). */
+                limit?: number;
+                /** @description Events at or after this time (RFC 3339). */
+                since?: string;
+                /** @description Items to skip (default 0). */
+                skip?: number;
+                /** @description Events before this time (RFC 3339). */
+                until?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_AuditEntry"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     login: {
         parameters: {
             query?: never;
@@ -2303,6 +2570,161 @@ export interface operations {
                 };
             };
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_history: {
+        parameters: {
+            query?: {
+                /** @description `create`, `update`, `delete` or `rollback`. */
+                action?: string;
+                /** @description `admin:<id>` or `system`. */
+                actor?: string;
+                /** @description One entity's id. */
+                entity_id?: string;
+                /** @description `connection`, `tool`, `resource`, `prompt`, `server_config` or `token`. */
+                entity_type?: string;
+                /** @description Items to return, 1–100 (default 50). */
+                limit?: number;
+                /** @description Entries at or after this time (RFC 3339). */
+                since?: string;
+                /** @description Items to skip (default 0). */
+                skip?: number;
+                /** @description Entries before this time (RFC 3339). */
+                until?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_HistoryEntry"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    entity_history: {
+        parameters: {
+            query?: {
+                /** @description Items to return, 1–100 (default 50). */
+                limit?: number;
+                /** @description Items to skip (default 0). */
+                skip?: number;
+            };
+            header?: never;
+            path: {
+                entity_id: string;
+                /** @description `connection`, `tool`, `resource`, `prompt`, `server_config` or `token` */
+                entity_type: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_HistoryEntry"];
+                };
+            };
+            /** @description Unknown entity type */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    rollback_entry: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                history_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The new history entry */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HistoryEntry"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Cannot apply (name taken, connection gone, a token); `detail` says what to do */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The snapshot no longer passes validation */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,0 +1,112 @@
+// The History page in a real browser, against its own control plane (so it
+// never disturbs the shared one): a tool edited through the form shows two
+// versions, the diff of the second names the old and new description, and a
+// rollback (confirmed in a dialog) brings the old description back.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, rmSync, existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { launch, SCREENSHOTS } from './browser.mjs';
+
+const ROOT = resolve(import.meta.dirname, '..', '..');
+const BIN = join(process.env.CARGO_TARGET_DIR ?? join(ROOT, 'target'), 'debug', 'quarry');
+const ADMIN = { username: 'history-admin', password: 'history-password-1' };
+
+let quarry;
+let base;
+let data;
+let browser;
+let page;
+const errors = [];
+
+function freePort() {
+  return new Promise((ok) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => ok(port)); });
+  });
+}
+
+before(async () => {
+  assert.ok(existsSync(BIN), `build the control plane first: ${BIN}`);
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  data = mkdtempSync(join(tmpdir(), 'quarry-history-'));
+  const db = join(data, 'shop.db');
+  execFileSync('python3', ['-c', `import sqlite3; c = sqlite3.connect(${JSON.stringify(db)});
+c.execute("CREATE TABLE items (id INTEGER PRIMARY KEY)"); c.commit()`]);
+  const port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  quarry = spawn(BIN, ['serve'], {
+    env: { ...process.env, QUARRY_BIND: `127.0.0.1:${port}`, QUARRY_DATA_DIR: data, QUARRY_UI_DIR: join(ROOT, 'ui', 'dist'),
+      QUARRY_ADMIN_USERNAME: ADMIN.username, QUARRY_ADMIN_PASSWORD: ADMIN.password, QUARRY_DEPLOY_TARGET: 'kubernetes',
+      QUARRY_LOG: 'warn' },
+    stdio: 'ignore',
+  });
+  for (let i = 0; i < 200; i++) {
+    try { if ((await fetch(`${base}/api/health`)).ok) break; } catch { /* not up yet */ }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  browser = await launch();
+  page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
+  page.on('pageerror', (e) => errors.push(String(e)));
+  const login = await page.request.post(`${base}/api/v1/auth/login`, { data: ADMIN });
+  assert.equal(login.status(), 200);
+  const conn = await page.request.post(`${base}/api/v1/connections`, { data: { name: 'shop', db_type: 'sqlite', database: db } });
+  assert.equal(conn.status(), 201);
+  const tool = await page.request.post(`${base}/api/v1/tools`, {
+    data: { connection_id: (await conn.json()).id, name: 'count_items', description: 'Counts the items.', sql_query: 'SELECT count(*) FROM items' },
+  });
+  assert.equal(tool.status(), 201);
+});
+
+after(async () => {
+  await browser?.close();
+  quarry?.kill();
+  if (data) rmSync(data, { recursive: true, force: true });
+});
+
+test('an edited tool shows two versions, their diff, and rolls back to the old description', async () => {
+  await page.goto(`${base}/tools`, { waitUntil: 'networkidle' });
+  await page.getByRole('table', { name: 'Tools' }).getByRole('link', { name: 'count_items' }).click();
+  await page.getByRole('heading', { name: 'Tool count_items' }).waitFor();
+  await page.getByLabel('Description', { exact: true }).fill('Counts every item in the shop.');
+  await page.getByRole('button', { name: 'Save tool' }).click();
+  await page.getByText('Saved tool “count_items”.').waitFor();
+
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'History' }).click();
+  await page.getByRole('heading', { name: 'History' }).waitFor();
+  await page.getByLabel('Entity type').selectOption('tool');
+  const table = page.getByRole('table', { name: 'History' });
+  await table.getByRole('row', { name: /update/ }).waitFor();
+  const rows = table.getByRole('row', { name: /count_items/ });
+  assert.equal(await rows.count(), 2, 'two versions of the tool');
+  await page.screenshot({ path: `${SCREENSHOTS}/history-list.png` });
+
+  await page.getByRole('button', { name: 'Show changes of count_items v2' }).click();
+  const diff = page.getByRole('table', { name: 'Differences' });
+  const line = diff.getByRole('row', { name: /description/ });
+  await line.waitFor();
+  const text = await line.innerText();
+  assert.match(text, /Counts the items\./, 'the old value is on the left');
+  assert.match(text, /Counts every item in the shop\./, 'the new value is on the right');
+  await page.screenshot({ path: `${SCREENSHOTS}/history-diff.png` });
+
+  // The rollback needs the v1 entry: its snapshot is the old state.
+  await page.getByRole('button', { name: 'Show changes of count_items v1' }).click();
+  await page.getByRole('button', { name: 'Roll back to this version' }).click();
+  const dialog = page.getByRole('alertdialog');
+  await dialog.waitFor();
+  await page.screenshot({ path: `${SCREENSHOTS}/history-rollback-confirm.png` });
+  await dialog.getByRole('button', { name: 'Yes, roll back' }).click();
+  await page.getByRole('status').filter({ hasText: 'Rolled back: count_items is now v3' }).waitFor();
+  await table.getByRole('row', { name: /rollback/ }).waitFor();
+  await page.screenshot({ path: `${SCREENSHOTS}/history-rolled-back.png` });
+
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Tools' }).click();
+  await page.getByRole('table', { name: 'Tools' }).getByRole('link', { name: 'count_items' }).click();
+  await page.getByRole('heading', { name: 'Tool count_items' }).waitFor();
+  assert.equal(await page.getByLabel('Description', { exact: true }).inputValue(), 'Counts the items.');
+  assert.deepEqual(errors, []);
+});
