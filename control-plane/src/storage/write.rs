@@ -7,7 +7,7 @@
 //! history and the audit trail are written there, in the same transaction.
 
 use futures::future::BoxFuture;
-use sea_orm::{DatabaseTransaction, TransactionTrait};
+use sea_orm::{DatabaseTransaction, SqliteTransactionMode, TransactionOptions, TransactionTrait};
 use serde_json::Value;
 
 use super::{Db, StoreError};
@@ -85,7 +85,18 @@ pub struct Write<'a> {
 impl<'a> Write<'a> {
     /// Starts a write on behalf of `actor`.
     pub async fn begin(db: &Db, actor: &'a Actor) -> Result<Write<'a>, StoreError> {
-        Ok(Write { tx: db.begin().await?, actor, edits: Vec::new(), rollback_of: None })
+        // A write reads before it writes (versions, names, the next release
+        // number). On SQLite a deferred transaction that has read cannot take
+        // the write lock once another writer committed (SQLITE_BUSY at once,
+        // busy_timeout does not apply), so writes take the lock up front and
+        // queue behind each other for up to the busy timeout. PostgreSQL
+        // ignores the mode.
+        let options = TransactionOptions {
+            isolation_level: None,
+            access_mode: None,
+            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        };
+        Ok(Write { tx: db.begin_with_options(options).await?, actor, edits: Vec::new(), rollback_of: None })
     }
 
     /// Who writes.

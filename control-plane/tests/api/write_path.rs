@@ -118,3 +118,28 @@ async fn a_refused_update_changes_neither_the_fields_nor_the_version() {
     let (_, now) = app.get(&path).await;
     assert_eq!(now, created);
 }
+
+#[tokio::test]
+async fn concurrent_writes_queue_instead_of_failing() {
+    let app = std::sync::Arc::new(TestApp::spawn().await);
+    app.login_admin().await;
+    let conn = app.create_connection("main").await;
+    let conn_id = conn["id"].as_str().unwrap().to_string();
+    let tasks: Vec<_> = (0..24)
+        .map(|i| {
+            let (app, conn_id) = (app.clone(), conn_id.clone());
+            tokio::spawn(async move {
+                let (status, body) =
+                    app.post("/api/v1/tools", &crate::harness::tool_body(&conn_id, &format!("t{i}"))).await;
+                let path = format!("/api/v1/tools/{}", body["id"].as_str().unwrap_or_default());
+                let (patched, _) = app.patch(&path, &json!({"description": format!("edited {i}")})).await;
+                (status.as_u16(), patched.as_u16())
+            })
+        })
+        .collect();
+    for t in tasks {
+        assert_eq!(t.await.unwrap(), (201, 200));
+    }
+    let (_, tools) = app.get("/api/v1/tools").await;
+    assert_eq!(tools["total"], 24);
+}
