@@ -10,7 +10,11 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(Initial), Box::new(super::migration_deploy::DeployTables)]
+        vec![
+            Box::new(Initial),
+            Box::new(super::migration_deploy::DeployTables),
+            Box::new(super::migration_two_factor::TwoFactorTables),
+        ]
     }
 }
 

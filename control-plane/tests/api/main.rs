@@ -9,4 +9,5 @@ mod errors;
 mod harness;
 mod secrets;
 mod transforms;
+mod two_factor;
 mod write_path;
