@@ -23,17 +23,17 @@ use crate::storage::admins::{self, StoredAdmin};
 
 /// Routes that work without a session.
 pub fn public_router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(verify_login))
+    OpenApiRouter::new().routes(routes!(login_verify_2fa))
 }
 
 /// Routes that need a session.
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(status))
-        .routes(routes!(setup))
-        .routes(routes!(verify_setup))
-        .routes(routes!(disable))
-        .routes(routes!(regenerate_recovery))
+        .routes(routes!(two_factor_status))
+        .routes(routes!(two_factor_setup))
+        .routes(routes!(two_factor_verify_setup))
+        .routes(routes!(two_factor_disable))
+        .routes(routes!(two_factor_regenerate_recovery))
 }
 
 /// The second step of a login.
@@ -133,7 +133,7 @@ fn accepted(proof: Proof, refuse: fn(String) -> ApiError) -> Result<(), ApiError
         (status = 401, description = "Wrong or used code, or an unknown, used or expired pending token", body = ErrorBody),
         (status = 422, body = ErrorBody),
         (status = 429, description = "Too many failed attempts; see Retry-After", body = ErrorBody)))]
-async fn verify_login(
+async fn login_verify_2fa(
     State(s): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     jar: CookieJar,
@@ -156,7 +156,7 @@ async fn verify_login(
 
 #[utoipa::path(get, path = "/auth/2fa/status", tag = "auth", security(("session" = [])),
     responses((status = 200, body = TwoFactorStatus), (status = 401, body = ErrorBody)))]
-async fn status(admin: Admin, State(s): State<AppState>) -> ApiResult<AppJson<TwoFactorStatus>> {
+async fn two_factor_status(admin: Admin, State(s): State<AppState>) -> ApiResult<AppJson<TwoFactorStatus>> {
     let st = totp::status(&s.db, &admin.id).await?;
     Ok(AppJson(TwoFactorStatus { enabled: st.enabled, remaining_recovery_codes: st.recovery_codes_left }))
 }
@@ -164,7 +164,7 @@ async fn status(admin: Admin, State(s): State<AppState>) -> ApiResult<AppJson<Tw
 #[utoipa::path(post, path = "/auth/2fa/setup", tag = "auth", security(("session" = [])),
     responses((status = 200, description = "A new secret; 2FA stays off until verify-setup", body = TwoFactorSetup),
         (status = 409, description = "2FA is already on", body = ErrorBody)))]
-async fn setup(admin: Admin, State(s): State<AppState>) -> ApiResult<AppJson<TwoFactorSetup>> {
+async fn two_factor_setup(admin: Admin, State(s): State<AppState>) -> ApiResult<AppJson<TwoFactorSetup>> {
     let row = load_admin(&s, &admin.id).await?;
     let actor = admin.actor();
     let w = Write::begin(&s.db, &actor).await?;
@@ -183,7 +183,7 @@ async fn setup(admin: Admin, State(s): State<AppState>) -> ApiResult<AppJson<Two
         (status = 403, description = "Wrong code", body = ErrorBody),
         (status = 409, description = "Setup not started, or 2FA already on", body = ErrorBody),
         (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
-async fn verify_setup(
+async fn two_factor_verify_setup(
     admin: Admin,
     State(s): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -221,7 +221,7 @@ async fn check_password_and_code(
         (status = 403, description = "Wrong password or code", body = ErrorBody),
         (status = 409, description = "2FA is not on", body = ErrorBody),
         (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
-async fn disable(
+async fn two_factor_disable(
     admin: Admin,
     State(s): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -242,7 +242,7 @@ async fn disable(
         (status = 403, description = "Wrong password or code", body = ErrorBody),
         (status = 409, description = "2FA is not on", body = ErrorBody),
         (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
-async fn regenerate_recovery(
+async fn two_factor_regenerate_recovery(
     admin: Admin,
     State(s): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
