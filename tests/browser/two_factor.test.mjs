@@ -165,7 +165,8 @@ test('after logging out, login asks for the code and completes with it', async (
   const next = totp(secret, Date.now() / 1000 + 30);
   await page.getByLabel('Code', { exact: true }).fill(next);
   await page.getByRole('button', { name: 'Verify' }).click();
-  await page.getByRole('heading', { name: 'Overview' }).waitFor();
+  // Logging in returns to the page the admin logged out from.
+  await page.getByRole('heading', { name: 'Account' }).waitFor();
   assert.equal((await page.request.get(base + '/api/v1/auth/me')).status(), 200);
   assert.deepEqual(errors, []);
 });
