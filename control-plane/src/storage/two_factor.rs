@@ -6,11 +6,15 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    Set,
 };
 
 use super::StoreError;
 use super::entities::{admin_totp, login_challenge, recovery_code};
+
+/// Open pending logins kept per admin; older ones are dropped.
+pub const MAX_PENDING_LOGINS: usize = 10;
 
 /// The admin's TOTP record as stored.
 #[derive(Debug, Clone)]
@@ -149,6 +153,19 @@ pub async fn add_challenge(
     }
     .insert(db)
     .await?;
+    // Bound the open logins of one admin: beyond the newest few, the oldest go.
+    let stale: Vec<String> = login_challenge::Entity::find()
+        .filter(login_challenge::Column::AdminId.eq(admin_id))
+        .order_by_desc(login_challenge::Column::CreatedAt)
+        .all(db)
+        .await?
+        .into_iter()
+        .skip(MAX_PENDING_LOGINS)
+        .map(|r| r.token_hash)
+        .collect();
+    if !stale.is_empty() {
+        login_challenge::Entity::delete_many().filter(login_challenge::Column::TokenHash.is_in(stale)).exec(db).await?;
+    }
     Ok(())
 }
 

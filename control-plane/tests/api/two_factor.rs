@@ -373,3 +373,23 @@ async fn the_operator_command_turns_2fa_off_and_ends_every_session() {
         post_with(&app, &browser(), "/api/v1/auth/login", json!({"username": "admin", "password": PASSWORD})).await;
     assert_eq!(login["requires_2fa"], json!(false), "{login}");
 }
+
+#[tokio::test]
+async fn only_the_newest_pending_logins_stay_open() {
+    let app = TestApp::spawn().await;
+    let (secret, _) = enable_2fa(&app).await;
+    let first = password_step(&app, &browser()).await;
+    for _ in 0..control_plane::storage::two_factor::MAX_PENDING_LOGINS {
+        password_step(&app, &browser()).await;
+    }
+    let open = login_challenge::Entity::find().all(&app.state.db).await.unwrap().len();
+    assert_eq!(open, control_plane::storage::two_factor::MAX_PENDING_LOGINS);
+    let (status, _) = post_with(
+        &app,
+        &browser(),
+        "/api/v1/auth/login/verify-2fa",
+        json!({"pending_token": first, "code": code(&secret, 0)}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "the oldest pending login was dropped");
+}
