@@ -1,5 +1,5 @@
 //! The `quarry` command line: `serve` (default), `migrate`, `openapi`,
-//! `admin reset-password`, `healthcheck`.
+//! `admin reset-password`, `admin disable-2fa`, `healthcheck`.
 
 use std::io::BufRead;
 
@@ -7,13 +7,15 @@ use anyhow::{Context, bail};
 
 use crate::{Application, Config, api, auth, storage};
 
-const USAGE: &str = "usage: quarry [serve | migrate | openapi | healthcheck | admin reset-password [--username NAME] [--password-stdin]]
+const USAGE: &str = "usage: quarry [serve | migrate | openapi | healthcheck | admin reset-password [--username NAME] [--password-stdin] | admin disable-2fa]
   serve                  run the control plane (default)
   migrate                create or upgrade the store, then exit
   openapi                print the OpenAPI document
   healthcheck            exit 0 when the local control plane answers /api/health
   admin reset-password   set the admin password (from QUARRY_ADMIN_PASSWORD or one line of stdin; the name from
-                         --username or QUARRY_ADMIN_USERNAME, else unchanged); ends every session";
+                         --username or QUARRY_ADMIN_USERNAME, else unchanged); ends every session
+  admin disable-2fa      turn two-factor login off (a lost authenticator and no recovery codes); ends every
+                         session";
 
 /// Runs the command named by `args` (without the program name).
 pub async fn run(args: &[String]) -> anyhow::Result<()> {
@@ -31,6 +33,7 @@ pub async fn run(args: &[String]) -> anyhow::Result<()> {
         }
         ["healthcheck"] => healthcheck(&Config::from_env()?).await,
         ["admin", "reset-password", rest @ ..] => reset_password(rest).await,
+        ["admin", "disable-2fa"] => disable_two_factor().await,
         ["-h" | "--help" | "help"] => {
             println!("{USAGE}");
             Ok(())
@@ -64,6 +67,18 @@ async fn reset_password(rest: &[&str]) -> anyhow::Result<()> {
     let db = storage::connect(&config.database_url).await?;
     let name = auth::reset_password(&db, username.as_deref(), &password).await?;
     println!("The password of {name:?} was reset; every session was ended.");
+    Ok(())
+}
+
+async fn disable_two_factor() -> anyhow::Result<()> {
+    let config = Config::from_source(|k| if k.starts_with("QUARRY_ADMIN_") { None } else { std::env::var(k).ok() })?;
+    let db = storage::connect(&config.database_url).await?;
+    let (name, was_on) = auth::disable_two_factor(&db).await?;
+    if was_on {
+        println!("Two-factor login of {name:?} is off; every session was ended. Log in with the password alone.");
+    } else {
+        println!("Two-factor login of {name:?} was not on; every session was ended.");
+    }
     Ok(())
 }
 

@@ -16,4 +16,6 @@ for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$port/api/health" >/dev/nul
 export QUARRY_URL=http://127.0.0.1:$port
 export SCREENSHOT_DIR=$target_dir/screenshots
 (cd tests/browser && node --test)
+echo "--- two-factor login with pyotp (its own quarry)"
+bash scripts/ci/two-factor-pyotp.sh
 ls -l "$SCREENSHOT_DIR"

@@ -12,13 +12,14 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::app::AppState;
-use crate::auth::{Admin, check_username, create_admin, password};
+use crate::auth::{Admin, check_username, create_admin, password, totp};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::AppJson;
 use crate::model::Actor;
 use crate::storage::Write;
 use crate::storage::admins::{self, StoredAdmin};
 use crate::storage::audit::{self, events};
+use crate::storage::two_factor;
 
 /// Routes that work without a session.
 pub fn public_router() -> OpenApiRouter<AppState> {
@@ -56,9 +57,10 @@ pub struct Credentials {
 pub struct LoginResponse {
     /// The admin's name.
     pub username: String,
-    /// Always false until two-factor login is enabled.
+    /// True when the password was right and a code is due: no session was
+    /// set; send `pending_token` and the code to `/auth/login/verify-2fa`.
     pub requires_2fa: bool,
-    /// Token for the second factor step, when required.
+    /// Single-use token for the second step, valid for five minutes.
     pub pending_token: Option<String>,
 }
 
@@ -111,7 +113,8 @@ async fn setup(
 }
 
 #[utoipa::path(post, path = "/auth/login", tag = "auth", request_body = Credentials,
-    responses((status = 200, body = LoginResponse), (status = 401, body = ErrorBody),
+    responses((status = 200, description = "Logged in, or with 2FA on: `requires_2fa` and a `pending_token`", body = LoginResponse),
+        (status = 401, body = ErrorBody),
         (status = 429, description = "Too many failed attempts; see Retry-After", body = ErrorBody)))]
 async fn login(
     State(s): State<AppState>,
@@ -140,6 +143,16 @@ async fn login(
             return Err(ApiError::Unauthorized("wrong username or password".into()));
         }
     };
+    if two_factor::is_enabled(&s.db, &admin.id).await? {
+        // The password was right but the second factor is due: no session yet, and the
+        // limiter keeps counting until the code step succeeds.
+        let actor = Actor::Admin { id: admin.id.clone(), address, user_agent };
+        let w = Write::begin(&s.db, &actor).await?;
+        let pending_token = totp::start_login(w.tx(), &admin.id).await?;
+        w.commit().await?;
+        let body = LoginResponse { username: admin.username, requires_2fa: true, pending_token: Some(pending_token) };
+        return Ok((jar, AppJson(body)));
+    }
     s.limiter.clear(ip, &c.username);
     let cookie = s.sessions.issue(&s.db, &admin.id).await?;
     let actor = Actor::Admin { id: admin.id.clone(), address, user_agent };
@@ -165,7 +178,8 @@ async fn load_admin(s: &AppState, admin: &Admin) -> Result<StoredAdmin, ApiError
     responses((status = 200, body = Me), (status = 401, body = ErrorBody)))]
 async fn me(admin: Admin, State(s): State<AppState>) -> ApiResult<AppJson<Me>> {
     let row = load_admin(&s, &admin).await?;
-    Ok(AppJson(Me { username: row.username, totp_enabled: false }))
+    let totp_enabled = two_factor::is_enabled(&s.db, &admin.id).await?;
+    Ok(AppJson(Me { username: row.username, totp_enabled }))
 }
 
 #[utoipa::path(patch, path = "/auth/me", tag = "auth", security(("session" = [])), request_body = UpdateMe,
@@ -200,6 +214,7 @@ async fn update_me(
     } else {
         jar
     };
+    let totp_enabled = two_factor::is_enabled(w.tx(), &admin.id).await?;
     w.commit().await?;
-    Ok((jar, AppJson(Me { username: saved.username, totp_enabled: false })))
+    Ok((jar, AppJson(Me { username: saved.username, totp_enabled })))
 }

@@ -20,6 +20,7 @@ pub mod server;
 mod server_info;
 mod ssl;
 pub mod tools;
+pub mod two_factor;
 mod ui;
 
 use axum::extract::Request;
@@ -69,6 +70,7 @@ impl Modify for SessionCookie {
 pub fn openapi_router(state: Option<&AppState>) -> OpenApiRouter<AppState> {
     let mut protected = OpenApiRouter::new()
         .merge(auth::router())
+        .merge(two_factor::router())
         .merge(connections::router())
         .merge(tools::router())
         .merge(resources::router())
@@ -85,7 +87,7 @@ pub fn openapi_router(state: Option<&AppState>) -> OpenApiRouter<AppState> {
         protected =
             protected.route_layer(middleware::from_fn_with_state(state.clone(), crate::auth::guard::require_admin));
     }
-    let mut v1 = protected.merge(auth::public_router()).merge(runtime::router());
+    let mut v1 = protected.merge(auth::public_router()).merge(two_factor::public_router()).merge(runtime::router());
     if let Some(state) = state {
         v1 = v1.layer(middleware::from_fn_with_state(state.clone(), crate::auth::guard::same_origin_writes));
     }

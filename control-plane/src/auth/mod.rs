@@ -5,6 +5,7 @@ pub mod guard;
 pub mod password;
 pub mod ratelimit;
 pub mod session;
+pub mod totp;
 
 use shared_model::Problems;
 
@@ -72,4 +73,18 @@ pub async fn reset_password(db: &impl Conn, username: Option<&str>, password: &s
     };
     admins::end_sessions(db, ADMIN_ID).await?;
     Ok(name)
+}
+
+/// Turns two-factor login off from the shell (a lost authenticator and no
+/// recovery codes) and ends every session. The name of the admin, or an error
+/// when there is none.
+pub async fn disable_two_factor(db: &crate::storage::Db) -> anyhow::Result<(String, bool)> {
+    let admin = admins::find(db).await?.ok_or_else(|| anyhow::anyhow!("no admin exists yet"))?;
+    let was_on = crate::storage::two_factor::is_enabled(db, &admin.id).await?;
+    let actor = crate::model::Actor::System;
+    let w = crate::storage::Write::begin(db, &actor).await?;
+    totp::disable(w.tx(), &admin.id).await?;
+    admins::end_sessions(w.tx(), &admin.id).await?;
+    w.commit().await?;
+    Ok((admin.username, was_on))
 }

@@ -33,6 +33,12 @@ pub mod events {
     pub const TOKEN_REVOKED: &str = "token_revoked";
     /// An entity was rolled back to a history snapshot.
     pub const HISTORY_ROLLBACK: &str = "history_rollback";
+    /// Two-factor login was turned on.
+    pub const TWO_FACTOR_ENABLED: &str = "two_factor_enabled";
+    /// Two-factor login was turned off.
+    pub const TWO_FACTOR_DISABLED: &str = "two_factor_disabled";
+    /// New recovery codes replaced the old ones.
+    pub const RECOVERY_CODES_REGENERATED: &str = "recovery_codes_regenerated";
 }
 
 /// Records `event` by `actor` (with its client address and user agent) on

@@ -14,6 +14,7 @@ impl MigratorTrait for Migrator {
             Box::new(Initial),
             Box::new(super::migration_deploy::DeployTables),
             Box::new(super::migration_history::HistoryTables),
+            Box::new(super::migration_two_factor::TwoFactorTables),
         ]
     }
 }

@@ -179,8 +179,14 @@ async fn every_protected_route_in_the_openapi_document_requires_a_session() {
     let app = TestApp::spawn().await;
     app.login_admin().await;
     let (_, doc) = app.get("/api/openapi.json").await;
-    let public =
-        ["/api/health", "/api/v1/auth/status", "/api/v1/auth/setup", "/api/v1/auth/login", "/api/v1/auth/logout"];
+    let public = [
+        "/api/health",
+        "/api/v1/auth/status",
+        "/api/v1/auth/setup",
+        "/api/v1/auth/login",
+        "/api/v1/auth/login/verify-2fa",
+        "/api/v1/auth/logout",
+    ];
     let anon = reqwest::Client::new();
     let mut checked = 0;
     for (path, item) in doc["paths"].as_object().unwrap() {

@@ -10,4 +10,5 @@ mod harness;
 mod history;
 mod secrets;
 mod transforms;
+mod two_factor;
 mod write_path;

@@ -1,11 +1,14 @@
 //! sea-orm entities: one module per table.
 
 pub mod admin;
+pub mod admin_totp;
 pub mod audit_event;
 pub mod change_history;
 pub mod connection;
 pub mod deploy_state;
+pub mod login_challenge;
 pub mod prompt;
+pub mod recovery_code;
 pub mod release;
 pub mod resource;
 pub mod runtime_heartbeat;

@@ -2,9 +2,10 @@ import { useState, type FormEvent } from 'react';
 import { ErrorPanel, problemsAt } from '../../components/ErrorPanel';
 import { Field } from '../../components/Field';
 import { PageHeader } from '../../components/PageHeader';
+import { TwoFactorCard } from './TwoFactorCard';
 import { useUpdateMe, type Me } from './api';
 
-/** Change the admin's username and/or password; both need the current password. */
+/** Change the admin's username and/or password (both need the current password), and two-factor login. */
 export function AccountPage({ me }: { me: Me }) {
   const update = useUpdateMe();
   const [username, setUsername] = useState(me.username);
@@ -62,6 +63,7 @@ export function AccountPage({ me }: { me: Me }) {
           </button>
         </div>
       </form>
+      <TwoFactorCard />
     </>
   );
 }

@@ -48,7 +48,8 @@ export function useLogin() {
   const fresh = useFreshSession();
   return useMutation({
     mutationFn: (body: Credentials) => unwrap(api.POST('/api/v1/auth/login', { body })),
-    onSuccess: fresh,
+    // With 2FA on there is no session yet: the login page asks for the code.
+    onSuccess: (res) => (res.requires_2fa ? undefined : fresh()),
   });
 }
 

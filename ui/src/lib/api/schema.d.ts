@@ -36,6 +36,86 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/2fa/disable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["two_factor_disable"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/2fa/regenerate-recovery": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["two_factor_regenerate_recovery"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/2fa/setup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["two_factor_setup"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/2fa/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["two_factor_status"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/2fa/verify-setup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["two_factor_verify_setup"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/login": {
         parameters: {
             query?: never;
@@ -46,6 +126,22 @@ export interface paths {
         get?: never;
         put?: never;
         post: operations["login"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/login/verify-2fa": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["login_verify_2fa"];
         delete?: never;
         options?: never;
         head?: never;
@@ -744,6 +840,11 @@ export interface components {
             /** @description Where it goes: a shell, or a file. */
             target: string;
         };
+        /** @description A code from the authenticator app. */
+        CodeInput: {
+            /** @description The current 6-digit code. */
+            code: string;
+        };
         /** @description One column of a table. */
         ColumnInfo: {
             /** @description The default expression, as the database prints it. */
@@ -1013,9 +1114,12 @@ export interface components {
         };
         /** @description The outcome of a successful setup or login; the session is in the cookie. */
         LoginResponse: {
-            /** @description Token for the second factor step, when required. */
+            /** @description Single-use token for the second step, valid for five minutes. */
             pending_token?: string | null;
-            /** @description Always false until two-factor login is enabled. */
+            /**
+             * @description True when the password was right and a code is due: no session was
+             *     set; send `pending_token` and the code to `/auth/login/verify-2fa`.
+             */
             requires_2fa: boolean;
             /** @description The admin's name. */
             username: string;
@@ -1364,6 +1468,15 @@ export interface components {
          * @enum {string}
          */
         ParamType: "string" | "integer" | "number" | "boolean" | "array";
+        /** @description The proofs a sensitive 2FA change needs: the password and a current code. */
+        PasswordAndCode: {
+            /** @description The current 6-digit code, or a recovery code with `is_recovery`. */
+            code: string;
+            /** @description The admin's password. */
+            current_password: string;
+            /** @description True when `code` is a recovery code (it is used up). */
+            is_recovery?: boolean;
+        };
         /** @description What to preview. */
         PreviewRequest: {
             /**
@@ -1528,6 +1641,11 @@ export interface components {
             title?: string | null;
             /** @description The version this edit is based on; a stale one is refused with 409. */
             version?: number;
+        };
+        /** @description New recovery codes; the previous ones no longer work. */
+        RecoveryCodes: {
+            /** @description Single-use recovery codes; shown once. */
+            recovery_codes: string[];
         };
         /** @description A release, without its manifest (see `GET /server/generated`). */
         ReleaseInfo: {
@@ -1905,6 +2023,34 @@ export interface components {
             /** @description The version this edit is based on; a stale one is refused with 409. */
             version?: number;
         };
+        /** @description Acknowledgement of a 2FA change. */
+        TwoFactorChanged: {
+            /** @description What changed. */
+            message: string;
+            /** @description Always true. */
+            ok: boolean;
+        };
+        /** @description What to enrol in an authenticator app. Shown once; 2FA is not on until `verify-setup`. */
+        TwoFactorSetup: {
+            /** @description The `otpauth://totp/...` URI. */
+            otpauth_uri: string;
+            /** @description The URI as a QR code (an SVG `data:` URI, usable as an image source). */
+            qr_data_uri: string;
+            /** @description Single-use recovery codes; store them somewhere safe. */
+            recovery_codes: string[];
+            /** @description The base32 secret, for typing into an app. */
+            secret: string;
+        };
+        /** @description Whether 2FA is on. */
+        TwoFactorStatus: {
+            /** @description Whether login asks for a code. */
+            enabled: boolean;
+            /**
+             * Format: int64
+             * @description Unused recovery codes (0 when 2FA is off).
+             */
+            remaining_recovery_codes: number;
+        };
         /** @description A change to the admin's own account. */
         UpdateMe: {
             /** @description The current password, required for any change. */
@@ -1920,6 +2066,15 @@ export interface components {
          *     JSON; this type only documents the shape in the JSON Schema and OpenAPI.
          */
         VarValue: string | number | boolean;
+        /** @description The second step of a login. */
+        VerifyLogin: {
+            /** @description The 6-digit code from the authenticator app, or a recovery code. */
+            code: string;
+            /** @description True when `code` is a recovery code. */
+            is_recovery?: boolean;
+            /** @description The `pending_token` returned by `POST /auth/login`. */
+            pending_token: string;
+        };
     };
     responses: never;
     parameters: never;
@@ -1997,6 +2152,236 @@ export interface operations {
             };
         };
     };
+    two_factor_disable: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordAndCode"];
+            };
+        };
+        responses: {
+            /** @description 2FA is off */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TwoFactorChanged"];
+                };
+            };
+            /** @description Wrong password or code */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 2FA is not on */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    two_factor_regenerate_recovery: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordAndCode"];
+            };
+        };
+        responses: {
+            /** @description New codes; the old ones no longer work */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecoveryCodes"];
+                };
+            };
+            /** @description Wrong password or code */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 2FA is not on */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    two_factor_setup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A new secret; 2FA stays off until verify-setup */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TwoFactorSetup"];
+                };
+            };
+            /** @description 2FA is already on */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    two_factor_status: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TwoFactorStatus"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    two_factor_verify_setup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CodeInput"];
+            };
+        };
+        responses: {
+            /** @description 2FA is on */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TwoFactorChanged"];
+                };
+            };
+            /** @description Wrong code */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Setup not started, or 2FA already on */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     login: {
         parameters: {
             query?: never;
@@ -2010,6 +2395,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Logged in, or with 2FA on: `requires_2fa` and a `pending_token` */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2019,6 +2405,56 @@ export interface operations {
                 };
             };
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many failed attempts; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    login_verify_2fa: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VerifyLogin"];
+            };
+        };
+        responses: {
+            /** @description Logged in; the session is in the cookie */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LoginResponse"];
+                };
+            };
+            /** @description Wrong or used code, or an unknown, used or expired pending token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
