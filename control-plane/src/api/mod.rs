@@ -6,6 +6,7 @@ pub mod connections;
 pub mod crud;
 pub mod deploy;
 pub mod docs;
+pub mod export_import;
 pub mod page;
 pub mod patch;
 pub mod preview;
@@ -76,6 +77,7 @@ pub fn openapi_router(state: Option<&AppState>) -> OpenApiRouter<AppState> {
         .merge(deploy::router())
         .merge(releases::router())
         .merge(server::router())
+        .merge(export_import::router())
         .merge(ssl::router());
     if let Some(state) = state {
         protected =
