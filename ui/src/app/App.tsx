@@ -8,6 +8,7 @@ import { LoginPage } from '../features/auth/LoginPage';
 import { SetupPage } from '../features/auth/SetupPage';
 import { ConnectionEditPage, NewConnectionPage } from '../features/connections/ConnectionEditPage';
 import { ConnectionsPage } from '../features/connections/ConnectionsPage';
+import { ExportImportPage } from '../features/export-import/ExportImportPage';
 import { OverviewPage } from '../features/overview/OverviewPage';
 import { NewPromptPage, PromptEditPage } from '../features/prompts/PromptEditPage';
 import { PromptsPage } from '../features/prompts/PromptsPage';
@@ -60,6 +61,7 @@ function Gate() {
         <Route path="prompts" element={<PromptsPage />} />
         <Route path="prompts/new" element={<NewPromptPage />} />
         <Route path="prompts/:id" element={<PromptEditPage />} />
+        <Route path="export-import" element={<ExportImportPage />} />
         <Route path="account" element={<AccountPage me={s.me} />} />
         <Route path="*" element={<NotFound />} />
       </Route>

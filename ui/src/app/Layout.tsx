@@ -7,6 +7,7 @@ const NAV = [
   { to: '/tools', label: 'Tools' },
   { to: '/resources', label: 'Resources' },
   { to: '/prompts', label: 'Prompts' },
+  { to: '/export-import', label: 'Export / import' },
 ];
 
 /** The signed-in shell: side navigation and the page. */
