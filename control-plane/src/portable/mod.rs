@@ -13,8 +13,10 @@
 //! document gives one.
 
 pub mod document;
+mod matching;
 pub mod parse;
 pub mod plan;
+mod secrets;
 
 use std::collections::HashMap;
 
@@ -33,7 +35,7 @@ use crate::model::prompt::PromptFields;
 use crate::model::resource::ResourceFields;
 use crate::model::tool::ToolFields;
 use crate::storage::{StoreError, Write, connections, published, settings};
-use plan::Step;
+use matching::Step;
 
 impl Current {
     /// Reads everything an import is planned against.
@@ -82,7 +84,7 @@ pub async fn plan(
     opts: Options<'_>,
 ) -> Result<ImportPlan, StoreError> {
     let current = Current::load(db).await?;
-    Ok(plan::prepare(doc.into(), &current, keyring, opts)?.plan)
+    Ok(matching::prepare(doc.into(), &current, keyring, opts)?.plan)
 }
 
 /// Imports `doc` inside `w`: all of it, or — on a problem, a conflict or a
@@ -94,7 +96,7 @@ pub async fn apply(
     opts: Options<'_>,
 ) -> Result<ImportPlan, StoreError> {
     let current = Current::load(w.tx()).await?;
-    let plan::Planned { mut plan, steps } = plan::prepare(doc.into(), &current, keyring, opts)?;
+    let matching::Planned { mut plan, steps } = matching::prepare(doc.into(), &current, keyring, opts)?;
     let conflicts: Vec<String> =
         plan.conflicts().map(|i| format!("{} {:?}: {}", i.kind.as_str(), i.name, i.reason)).collect();
     if !conflicts.is_empty() {

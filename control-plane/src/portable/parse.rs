@@ -98,9 +98,13 @@ pub struct Parsed {
 /// Original list positions of a [`Parsed`] document's entities.
 #[derive(Debug, Clone, Default)]
 pub struct Origins {
+    /// Of `connections`.
     pub connections: Vec<usize>,
+    /// Of `tools`.
     pub tools: Vec<usize>,
+    /// Of `resources`.
     pub resources: Vec<usize>,
+    /// Of `prompts`.
     pub prompts: Vec<usize>,
 }
 
@@ -156,7 +160,10 @@ pub fn read(value: Value) -> Result<Parsed, Problems> {
         },
     };
     let mut p = Problems::default();
-    unknown_fields::<PortableDocument>(&top, "", &mut p);
+    let known = known_fields::<PortableDocument>();
+    for key in top.keys().filter(|k| !known.contains(*k)) {
+        p.push(key.as_str(), "unknown field; expected format_version, server, connections, tools, resources, prompts");
+    }
     let server =
         top.remove("server").filter(|v| !v.is_null()).and_then(|v| entity::<ServerSettings>(v, "server", &mut p));
     let (connections, c) = list::<PortableConnection>(&mut top, "connections", &mut p);
@@ -174,11 +181,14 @@ fn list<T: DeserializeOwned + JsonSchema>(
 ) -> (Vec<T>, Vec<usize>) {
     match top.remove(key) {
         None | Some(Value::Null) => Default::default(),
-        Some(Value::Array(items)) => items
-            .into_iter()
-            .enumerate()
-            .filter_map(|(i, v)| entity::<T>(v, &format!("{key}[{i}]"), p).map(|e| (e, i)))
-            .unzip(),
+        Some(Value::Array(items)) => {
+            let known = known_fields::<T>();
+            items
+                .into_iter()
+                .enumerate()
+                .filter_map(|(i, v)| entity_with::<T>(v, &format!("{key}[{i}]"), &known, p).map(|e| (e, i)))
+                .unzip()
+        }
         Some(_) => {
             p.push(key, "must be a list");
             Default::default()
@@ -187,13 +197,21 @@ fn list<T: DeserializeOwned + JsonSchema>(
 }
 
 fn entity<T: DeserializeOwned + JsonSchema>(v: Value, path: &str, p: &mut Problems) -> Option<T> {
+    entity_with(v, path, &known_fields::<T>(), p)
+}
+
+/// Reads one entity; `known` are its field names (computed once per list).
+fn entity_with<T: DeserializeOwned>(v: Value, path: &str, known: &BTreeSet<String>, p: &mut Problems) -> Option<T> {
     let Value::Object(obj) = &v else {
         p.push(path, "must be an object");
         return None;
     };
-    let before = p.0.len();
-    unknown_fields::<T>(obj, path, p);
-    if p.0.len() > before {
+    let unknown: Vec<&String> = obj.keys().filter(|k| !known.contains(*k)).collect();
+    if !unknown.is_empty() {
+        let expected = known.iter().map(String::as_str).collect::<Vec<_>>().join(", ");
+        for key in unknown {
+            p.push(join(path, key), format!("unknown field; expected one of {expected}"));
+        }
         return None;
     }
     serde_path_to_error::deserialize(v)
@@ -205,18 +223,10 @@ fn entity<T: DeserializeOwned + JsonSchema>(v: Value, path: &str, p: &mut Proble
         .ok()
 }
 
-/// Reports each key of `obj` that `T`'s schema does not name.
-fn unknown_fields<T: JsonSchema>(obj: &Map<String, Value>, path: &str, p: &mut Problems) {
+/// The field names `T`'s JSON Schema declares.
+fn known_fields<T: JsonSchema>() -> BTreeSet<String> {
     let schema = serde_json::to_value(schemars::schema_for!(T)).expect("schemas serialize");
-    let known: BTreeSet<&str> = schema
-        .get("properties")
-        .and_then(Value::as_object)
-        .map(|m| m.keys().map(String::as_str).collect())
-        .unwrap_or_default();
-    for key in obj.keys().filter(|k| !known.contains(k.as_str())) {
-        let expected = known.iter().copied().collect::<Vec<_>>().join(", ");
-        p.push(join(path, key), format!("unknown field; expected one of {expected}"));
-    }
+    schema.get("properties").and_then(Value::as_object).map(|m| m.keys().cloned().collect()).unwrap_or_default()
 }
 
 fn join(path: &str, inner: &str) -> String {

@@ -7,7 +7,8 @@ use std::process::Command;
 use control_plane::auth::ADMIN_ID;
 use control_plane::model::Actor;
 use control_plane::portable::{self, Options, PortableDocument};
-use control_plane::storage::{StoreError, settings, write};
+use control_plane::storage::write::{Action, Kind};
+use control_plane::storage::{StoreError, Write, settings, write};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -217,6 +218,15 @@ async fn a_document_with_problems_is_refused_with_every_path_and_changes_nothing
     }
     assert_eq!(export(&app).await, before, "a refused import changes nothing");
 
+    // When pruning, only the document's connections count: the store's are about to go.
+    let mut pruned = before.clone();
+    pruned["connections"] = json!([]);
+    let (status, body) = app.post(&format!("{IMPORT}?dry_run=true&prune=true"), &pruned).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["problems"][0]["path"], "tools[0].connection", "{body}");
+    let (status, plan) = app.post(&format!("{IMPORT}?dry_run=true"), &pruned).await;
+    assert_eq!(status, StatusCode::OK, "without pruning the stored connection serves: {plan}");
+
     // `${VAR}` secrets are for `quarry apply` only.
     let mut with_env = before.clone();
     with_env["connections"][0]["password"] = json!("${PGPASSWORD}");
@@ -249,6 +259,33 @@ async fn an_import_that_fails_part_way_leaves_the_store_unchanged() {
     .await;
     assert!(matches!(failed, Err(StoreError::Invalid(_))), "{failed:?}");
     assert_eq!(export(&app).await, before);
+}
+
+#[tokio::test]
+async fn an_applied_import_is_one_write_that_records_each_change_with_its_actor() {
+    let source = TestApp::spawn().await;
+    source.login_admin().await;
+    seed(&source).await;
+    let doc: PortableDocument = serde_json::from_value(export(&source).await).unwrap();
+
+    let app = TestApp::spawn().await;
+    let actor = Actor::Admin { id: ADMIN_ID.into() };
+    let mut w = Write::begin(&app.state.db, &actor).await.unwrap();
+    portable::apply(&mut w, &app.state.keyring, doc, Options::default()).await.unwrap();
+    assert_eq!(w.actor(), &actor);
+    let edits = w.commit().await.unwrap();
+    let got: Vec<(Kind, &str, Action)> = edits.iter().map(|e| (e.kind, e.name.as_str(), e.action)).collect();
+    assert_eq!(
+        got,
+        [
+            (Kind::ServerSettings, "Shop MCP", Action::Updated),
+            (Kind::Connection, "shop", Action::Created),
+            (Kind::Tool, "orders", Action::Created),
+            (Kind::Resource, "customer", Action::Created),
+            (Kind::Resource, "readme", Action::Created),
+            (Kind::Prompt, "summarize", Action::Created),
+        ]
+    );
 }
 
 /// Runs the `quarry` binary against `app`'s store.

@@ -1229,10 +1229,15 @@ export interface components {
         };
         /** @description How many entities get each action. */
         PlanSummary: {
+            /** @description Entities in conflict (nothing is applied while there is one). */
             conflict: number;
+            /** @description Entities to create. */
             create: number;
+            /** @description Entities to delete (only when pruning). */
             delete: number;
+            /** @description Entities already as the document has them. */
             unchanged: number;
+            /** @description Entities to update. */
             update: number;
         };
         /** @description A database connection. Export never writes its password or secret extra parameters. */
