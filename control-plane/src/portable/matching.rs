@@ -19,7 +19,7 @@ use super::plan::{Current, EntityKind, ImportPlan, Options, PlanAction, PlanItem
 use super::secrets::resolve_secrets;
 use crate::model::prompt::PromptFields;
 use crate::model::{Linked, Published};
-use crate::settings::ServerSettings;
+use crate::settings::{AuthMode, ServerSettings};
 
 /// One change to make, in order.
 pub(super) enum Step {
@@ -68,7 +68,7 @@ pub(super) fn prepare(
     b.duplicates(doc.resources.iter().map(|r| r.name.as_str()), "resources");
     b.duplicates(doc.prompts.iter().map(|r| r.name.as_str()), "prompts");
     if let Some(s) = doc.server.take() {
-        b.server(s, &current.settings);
+        b.server(s, current);
     }
     // The dialect of every connection a tool may name: the document's, and the store's unless pruned.
     let mut dialects: HashMap<String, (String, Option<Dialect>)> = HashMap::new();
@@ -199,16 +199,23 @@ impl Builder {
         }
     }
 
-    fn server(&mut self, s: ServerSettings, stored: &ServerSettings) {
+    fn server(&mut self, s: ServerSettings, current: &Current) {
         if let Err(e) = s.validate() {
             self.p.0.extend(e.prefixed("server").0);
         }
-        let changes = changed_fields(stored, &s);
+        let changes = changed_fields(&current.settings, &s);
         let name = s.server_name.clone();
-        if changes.is_empty() {
-            self.item(EntityKind::Server, &name, PlanAction::Unchanged, "same as stored");
+        // Tokens never travel with the document: say so when the imported settings need one.
+        let tokenless = if s.auth_mode == AuthMode::Bearer && current.token_count == 0 {
+            "; auth_mode is bearer but this Quarry has no MCP token yet: create one before deploying"
         } else {
-            self.item(EntityKind::Server, &name, PlanAction::Update, format!("changes {}", changes.join(", ")));
+            ""
+        };
+        if changes.is_empty() {
+            self.item(EntityKind::Server, &name, PlanAction::Unchanged, format!("same as stored{tokenless}"));
+        } else {
+            let reason = format!("changes {}{tokenless}", changes.join(", "));
+            self.item(EntityKind::Server, &name, PlanAction::Update, reason);
             self.steps.push(Step::Settings(s));
         }
     }

@@ -40,19 +40,21 @@ use matching::Step;
 impl Current {
     /// Reads everything an import is planned against.
     pub async fn load(db: &impl ConnectionTrait) -> Result<Current, StoreError> {
+        let (settings, tokens) = settings::load(db).await?;
         Ok(Current {
             connections: connections::all(db).await?,
             tools: published::all::<ToolFields>(db).await?,
             resources: published::all::<ResourceFields>(db).await?,
             prompts: published::all::<PromptFields>(db).await?,
-            settings: settings::load(db).await?.0,
+            settings,
+            token_count: tokens.len(),
         })
     }
 }
 
 /// The store as a document, sorted by name (so it diffs well in git).
 pub async fn export(db: &impl ConnectionTrait) -> Result<PortableDocument, StoreError> {
-    let Current { connections, tools, resources, prompts, settings } = Current::load(db).await?;
+    let Current { connections, tools, resources, prompts, settings, .. } = Current::load(db).await?;
     let names: HashMap<Uuid, String> = connections.iter().map(|c| (c.id, c.name.clone())).collect();
     let name_of = |id: Uuid| {
         names

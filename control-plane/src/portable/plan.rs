@@ -130,6 +130,8 @@ pub struct Current {
     pub prompts: Vec<Prompt>,
     /// The server settings (defaults when never saved).
     pub settings: ServerSettings,
+    /// How many MCP tokens exist (they are never part of a document).
+    pub token_count: usize,
 }
 
 /// How to import.

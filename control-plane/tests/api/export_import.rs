@@ -8,7 +8,7 @@ use control_plane::auth::ADMIN_ID;
 use control_plane::model::Actor;
 use control_plane::portable::{self, Options, PortableDocument};
 use control_plane::storage::write::{Action, Kind};
-use control_plane::storage::{StoreError, Write, settings, write};
+use control_plane::storage::{StoreError, Write, connections, settings, write};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -49,6 +49,8 @@ async fn seed(app: &TestApp) {
     assert_eq!(status, StatusCode::OK, "{body}");
     let (status, body) = app.post("/api/v1/server/tokens", &json!({"name": "ci"})).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (status, body) = app.patch("/api/v1/server/config", &json!({"auth_mode": "bearer"})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
 }
 
 async fn export(app: &TestApp) -> Value {
@@ -115,6 +117,8 @@ async fn an_export_imported_into_an_empty_store_exports_the_same_document() {
     assert_eq!(plan["summary"], json!({"create": 5, "update": 1, "unchanged": 0, "conflict": 0, "delete": 0}));
     let conn = plan["items"].as_array().unwrap().iter().find(|i| i["kind"] == "connection").unwrap();
     assert!(conn["reason"].as_str().unwrap().contains("no password"), "{conn}");
+    let server = plan["items"].as_array().unwrap().iter().find(|i| i["kind"] == "server").unwrap();
+    assert!(server["reason"].as_str().unwrap().contains("no MCP token yet"), "tokens do not travel: {server}");
     assert_eq!(export(&target).await, doc);
 
     // Importing it again changes nothing.
@@ -344,6 +348,16 @@ async fn quarry_apply_plans_in_a_dry_run_then_applies_and_prunes_with_passwords_
     assert_eq!(after["server"], before["server"], "a file without settings leaves them alone");
     let (_, conns) = app.get("/api/v1/connections").await;
     assert_eq!(conns["items"][0]["has_password"], true);
+
+    // The same password is no change; a new one in the environment updates just the password.
+    let (ok, out, err) = quarry(&app, &["apply", path, "--dry-run"], &env);
+    assert!(ok, "{err}");
+    assert!(out.contains("unchanged  connection warehouse same as stored\n"), "{out}");
+    let (ok, out, err) = quarry(&app, &["apply", path], &[("WAREHOUSE_PASSWORD", "rotated-value")]);
+    assert!(ok, "{err}");
+    assert!(out.contains("update     connection warehouse changes password\n"), "{out}");
+    let stored = connections::all(&app.state.db).await.unwrap().remove(0);
+    assert_eq!(app.state.keyring.decrypt(stored.password.as_deref().unwrap()).unwrap(), "rotated-value");
 
     // Export writes the document back without the password; applying it again changes nothing.
     let (ok, yaml, err) = quarry(&app, &["export"], &[]);
