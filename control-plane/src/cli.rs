@@ -1,5 +1,7 @@
 //! The `quarry` command line: `serve` (default), `migrate`, `openapi`,
-//! `admin reset-password`, `admin disable-2fa`, `healthcheck`.
+//! `admin reset-password`, `admin disable-2fa`, `healthcheck`, `export`, `apply`.
+
+mod apply;
 
 use std::io::BufRead;
 
@@ -7,11 +9,18 @@ use anyhow::{Context, bail};
 
 use crate::{Application, Config, api, auth, storage};
 
-const USAGE: &str = "usage: quarry [serve | migrate | openapi | healthcheck | admin reset-password [--username NAME] [--password-stdin] | admin disable-2fa]
+const USAGE: &str = "usage: quarry [serve | migrate | openapi | healthcheck | export | apply FILE | admin reset-password [--username NAME] [--password-stdin] | admin disable-2fa]
   serve                  run the control plane (default)
   migrate                create or upgrade the store, then exit
   openapi                print the OpenAPI document
   healthcheck            exit 0 when the local control plane answers /api/health
+  export [--format yaml|json]
+                         print the configuration document (no passwords, secrets or tokens; YAML by default);
+                         export --schema prints its JSON Schema
+  apply FILE [--dry-run] [--prune]
+                         make the store match FILE (YAML or JSON) in one transaction: print the plan, then apply
+                         it (--dry-run: only print it; --prune: also delete what FILE no longer has);
+                         passwords may be ${VAR} references to this process's environment
   admin reset-password   set the admin password (from QUARRY_ADMIN_PASSWORD or one line of stdin; the name from
                          --username or QUARRY_ADMIN_USERNAME, else unchanged); ends every session
   admin disable-2fa      turn two-factor login off (a lost authenticator and no recovery codes); ends every
@@ -34,6 +43,8 @@ pub async fn run(args: &[String]) -> anyhow::Result<()> {
         ["healthcheck"] => healthcheck(&Config::from_env()?).await,
         ["admin", "reset-password", rest @ ..] => reset_password(rest).await,
         ["admin", "disable-2fa"] => disable_two_factor().await,
+        ["export", rest @ ..] => apply::export(rest).await,
+        ["apply", rest @ ..] => apply::apply(rest).await,
         ["-h" | "--help" | "help"] => {
             println!("{USAGE}");
             Ok(())

@@ -11,6 +11,7 @@ pub mod error;
 pub mod extract;
 pub mod keys;
 pub mod model;
+pub mod portable;
 pub mod release;
 pub mod settings;
 pub mod storage;

@@ -7,6 +7,7 @@ pub mod connections;
 pub mod crud;
 pub mod deploy;
 pub mod docs;
+pub mod export_import;
 pub mod history;
 pub mod page;
 pub mod patch;
@@ -82,7 +83,8 @@ pub fn openapi_router(state: Option<&AppState>) -> OpenApiRouter<AppState> {
         .merge(server::router())
         .merge(ssl::router())
         .merge(history::router())
-        .merge(audit::router());
+        .merge(audit::router())
+        .merge(export_import::router());
     if let Some(state) = state {
         protected =
             protected.route_layer(middleware::from_fn_with_state(state.clone(), crate::auth::guard::require_admin));

@@ -15,7 +15,7 @@ use shared_model::vars::{VarValue, check_vars};
 use utoipa::ToSchema;
 
 /// How MCP clients authenticate to the runtime.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AuthMode {
     /// Anyone who can reach the runtime may call it.
@@ -26,7 +26,7 @@ pub enum AuthMode {
 }
 
 /// Runtime log verbosity.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum LogLevel {
     /// Errors only.
@@ -54,7 +54,7 @@ impl LogLevel {
 }
 
 /// Editable server settings (`PATCH /server/config` merges over these).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ServerSettings {
     /// Name reported to MCP clients in `initialize` (1–255 characters; default `Quarry`).
@@ -92,6 +92,7 @@ pub struct ServerSettings {
     /// once; deployed tools with the next deploy.
     #[serde(default)]
     #[schema(value_type = HashMap<String, VarValue>)]
+    #[schemars(with = "std::collections::BTreeMap<String, VarValue>")]
     pub global_variables: Map<String, Value>,
 }
 

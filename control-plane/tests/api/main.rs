@@ -6,6 +6,7 @@ mod deploy;
 mod docs;
 mod engine_routes;
 mod errors;
+mod export_import;
 mod harness;
 mod history;
 mod secrets;

@@ -9,6 +9,7 @@ import { SetupPage } from '../features/auth/SetupPage';
 import { ConnectionEditPage, NewConnectionPage } from '../features/connections/ConnectionEditPage';
 import { ConnectionsPage } from '../features/connections/ConnectionsPage';
 import { HistoryPage } from '../features/history/HistoryPage';
+import { ExportImportPage } from '../features/export-import/ExportImportPage';
 import { OverviewPage } from '../features/overview/OverviewPage';
 import { NewPromptPage, PromptEditPage } from '../features/prompts/PromptEditPage';
 import { PromptsPage } from '../features/prompts/PromptsPage';
@@ -62,6 +63,7 @@ function Gate() {
         <Route path="prompts/new" element={<NewPromptPage />} />
         <Route path="prompts/:id" element={<PromptEditPage />} />
         <Route path="history" element={<HistoryPage />} />
+        <Route path="export-import" element={<ExportImportPage />} />
         <Route path="account" element={<AccountPage me={s.me} />} />
         <Route path="*" element={<NotFound />} />
       </Route>

@@ -8,6 +8,7 @@ const NAV = [
   { to: '/resources', label: 'Resources' },
   { to: '/prompts', label: 'Prompts' },
   { to: '/history', label: 'History' },
+  { to: '/export-import', label: 'Export / import' },
 ];
 
 /** The signed-in shell: side navigation and the page. */

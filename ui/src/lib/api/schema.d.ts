@@ -327,6 +327,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/export-import/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The whole configuration as a document of `format_version` 1: server settings (with global variables), connections without passwords or secret extra parameters, tools, resources and prompts, sorted by name. Tools and resources name their connection. No tokens. */
+        get: operations["export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/export-import/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Matches each entity of the document by name: `create`, `update`, `unchanged` or `conflict` (with `prune`, also `delete`). With `dry_run=true` returns that plan and changes nothing; otherwise applies all of it in one transaction, or nothing. A document from a newer format, with unknown fields, invalid values or SQL, or naming a connection that does not exist is refused with every problem and its path (422); a plan with conflicts is refused (409). Connections given no password get none (existing ones keep theirs). */
+        post: operations["import"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/export-import/schema": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The JSON Schema of the document (also in `docs/config-document.schema.json`). */
+        get: operations["schema"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/history": {
         parameters: {
             query?: never;
@@ -1034,6 +1085,11 @@ export interface components {
             /** @description Whether the store holds changes not yet deployed. */
             undeployed_changes: boolean;
         };
+        /**
+         * @description What kind of entity a plan item is about.
+         * @enum {string}
+         */
+        EntityKind: "server" | "connection" | "tool" | "resource" | "prompt";
         /** @description The wire shape of every error. */
         ErrorBody: {
             /** @description A stable snake_case code for programs, e.g. `version_conflict`, `invalid`, `not_found`. */
@@ -1111,6 +1167,15 @@ export interface components {
              * @description The entity's version after the change (for a delete, its last version), when it has versions.
              */
             version?: number | null;
+        };
+        /** @description The plan of an import, and whether it was applied. */
+        ImportPlan: {
+            /** @description True when the store was changed (an apply), false for a dry run. */
+            applied: boolean;
+            /** @description One item per entity: the settings, connections, tools, resources, prompts. */
+            items: components["schemas"]["PlanItem"][];
+            /** @description Counts per action. */
+            summary: components["schemas"]["PlanSummary"];
         };
         /** @description The outcome of a successful setup or login; the session is in the cookie. */
         LoginResponse: {
@@ -1476,6 +1541,180 @@ export interface components {
             current_password: string;
             /** @description True when `code` is a recovery code (it is used up). */
             is_recovery?: boolean;
+        };
+        /**
+         * @description What the import does with one entity.
+         * @enum {string}
+         */
+        PlanAction: "create" | "update" | "unchanged" | "conflict" | "delete";
+        /** @description One entity's line of the plan. */
+        PlanItem: {
+            /** @description What happens to it. */
+            action: components["schemas"]["PlanAction"];
+            /** @description What kind of entity. */
+            kind: components["schemas"]["EntityKind"];
+            /** @description Its name. */
+            name: string;
+            /** @description Why, for people: the fields that change, what happens to passwords, the conflict. */
+            reason: string;
+        };
+        /** @description How many entities get each action. */
+        PlanSummary: {
+            /** @description Entities in conflict (nothing is applied while there is one). */
+            conflict: number;
+            /** @description Entities to create. */
+            create: number;
+            /** @description Entities to delete (only when pruning). */
+            delete: number;
+            /** @description Entities already as the document has them. */
+            unchanged: number;
+            /** @description Entities to update. */
+            update: number;
+        };
+        /** @description A database connection. Export never writes its password or secret extra parameters. */
+        PortableConnection: {
+            /** @description Database name, or the file path for SQLite. */
+            database: string;
+            /** @description `postgresql`, `mysql` (also MariaDB) or `sqlite`. */
+            db_type: string;
+            /**
+             * @description Extra driver parameters. Secret ones (keys naming a password, secret, token or key) are never exported;
+             *     on import they may be given like `password`, and stored ones absent here are kept.
+             */
+            extra_params?: {
+                [key: string]: unknown;
+            };
+            /** @description Server host name or address (not used for SQLite). */
+            host?: string;
+            /** @description Inactive connections and their tools are not deployed. */
+            is_active?: boolean;
+            /**
+             * Format: int32
+             * @description Most queries running at once (1–200).
+             */
+            max_concurrent_queries?: number;
+            /** @description Unique, MCP-safe name (letters, digits, `_`, `-`; 1–64); tools and resources refer to it. */
+            name: string;
+            /**
+             * @description Read on import only, never exported. `quarry apply` resolves `${VAR}` from its environment; the HTTP
+             *     import takes only a literal. Absent: a new connection gets none, an existing one keeps its own.
+             */
+            password?: string | null;
+            /**
+             * Format: int32
+             * @description Most connections open at once (1–100).
+             */
+            pool_max_size?: number;
+            /**
+             * Format: int32
+             * @description Connections kept open when idle (0–100).
+             */
+            pool_min_size?: number;
+            /**
+             * Format: int32
+             * @description Server port; absent: the engine's usual port (not used for SQLite).
+             */
+            port?: number | null;
+            /** @description Whether calls queue for a slot. */
+            queue_enabled?: boolean;
+            /**
+             * Format: int32
+             * @description Longest a call waits for a slot (1–300 s).
+             */
+            queue_timeout_seconds?: number;
+            /** @description TLS policy: `disable`, `prefer` (default), `require`, `verify-ca`, `verify-full`. */
+            ssl_mode?: components["schemas"]["SslMode"];
+            /** @description Login name. */
+            username?: string;
+        };
+        /**
+         * @description Quarry's configuration as one document: connections (without secrets),
+         *     tools, resources, prompts and the server settings. Tokens and secrets are
+         *     never part of it. Entities are matched by name on import.
+         */
+        PortableDocument: {
+            /** @description Database connections, without passwords or secret extra parameters. */
+            connections?: components["schemas"]["PortableConnection"][];
+            /**
+             * Format: int32
+             * @description The version of this format (currently 1). Documents from a newer Quarry are refused.
+             */
+            format_version: number;
+            /** @description Prompts. */
+            prompts?: components["schemas"]["PortablePrompt"][];
+            /** @description Resources. */
+            resources?: components["schemas"]["PortableResource"][];
+            server?: components["schemas"]["ServerSettings"] | null;
+            /** @description SQL tools. */
+            tools?: components["schemas"]["PortableTool"][];
+        };
+        /** @description A prompt template. */
+        PortablePrompt: {
+            /** @description Declared arguments. */
+            arguments?: components["schemas"]["PromptArgument"][];
+            /** @description What the prompt is for (1–5000 characters). */
+            description: string;
+            /** @description Disabled prompts are not deployed. */
+            is_enabled?: boolean;
+            /** @description Unique, MCP-safe name. */
+            name: string;
+            /** @description Free labels (≤ 50). */
+            tags?: string[];
+            /** @description The text; each `{arg}` is replaced by that argument's value. */
+            template: string;
+            /** @description Human-readable title. */
+            title?: string | null;
+        };
+        /** @description A resource: SQL rows or static content behind a URI. */
+        PortableResource: {
+            /** @description The name of the connection a SQL resource runs on (absent for static content). */
+            connection?: string | null;
+            /** @description What the resource holds (1–5000 characters). */
+            description: string;
+            /** @description Disabled resources are not deployed. */
+            is_enabled?: boolean;
+            /** @description MIME type of the content (default `application/json`). */
+            mime_type?: string;
+            /** @description Unique, MCP-safe name. */
+            name: string;
+            /** @description One definition per URI template variable. */
+            parameters?: components["schemas"]["ParamDef"][];
+            /** @description One SQL statement whose `:name` placeholders are the template's `{name}`s. */
+            sql_query?: string | null;
+            /** @description Fixed text returned as is (instead of SQL). */
+            static_content?: string | null;
+            /** @description Free labels (≤ 50). */
+            tags?: string[];
+            /** @description A URI such as `reports://daily`, or a template such as `users://{user_id}/orders`. */
+            uri_template: string;
+        };
+        /** @description A SQL tool. */
+        PortableTool: {
+            /** @description MCP hints: read_only, destructive, idempotent, open_world. */
+            annotations?: components["schemas"]["ToolAnnotations"];
+            /**
+             * Format: int32
+             * @description Seconds a result is cached per argument set (0–86400; 0 = off).
+             */
+            cache_ttl?: number;
+            /** @description The name of the connection the SQL runs on (in this document or already in the store). */
+            connection: string;
+            /** @description What the tool does, for the model (1–5000 characters). */
+            description: string;
+            /** @description Disabled tools are not deployed. */
+            is_enabled?: boolean;
+            /** @description Unique, MCP-safe name. */
+            name: string;
+            /** @description One definition per placeholder. */
+            parameters?: components["schemas"]["ParamDef"][];
+            /** @description Shape of the result: `rows` (default), `row` or `scalar`. */
+            return_type?: string;
+            /** @description One SQL statement; `:name` placeholders take the parameters' values. */
+            sql_query: string;
+            /** @description Free labels (≤ 50). */
+            tags?: string[];
+            /** @description A minijinja template applied to the rows. */
+            transform_template?: string | null;
         };
         /** @description What to preview. */
         PreviewRequest: {
@@ -3003,6 +3242,120 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DeployStatus"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    export: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PortableDocument"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    import: {
+        parameters: {
+            query?: {
+                /** @description Only plan: return what would happen and change nothing. */
+                dry_run?: boolean;
+                /** @description Also delete connections, tools, resources and prompts the document does not have. */
+                prune?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PortableDocument"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportPlan"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    schema: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, unknown>;
                 };
             };
             401: {
