@@ -133,7 +133,7 @@ def main(quarry: str):
         )
         expect(status == 200, f"recovery code: {status} {body}")
         status, st, _ = other.call("GET", "/api/v1/auth/2fa/status")
-        expect(st == {"enabled": True, "remaining_recovery_codes": 9}, f"status: {st}")
+        expect(st == {"enabled": True, "recovery_codes_remaining": 9, "remaining_recovery_codes": 9}, f"status: {st}")
         print("two-factor login with pyotp: ok")
     except BaseException:
         log.flush()

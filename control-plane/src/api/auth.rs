@@ -104,11 +104,17 @@ async fn auth_status(State(s): State<AppState>) -> ApiResult<AppJson<AuthStatus>
         (status = 422, body = ErrorBody)))]
 async fn setup(
     State(s): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     jar: CookieJar,
     AppJson(c): AppJson<Credentials>,
 ) -> ApiResult<(CookieJar, AppJson<LoginResponse>)> {
     let admin = create_admin(&s.db, &c.username, &c.password).await?;
     let cookie = s.sessions.issue(&s.db, &admin.id).await?;
+    let user_agent =
+        headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(crate::model::actor::clip_user_agent);
+    let actor = Actor::Admin { id: admin.id.clone(), address: Some(peer.ip().to_string()), user_agent };
+    audit::record(&s.db, &actor, events::SETUP, serde_json::json!({"username": admin.username})).await?;
     Ok((jar.add(cookie), AppJson(LoginResponse { username: admin.username, requires_2fa: false, pending_token: None })))
 }
 
@@ -163,9 +169,10 @@ async fn login(
 #[utoipa::path(post, path = "/auth/logout", tag = "auth", responses((status = 200, body = Ok)))]
 async fn logout(State(s): State<AppState>, jar: CookieJar) -> ApiResult<(CookieJar, AppJson<Ok>)> {
     if let Some(token) = jar.get(crate::auth::session::COOKIE).map(|c| c.value().to_string())
-        && let Ok((_, sid)) = s.sessions.verify(&s.db, &token).await
+        && let Ok((admin_id, sid)) = s.sessions.verify(&s.db, &token).await
     {
         admins::end_session(&s.db, &sid).await?;
+        audit::record(&s.db, &Actor::admin(admin_id), events::LOGOUT, serde_json::json!({})).await?;
     }
     Ok((jar.add(s.sessions.removal()), AppJson(Ok { ok: true })))
 }

@@ -106,6 +106,8 @@ pub struct TwoFactorStatus {
     /// Whether login asks for a code.
     pub enabled: bool,
     /// Unused recovery codes (0 when 2FA is off).
+    pub recovery_codes_remaining: u64,
+    /// The same count under the name the product Quarry replaces used, so its clients keep working.
     pub remaining_recovery_codes: u64,
 }
 
@@ -161,7 +163,11 @@ async fn login_verify_2fa(
     responses((status = 200, body = TwoFactorStatus), (status = 401, body = ErrorBody)))]
 async fn two_factor_status(admin: Admin, State(s): State<AppState>) -> ApiResult<AppJson<TwoFactorStatus>> {
     let st = totp::status(&s.db, &admin.id).await?;
-    Ok(AppJson(TwoFactorStatus { enabled: st.enabled, remaining_recovery_codes: st.recovery_codes_left }))
+    Ok(AppJson(TwoFactorStatus {
+        enabled: st.enabled,
+        recovery_codes_remaining: st.recovery_codes_left,
+        remaining_recovery_codes: st.recovery_codes_left,
+    }))
 }
 
 #[utoipa::path(post, path = "/auth/2fa/setup", tag = "auth", security(("session" = [])),

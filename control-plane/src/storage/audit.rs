@@ -19,6 +19,10 @@ use crate::model::history::AuditEntry;
 pub mod events {
     /// A successful login.
     pub const LOGIN: &str = "login";
+    /// The first admin was created (first-run setup).
+    pub const SETUP: &str = "setup";
+    /// A session was ended by logging out.
+    pub const LOGOUT: &str = "logout";
     /// A refused login (wrong name or password).
     pub const LOGIN_FAILED: &str = "login_failed";
     /// A release was published by a deploy.

@@ -262,7 +262,7 @@ async fn the_retention_task_deletes_entries_past_their_age_or_count() {
     let later = chrono::Utc::now() + chrono::Duration::days(365);
     let pruned = retention::prune(db, Retention::default(), later).await.unwrap();
     assert_eq!(pruned.history, 3);
-    assert_eq!(pruned.audit, 1, "the login is old by then too");
+    assert_eq!(pruned.audit, 2, "the setup and the login are old by then too");
     assert_eq!(app.get("/api/v1/history").await.1["total"], 0);
 }
 
@@ -301,7 +301,10 @@ async fn the_audit_trail_records_logins_failed_logins_deploys_and_tokens_with_th
         .iter()
         .map(|e| (e["event"].as_str().unwrap(), e["actor"].as_str().unwrap()))
         .collect();
-    assert_eq!(events, [("deploy", ACTOR), ("token_created", ACTOR), ("login", ACTOR), ("login_failed", "visitor")]);
+    assert_eq!(
+        events,
+        [("deploy", ACTOR), ("token_created", ACTOR), ("login", ACTOR), ("login_failed", "visitor"), ("setup", ACTOR)]
+    );
     for e in audit["items"].as_array().unwrap() {
         assert_eq!(e["address"], "127.0.0.1", "{e}");
     }

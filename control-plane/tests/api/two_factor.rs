@@ -97,7 +97,10 @@ async fn setup_returns_a_secret_qr_code_and_ten_recovery_codes_but_2fa_stays_off
     assert_eq!(codes.len(), 10);
 
     // Not on yet: status, /me and the password-only login say so.
-    assert_eq!(app.get("/api/v1/auth/2fa/status").await.1, json!({"enabled": false, "remaining_recovery_codes": 0}));
+    assert_eq!(
+        app.get("/api/v1/auth/2fa/status").await.1,
+        json!({"enabled": false, "recovery_codes_remaining": 0, "remaining_recovery_codes": 0})
+    );
     assert_eq!(app.get("/api/v1/auth/me").await.1["totp_enabled"], json!(false));
     let (_, login) =
         post_with(&app, &browser(), "/api/v1/auth/login", json!({"username": "admin", "password": PASSWORD})).await;
@@ -123,7 +126,10 @@ async fn setup_returns_a_secret_qr_code_and_ten_recovery_codes_but_2fa_stays_off
 
     let (status, body) = app.post("/api/v1/auth/2fa/verify-setup", &json!({"code": code(secret, 0)})).await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    assert_eq!(app.get("/api/v1/auth/2fa/status").await.1, json!({"enabled": true, "remaining_recovery_codes": 10}));
+    assert_eq!(
+        app.get("/api/v1/auth/2fa/status").await.1,
+        json!({"enabled": true, "recovery_codes_remaining": 10, "remaining_recovery_codes": 10})
+    );
     assert_eq!(app.get("/api/v1/auth/me").await.1["totp_enabled"], json!(true));
     let (status, body) = app.post("/api/v1/auth/2fa/setup", &json!({})).await;
     assert_eq!(status, StatusCode::CONFLICT, "a running 2FA is not replaced by a new setup: {body}");
@@ -259,7 +265,7 @@ async fn a_recovery_code_logs_in_once_and_regenerating_kills_the_old_codes() {
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    assert_eq!(app.get("/api/v1/auth/2fa/status").await.1["remaining_recovery_codes"], json!(9));
+    assert_eq!(app.get("/api/v1/auth/2fa/status").await.1["recovery_codes_remaining"], json!(9));
 
     let token = password_step(&app, &browser()).await;
     let (status, _) = post_with(
@@ -287,7 +293,7 @@ async fn a_recovery_code_logs_in_once_and_regenerating_kills_the_old_codes() {
     assert_eq!(status, StatusCode::OK, "{body}");
     let fresh = body["recovery_codes"].as_array().unwrap();
     assert_eq!(fresh.len(), 10);
-    assert_eq!(app.get("/api/v1/auth/2fa/status").await.1["remaining_recovery_codes"], json!(10));
+    assert_eq!(app.get("/api/v1/auth/2fa/status").await.1["recovery_codes_remaining"], json!(10));
 
     let token = password_step(&app, &browser()).await;
     let (status, _) = post_with(
@@ -330,7 +336,10 @@ async fn disabling_needs_the_password_and_a_current_code_and_a_failed_attempt_ch
     let (status, body) =
         app.post("/api/v1/auth/2fa/disable", &json!({"current_password": PASSWORD, "code": code(&secret, 0)})).await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    assert_eq!(app.get("/api/v1/auth/2fa/status").await.1, json!({"enabled": false, "remaining_recovery_codes": 0}));
+    assert_eq!(
+        app.get("/api/v1/auth/2fa/status").await.1,
+        json!({"enabled": false, "recovery_codes_remaining": 0, "remaining_recovery_codes": 0})
+    );
     assert_eq!(recovery_code::Entity::find().all(&app.state.db).await.unwrap().len(), 0);
     let (_, login) =
         post_with(&app, &browser(), "/api/v1/auth/login", json!({"username": "admin", "password": PASSWORD})).await;

@@ -20,7 +20,7 @@ export function TwoFactorCard() {
       {status.isPending && <p className="loading">Loading…</p>}
       <ErrorPanel error={status.error} />
       {status.data && !status.data.enabled && <SetupWizard />}
-      {status.data?.enabled && <Manage remaining={status.data.remaining_recovery_codes} />}
+      {status.data?.enabled && <Manage remaining={status.data.recovery_codes_remaining} />}
     </section>
   );
 }

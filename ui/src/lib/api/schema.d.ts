@@ -2288,6 +2288,11 @@ export interface components {
              * Format: int64
              * @description Unused recovery codes (0 when 2FA is off).
              */
+            recovery_codes_remaining: number;
+            /**
+             * Format: int64
+             * @description The same count under the name the product Quarry replaces used, so its clients keep working.
+             */
             remaining_recovery_codes: number;
         };
         /** @description A change to the admin's own account. */
