@@ -5,16 +5,11 @@
 // Needs the `quarry` binary built and the UI built into ui/dist.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { launch, SCREENSHOTS } from './browser.mjs';
+import { startQuarry } from './server.mjs';
 
-const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const BINARY = join(process.env.CARGO_TARGET_DIR ?? join(REPO, 'target'), 'debug', 'quarry');
 const ADMIN = { username: 'admin', password: 'export-import-horse' };
 
 let quarry;
@@ -24,36 +19,11 @@ let browser;
 let page;
 const errors = [];
 
-function freePort() {
-  return new Promise((ok, fail) => {
-    const s = createServer();
-    s.once('error', fail);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => ok(port));
-    });
-  });
-}
-
 before(async () => {
   mkdirSync(SCREENSHOTS, { recursive: true });
-  data = mkdtempSync(join(tmpdir(), 'quarry-export-import-'));
-  const port = await freePort();
-  BASE = `http://127.0.0.1:${port}`;
-  quarry = spawn(BINARY, ['serve'], {
-    env: {
-      PATH: process.env.PATH, QUARRY_LOG: 'warn', QUARRY_BIND: `127.0.0.1:${port}`, QUARRY_DATA_DIR: data,
-      QUARRY_UI_DIR: join(REPO, 'ui', 'dist'), QUARRY_ADMIN_USERNAME: ADMIN.username, QUARRY_ADMIN_PASSWORD: ADMIN.password,
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  for (let i = 0; ; i++) {
-    try {
-      if ((await fetch(`${BASE}/api/health`)).ok) break;
-    } catch { /* not up yet */ }
-    if (i > 150) throw new Error(`quarry did not start at ${BASE}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  quarry = await startQuarry({ name: 'export-import', admin: ADMIN });
+  BASE = quarry.base;
+  data = quarry.data;
   browser = await launch();
   page = await browser.newPage({ viewport: { width: 1360, height: 900 }, acceptDownloads: true });
   await page.route('**/*', (route) => {
@@ -66,8 +36,7 @@ before(async () => {
 
 after(async () => {
   await browser?.close();
-  quarry?.kill();
-  if (data) rmSync(data, { recursive: true, force: true });
+  quarry?.stop();
 });
 
 /** The API as the logged-in browser (same cookies, same origin). */

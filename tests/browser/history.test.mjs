@@ -4,50 +4,27 @@
 // rollback (confirmed in a dialog) brings the old description back.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync, existsSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { launch, SCREENSHOTS } from './browser.mjs';
+import { startQuarry } from './server.mjs';
 
-const ROOT = resolve(import.meta.dirname, '..', '..');
-const BIN = join(process.env.CARGO_TARGET_DIR ?? join(ROOT, 'target'), 'debug', 'quarry');
 const ADMIN = { username: 'history-admin', password: 'history-password-1' };
 
 let quarry;
 let base;
-let data;
 let browser;
 let page;
 const errors = [];
 
-function freePort() {
-  return new Promise((ok) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => ok(port)); });
-  });
-}
-
 before(async () => {
-  assert.ok(existsSync(BIN), `build the control plane first: ${BIN}`);
   mkdirSync(SCREENSHOTS, { recursive: true });
-  data = mkdtempSync(join(tmpdir(), 'quarry-history-'));
-  const db = join(data, 'shop.db');
+  quarry = await startQuarry({ name: 'history', admin: ADMIN, env: { QUARRY_DEPLOY_TARGET: 'kubernetes' } });
+  base = quarry.base;
+  const db = join(quarry.data, 'shop.db');
   execFileSync('python3', ['-c', `import sqlite3; c = sqlite3.connect(${JSON.stringify(db)});
 c.execute("CREATE TABLE items (id INTEGER PRIMARY KEY)"); c.commit()`]);
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  quarry = spawn(BIN, ['serve'], {
-    env: { ...process.env, QUARRY_BIND: `127.0.0.1:${port}`, QUARRY_DATA_DIR: data, QUARRY_UI_DIR: join(ROOT, 'ui', 'dist'),
-      QUARRY_ADMIN_USERNAME: ADMIN.username, QUARRY_ADMIN_PASSWORD: ADMIN.password, QUARRY_DEPLOY_TARGET: 'kubernetes',
-      QUARRY_LOG: 'warn' },
-    stdio: 'ignore',
-  });
-  for (let i = 0; i < 200; i++) {
-    try { if ((await fetch(`${base}/api/health`)).ok) break; } catch { /* not up yet */ }
-    await new Promise((r) => setTimeout(r, 100));
-  }
   browser = await launch();
   page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
   page.on('pageerror', (e) => errors.push(String(e)));
@@ -63,8 +40,7 @@ c.execute("CREATE TABLE items (id INTEGER PRIMARY KEY)"); c.commit()`]);
 
 after(async () => {
   await browser?.close();
-  quarry?.kill();
-  if (data) rmSync(data, { recursive: true, force: true });
+  quarry?.stop();
 });
 
 test('an edited tool shows two versions, their diff, and rolls back to the old description', async () => {

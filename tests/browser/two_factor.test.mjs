@@ -4,18 +4,11 @@
 // with an independent RFC 6238 implementation on node:crypto.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { mkdirSync } from 'node:fs';
 import { launch, SCREENSHOTS } from './browser.mjs';
+import { startQuarry } from './server.mjs';
 
-const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const TARGET = process.env.CARGO_TARGET_DIR ?? join(REPO, 'target');
-const QUARRY = process.env.QUARRY_BIN ?? join(TARGET, 'debug', 'quarry');
 const ADMIN = { username: 'admin', password: 'two-factor-browser' };
 
 /** RFC 4648 base32 (no padding) → bytes. */
@@ -54,19 +47,7 @@ test('the node:crypto TOTP matches the RFC 6238 test vectors', () => {
   assert.equal(totp(secret, 1234567890), '005924');
 });
 
-function freePort() {
-  return new Promise((ok, fail) => {
-    const s = createServer();
-    s.once('error', fail);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => ok(port));
-    });
-  });
-}
-
 let server;
-let dataDir;
 let base;
 let browser;
 let page;
@@ -74,30 +55,9 @@ let secret;
 const errors = [];
 
 before(async () => {
-  assert.ok(existsSync(QUARRY), `build the control plane first: ${QUARRY} is missing`);
   mkdirSync(SCREENSHOTS, { recursive: true });
-  dataDir = mkdtempSync(join(tmpdir(), 'quarry-2fa-'));
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  server = spawn(QUARRY, ['serve'], {
-    env: {
-      ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('QUARRY_'))),
-      QUARRY_BIND: `127.0.0.1:${port}`,
-      QUARRY_DATA_DIR: dataDir,
-      QUARRY_UI_DIR: join(REPO, 'ui', 'dist'),
-      QUARRY_LOG: 'warn',
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  for (let i = 0; ; i++) {
-    try {
-      if ((await fetch(`${base}/api/health`)).ok) break;
-    } catch {
-      /* not up yet */
-    }
-    if (i > 150) throw new Error('the test control plane did not start');
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  server = await startQuarry({ name: '2fa' });
+  base = server.base;
   browser = await launch();
   page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
   page.on('pageerror', (e) => errors.push(String(e)));
@@ -106,8 +66,7 @@ before(async () => {
 
 after(async () => {
   await browser?.close();
-  server?.kill();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  server?.stop();
 });
 
 /** Waits out the end of a time step, so the code typed next is still valid when it arrives. */

@@ -1,0 +1,58 @@
+// A control plane of a test's own, for browser tests that change global state
+// (the admin's 2FA, imports, deploys, settings) and so must not share the one
+// that scripts/ci/30-browser.sh starts: the built `quarry` on a free port with a
+// throw-away data dir, serving the built UI, stopped (and its data removed) by `stop`.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+/** The repository's root. */
+export const REPO = resolve(import.meta.dirname, '..', '..');
+/** The built control plane. */
+export const QUARRY_BIN = join(process.env.CARGO_TARGET_DIR ?? join(REPO, 'target'), 'debug', 'quarry');
+
+function freePort() {
+  return new Promise((ok, fail) => {
+    const s = createServer();
+    s.once('error', fail);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => ok(port));
+    });
+  });
+}
+
+/**
+ * Starts `quarry serve` and waits for /api/health. `admin` ({username, password}) bootstraps the admin;
+ * `env` adds variables (the parent's QUARRY_* are not passed on). Returns {base, data, stop}.
+ */
+export async function startQuarry({ name = 'test', admin, env = {} } = {}) {
+  assert.ok(existsSync(QUARRY_BIN), `build the control plane first: ${QUARRY_BIN} is missing`);
+  const data = mkdtempSync(join(tmpdir(), `quarry-${name}-`));
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('QUARRY_')));
+  const bootstrap = admin ? { QUARRY_ADMIN_USERNAME: admin.username, QUARRY_ADMIN_PASSWORD: admin.password } : {};
+  const child = spawn(QUARRY_BIN, ['serve'], {
+    env: {
+      ...inherited, QUARRY_BIND: `127.0.0.1:${port}`, QUARRY_DATA_DIR: data, QUARRY_UI_DIR: join(REPO, 'ui', 'dist'),
+      QUARRY_LOG: 'warn', ...bootstrap, ...env,
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  for (let i = 0; ; i++) {
+    try {
+      if ((await fetch(`${base}/api/health`)).ok) break;
+    } catch { /* not up yet */ }
+    if (i > 150) throw new Error(`quarry did not start at ${base}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const stop = () => {
+    child.kill();
+    rmSync(data, { recursive: true, force: true });
+  };
+  return { base, data, stop };
+}
