@@ -184,9 +184,13 @@ async fn cached_results_are_served_without_running_the_query_again() {
 #[tokio::test]
 async fn the_queue_runs_at_most_the_limit_in_fifo_order_and_rejects_or_times_out_the_rest() {
     let app = app().await;
+    // Sessions first, so that opening one (slow on a loaded machine) never spaces the calls apart.
+    let mut sessions = Vec::new();
+    for _ in 0..5 {
+        sessions.push(app.session(None).await);
+    }
     let mut handles = Vec::new();
-    for tool in ["slow_a", "slow_b", "slow_c", "slow_d", "slow_e"] {
-        let mut s = app.session(None).await;
+    for (tool, mut s) in ["slow_a", "slow_b", "slow_c", "slow_d", "slow_e"].into_iter().zip(sessions) {
         handles.push(tokio::spawn(async move { s.call(tool, json!({})).await }));
         tokio::time::sleep(Duration::from_millis(30)).await; // fix the arrival order
     }
