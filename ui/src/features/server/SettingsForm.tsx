@@ -176,8 +176,8 @@ export function SettingsForm({ config }: { config: ServerConfig }) {
       <fieldset className="section">
         <legend>Global variables</legend>
         <p className="small muted note">
-          Every transform template sees them as <code>vars.&lt;name&gt;</code> (at most 100; names are letters, digits and
-          <code>_</code>). Previews use them as soon as they are saved.
+          Every transform template sees them as <code>vars.&lt;name&gt;</code> (at most 100; names are letters, digits
+          and <code>_</code>). Previews use them as soon as they are saved.
         </p>
         <VariablesEditor rows={vars} onChange={edit(setVars)} problemsFor={varProblems} />
         {[...(localProblems.get('global_variables') ? [localProblems.get('global_variables')!] : []), ...exactly('global_variables')]

@@ -2,6 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { ErrorPanel, problemsAt } from '../../components/ErrorPanel';
 import { Field } from '../../components/Field';
 import { Loading } from '../../components/PageHeader';
+import { ApiError } from '../../lib/api/client';
 import { useIssueCertificate, useSslStatus, type CertSummary } from './api';
 
 const STATUS: Record<string, { label: string; badge: string }> = {
@@ -80,8 +81,10 @@ export function TlsCard() {
             {s.serving ? <Cert title="Served certificate" cert={s.serving} /> : (
               <div className="cert">
                 <h3>Served certificate</h3>
-                <p className="small muted">None: this control plane serves plain HTTP. Set <code>QUARRY_TLS_CERT</code> and
-                  <code>QUARRY_TLS_KEY</code> to serve HTTPS.</p>
+                <p className="small muted">
+                  None: this control plane serves plain HTTP. Set <code>QUARRY_TLS_CERT</code> and{' '}
+                  <code>QUARRY_TLS_KEY</code> to serve HTTPS.
+                </p>
               </div>
             )}
             <Cert title="ACME certificate" cert={s.acme} />
@@ -112,7 +115,10 @@ export function TlsCard() {
             <input id="tls-email" type="email" value={email} placeholder="ops@example.com" onChange={(e) => setEmail(e.target.value)} />
           </Field>
         </div>
-        {!problemsAt(issue.error, 'domains').length && <ErrorPanel error={issue.error} />}
+        {/* A refusal by the ACME server is already shown as the status's last error. */}
+        {!problemsAt(issue.error, 'domains').length && !(s?.last_error && issue.error instanceof ApiError && issue.error.status === 400) && (
+          <ErrorPanel error={issue.error} />
+        )}
         {issue.isSuccess && <div className="alert alert-success" role="status">Certificate issued.</div>}
         <div className="form-actions">
           <button type="submit" className="btn btn-primary" disabled={issue.isPending}>
