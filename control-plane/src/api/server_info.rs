@@ -109,6 +109,8 @@ pub fn mask(manifest: &mut Value) {
 pub struct ConnectInfo {
     /// The MCP endpoint.
     pub url: String,
+    /// The server's key in the client configurations (the server name as a slug).
+    pub name: String,
     /// `none` or `bearer`.
     pub auth_mode: AuthMode,
     /// The placeholder to replace with a token from `POST /server/tokens` (bearer only).
@@ -120,7 +122,7 @@ pub struct ConnectInfo {
 /// How one client is configured.
 #[derive(Serialize, ToSchema)]
 pub struct ClientConfig {
-    /// `claude_code`, `cursor`, `claude_desktop` or `vscode`.
+    /// `claude_code`, `cursor`, `claude_desktop`, `vscode` or `windsurf`.
     pub client: &'static str,
     /// Where it goes: a shell, or a file.
     pub target: &'static str,
@@ -133,7 +135,7 @@ pub struct ClientConfig {
 const TOKEN: &str = "<YOUR_TOKEN>";
 
 #[utoipa::path(get, path = "/server/connect", tag = "server", security(("session" = [])),
-    description = "Configurations for Claude Code, Cursor, Claude Desktop and VS Code with the real URL and auth header.",
+    description = "Configurations for Claude Code, Cursor, Claude Desktop, VS Code and Windsurf with the real URL and auth header.",
     responses((status = 200, body = ConnectInfo), (status = 401, body = ErrorBody)))]
 async fn connect(State(s): State<AppState>) -> ApiResult<AppJson<ConnectInfo>> {
     let (settings, _) = settings::load(&s.db).await?;
@@ -146,6 +148,7 @@ async fn connect(State(s): State<AppState>) -> ApiResult<AppJson<ConnectInfo>> {
     Ok(AppJson(ConnectInfo {
         clients: clients(&name, &url, bearer),
         url,
+        name,
         auth_mode: settings.auth_mode,
         token_placeholder: bearer.then(|| TOKEN.into()),
     }))
@@ -177,8 +180,11 @@ fn clients(name: &str, url: &str, bearer: bool) -> Vec<ClientConfig> {
         vscode["inputs"] = json!([{"type": "promptString", "id": "quarry-token", "description": "Quarry MCP token", "password": true}]);
     }
     let mut cursor = json!({"mcpServers": {name: {"url": url}}});
+    // Windsurf names the remote endpoint `serverUrl`; a Cursor-style `url` does not connect.
+    let mut windsurf = json!({"mcpServers": {name: {"serverUrl": url}}});
     if bearer {
-        cursor["mcpServers"][name]["headers"] = headers;
+        cursor["mcpServers"][name]["headers"] = headers.clone();
+        windsurf["mcpServers"][name]["headers"] = headers;
     }
     vec![
         ClientConfig { client: "claude_code", target: "shell", format: "shell", config: claude_code },
@@ -190,6 +196,12 @@ fn clients(name: &str, url: &str, bearer: bool) -> Vec<ClientConfig> {
             config: pretty(json!({"mcpServers": {name: desktop}})),
         },
         ClientConfig { client: "vscode", target: ".vscode/mcp.json", format: "json", config: pretty(vscode) },
+        ClientConfig {
+            client: "windsurf",
+            target: "~/.codeium/windsurf/mcp_config.json",
+            format: "json",
+            config: pretty(windsurf),
+        },
     ]
 }
 
@@ -213,7 +225,20 @@ mod tests {
             "claude mcp add --transport http sales-db https://mcp.example.com/mcp --header \"Authorization: Bearer <YOUR_TOKEN>\""
         );
         assert!(c[1].config.contains("\"Authorization\": \"Bearer <YOUR_TOKEN>\""));
+        let windsurf: Value = serde_json::from_str(&c[4].config).unwrap();
+        assert_eq!((c[4].client, c[4].target), ("windsurf", "~/.codeium/windsurf/mcp_config.json"));
+        assert_eq!(
+            windsurf,
+            json!({"mcpServers": {"sales-db": {
+                "serverUrl": "https://mcp.example.com/mcp",
+                "headers": {"Authorization": "Bearer <YOUR_TOKEN>"}
+            }}})
+        );
         let open = clients("q", "http://127.0.0.1:8080/mcp", false);
+        assert_eq!(
+            serde_json::from_str::<Value>(&open[4].config).unwrap(),
+            json!({"mcpServers": {"q": {"serverUrl": "http://127.0.0.1:8080/mcp"}}})
+        );
         assert!(!open.iter().any(|c| c.config.contains("Authorization")));
         assert_eq!(slug("Sales DB (prod)"), "sales-db-prod");
     }

@@ -185,6 +185,9 @@ async fn server_config_is_validated_tokens_are_shown_once_and_clients_get_ready_
         connect["clients"][0]["config"],
         "claude mcp add --transport http sales-db https://mcp.example.com/mcp --header \"Authorization: Bearer <YOUR_TOKEN>\""
     );
+    assert_eq!(connect["name"], "sales-db");
+    let windsurf = connect["clients"].as_array().unwrap().iter().find(|c| c["client"] == "windsurf").unwrap();
+    assert!(windsurf["config"].as_str().unwrap().contains("\"serverUrl\": \"https://mcp.example.com/mcp\""));
     let id = created["id"].as_str().unwrap();
     assert_eq!(app.delete(&format!("/api/v1/server/tokens/{id}")).await.0, StatusCode::NO_CONTENT);
     assert_eq!(app.delete(&format!("/api/v1/server/tokens/{id}")).await.0, StatusCode::NOT_FOUND);

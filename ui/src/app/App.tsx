@@ -15,6 +15,7 @@ import { NewPromptPage, PromptEditPage } from '../features/prompts/PromptEditPag
 import { PromptsPage } from '../features/prompts/PromptsPage';
 import { NewResourcePage, ResourceEditPage } from '../features/resources/ResourceEditPage';
 import { ResourcesPage } from '../features/resources/ResourcesPage';
+import { ServerPage } from '../features/server/ServerPage';
 import { NewToolPage, ToolEditPage } from '../features/tools/ToolEditPage';
 import { ToolsPage } from '../features/tools/ToolsPage';
 import { ApiError } from '../lib/api/client';
@@ -64,6 +65,7 @@ function Gate() {
         <Route path="prompts/:id" element={<PromptEditPage />} />
         <Route path="history" element={<HistoryPage />} />
         <Route path="export-import" element={<ExportImportPage />} />
+        <Route path="server" element={<ServerPage />} />
         <Route path="account" element={<AccountPage me={s.me} />} />
         <Route path="*" element={<NotFound />} />
       </Route>

@@ -9,6 +9,7 @@ const NAV = [
   { to: '/prompts', label: 'Prompts' },
   { to: '/history', label: 'History' },
   { to: '/export-import', label: 'Export / import' },
+  { to: '/server', label: 'Server' },
 ];
 
 /** The signed-in shell: side navigation and the page. */

@@ -643,7 +643,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Configurations for Claude Code, Cursor, Claude Desktop and VS Code with the real URL and auth header. */
+        /** @description Configurations for Claude Code, Cursor, Claude Desktop, VS Code and Windsurf with the real URL and auth header. */
         get: operations["connect"];
         put?: never;
         post?: never;
@@ -882,7 +882,7 @@ export interface components {
         };
         /** @description How one client is configured. */
         ClientConfig: {
-            /** @description `claude_code`, `cursor`, `claude_desktop` or `vscode`. */
+            /** @description `claude_code`, `cursor`, `claude_desktop`, `vscode` or `windsurf`. */
             client: string;
             /** @description The command or file content. */
             config: string;
@@ -915,6 +915,8 @@ export interface components {
             auth_mode: components["schemas"]["AuthMode"];
             /** @description One entry per client. */
             clients: components["schemas"]["ClientConfig"][];
+            /** @description The server's key in the client configurations (the server name as a slug). */
+            name: string;
             /** @description The placeholder to replace with a token from `POST /server/tokens` (bearer only). */
             token_placeholder?: string | null;
             /** @description The MCP endpoint. */

@@ -1,0 +1,94 @@
+import { useState, type FormEvent } from 'react';
+import { ConfirmButton } from '../../components/ConfirmButton';
+import { ErrorPanel, problemsAt } from '../../components/ErrorPanel';
+import { Field } from '../../components/Field';
+import { useCreateToken, useRevokeToken, type CreatedToken, type StoredToken } from './api';
+import { CopyButton } from './CopyButton';
+
+interface Props {
+  tokens: StoredToken[];
+  /** The token created on this page, the only time it is known. */
+  created: CreatedToken | null;
+  onCreated: (token: CreatedToken | null) => void;
+}
+
+/** MCP bearer tokens: create (shown once), list, revoke. */
+export function TokensCard({ tokens, created, onCreated }: Props) {
+  const create = useCreateToken();
+  const revoke = useRevokeToken();
+  const [name, setName] = useState('');
+
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    create.mutate(name.trim(), {
+      onSuccess: (t) => {
+        onCreated(t);
+        setName('');
+      },
+    });
+  };
+
+  const revokeToken = (t: StoredToken) =>
+    revoke.mutate(t.id, { onSuccess: () => { if (created?.id === t.id) onCreated(null); } });
+
+  return (
+    <section className="card stack" aria-labelledby="tokens-title">
+      <div className="section-head">
+        <h2 id="tokens-title">MCP tokens</h2>
+        <span className="small muted">Used when authentication is “Bearer token”; changes take effect with the next deploy.</span>
+      </div>
+
+      {created && (
+        <div className="alert alert-success token-once" role="status" aria-label="New token">
+          <strong>Token “{created.name}” created. Copy it now: you will not see it again.</strong>
+          <p className="small note">Quarry keeps only a keyed hash of it. If you lose it, revoke it and create another.</p>
+          <div className="token-value">
+            <code data-testid="new-token">{created.token}</code>
+            <CopyButton text={created.token} what="token" />
+          </div>
+          <div className="alert-actions">
+            <button type="button" className="btn btn-small btn-ghost" onClick={() => onCreated(null)}>I have saved it, hide it</button>
+          </div>
+        </div>
+      )}
+
+      <form className="token-form" onSubmit={submit} aria-label="Create a token">
+        <Field label="Token name" htmlFor="token-name" problems={problemsAt(create.error, 'name')}
+          hint="A label to recognise it by, such as the client or person using it.">
+          <input id="token-name" value={name} maxLength={100} required placeholder="claude-desktop-anna"
+            onChange={(e) => setName(e.target.value)} />
+        </Field>
+        <button type="submit" className="btn btn-primary" disabled={create.isPending || !name.trim()}>
+          {create.isPending ? 'Creating…' : 'Create token'}
+        </button>
+      </form>
+      {!problemsAt(create.error, 'name').length && <ErrorPanel error={create.error} />}
+      <ErrorPanel error={revoke.error} />
+
+      {tokens.length === 0 ? (
+        <p className="muted note">No tokens yet.</p>
+      ) : (
+        <div className="table-card">
+          <table className="table" aria-label="MCP tokens">
+            <thead>
+              <tr><th scope="col">Name</th><th scope="col">Starts with</th><th scope="col">Created</th><th scope="col"><span className="sr-only">Actions</span></th></tr>
+            </thead>
+            <tbody>
+              {tokens.map((t) => (
+                <tr key={t.id}>
+                  <td>{t.name}</td>
+                  <td><code>{t.prefix}…</code></td>
+                  <td>{new Date(t.created_at).toLocaleString()}</td>
+                  <td className="actions">
+                    <ConfirmButton label="Revoke" confirmLabel={`Yes, revoke ${t.name}`} disabled={revoke.isPending}
+                      onConfirm={() => revokeToken(t)} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}
