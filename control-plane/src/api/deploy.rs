@@ -66,7 +66,8 @@ async fn stop(admin: Admin, State(s): State<AppState>) -> ApiResult<AppJson<Depl
 #[utoipa::path(get, path = "/deploy/logs", tag = "deploy", security(("session" = [])),
     description = "WebSocket. Sends the recent lines (runtime output and deploy steps), then follows. \
         Each message is a JSON `LogLine`. A client too slow to keep up is told how many lines it missed.",
-    responses((status = 101, description = "Switching to the WebSocket protocol"), (status = 401, body = ErrorBody),
+    responses((status = 101, description = "Switching to the WebSocket protocol; each message is a `LogLine`",
+        body = LogLine), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 429, description = "Too many followers", body = ErrorBody)))]
 async fn logs(State(s): State<AppState>, headers: HeaderMap, ws: WebSocketUpgrade) -> ApiResult<Response> {
     crate::auth::guard::check_origin(&headers, &s.config.public_url)?;

@@ -1,25 +1,31 @@
-//! `/releases`: the immutable, numbered releases, what each changed, and
-//! redeploying an old one (rollback).
+//! `/releases`: the immutable, numbered releases, what each changed, the
+//! content diff of two of them, and redeploying an old one (rollback).
 
 use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
-use serde::Serialize;
-use utoipa::ToSchema;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::page::{Page, PageQuery};
 use crate::app::AppState;
 use crate::auth::Admin;
-use crate::error::{ApiResult, ErrorBody};
+use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{ApiPath, ApiQuery, AppJson};
-use crate::model::release::{Change, StoredRelease};
+use crate::model::release::{Change, DiffEntry, StoredRelease};
+use crate::release::diff;
+use crate::storage::StoreError;
 use crate::storage::releases as store;
 
 /// Routes of this module.
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(list_releases)).routes(routes!(get_release)).routes(routes!(redeploy))
+    OpenApiRouter::new()
+        .routes(routes!(list_releases))
+        .routes(routes!(get_release))
+        .routes(routes!(release_diff))
+        .routes(routes!(redeploy))
 }
 
 /// A release, without its manifest (see `GET /server/generated`).
@@ -76,6 +82,61 @@ async fn list_releases(
     responses((status = 200, body = ReleaseInfo), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn get_release(State(s): State<AppState>, ApiPath(number): ApiPath<i64>) -> ApiResult<AppJson<ReleaseInfo>> {
     Ok(AppJson(ReleaseInfo::from_stored(store::get(&s.db, number).await?)))
+}
+
+/// Which release a diff compares with.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DiffQuery {
+    /// `previous` (the default: the release before it; nothing for release 1),
+    /// `active` (the release runtimes should serve) or a release number.
+    pub against: Option<String>,
+}
+
+/// What differs between two releases, entity by entity.
+#[derive(Serialize, ToSchema)]
+pub struct ReleaseDiff {
+    /// The release shown (`after`).
+    pub number: i64,
+    /// The release compared against (`before`); none when release 1 is compared with its (empty) predecessor.
+    pub against: Option<i64>,
+    /// The entities that differ: server settings, auth, connections, tools, resources, prompts.
+    pub entries: Vec<DiffEntry>,
+}
+
+#[utoipa::path(get, path = "/releases/{number}/diff", tag = "deploy", params(("number" = i64, Path), DiffQuery),
+    security(("session" = [])),
+    description = "The content of release `number` compared with `against`: each differing entity with both sides, \
+        secrets masked.",
+    responses((status = 200, body = ReleaseDiff), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, description = "`against` is not `previous`, `active` or an existing release", body = ErrorBody)))]
+async fn release_diff(
+    State(s): State<AppState>,
+    ApiPath(number): ApiPath<i64>,
+    ApiQuery(q): ApiQuery<DiffQuery>,
+) -> ApiResult<AppJson<ReleaseDiff>> {
+    let release = store::get(&s.db, number).await?;
+    let against = match q.against.as_deref().map(str::trim) {
+        None | Some("" | "previous") => (number > 1).then_some(number - 1),
+        Some("active") => Some(store::state(&s.db).await?.active_release.ok_or_else(|| {
+            ApiError::invalid("against", "nothing has been deployed yet; compare with `previous` or a release number")
+        })?),
+        Some(other) => Some(other.parse::<i64>().map_err(|_| {
+            ApiError::invalid("against", format!("{other:?} is not `previous`, `active` or a release number"))
+        })?),
+    };
+    let base = match against {
+        None => None,
+        Some(n) => match store::get(&s.db, n).await {
+            Ok(r) => Some(r),
+            Err(StoreError::NotFound(_)) => {
+                return Err(ApiError::invalid("against", format!("there is no release {n}")));
+            }
+            Err(e) => return Err(e.into()),
+        },
+    };
+    let entries = diff::entries(base.as_ref().map(|b| &b.source), &release.source);
+    Ok(AppJson(ReleaseDiff { number, against, entries }))
 }
 
 #[utoipa::path(post, path = "/releases/{number}/redeploy", tag = "deploy", params(("number" = i64, Path)),

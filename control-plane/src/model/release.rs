@@ -46,3 +46,21 @@ pub struct DeployState {
     /// Set by a stop, cleared by the next deploy.
     pub stopped: bool,
 }
+
+/// One entity that differs between two releases, with its content on each
+/// side (secrets masked). `before` is absent for `added`, `after` for `removed`.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct DiffEntry {
+    /// `server`, `auth`, `connection`, `tool`, `resource` or `prompt`.
+    pub kind: String,
+    /// The entity's name (empty for `server` and `auth`).
+    pub name: String,
+    /// `added`, `removed` or `changed`.
+    pub action: String,
+    /// The entity in the release compared against.
+    #[schema(value_type = Option<Object>)]
+    pub before: Option<serde_json::Value>,
+    /// The entity in the release shown.
+    #[schema(value_type = Option<Object>)]
+    pub after: Option<serde_json::Value>,
+}

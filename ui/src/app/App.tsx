@@ -8,11 +8,14 @@ import { LoginPage } from '../features/auth/LoginPage';
 import { SetupPage } from '../features/auth/SetupPage';
 import { ConnectionEditPage, NewConnectionPage } from '../features/connections/ConnectionEditPage';
 import { ConnectionsPage } from '../features/connections/ConnectionsPage';
+import { DeployPage } from '../features/deploy/DeployPage';
 import { HistoryPage } from '../features/history/HistoryPage';
 import { ExportImportPage } from '../features/export-import/ExportImportPage';
 import { OverviewPage } from '../features/overview/OverviewPage';
 import { NewPromptPage, PromptEditPage } from '../features/prompts/PromptEditPage';
 import { PromptsPage } from '../features/prompts/PromptsPage';
+import { ReleaseDiffPage } from '../features/releases/ReleaseDiffPage';
+import { ReleasesPage } from '../features/releases/ReleasesPage';
 import { NewResourcePage, ResourceEditPage } from '../features/resources/ResourceEditPage';
 import { ResourcesPage } from '../features/resources/ResourcesPage';
 import { ServerPage } from '../features/server/ServerPage';
@@ -63,6 +66,9 @@ function Gate() {
         <Route path="prompts" element={<PromptsPage />} />
         <Route path="prompts/new" element={<NewPromptPage />} />
         <Route path="prompts/:id" element={<PromptEditPage />} />
+        <Route path="deploy" element={<DeployPage />} />
+        <Route path="releases" element={<ReleasesPage />} />
+        <Route path="releases/:number" element={<ReleaseDiffPage />} />
         <Route path="history" element={<HistoryPage />} />
         <Route path="export-import" element={<ExportImportPage />} />
         <Route path="server" element={<ServerPage />} />

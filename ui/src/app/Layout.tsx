@@ -1,5 +1,6 @@
 import { NavLink, Outlet } from 'react-router';
 import { useLogout, type Me } from '../features/auth/api';
+import { UndeployedBanner } from '../features/deploy/UndeployedBanner';
 
 const NAV = [
   { to: '/', label: 'Overview', end: true },
@@ -7,6 +8,8 @@ const NAV = [
   { to: '/tools', label: 'Tools' },
   { to: '/resources', label: 'Resources' },
   { to: '/prompts', label: 'Prompts' },
+  { to: '/deploy', label: 'Deploy' },
+  { to: '/releases', label: 'Releases' },
   { to: '/history', label: 'History' },
   { to: '/export-import', label: 'Export / import' },
   { to: '/server', label: 'Server' },
@@ -41,6 +44,7 @@ export function Layout({ me }: { me: Me }) {
         </div>
       </aside>
       <main id="main" className="content">
+        <UndeployedBanner />
         <Outlet />
       </main>
     </div>

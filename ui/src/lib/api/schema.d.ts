@@ -507,6 +507,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/releases/{number}/diff": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The content of release `number` compared with `against`: each differing entity with both sides, secrets masked. */
+        get: operations["release_diff"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/releases/{number}/redeploy": {
         parameters: {
             query?: never;
@@ -1088,6 +1105,22 @@ export interface components {
             undeployed_changes: boolean;
         };
         /**
+         * @description One entity that differs between two releases, with its content on each
+         *     side (secrets masked). `before` is absent for `added`, `after` for `removed`.
+         */
+        DiffEntry: {
+            /** @description `added`, `removed` or `changed`. */
+            action: string;
+            /** @description The entity in the release shown. */
+            after?: Record<string, unknown> | null;
+            /** @description The entity in the release compared against. */
+            before?: Record<string, unknown> | null;
+            /** @description `server`, `auth`, `connection`, `tool`, `resource` or `prompt`. */
+            kind: string;
+            /** @description The entity's name (empty for `server` and `auth`). */
+            name: string;
+        };
+        /**
          * @description What kind of entity a plan item is about.
          * @enum {string}
          */
@@ -1196,6 +1229,18 @@ export interface components {
          * @enum {string}
          */
         LogLevel: "error" | "warn" | "info" | "debug";
+        /** @description One log line. */
+        LogLine: {
+            /**
+             * Format: date-time
+             * @description When it was captured.
+             */
+            at: string;
+            /** @description The text, without the trailing newline. */
+            line: string;
+            /** @description `runtime` (the runtime's stdout/stderr) or `deploy` (the control plane's deploy steps). */
+            source: string;
+        };
         /** @description The current admin. */
         Me: {
             /** @description Whether two-factor login is on. */
@@ -1887,6 +1932,21 @@ export interface components {
         RecoveryCodes: {
             /** @description Single-use recovery codes; shown once. */
             recovery_codes: string[];
+        };
+        /** @description What differs between two releases, entity by entity. */
+        ReleaseDiff: {
+            /**
+             * Format: int64
+             * @description The release compared against (`before`); none when release 1 is compared with its (empty) predecessor.
+             */
+            against?: number | null;
+            /** @description The entities that differ: server settings, auth, connections, tools, resources, prompts. */
+            entries: components["schemas"]["DiffEntry"][];
+            /**
+             * Format: int64
+             * @description The release shown (`after`).
+             */
+            number: number;
         };
         /** @description A release, without its manifest (see `GET /server/generated`). */
         ReleaseInfo: {
@@ -3173,12 +3233,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Switching to the WebSocket protocol */
+            /** @description Switching to the WebSocket protocol; each message is a `LogLine` */
             101: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["LogLine"];
+                };
             };
             401: {
                 headers: {
@@ -3883,6 +3945,58 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    release_diff: {
+        parameters: {
+            query?: {
+                /**
+                 * @description `previous` (the default: the release before it; nothing for release 1),
+                 *     `active` (the release runtimes should serve) or a release number.
+                 */
+                against?: string;
+            };
+            header?: never;
+            path: {
+                number: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReleaseDiff"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `against` is not `previous`, `active` or an existing release */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
