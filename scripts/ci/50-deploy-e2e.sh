@@ -2,6 +2,8 @@
 # CI stage: deploy end to end, with the real PostgreSQL and the official Python
 # MCP client (PyPI `mcp`, in a venv under .cache/):
 #   - local target: quarry supervises a quarry-runtime child (tests/e2e/deploy/run-local.sh);
+#   - the user's whole journey through the UI in chromium, ending with the Python client
+#     (tests/browser/journey.test.mjs);
 #   - pull mode: two quarry-runtime --control-plane processes follow releases (run-pull.sh);
 #   - docker target: quarry builds the runtime image FROM scratch from a static
 #     quarry-runtime through the Engine API and runs it (tests/e2e/deploy/run-docker.sh).
@@ -22,6 +24,9 @@ fi
 cargo build -p control-plane -p mcp-runtime --bins
 echo "--- local target"
 tests/e2e/deploy/run-local.sh
+echo "--- the whole journey in the browser: setup → PostgreSQL → tool → deploy → Python MCP client → redeploy → rollback"
+[ -f ui/dist/index.html ] || (cd ui && npm run -s build)
+(cd tests/browser && JOURNEY_PYTHON=$VENV/bin/python SCREENSHOT_DIR=$CARGO_TARGET_DIR/screenshots node --test journey.test.mjs)
 echo "--- pull mode (kubernetes target): two quarry-runtime --control-plane processes"
 tests/e2e/deploy/run-pull.sh
 
