@@ -8,15 +8,12 @@
 // refused deploy whose problems link to what to fix.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync, existsSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { launch, SCREENSHOTS } from './browser.mjs';
+import { startQuarry } from './server.mjs';
 
-const ROOT = resolve(import.meta.dirname, '..', '..');
-const BIN = join(process.env.CARGO_TARGET_DIR ?? join(ROOT, 'target'), 'debug', 'quarry');
 const ADMIN = { username: 'deploy-admin', password: 'deploy-password-1' };
 const RUNTIME_TOKEN = 'deploy-test-runtime-token';
 const OLD_SQL = 'SELECT count(*) AS n\nFROM items';
@@ -24,40 +21,11 @@ const NEW_SQL = 'SELECT count(*) AS n\nFROM items\nWHERE price > 10';
 
 let quarry;
 let base;
-let port;
-let data;
 let browser;
 let page;
 let toolId;
 let connId;
 const errors = [];
-
-function freePort() {
-  return new Promise((ok) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => { const { port: p } = s.address(); s.close(() => ok(p)); });
-  });
-}
-
-async function startQuarry() {
-  quarry = spawn(BIN, ['serve'], {
-    env: { ...process.env, QUARRY_BIND: `127.0.0.1:${port}`, QUARRY_DATA_DIR: data, QUARRY_UI_DIR: join(ROOT, 'ui', 'dist'),
-      QUARRY_ADMIN_USERNAME: ADMIN.username, QUARRY_ADMIN_PASSWORD: ADMIN.password, QUARRY_DEPLOY_TARGET: 'kubernetes',
-      QUARRY_RUNTIME_TOKEN: RUNTIME_TOKEN, QUARRY_LOG: 'warn' },
-    stdio: 'ignore',
-  });
-  for (let i = 0; i < 200; i++) {
-    try { if ((await fetch(`${base}/api/health`)).ok) return; } catch { /* not up yet */ }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('quarry did not start');
-}
-
-async function stopQuarry() {
-  const exited = new Promise((ok) => quarry.once('exit', ok));
-  quarry.kill();
-  await exited;
-}
 
 /** What a runtime serving `release` would report. */
 async function heartbeat(release) {
@@ -79,15 +47,13 @@ const nav = (name) => page.getByRole('navigation', { name: 'Main' }).getByRole('
 const banner = () => page.locator('.undeployed-banner');
 
 before(async () => {
-  assert.ok(existsSync(BIN), `build the control plane first: ${BIN}`);
   mkdirSync(SCREENSHOTS, { recursive: true });
-  data = mkdtempSync(join(tmpdir(), 'quarry-deploy-'));
-  const db = join(data, 'shop.db');
+  quarry = await startQuarry({ name: 'deploy', admin: ADMIN,
+    env: { QUARRY_DEPLOY_TARGET: 'kubernetes', QUARRY_RUNTIME_TOKEN: RUNTIME_TOKEN } });
+  base = quarry.base;
+  const db = join(quarry.data, 'shop.db');
   execFileSync('python3', ['-c', `import sqlite3; c = sqlite3.connect(${JSON.stringify(db)});
 c.execute("CREATE TABLE items (id INTEGER PRIMARY KEY, price REAL)"); c.commit()`]);
-  port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  await startQuarry();
   browser = await launch();
   page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
   page.on('pageerror', (e) => errors.push(String(e)));
@@ -105,8 +71,7 @@ c.execute("CREATE TABLE items (id INTEGER PRIMARY KEY, price REAL)"); c.commit()
 
 after(async () => {
   await browser?.close();
-  quarry?.kill();
-  if (data) rmSync(data, { recursive: true, force: true });
+  quarry?.stop();
 });
 
 test('deploying from the page publishes release 1, shows status, instances and the log, and clears the banner', async () => {
@@ -148,11 +113,11 @@ test('deploying from the page publishes release 1, shows status, instances and t
 });
 
 test('the log stream shows "reconnecting" when the server goes away and follows again when it is back', async () => {
-  await stopQuarry();
+  await quarry.kill();
   await page.locator('[data-stream="reconnecting"]').waitFor({ timeout: 15_000 });
   await page.getByRole('log', { name: 'Log lines' }).getByText('The log stream was interrupted; reconnecting…').waitFor();
   await page.screenshot({ path: `${SCREENSHOTS}/deploy-log-reconnecting.png` });
-  await startQuarry();
+  await quarry.start();
   await page.getByRole('button', { name: 'Reconnect now' }).click().catch(() => { /* it may have reconnected already */ });
   await page.locator('[data-stream="open"]').waitFor({ timeout: 40_000 });
   await page.getByRole('log', { name: 'Log lines' }).getByText(/Reconnected to the log stream/).waitFor();

@@ -13,10 +13,9 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { launch, SCREENSHOTS } from './browser.mjs';
-import { REPO, startQuarry } from './server.mjs';
+import { REPO, freePort, startQuarry } from './server.mjs';
 
 const TARGET = process.env.CARGO_TARGET_DIR ?? join(REPO, 'target');
 const PYTHON = process.env.JOURNEY_PYTHON ?? join(REPO, '.cache', 'venv-e2e', 'bin', 'python');
@@ -34,13 +33,6 @@ const errors = [];
 function psql(database, sql) {
   return execFileSync('psql', ['-h', PG.host, '-p', String(PG.port), '-U', PG.user, '-d', database, '-v', 'ON_ERROR_STOP=1',
     '-qAtc', sql], { encoding: 'utf8' });
-}
-
-function freePort() {
-  return new Promise((ok) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => ok(port)); });
-  });
 }
 
 /** The tool's text result through the Python MCP client, retried while the runtime picks the release up. */

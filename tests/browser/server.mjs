@@ -14,7 +14,8 @@ export const REPO = resolve(import.meta.dirname, '..', '..');
 /** The built control plane. */
 export const QUARRY_BIN = join(process.env.CARGO_TARGET_DIR ?? join(REPO, 'target'), 'debug', 'quarry');
 
-function freePort() {
+/** A port nothing listens on right now. */
+export function freePort() {
   return new Promise((ok, fail) => {
     const s = createServer();
     s.once('error', fail);
@@ -27,7 +28,8 @@ function freePort() {
 
 /**
  * Starts `quarry serve` and waits for /api/health. `admin` ({username, password}) bootstraps the admin;
- * `env` adds variables (the parent's QUARRY_* are not passed on). Returns {base, data, stop}.
+ * `env` adds variables (the parent's QUARRY_* are not passed on). Returns {base, data, stop}, and `kill`/`start`
+ * to take the same server (port, data) down and up again.
  */
 export async function startQuarry({ name = 'test', admin, env = {} } = {}) {
   assert.ok(existsSync(QUARRY_BIN), `build the control plane first: ${QUARRY_BIN} is missing`);
@@ -36,23 +38,31 @@ export async function startQuarry({ name = 'test', admin, env = {} } = {}) {
   const base = `http://127.0.0.1:${port}`;
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('QUARRY_')));
   const bootstrap = admin ? { QUARRY_ADMIN_USERNAME: admin.username, QUARRY_ADMIN_PASSWORD: admin.password } : {};
-  const child = spawn(QUARRY_BIN, ['serve'], {
-    env: {
-      ...inherited, QUARRY_BIND: `127.0.0.1:${port}`, QUARRY_DATA_DIR: data, QUARRY_UI_DIR: join(REPO, 'ui', 'dist'),
-      QUARRY_LOG: 'warn', ...bootstrap, ...env,
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  for (let i = 0; ; i++) {
-    try {
-      if ((await fetch(`${base}/api/health`)).ok) break;
-    } catch { /* not up yet */ }
-    if (i > 150) throw new Error(`quarry did not start at ${base}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  const environment = {
+    ...inherited, QUARRY_BIND: `127.0.0.1:${port}`, QUARRY_DATA_DIR: data, QUARRY_UI_DIR: join(REPO, 'ui', 'dist'),
+    QUARRY_LOG: 'warn', ...bootstrap, ...env,
+  };
+  let child;
+  const start = async () => {
+    child = spawn(QUARRY_BIN, ['serve'], { env: environment, stdio: ['ignore', 'ignore', 'inherit'] });
+    for (let i = 0; ; i++) {
+      try {
+        if ((await fetch(`${base}/api/health`)).ok) return;
+      } catch { /* not up yet */ }
+      if (i > 150) throw new Error(`quarry did not start at ${base}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+  /** Ends the process and waits for it to be gone; the data dir stays. */
+  const kill = async () => {
+    const exited = new Promise((ok) => child.once('exit', ok));
+    child.kill();
+    await exited;
+  };
+  await start();
   const stop = () => {
     child.kill();
     rmSync(data, { recursive: true, force: true });
   };
-  return { base, data, stop };
+  return { base, data, stop, kill, start };
 }

@@ -4,19 +4,13 @@
 // global variables; an MCP token created (shown once, copied) and revoked; the
 // client configs with the fresh token filled in, one copied; HTTPS status and
 // an issuance refused by the (local, unreachable) ACME server; runtime health.
-// Needs the `quarry` binary built (QUARRY_BIN, else $CARGO_TARGET_DIR/debug/quarry) and the UI built into ui/dist.
+// Needs the `quarry` binary built ($CARGO_TARGET_DIR/debug/quarry) and the UI built into ui/dist.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { mkdirSync } from 'node:fs';
 import { launch, SCREENSHOTS } from './browser.mjs';
+import { freePort, startQuarry } from './server.mjs';
 
-const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const BINARY = process.env.QUARRY_BIN ?? join(process.env.CARGO_TARGET_DIR ?? join(REPO, 'target'), 'debug', 'quarry');
 const ADMIN = { username: 'admin', password: 'server-page-horse' };
 
 let quarry;
@@ -27,38 +21,14 @@ let page;
 const errors = [];
 const offOrigin = [];
 
-function freePort() {
-  return new Promise((ok, fail) => {
-    const s = createServer();
-    s.once('error', fail);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => ok(port));
-    });
-  });
-}
-
 before(async () => {
   mkdirSync(SCREENSHOTS, { recursive: true });
-  data = mkdtempSync(join(tmpdir(), 'quarry-server-page-'));
-  const [port, acmePort] = [await freePort(), await freePort()];
-  BASE = `http://127.0.0.1:${port}`;
-  quarry = spawn(BINARY, ['serve'], {
-    env: {
-      PATH: process.env.PATH, QUARRY_LOG: 'warn', QUARRY_BIND: `127.0.0.1:${port}`, QUARRY_DATA_DIR: data,
-      QUARRY_UI_DIR: join(REPO, 'ui', 'dist'), QUARRY_ADMIN_USERNAME: ADMIN.username, QUARRY_ADMIN_PASSWORD: ADMIN.password,
-      // Nothing listens there: an issuance fails at once, and nothing leaves this machine.
-      QUARRY_ACME_DIRECTORY: `http://127.0.0.1:${acmePort}/directory`,
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  for (let i = 0; ; i++) {
-    try {
-      if ((await fetch(`${BASE}/api/health`)).ok) break;
-    } catch { /* not up yet */ }
-    if (i > 150) throw new Error(`quarry did not start at ${BASE}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  const acmePort = await freePort();
+  // Nothing listens at the ACME directory: an issuance fails at once, and nothing leaves this machine.
+  quarry = await startQuarry({ name: 'server-page', admin: ADMIN,
+    env: { QUARRY_ACME_DIRECTORY: `http://127.0.0.1:${acmePort}/directory` } });
+  BASE = quarry.base;
+  data = quarry.data;
   browser = await launch();
   const context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: BASE });
@@ -74,8 +44,7 @@ before(async () => {
 
 after(async () => {
   await browser?.close();
-  quarry?.kill();
-  if (data) rmSync(data, { recursive: true, force: true });
+  quarry?.stop();
 });
 
 /** The API as the logged-in browser (same cookies, same origin). */

@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 
 use axum::extract::{ConnectInfo, State};
-use axum::http::{HeaderMap, header};
+use axum::http::HeaderMap;
 use axum_extra::extract::CookieJar;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -12,6 +12,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::app::AppState;
+use crate::auth::guard::user_agent_of;
 use crate::auth::{Admin, check_username, create_admin, password, totp};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::AppJson;
@@ -111,8 +112,7 @@ async fn setup(
 ) -> ApiResult<(CookieJar, AppJson<LoginResponse>)> {
     let admin = create_admin(&s.db, &c.username, &c.password).await?;
     let cookie = s.sessions.issue(&s.db, &admin.id).await?;
-    let user_agent =
-        headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(crate::model::actor::clip_user_agent);
+    let user_agent = user_agent_of(&headers);
     let actor = Actor::Admin { id: admin.id.clone(), address: Some(peer.ip().to_string()), user_agent };
     audit::record(&s.db, &actor, events::SETUP, serde_json::json!({"username": admin.username})).await?;
     Ok((jar.add(cookie), AppJson(LoginResponse { username: admin.username, requires_2fa: false, pending_token: None })))
@@ -131,8 +131,7 @@ async fn login(
 ) -> ApiResult<(CookieJar, AppJson<LoginResponse>)> {
     let ip = peer.ip();
     let address = Some(ip.to_string());
-    let user_agent =
-        headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(crate::model::actor::clip_user_agent);
+    let user_agent = user_agent_of(&headers);
     let tried: String = c.username.chars().take(255).collect();
     s.limiter.check(ip, &c.username).map_err(ApiError::RateLimited)?;
     let row = admins::find(&s.db).await?;

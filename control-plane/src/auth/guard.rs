@@ -30,9 +30,12 @@ pub struct Admin {
 pub fn client_of(req_extensions: &axum::http::Extensions, headers: &HeaderMap) -> (Option<String>, Option<String>) {
     let address =
         req_extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip().to_string());
-    let user_agent =
-        headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(crate::model::actor::clip_user_agent);
-    (address, user_agent)
+    (address, user_agent_of(headers))
+}
+
+/// The request's `User-Agent`, clipped for storage.
+pub fn user_agent_of(headers: &HeaderMap) -> Option<String> {
+    headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(crate::model::actor::clip_user_agent)
 }
 
 /// Middleware: rejects requests without a valid session with 401.
