@@ -1,10 +1,8 @@
 import { Link } from 'react-router';
-import { ErrorPanel } from '../../components/ErrorPanel';
 import { ConfirmButton } from '../../components/ConfirmButton';
-import { Flash } from '../../components/Flash';
-import { Loading, PageHeader } from '../../components/PageHeader';
-import { Pagination, usePage } from '../../components/Pagination';
-import { useConnections, useDeleteConnection, useTestConnection, type Connection } from './api';
+import { EntityList } from '../../components/EntityList';
+import { usePage } from '../../components/Pagination';
+import { connections, useTestConnection, type Connection } from './api';
 import { TestOutcome } from './TestButton';
 
 function where(c: Connection): string {
@@ -14,40 +12,17 @@ function where(c: Connection): string {
 
 export function ConnectionsPage() {
   const { skip, limit } = usePage();
-  const list = useConnections(skip, limit);
-  const del = useDeleteConnection();
+  const list = connections.useList({ skip, limit });
+  const del = connections.useRemove();
   return (
-    <>
-      <PageHeader
-        title="Connections"
-        subtitle="The databases your tools and resources run on."
-        actions={<Link className="btn btn-primary" to="/connections/new">New connection</Link>}
-      />
-      <Flash />
-      <ErrorPanel error={list.error ?? del.error} />
-      {list.isLoading && <Loading />}
-      {list.data && list.data.total === 0 && (
-        <div className="empty card">
-          <p>No connections yet. Add the database you want to expose over MCP.</p>
-          <Link className="btn btn-primary" to="/connections/new">Add a connection</Link>
-        </div>
-      )}
-      {list.data && list.data.items.length > 0 && (
-        <div className="card table-card">
-          <table className="table">
-            <thead>
-              <tr><th>Name</th><th>Type</th><th>Where</th><th>SSL</th><th>Pool / queue</th><th>Status</th><th aria-label="Actions" /></tr>
-            </thead>
-            <tbody>
-              {list.data.items.map((c) => (
-                <ConnectionRow key={c.id} c={c} onDelete={() => del.mutate(c.id)} />
-              ))}
-            </tbody>
-          </table>
-          <Pagination total={list.data.total} shown={list.data.items.length} />
-        </div>
-      )}
-    </>
+    <EntityList title="Connections" subtitle="The databases your tools and resources run on." newPath="/connections/new"
+      newLabel="New connection" list={list} errors={[del.error]}
+      empty={<>
+        <p>No connections yet. Add the database you want to expose over MCP.</p>
+        <Link className="btn btn-primary" to="/connections/new">Add a connection</Link>
+      </>}
+      columns={['Name', 'Type', 'Where', 'SSL', 'Pool / queue', 'Status']}
+      row={(c) => <ConnectionRow key={c.id} c={c} onDelete={() => del.mutate(c.id)} />} />
   );
 }
 

@@ -1,12 +1,11 @@
 import { useState, type FormEvent } from 'react';
-import { useNavigate } from 'react-router';
-import { ErrorPanel, problemsAt } from '../../components/ErrorPanel';
+import { FormActions, useSaveFlow } from '../../components/EntityForm';
+import { ErrorPanel } from '../../components/ErrorPanel';
 import { Checkbox, Field } from '../../components/Field';
-import type { FlashState } from '../../components/Flash';
 import { TagsInput, parseTags } from '../../components/TagsInput';
 import type { Schema } from '../../lib/api/client';
 import { promptTemplateArgs } from '../../lib/placeholders';
-import { useSavePrompt, type Prompt, type PromptFields } from './api';
+import { prompts, type Prompt, type PromptFields } from './api';
 
 type PromptArgument = Schema<'PromptArgument'>;
 interface ArgRow { name: string; description: string; required: boolean; default: string; enum: string }
@@ -32,8 +31,7 @@ function render(template: string, args: ArgRow[]): string {
 }
 
 export function PromptForm({ prompt, onReload }: { prompt?: Prompt; onReload?: () => void }) {
-  const navigate = useNavigate();
-  const save = useSavePrompt(prompt?.id);
+  const save = prompts.useSave(prompt?.id);
   const [name, setName] = useState(prompt?.name ?? '');
   const [title, setTitle] = useState(prompt?.title ?? '');
   const [description, setDescription] = useState(prompt?.description ?? '');
@@ -41,8 +39,9 @@ export function PromptForm({ prompt, onReload }: { prompt?: Prompt; onReload?: (
   const [args, setArgs] = useState<ArgRow[]>((prompt?.arguments ?? []).map(toArgRow));
   const [tags, setTags] = useState((prompt?.tags ?? []).join(', '));
   const [enabled, setEnabled] = useState(prompt?.is_enabled ?? true);
+  const flow = useSaveFlow({ what: 'prompt', listPath: '/prompts', save, state: [name, title, description, template, args, tags, enabled] });
   const err = save.error;
-  const at = (path: string) => problemsAt(err, path);
+  const at = flow.at;
   const update = (i: number, patch: Partial<ArgRow>) => setArgs(args.map((a, j) => (j === i ? { ...a, ...patch } : a)));
 
   const detect = () => {
@@ -62,13 +61,12 @@ export function PromptForm({ prompt, onReload }: { prompt?: Prompt; onReload?: (
       tags: parseTags(tags),
       is_enabled: enabled,
     };
-    save.mutate(prompt ? { ...body, version: prompt.version } : body, {
-      onSuccess: (saved) => navigate('/prompts', { state: { flash: `Saved prompt “${saved.name}”.` } satisfies FlashState }),
-    });
+    flow.send(prompt ? { ...body, version: prompt.version } : body);
   };
 
   return (
     <form onSubmit={submit} className="card form" aria-label="Prompt">
+      {flow.guardDialog}
       <ErrorPanel error={err} onReload={onReload} />
       <div className="grid-2">
         <Field label="Name" htmlFor="prompt-name" problems={at('name')}>
@@ -136,12 +134,7 @@ export function PromptForm({ prompt, onReload }: { prompt?: Prompt; onReload?: (
         </Field>
         <Checkbox label="Enabled" checked={enabled} onChange={setEnabled} hint="Disabled prompts are not deployed." />
       </div>
-      <div className="form-actions">
-        <button className="btn btn-primary" type="submit" disabled={save.isPending}>
-          {save.isPending ? 'Saving…' : prompt ? 'Save prompt' : 'Create prompt'}
-        </button>
-        <button type="button" className="btn btn-ghost" onClick={() => navigate('/prompts')}>Cancel</button>
-      </div>
+      <FormActions what="prompt" editing={Boolean(prompt)} pending={save.isPending} onCancel={flow.cancel} />
     </form>
   );
 }
