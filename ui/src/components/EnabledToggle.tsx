@@ -1,4 +1,4 @@
-interface Item {
+export interface ToggleItem {
   id: string;
   name: string;
   version: number;
@@ -6,14 +6,14 @@ interface Item {
 }
 
 /** A kind's `usePatch()` (method syntax: any kind's wider patch type fits). */
-interface Patch {
+export interface TogglePatch {
   mutate(vars: { id: string; patch: { is_enabled: boolean; version: number } }): void;
   isPending: boolean;
   variables?: { id: string };
 }
 
 /** A switch in a list row: PATCHes `is_enabled` with the version shown, so a stale row is a conflict, not an overwrite. */
-export function EnabledToggle({ item, patch }: { item: Item; patch: Patch }) {
+export function EnabledToggle({ item, patch }: { item: ToggleItem; patch: TogglePatch }) {
   const on = item.is_enabled !== false;
   const busy = patch.isPending && patch.variables?.id === item.id;
   return (

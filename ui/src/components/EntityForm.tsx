@@ -1,8 +1,8 @@
 import type { UseMutationResult } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useState, type FormEvent, type ReactNode } from 'react';
 import { useNavigate } from 'react-router';
 import { useUnsavedGuard } from '../hooks/useUnsavedGuard';
-import { problemsAt } from './ErrorPanel';
+import { ErrorPanel, problemsAt } from './ErrorPanel';
 import type { FlashState } from './Flash';
 
 interface Options<Body> {
@@ -25,8 +25,9 @@ export function useSaveFlow<Body>({ what, listPath, save, state }: Options<Body>
   const [initial] = useState(() => JSON.stringify(state));
   const dirty = JSON.stringify(state) !== initial;
   const guard = useUnsavedGuard(dirty && !save.isSuccess);
-  const send = (body: Body) =>
-    save.mutate(body, {
+  /** Saves `body`; an edit also sends the `version` it started from, so a stale one is refused. */
+  const send = (body: Body, version?: number) =>
+    save.mutate(version === undefined ? body : { ...body, version }, {
       onSuccess: (saved) => {
         guard.release();
         navigate(listPath, { state: { flash: `Saved ${what} “${saved.name}”.` } satisfies FlashState });
@@ -62,5 +63,27 @@ export function FormActions({ what, editing, pending, onCancel, note }: ActionsP
       <button type="button" className="btn btn-ghost" onClick={onCancel}>Cancel</button>
       {note && <span className="muted small">{note}</span>}
     </div>
+  );
+}
+
+interface ShellProps {
+  /** The form's accessible name: `Prompt`, `Resource`… */
+  label: string;
+  onSubmit: (e: FormEvent) => void;
+  flow: { guardDialog: ReactNode };
+  /** The last save's error, shown first; `onReload` is offered on a version conflict. */
+  error: unknown;
+  onReload?: () => void;
+  children: ReactNode;
+}
+
+/** A card form with the unsaved-changes dialog and the save error at its top. */
+export function FormShell({ label, onSubmit, flow, error, onReload, children }: ShellProps) {
+  return (
+    <form onSubmit={onSubmit} className="card form" aria-label={label}>
+      {flow.guardDialog}
+      <ErrorPanel error={error} onReload={onReload} />
+      {children}
+    </form>
   );
 }

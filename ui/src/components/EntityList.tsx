@@ -2,6 +2,8 @@ import type { UseQueryResult } from '@tanstack/react-query';
 import type { ReactNode } from 'react';
 import { Link } from 'react-router';
 import type { ListPage } from '../lib/crud';
+import { ConfirmButton } from './ConfirmButton';
+import { EnabledToggle, type ToggleItem, type TogglePatch } from './EnabledToggle';
 import { ErrorPanel } from './ErrorPanel';
 import { Flash } from './Flash';
 import { Loading, PageHeader } from './PageHeader';
@@ -49,6 +51,32 @@ export function EntityList<Item>({ title, subtitle, newPath, newLabel, list, err
           <Pagination total={data.total} shown={data.items.length} />
         </div>
       )}
+    </>
+  );
+}
+
+interface RowEndProps {
+  item: ToggleItem;
+  /** The edit page of the item. */
+  editPath: string;
+  onDelete: () => void;
+  deleteConfirm?: string;
+  /** With a kind's `usePatch()`, an "Enabled" cell with the switch comes first. */
+  toggle?: TogglePatch;
+  /** More actions, between Edit and Delete. */
+  children?: ReactNode;
+}
+
+/** A row's last cells: the enabled switch (when given), then Edit, the extra actions and Delete. */
+export function RowEnd({ item, editPath, onDelete, deleteConfirm, toggle, children }: RowEndProps) {
+  return (
+    <>
+      {toggle && <td><EnabledToggle item={item} patch={toggle} /></td>}
+      <td className="actions">
+        <Link className="btn btn-small btn-ghost" to={editPath}>Edit</Link>
+        {children}
+        <ConfirmButton label="Delete" confirmLabel={deleteConfirm} onConfirm={onDelete} />
+      </td>
     </>
   );
 }

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { useSearchParams } from 'react-router';
 import { useConnectionOptions } from '../hooks/useConnectionOptions';
+import { usePage } from './Pagination';
 
 /** The list filters in the URL (`?search=&connection=&tags=`), so a filtered list can be linked and survives a reload. */
 export function useListFilters() {
@@ -57,4 +58,11 @@ export function ListFilters({ what, withConnection }: { what: string; withConnec
       <DebouncedInput aria-label="Tags" placeholder="Tags, e.g. billing, reports" value={f.tags} onChange={(v) => f.set('tags', v)} />
     </div>
   );
+}
+
+/** A filtered list's query (page and filters from the URL) and its filters. */
+export function useListQuery(withConnection: boolean) {
+  const { skip, limit } = usePage();
+  const filters = useListFilters();
+  return { query: { skip, limit, ...filterQuery(filters, withConnection) }, filters };
 }

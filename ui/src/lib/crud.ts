@@ -3,7 +3,8 @@
 // list, one item, save, patch and remove hooks; caches are keyed by the
 // feature's name, so a write refreshes every list and item of that kind.
 import { keepPreviousData, useMutation, useQuery, useQueryClient, type QueryClient } from '@tanstack/react-query';
-import { ApiError, unwrap } from './api/client';
+import { ApiError, api, unwrap } from './api/client';
+import type { paths } from './api/schema';
 
 type Call<T> = Promise<{ data?: T; error?: unknown; response: Response }>;
 
@@ -74,3 +75,36 @@ export function isVersionConflict(error: unknown): boolean {
 
 /** What a conflict says instead of the generic error. */
 export const CONFLICT_MESSAGE = 'This item changed elsewhere: reload to get the latest version.';
+
+/** The REST collections that share the `/api/v1/<kind>` and `/api/v1/<kind>/{id}` shape. */
+export type Kind = 'connections' | 'tools' | 'resources' | 'prompts';
+type One<K extends Kind> = paths[`/api/v1/${K}/{id}`];
+type Many<K extends Kind> = paths[`/api/v1/${K}`];
+type Json<B> = B extends { content: { 'application/json': infer T } } ? T : never;
+/** A kind's item, create body, patch body and list query, as the generated schema has them. */
+export type ItemOf<K extends Kind> = Json<One<K>['get']['responses'][200]>;
+export type CreateOf<K extends Kind> = Json<NonNullable<Many<K>['post']['requestBody']>>;
+export type UpdateOf<K extends Kind> = Json<NonNullable<One<K>['patch']['requestBody']>>;
+export type QueryOf<K extends Kind> = NonNullable<Many<K>['get']['parameters']['query']>;
+
+// openapi-fetch types each literal path on its own; the four kinds share one
+// shape, so one untyped view of the client serves them all and the kind's
+// generated types (above) are put back on what it returns.
+type Loose = (path: string, init: { params?: object; body?: unknown }) => Call<never>;
+const client = api as unknown as { GET: Loose; POST: Loose; PATCH: Loose; DELETE: Loose };
+
+/** The hooks of one REST kind, e.g. `restCrud('tools')`. */
+export function restCrud<K extends Kind>(kind: K, options: { alsoChanges?: Kind[] } = {}) {
+  const many = `/api/v1/${kind}`;
+  const one = `/api/v1/${kind}/{id}`;
+  const path = (id: string) => ({ path: { id } });
+  return defineCrud<ItemOf<K>, CreateOf<K>, UpdateOf<K>, QueryOf<K>>({
+    key: kind,
+    list: (query) => client.GET(many, { params: { query } }),
+    get: (id) => client.GET(one, { params: path(id) }),
+    create: (body) => client.POST(many, { body }),
+    update: (id, body) => client.PATCH(one, { params: path(id), body }),
+    remove: (id) => client.DELETE(one, { params: path(id) }),
+    alsoChanges: options.alsoChanges,
+  });
+}

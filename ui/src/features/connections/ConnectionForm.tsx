@@ -1,6 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import { FormActions, useSaveFlow } from '../../components/EntityForm';
-import { ErrorPanel } from '../../components/ErrorPanel';
+import { FormActions, FormShell, useSaveFlow } from '../../components/EntityForm';
 import { Checkbox, Field } from '../../components/Field';
 import type { Schema } from '../../lib/api/client';
 import { connections, type Connection, type ConnectionInput, type ConnectionPatch } from './api';
@@ -104,15 +103,12 @@ export function ConnectionForm({ connection, onReload }: Props) {
     // The password is write-only: send it when typed, null to remove it, else leave it out to keep it.
     if (f.password) body.password = f.password;
     else if (f.removePassword) body.password = null;
-    const payload = connection ? { ...body, version: connection.version } : body;
     // A create sends every field and an edit a patch; the one save takes either.
-    flow.send(payload as ConnectionInput & ConnectionPatch);
+    flow.send(body as ConnectionInput & ConnectionPatch, connection?.version);
   };
 
   return (
-    <form onSubmit={submit} className="card form" aria-label="Connection">
-      {flow.guardDialog}
-      <ErrorPanel error={err} onReload={onReload} />
+    <FormShell label="Connection" onSubmit={submit} flow={flow} error={err} onReload={onReload}>
       {localError && <div className="alert alert-error" role="alert">{localError}</div>}
       <div className="grid-2">
         <Field label="Name" htmlFor="conn-name" hint="Letters, digits, _ and -; unique." problems={at('name')}>
@@ -200,6 +196,6 @@ export function ConnectionForm({ connection, onReload }: Props) {
       </details>
 
       <FormActions what="connection" editing={Boolean(connection)} pending={save.isPending} onCancel={flow.cancel} />
-    </form>
+    </FormShell>
   );
 }

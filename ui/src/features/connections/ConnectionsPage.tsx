@@ -1,6 +1,5 @@
 import { Link } from 'react-router';
-import { ConfirmButton } from '../../components/ConfirmButton';
-import { EntityList } from '../../components/EntityList';
+import { EntityList, RowEnd } from '../../components/EntityList';
 import { usePage } from '../../components/Pagination';
 import { connections, useTestConnection, type Connection } from './api';
 import { TestOutcome } from './TestButton';
@@ -43,13 +42,11 @@ function ConnectionRow({ c, onDelete }: { c: Connection; onDelete: () => void })
         {c.is_active ? <span className="badge badge-ok">active</span> : <span className="badge">inactive</span>}
         <TestOutcome test={test} />
       </td>
-      <td className="actions">
+      <RowEnd item={c} editPath={`/connections/${c.id}`} onDelete={onDelete} deleteConfirm="Delete with its tools">
         <button type="button" className="btn btn-small btn-ghost" disabled={test.isPending} onClick={() => test.mutate(c.id)}>
           {test.isPending ? 'Testing…' : 'Test'}
         </button>
-        <Link className="btn btn-small btn-ghost" to={`/connections/${c.id}`}>Edit</Link>
-        <ConfirmButton label="Delete" confirmLabel="Delete with its tools" onConfirm={onDelete} />
-      </td>
+      </RowEnd>
     </tr>
   );
 }

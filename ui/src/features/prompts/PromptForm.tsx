@@ -1,6 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import { FormActions, useSaveFlow } from '../../components/EntityForm';
-import { ErrorPanel } from '../../components/ErrorPanel';
+import { FormActions, FormShell, useSaveFlow } from '../../components/EntityForm';
 import { Checkbox, Field } from '../../components/Field';
 import { TagsInput, parseTags } from '../../components/TagsInput';
 import type { Schema } from '../../lib/api/client';
@@ -61,13 +60,11 @@ export function PromptForm({ prompt, onReload }: { prompt?: Prompt; onReload?: (
       tags: parseTags(tags),
       is_enabled: enabled,
     };
-    flow.send(prompt ? { ...body, version: prompt.version } : body);
+    flow.send(body, prompt?.version);
   };
 
   return (
-    <form onSubmit={submit} className="card form" aria-label="Prompt">
-      {flow.guardDialog}
-      <ErrorPanel error={err} onReload={onReload} />
+    <FormShell label="Prompt" onSubmit={submit} flow={flow} error={err} onReload={onReload}>
       <div className="grid-2">
         <Field label="Name" htmlFor="prompt-name" problems={at('name')}>
           <input id="prompt-name" className="mono" required value={name} onChange={(e) => setName(e.target.value)} />
@@ -135,6 +132,6 @@ export function PromptForm({ prompt, onReload }: { prompt?: Prompt; onReload?: (
         <Checkbox label="Enabled" checked={enabled} onChange={setEnabled} hint="Disabled prompts are not deployed." />
       </div>
       <FormActions what="prompt" editing={Boolean(prompt)} pending={save.isPending} onCancel={flow.cancel} />
-    </form>
+    </FormShell>
   );
 }

@@ -1,15 +1,11 @@
 import { Link } from 'react-router';
-import { ConfirmButton } from '../../components/ConfirmButton';
-import { EnabledToggle } from '../../components/EnabledToggle';
-import { EntityList } from '../../components/EntityList';
-import { ListFilters, filterQuery, useListFilters } from '../../components/ListFilters';
-import { usePage } from '../../components/Pagination';
+import { EntityList, RowEnd } from '../../components/EntityList';
+import { ListFilters, useListQuery } from '../../components/ListFilters';
 import { prompts } from './api';
 
 export function PromptsPage() {
-  const { skip, limit } = usePage();
-  const filters = useListFilters();
-  const list = prompts.useList({ skip, limit, ...filterQuery(filters, false) });
+  const { query, filters } = useListQuery(false);
+  const list = prompts.useList(query);
   const del = prompts.useRemove();
   const toggle = prompts.usePatch();
   return (
@@ -25,11 +21,7 @@ export function PromptsPage() {
           <td><Link to={`/prompts/${p.id}`} className="strong mono">{p.name}</Link><div className="muted small">v{p.version}</div></td>
           <td className="small">{p.title ?? <span className="muted">—</span>}</td>
           <td className="mono small">{(p.arguments ?? []).map((a) => a.name).join(', ') || '—'}</td>
-          <td><EnabledToggle item={p} patch={toggle} /></td>
-          <td className="actions">
-            <Link className="btn btn-small btn-ghost" to={`/prompts/${p.id}`}>Edit</Link>
-            <ConfirmButton label="Delete" onConfirm={() => del.mutate(p.id)} />
-          </td>
+          <RowEnd item={p} editPath={`/prompts/${p.id}`} onDelete={() => del.mutate(p.id)} toggle={toggle} />
         </tr>
       )} />
   );

@@ -1,7 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { ConnectionSelect } from '../../components/ConnectionSelect';
-import { FormActions, useSaveFlow } from '../../components/EntityForm';
-import { ErrorPanel } from '../../components/ErrorPanel';
+import { FormActions, FormShell, useSaveFlow } from '../../components/EntityForm';
 import { Checkbox, Field } from '../../components/Field';
 import { ParamsEditor } from '../../components/ParamsEditor';
 import { SqlField } from '../../components/SqlField';
@@ -71,13 +70,11 @@ export function ResourceForm({ resource, onReload }: { resource?: Resource; onRe
       tags: parseTags(f.tags),
       is_enabled: f.is_enabled,
     };
-    flow.send(resource ? { ...body, version: resource.version } : body);
+    flow.send(body, resource?.version);
   };
 
   return (
-    <form onSubmit={submit} className="card form" aria-label="Resource">
-      {flow.guardDialog}
-      <ErrorPanel error={err} onReload={onReload} />
+    <FormShell label="Resource" onSubmit={submit} flow={flow} error={err} onReload={onReload}>
       <div className="grid-2">
         <Field label="Name" htmlFor="res-name" problems={at('name')}>
           <input id="res-name" className="mono" required value={f.name} onChange={(e) => set('name', e.target.value)} />
@@ -135,6 +132,6 @@ export function ResourceForm({ resource, onReload }: { resource?: Resource; onRe
         <Checkbox label="Enabled" checked={f.is_enabled} onChange={(v) => set('is_enabled', v)} hint="Disabled resources are not deployed." />
       </div>
       <FormActions what="resource" editing={Boolean(resource)} pending={save.isPending} onCancel={flow.cancel} />
-    </form>
+    </FormShell>
   );
 }

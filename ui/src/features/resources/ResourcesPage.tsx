@@ -1,15 +1,11 @@
 import { Link } from 'react-router';
-import { ConfirmButton } from '../../components/ConfirmButton';
-import { EnabledToggle } from '../../components/EnabledToggle';
-import { EntityList } from '../../components/EntityList';
-import { ListFilters, filterQuery, useListFilters } from '../../components/ListFilters';
-import { usePage } from '../../components/Pagination';
+import { EntityList, RowEnd } from '../../components/EntityList';
+import { ListFilters, useListQuery } from '../../components/ListFilters';
 import { resources } from './api';
 
 export function ResourcesPage() {
-  const { skip, limit } = usePage();
-  const filters = useListFilters();
-  const list = resources.useList({ skip, limit, ...filterQuery(filters, true) });
+  const { query, filters } = useListQuery(true);
+  const list = resources.useList(query);
   const del = resources.useRemove();
   const toggle = resources.usePatch();
   return (
@@ -27,11 +23,7 @@ export function ResourcesPage() {
           <td className="mono small">{r.uri_template}</td>
           <td><span className="badge">{r.sql_query ? 'SQL' : 'static'}</span></td>
           <td className="small">{r.mime_type ?? 'application/json'}</td>
-          <td><EnabledToggle item={r} patch={toggle} /></td>
-          <td className="actions">
-            <Link className="btn btn-small btn-ghost" to={`/resources/${r.id}`}>Edit</Link>
-            <ConfirmButton label="Delete" onConfirm={() => del.mutate(r.id)} />
-          </td>
+          <RowEnd item={r} editPath={`/resources/${r.id}`} onDelete={() => del.mutate(r.id)} toggle={toggle} />
         </tr>
       )} />
   );

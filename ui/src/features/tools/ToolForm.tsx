@@ -105,7 +105,7 @@ export function ToolForm({ tool, onReload }: { tool?: Tool; onReload?: () => voi
       tags: parseTags(f.tags),
       transform_template: f.transform_template.trim() ? f.transform_template : null,
     };
-    flow.send(tool ? { ...body, version: tool.version } : body);
+    flow.send(body, tool?.version);
   };
 
   return (

@@ -1,16 +1,12 @@
 import { Link } from 'react-router';
-import { ConfirmButton } from '../../components/ConfirmButton';
-import { EnabledToggle } from '../../components/EnabledToggle';
-import { EntityList } from '../../components/EntityList';
-import { ListFilters, filterQuery, useListFilters } from '../../components/ListFilters';
-import { usePage } from '../../components/Pagination';
+import { EntityList, RowEnd } from '../../components/EntityList';
+import { ListFilters, useListQuery } from '../../components/ListFilters';
 import { useConnectionOptions } from '../../hooks/useConnectionOptions';
 import { tools, useDuplicateTool } from './api';
 
 export function ToolsPage() {
-  const { skip, limit } = usePage();
-  const filters = useListFilters();
-  const list = tools.useList({ skip, limit, ...filterQuery(filters, true) });
+  const { query, filters } = useListQuery(true);
+  const list = tools.useList(query);
   const connections = useConnectionOptions();
   const duplicate = useDuplicateTool();
   const del = tools.useRemove();
@@ -43,14 +39,11 @@ export function ToolsPage() {
             {t.annotations?.destructive && <span className="badge badge-danger">destructive</span>}
             {(t.cache_ttl ?? 0) > 0 && <span className="badge">cache {t.cache_ttl}s</span>}
           </td>
-          <td><EnabledToggle item={t} patch={toggle} /></td>
-          <td className="actions">
-            <Link className="btn btn-small btn-ghost" to={`/tools/${t.id}`}>Edit</Link>
+          <RowEnd item={t} editPath={`/tools/${t.id}`} onDelete={() => del.mutate(t.id)} toggle={toggle}>
             <button type="button" className="btn btn-small btn-ghost" disabled={duplicate.isPending} onClick={() => duplicate.mutate(t.id)}>
               Duplicate
             </button>
-            <ConfirmButton label="Delete" onConfirm={() => del.mutate(t.id)} />
-          </td>
+          </RowEnd>
         </tr>
       )} />
   );
