@@ -86,11 +86,12 @@ after(async () => {
 });
 
 /** Waits for the completion list to offer `label` selected first, then accepts it with Enter. */
-async function accept(label) {
+async function accept(label, screenshot) {
   const selected = page.locator('.cm-tooltip-autocomplete li[aria-selected="true"]');
   await selected.filter({ hasText: new RegExp(`^${label}`) }).waitFor();
   // CodeMirror ignores keys for a moment after the list (re)opens, so a stray Enter is not taken as a pick.
   await page.waitForTimeout(200);
+  if (screenshot) await page.screenshot({ path: `${SCREENSHOTS}/${screenshot}` });
   await page.keyboard.press('Enter');
 }
 
@@ -110,7 +111,7 @@ test('SQL is written with completion, its placeholder highlighted and detected, 
   await page.keyboard.type('SELECT c.id, c.name FROM cust');
   await accept('customers');
   await page.keyboard.type(' c WHERE c.em');
-  await accept('email');
+  await accept('email', 'builder-completion.png');
   await page.keyboard.type(" = :email AND c.name <> ':not_me' -- :nor_me");
   await page.keyboard.press('Escape');
   const text = await editor.innerText();

@@ -1,8 +1,9 @@
 // The CodeMirror 6 editor behind <SqlEditor>; loaded on demand (its own chunk).
 import { autocompletion, closeBrackets, closeBracketsKeymap, completionKeymap } from '@codemirror/autocomplete';
 import { defaultKeymap, history, historyKeymap, indentWithTab } from '@codemirror/commands';
-import { HighlightStyle, bracketMatching, syntaxHighlighting } from '@codemirror/language';
-import { MySQL, PostgreSQL, SQLite, sql, type SQLDialect } from '@codemirror/lang-sql';
+import { HighlightStyle, LanguageSupport, bracketMatching, syntaxHighlighting } from '@codemirror/language';
+import { MySQL, PostgreSQL, SQLite, keywordCompletionSource, type SQLDialect } from '@codemirror/lang-sql';
+import type { CompletionContext } from '@codemirror/autocomplete';
 import { Compartment, EditorState, Prec } from '@codemirror/state';
 import { EditorView, drawSelection, highlightActiveLine, keymap, lineNumbers, placeholder } from '@codemirror/view';
 import { tags as t } from '@lezer/highlight';
@@ -27,7 +28,11 @@ const DIALECTS: Record<Dialect, SQLDialect> = { postgresql: PostgreSQL, mysql: M
 function language(dialect: Dialect, props: { current: EditorProps }) {
   const d = DIALECTS[dialect];
   const complete = schemaCompletion({ tables: () => props.current.tables, columns: (t) => props.current.fetchColumns(t) });
-  return [sql({ dialect: d, upperCaseKeywords: true }), d.language.data.of({ autocomplete: complete }), placeholderHighlight(dialect)];
+  // The dialect's keywords, but not after `table.` (only columns go there) nor in a `:name`.
+  const keywords = keywordCompletionSource(d, true);
+  const keywordsHere = (ctx: CompletionContext) => (ctx.matchBefore(/[.:][\w$]*$/) ? null : keywords(ctx));
+  const data = [d.language.data.of({ autocomplete: complete }), d.language.data.of({ autocomplete: keywordsHere })];
+  return [new LanguageSupport(d.language, data), placeholderHighlight(dialect)];
 }
 
 export default function CodeEditor(props: EditorProps) {
@@ -49,7 +54,7 @@ export default function CodeEditor(props: EditorProps) {
         extensions: [
           Prec.highest(keymap.of([{ key: 'Mod-Enter', run: run('onRun') }, { key: 'Mod-s', run: run('onSave') }])),
           lineNumbers(), EditorView.lineWrapping, history(), drawSelection(), highlightActiveLine(), bracketMatching(), closeBrackets(),
-          autocompletion({ activateOnTyping: true }),
+          autocompletion({ activateOnTyping: true, icons: false }),
           syntaxHighlighting(highlight),
           keymap.of([...closeBracketsKeymap, ...completionKeymap, ...defaultKeymap, ...historyKeymap, indentWithTab]),
           lang.current.of(language(latest.current.dialect, latest)),
