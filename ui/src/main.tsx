@@ -3,6 +3,7 @@ import { createRoot } from 'react-dom/client';
 import { App } from './app/App';
 import './styles/base.css';
 import './styles/components.css';
+import './styles/builder.css';
 
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root');

@@ -4,7 +4,7 @@
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
-use super::page::{Page, PageQuery};
+use super::page::{LinkedFilterQuery, Page, PageQuery};
 use crate::app::AppState;
 use crate::auth::Admin;
 use crate::error::ApiResult;
@@ -12,10 +12,11 @@ use crate::model::Versioned;
 use crate::storage::published::{self, Row};
 use crate::storage::write;
 
-/// One page, sorted by name.
-pub async fn list<F: Row>(s: &AppState, q: PageQuery) -> ApiResult<Page<Versioned<F>>> {
+/// One page of the filtered list, sorted by name.
+pub async fn list<F: Row>(s: &AppState, q: PageQuery, filter: LinkedFilterQuery) -> ApiResult<Page<Versioned<F>>> {
     let (skip, limit) = q.bounds()?;
-    let (items, total) = published::page::<F>(&s.db, skip, limit).await?;
+    let filter = filter.filter()?;
+    let (items, total) = published::page::<F>(&s.db, &filter, skip, limit).await?;
     Ok(Page { items, total })
 }
 

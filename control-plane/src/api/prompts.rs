@@ -8,7 +8,7 @@ use utoipa_axum::routes;
 use uuid::Uuid;
 
 use super::crud;
-use super::page::{Page, PageQuery};
+use super::page::{FilterQuery, Page, PageQuery};
 use super::patch::Patch;
 use crate::app::AppState;
 use crate::auth::Admin;
@@ -28,10 +28,14 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// The documented body of a PATCH.
 pub type PromptPatch = Patch<PromptFields>;
 
-#[utoipa::path(get, path = "/prompts", tag = "prompts", params(PageQuery), security(("session" = [])),
+#[utoipa::path(get, path = "/prompts", tag = "prompts", params(PageQuery, FilterQuery), security(("session" = [])),
     responses((status = 200, body = Page<Prompt>), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn list_prompts(State(s): State<AppState>, ApiQuery(q): ApiQuery<PageQuery>) -> ApiResult<AppJson<Page<Prompt>>> {
-    Ok(AppJson(crud::list(&s, q).await?))
+async fn list_prompts(
+    State(s): State<AppState>,
+    ApiQuery(q): ApiQuery<PageQuery>,
+    ApiQuery(filter): ApiQuery<FilterQuery>,
+) -> ApiResult<AppJson<Page<Prompt>>> {
+    Ok(AppJson(crud::list(&s, q, filter.into()).await?))
 }
 
 #[utoipa::path(post, path = "/prompts", tag = "prompts", request_body = PromptFields, security(("session" = [])),

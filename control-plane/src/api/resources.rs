@@ -9,7 +9,7 @@ use utoipa_axum::routes;
 use uuid::Uuid;
 
 use super::crud;
-use super::page::{Page, PageQuery};
+use super::page::{LinkedFilterQuery, Page, PageQuery};
 use super::patch::Patch;
 use crate::app::AppState;
 use crate::auth::Admin;
@@ -29,13 +29,14 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// The documented body of a PATCH.
 pub type ResourcePatch = Patch<ResourceFields>;
 
-#[utoipa::path(get, path = "/resources", tag = "resources", params(PageQuery), security(("session" = [])),
+#[utoipa::path(get, path = "/resources", tag = "resources", params(PageQuery, LinkedFilterQuery), security(("session" = [])),
     responses((status = 200, body = Page<Resource>), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn list_resources(
     State(s): State<AppState>,
     ApiQuery(q): ApiQuery<PageQuery>,
+    ApiQuery(filter): ApiQuery<LinkedFilterQuery>,
 ) -> ApiResult<AppJson<Page<Resource>>> {
-    Ok(AppJson(crud::list(&s, q).await?))
+    Ok(AppJson(crud::list(&s, q, filter).await?))
 }
 
 #[utoipa::path(post, path = "/resources", tag = "resources", request_body = ResourceFields, security(("session" = [])),

@@ -8,7 +8,7 @@ use utoipa_axum::routes;
 use uuid::Uuid;
 
 use super::crud;
-use super::page::{Page, PageQuery};
+use super::page::{LinkedFilterQuery, Page, PageQuery};
 use super::patch::Patch;
 use crate::app::AppState;
 use crate::auth::Admin;
@@ -27,10 +27,14 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// The documented body of a PATCH.
 pub type ToolPatch = Patch<ToolFields>;
 
-#[utoipa::path(get, path = "/tools", tag = "tools", params(PageQuery), security(("session" = [])),
+#[utoipa::path(get, path = "/tools", tag = "tools", params(PageQuery, LinkedFilterQuery), security(("session" = [])),
     responses((status = 200, body = Page<Tool>), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn list_tools(State(s): State<AppState>, ApiQuery(q): ApiQuery<PageQuery>) -> ApiResult<AppJson<Page<Tool>>> {
-    Ok(AppJson(crud::list(&s, q).await?))
+async fn list_tools(
+    State(s): State<AppState>,
+    ApiQuery(q): ApiQuery<PageQuery>,
+    ApiQuery(filter): ApiQuery<LinkedFilterQuery>,
+) -> ApiResult<AppJson<Page<Tool>>> {
+    Ok(AppJson(crud::list(&s, q, filter).await?))
 }
 
 #[utoipa::path(post, path = "/tools", tag = "tools", request_body = ToolFields, security(("session" = [])),

@@ -4,9 +4,10 @@
 //! connection a tool names cannot vanish between the check and the write.
 
 use chrono::Utc;
+use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PrimaryKeyTrait,
-    QueryFilter, QueryOrder, QuerySelect,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IntoActiveModel,
+    PaginatorTrait, PrimaryKeyTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use serde_json::{Map, Value};
 use shared_model::normalized_name;
@@ -32,6 +33,17 @@ pub type ActiveOf<F> = <EntityOf<F> as EntityTrait>::ActiveModel;
 /// A column of `F`'s table.
 pub type ColumnOf<F> = <EntityOf<F> as EntityTrait>::Column;
 
+/// Which entities a list shows; every condition must hold. The default shows all.
+#[derive(Debug, Clone, Default)]
+pub struct ListFilter {
+    /// Only those running on this connection.
+    pub connection_id: Option<Uuid>,
+    /// Only those carrying every one of these tags (exact, case-sensitive).
+    pub tags: Vec<String>,
+    /// Only those whose name or description contains this, ignoring case.
+    pub search: Option<String>,
+}
+
 /// The columns the shared logic needs.
 pub struct Columns<C> {
     /// Primary key (a UUID string).
@@ -42,6 +54,12 @@ pub struct Columns<C> {
     pub created_at: C,
     /// Normalised unique name; lists are sorted by it.
     pub name_key: C,
+    /// The name as written.
+    pub name: C,
+    /// The description.
+    pub description: C,
+    /// The connection it runs on; `None` for kinds without one.
+    pub connection_id: Option<C>,
 }
 
 /// How a published kind's fields map to its table.
@@ -60,16 +78,63 @@ pub trait Row: Published {
     fn from_model(m: ModelOf<Self>) -> Result<Versioned<Self>, StoreError>;
     /// The row for these fields; id, version and creation time are set by the caller.
     fn into_active(self) -> ActiveOf<Self>;
+    /// Its tags.
+    fn tags(&self) -> &[String];
 }
 
-/// One page, sorted by name.
+/// One page of the entities `filter` selects, sorted by name, and how many it selects in all.
+///
+/// The connection and the search are SQL conditions. Tags live in a JSON
+/// column that SQLite and PostgreSQL query differently, so a tag filter reads
+/// the name-ordered rows the other conditions leave and keeps those with every
+/// tag here, then cuts the page: the total and the page are those of the
+/// filtered set either way.
 pub async fn page<F: Row>(
     db: &impl ConnectionTrait,
+    filter: &ListFilter,
     skip: u64,
     limit: u64,
 ) -> Result<(Vec<Versioned<F>>, u64), StoreError> {
-    let (rows, total) = crud::page::<EntityOf<F>, _>(db, F::columns().name_key, skip, limit).await?;
-    Ok((rows.into_iter().map(F::from_model).collect::<Result<_, _>>()?, total))
+    let cols = F::columns();
+    let mut cond = Condition::all();
+    if let (Some(id), Some(col)) = (filter.connection_id, cols.connection_id) {
+        cond = cond.add(col.eq(id.to_string()));
+    }
+    if let Some(text) = filter.search.as_deref().filter(|t| !t.is_empty()) {
+        let pattern = format!("%{}%", escape_like(&text.to_lowercase()));
+        let like = |col: ColumnOf<F>| {
+            Expr::expr(Func::lower(Expr::col(col))).like(LikeExpr::new(pattern.clone()).escape('\\'))
+        };
+        cond = cond.add(Condition::any().add(like(cols.name)).add(like(cols.description)));
+    }
+    let query = EntityOf::<F>::find().filter(cond).order_by_asc(cols.name_key);
+    if filter.tags.is_empty() {
+        let total = query.clone().count(db).await?;
+        let rows = query.offset(skip).limit(limit).all(db).await?;
+        return Ok((rows.into_iter().map(F::from_model).collect::<Result<_, _>>()?, total));
+    }
+    let mut matching = Vec::new();
+    for row in query.all(db).await? {
+        let item = F::from_model(row)?;
+        if filter.tags.iter().all(|t| item.fields.tags().contains(t)) {
+            matching.push(item);
+        }
+    }
+    let total = matching.len() as u64;
+    let items = matching.into_iter().skip(usize::try_from(skip).unwrap_or(usize::MAX));
+    Ok((items.take(usize::try_from(limit).unwrap_or(usize::MAX)).collect(), total))
+}
+
+/// `text` with LIKE's wildcards (and the escape character) escaped by `\`.
+fn escape_like(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// Every entity of the kind, sorted by name.
@@ -200,6 +265,9 @@ impl Row for ToolFields {
             version: tool::Column::Version,
             created_at: tool::Column::CreatedAt,
             name_key: tool::Column::NameKey,
+            name: tool::Column::Name,
+            description: tool::Column::Description,
+            connection_id: Some(tool::Column::ConnectionId),
         }
     }
 
@@ -223,6 +291,10 @@ impl Row for ToolFields {
             created_at: m.created_at,
             updated_at: m.updated_at,
         })
+    }
+
+    fn tags(&self) -> &[String] {
+        &self.tags
     }
 
     fn into_active(self) -> tool::ActiveModel {
@@ -255,6 +327,9 @@ impl Row for ResourceFields {
             version: resource::Column::Version,
             created_at: resource::Column::CreatedAt,
             name_key: resource::Column::NameKey,
+            name: resource::Column::Name,
+            description: resource::Column::Description,
+            connection_id: Some(resource::Column::ConnectionId),
         }
     }
 
@@ -277,6 +352,10 @@ impl Row for ResourceFields {
             created_at: m.created_at,
             updated_at: m.updated_at,
         })
+    }
+
+    fn tags(&self) -> &[String] {
+        &self.tags
     }
 
     fn into_active(self) -> resource::ActiveModel {
@@ -308,6 +387,9 @@ impl Row for PromptFields {
             version: prompt::Column::Version,
             created_at: prompt::Column::CreatedAt,
             name_key: prompt::Column::NameKey,
+            name: prompt::Column::Name,
+            description: prompt::Column::Description,
+            connection_id: None,
         }
     }
 
@@ -327,6 +409,10 @@ impl Row for PromptFields {
             created_at: m.created_at,
             updated_at: m.updated_at,
         })
+    }
+
+    fn tags(&self) -> &[String] {
+        &self.tags
     }
 
     fn into_active(self) -> prompt::ActiveModel {

@@ -9,6 +9,7 @@ mod errors;
 mod export_import;
 mod harness;
 mod history;
+mod list_filters;
 mod release_diff;
 mod secrets;
 mod transforms;

@@ -1,5 +1,5 @@
 import { MutationCache, QueryCache, QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { BrowserRouter, Route, Routes } from 'react-router';
+import { Route, RouterProvider, Routes, createBrowserRouter } from 'react-router';
 import { ErrorPanel } from '../components/ErrorPanel';
 import { Loading } from '../components/PageHeader';
 import { AccountPage } from '../features/auth/AccountPage';
@@ -79,12 +79,13 @@ function Gate() {
   );
 }
 
+// A data router, so forms can block leaving with unsaved edits (useBlocker); the routes stay declared in <Gate>.
+const router = createBrowserRouter([{ path: '*', element: <Gate /> }]);
+
 export function App() {
   return (
     <QueryClientProvider client={queryClient}>
-      <BrowserRouter>
-        <Gate />
-      </BrowserRouter>
+      <RouterProvider router={router} />
     </QueryClientProvider>
   );
 }

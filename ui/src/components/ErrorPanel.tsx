@@ -1,4 +1,5 @@
 import { ApiError, errorMessage } from '../lib/api/client';
+import { CONFLICT_MESSAGE, isVersionConflict } from '../lib/crud';
 
 interface Props {
   error: unknown;
@@ -10,7 +11,18 @@ interface Props {
 export function ErrorPanel({ error, onReload }: Props) {
   if (!error) return null;
   const api = error instanceof ApiError ? error : null;
-  const conflict = api?.body.code === 'version_conflict';
+  if (isVersionConflict(error)) {
+    return (
+      <div className="alert alert-error" role="alert">
+        <strong>{CONFLICT_MESSAGE}</strong>
+        {onReload && (
+          <div className="alert-actions">
+            <button type="button" className="btn btn-small" onClick={onReload}>Reload latest (discards unsaved edits here)</button>
+          </div>
+        )}
+      </div>
+    );
+  }
   return (
     <div className="alert alert-error" role="alert">
       {/* With problems listed, the detail (which repeats them) gives way to a plain lead-in. */}
@@ -23,14 +35,6 @@ export function ErrorPanel({ error, onReload }: Props) {
             </li>
           ))}
         </ul>
-      )}
-      {conflict && onReload && (
-        <div className="alert-actions">
-          <span className="muted">Someone else may have changed this item.</span>
-          <button type="button" className="btn btn-small" onClick={onReload}>
-            Reload latest (discard my edits)
-          </button>
-        </div>
       )}
     </div>
   );

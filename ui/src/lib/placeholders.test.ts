@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { detectPlaceholders, uriTemplateParams } from './placeholders';
+import { detectPlaceholders, scanPlaceholders, uriTemplateParams } from './placeholders';
 
 describe('detectPlaceholders', () => {
   it('finds each placeholder once, in order of appearance', () => {
@@ -36,5 +36,14 @@ describe('uriTemplateParams', () => {
   it('lists the variables of a URI template', () => {
     expect(uriTemplateParams('users://{id}/orders/{status}/{id}')).toEqual(['id', 'status']);
     expect(uriTemplateParams('reports://daily')).toEqual([]);
+  });
+});
+
+describe('scanPlaceholders', () => {
+  it('gives each occurrence with its range, skipping casts, strings and comments', () => {
+    const sql = "SELECT ':no', x::int -- :nope\nFROM t WHERE a = :a AND b = :a";
+    const found = scanPlaceholders(sql);
+    expect(found.map((p) => p.name)).toEqual(['a', 'a']);
+    expect(found.map((p) => sql.slice(p.from, p.to))).toEqual([':a', ':a']);
   });
 });

@@ -8,9 +8,23 @@ export type Dialect = 'postgresql' | 'mysql' | 'sqlite';
 const isIdentStart = (c: string | undefined) => c !== undefined && /[A-Za-z_]/.test(c);
 const isIdentChar = (c: string | undefined) => c !== undefined && (/[A-Za-z0-9_]/.test(c) || c.charCodeAt(0) >= 0x80);
 
+/** One `:name` in the text: `from` is the colon's offset, `to` the end of the name. */
+export interface PlaceholderRange {
+  name: string;
+  from: number;
+  to: number;
+}
+
 /** Distinct placeholder names in order of first appearance. Unterminated constructs end the scan quietly. */
 export function detectPlaceholders(sql: string, dialect: Dialect = 'postgresql'): string[] {
   const names: string[] = [];
+  for (const { name } of scanPlaceholders(sql, dialect)) if (!names.includes(name)) names.push(name);
+  return names;
+}
+
+/** Every placeholder occurrence, in order (the editor highlights these). */
+export function scanPlaceholders(sql: string, dialect: Dialect = 'postgresql'): PlaceholderRange[] {
+  const found: PlaceholderRange[] = [];
   const s = sql;
   let i = 0;
   while (i < s.length) {
@@ -37,8 +51,7 @@ export function detectPlaceholders(sql: string, dialect: Dialect = 'postgresql')
     } else if (c === ':' && isIdentStart(next) && !(i > 0 && isIdentChar(s[i - 1]))) {
       let end = i + 1;
       while (end < s.length && isIdentChar(s[end])) end++;
-      const name = s.slice(i + 1, end);
-      if (!names.includes(name)) names.push(name);
+      found.push({ name: s.slice(i + 1, end), from: i, to: end });
       i = end;
     } else if (isIdentChar(c)) {
       // Whole identifiers, so `a:b` and the `E` of `SELECT` stay intact.
@@ -47,7 +60,7 @@ export function detectPlaceholders(sql: string, dialect: Dialect = 'postgresql')
       i++;
     }
   }
-  return names;
+  return found;
 }
 
 function skipLine(s: string, i: number): number {

@@ -1,10 +1,8 @@
 import { useState, type FormEvent } from 'react';
-import { useNavigate } from 'react-router';
-import { ErrorPanel, problemsAt } from '../../components/ErrorPanel';
+import { FormActions, FormShell, useSaveFlow } from '../../components/EntityForm';
 import { Checkbox, Field } from '../../components/Field';
-import type { FlashState } from '../../components/Flash';
 import type { Schema } from '../../lib/api/client';
-import { useSaveConnection, type Connection, type ConnectionInput } from './api';
+import { connections, type Connection, type ConnectionInput, type ConnectionPatch } from './api';
 
 type SslMode = Schema<'SslMode'>;
 const DB_TYPES = [
@@ -63,15 +61,15 @@ interface Props {
 
 /** Create or edit a connection. Editing sends `version`, so a stale form is refused with 409. */
 export function ConnectionForm({ connection, onReload }: Props) {
-  const navigate = useNavigate();
-  const save = useSaveConnection(connection?.id);
+  const save = connections.useSave(connection?.id);
   const [f, setF] = useState(() => initial(connection));
+  const flow = useSaveFlow({ what: 'connection', listPath: '/connections', save, state: f });
   const [localError, setLocalError] = useState('');
   const set = <K extends keyof FormState>(k: K, v: FormState[K]) => setF((s) => ({ ...s, [k]: v }));
   const sqlite = f.db_type === 'sqlite';
   const defaultPort = DB_TYPES.find((d) => d.value === f.db_type)?.port;
   const err = save.error;
-  const at = (path: string) => problemsAt(err, path);
+  const at = flow.at;
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
@@ -105,16 +103,12 @@ export function ConnectionForm({ connection, onReload }: Props) {
     // The password is write-only: send it when typed, null to remove it, else leave it out to keep it.
     if (f.password) body.password = f.password;
     else if (f.removePassword) body.password = null;
-    const payload = connection ? { ...body, version: connection.version } : body;
-    save.mutate(payload, {
-      onSuccess: (saved) =>
-        navigate('/connections', { state: { flash: `Saved connection “${saved.name}”.` } satisfies FlashState }),
-    });
+    // A create sends every field and an edit a patch; the one save takes either.
+    flow.send(body as ConnectionInput & ConnectionPatch, connection?.version);
   };
 
   return (
-    <form onSubmit={submit} className="card form" aria-label="Connection">
-      <ErrorPanel error={err} onReload={onReload} />
+    <FormShell label="Connection" onSubmit={submit} flow={flow} error={err} onReload={onReload}>
       {localError && <div className="alert alert-error" role="alert">{localError}</div>}
       <div className="grid-2">
         <Field label="Name" htmlFor="conn-name" hint="Letters, digits, _ and -; unique." problems={at('name')}>
@@ -201,12 +195,7 @@ export function ConnectionForm({ connection, onReload }: Props) {
         </Field>
       </details>
 
-      <div className="form-actions">
-        <button className="btn btn-primary" type="submit" disabled={save.isPending}>
-          {save.isPending ? 'Saving…' : connection ? 'Save connection' : 'Create connection'}
-        </button>
-        <button type="button" className="btn btn-ghost" onClick={() => navigate('/connections')}>Cancel</button>
-      </div>
-    </form>
+      <FormActions what="connection" editing={Boolean(connection)} pending={save.isPending} onCancel={flow.cancel} />
+    </FormShell>
   );
 }

@@ -1,10 +1,7 @@
 import { Link } from 'react-router';
-import { ErrorPanel } from '../../components/ErrorPanel';
-import { ConfirmButton } from '../../components/ConfirmButton';
-import { Flash } from '../../components/Flash';
-import { Loading, PageHeader } from '../../components/PageHeader';
-import { Pagination, usePage } from '../../components/Pagination';
-import { useConnections, useDeleteConnection, useTestConnection, type Connection } from './api';
+import { EntityList, RowEnd } from '../../components/EntityList';
+import { usePage } from '../../components/Pagination';
+import { connections, useTestConnection, type Connection } from './api';
 import { TestOutcome } from './TestButton';
 
 function where(c: Connection): string {
@@ -14,40 +11,17 @@ function where(c: Connection): string {
 
 export function ConnectionsPage() {
   const { skip, limit } = usePage();
-  const list = useConnections(skip, limit);
-  const del = useDeleteConnection();
+  const list = connections.useList({ skip, limit });
+  const del = connections.useRemove();
   return (
-    <>
-      <PageHeader
-        title="Connections"
-        subtitle="The databases your tools and resources run on."
-        actions={<Link className="btn btn-primary" to="/connections/new">New connection</Link>}
-      />
-      <Flash />
-      <ErrorPanel error={list.error ?? del.error} />
-      {list.isLoading && <Loading />}
-      {list.data && list.data.total === 0 && (
-        <div className="empty card">
-          <p>No connections yet. Add the database you want to expose over MCP.</p>
-          <Link className="btn btn-primary" to="/connections/new">Add a connection</Link>
-        </div>
-      )}
-      {list.data && list.data.items.length > 0 && (
-        <div className="card table-card">
-          <table className="table">
-            <thead>
-              <tr><th>Name</th><th>Type</th><th>Where</th><th>SSL</th><th>Pool / queue</th><th>Status</th><th aria-label="Actions" /></tr>
-            </thead>
-            <tbody>
-              {list.data.items.map((c) => (
-                <ConnectionRow key={c.id} c={c} onDelete={() => del.mutate(c.id)} />
-              ))}
-            </tbody>
-          </table>
-          <Pagination total={list.data.total} shown={list.data.items.length} />
-        </div>
-      )}
-    </>
+    <EntityList title="Connections" subtitle="The databases your tools and resources run on." newPath="/connections/new"
+      newLabel="New connection" list={list} errors={[del.error]}
+      empty={<>
+        <p>No connections yet. Add the database you want to expose over MCP.</p>
+        <Link className="btn btn-primary" to="/connections/new">Add a connection</Link>
+      </>}
+      columns={['Name', 'Type', 'Where', 'SSL', 'Pool / queue', 'Status']}
+      row={(c) => <ConnectionRow key={c.id} c={c} onDelete={() => del.mutate(c.id)} />} />
   );
 }
 
@@ -68,13 +42,11 @@ function ConnectionRow({ c, onDelete }: { c: Connection; onDelete: () => void })
         {c.is_active ? <span className="badge badge-ok">active</span> : <span className="badge">inactive</span>}
         <TestOutcome test={test} />
       </td>
-      <td className="actions">
+      <RowEnd item={c} editPath={`/connections/${c.id}`} onDelete={onDelete} deleteConfirm="Delete with its tools">
         <button type="button" className="btn btn-small btn-ghost" disabled={test.isPending} onClick={() => test.mutate(c.id)}>
           {test.isPending ? 'Testing…' : 'Test'}
         </button>
-        <Link className="btn btn-small btn-ghost" to={`/connections/${c.id}`}>Edit</Link>
-        <ConfirmButton label="Delete" confirmLabel="Delete with its tools" onConfirm={onDelete} />
-      </td>
+      </RowEnd>
     </tr>
   );
 }

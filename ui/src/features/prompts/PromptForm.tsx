@@ -1,12 +1,10 @@
 import { useState, type FormEvent } from 'react';
-import { useNavigate } from 'react-router';
-import { ErrorPanel, problemsAt } from '../../components/ErrorPanel';
+import { FormActions, FormShell, useSaveFlow } from '../../components/EntityForm';
 import { Checkbox, Field } from '../../components/Field';
-import type { FlashState } from '../../components/Flash';
 import { TagsInput, parseTags } from '../../components/TagsInput';
 import type { Schema } from '../../lib/api/client';
 import { promptTemplateArgs } from '../../lib/placeholders';
-import { useSavePrompt, type Prompt, type PromptFields } from './api';
+import { prompts, type Prompt, type PromptFields } from './api';
 
 type PromptArgument = Schema<'PromptArgument'>;
 interface ArgRow { name: string; description: string; required: boolean; default: string; enum: string }
@@ -32,8 +30,7 @@ function render(template: string, args: ArgRow[]): string {
 }
 
 export function PromptForm({ prompt, onReload }: { prompt?: Prompt; onReload?: () => void }) {
-  const navigate = useNavigate();
-  const save = useSavePrompt(prompt?.id);
+  const save = prompts.useSave(prompt?.id);
   const [name, setName] = useState(prompt?.name ?? '');
   const [title, setTitle] = useState(prompt?.title ?? '');
   const [description, setDescription] = useState(prompt?.description ?? '');
@@ -41,8 +38,9 @@ export function PromptForm({ prompt, onReload }: { prompt?: Prompt; onReload?: (
   const [args, setArgs] = useState<ArgRow[]>((prompt?.arguments ?? []).map(toArgRow));
   const [tags, setTags] = useState((prompt?.tags ?? []).join(', '));
   const [enabled, setEnabled] = useState(prompt?.is_enabled ?? true);
+  const flow = useSaveFlow({ what: 'prompt', listPath: '/prompts', save, state: [name, title, description, template, args, tags, enabled] });
   const err = save.error;
-  const at = (path: string) => problemsAt(err, path);
+  const at = flow.at;
   const update = (i: number, patch: Partial<ArgRow>) => setArgs(args.map((a, j) => (j === i ? { ...a, ...patch } : a)));
 
   const detect = () => {
@@ -62,14 +60,11 @@ export function PromptForm({ prompt, onReload }: { prompt?: Prompt; onReload?: (
       tags: parseTags(tags),
       is_enabled: enabled,
     };
-    save.mutate(prompt ? { ...body, version: prompt.version } : body, {
-      onSuccess: (saved) => navigate('/prompts', { state: { flash: `Saved prompt “${saved.name}”.` } satisfies FlashState }),
-    });
+    flow.send(body, prompt?.version);
   };
 
   return (
-    <form onSubmit={submit} className="card form" aria-label="Prompt">
-      <ErrorPanel error={err} onReload={onReload} />
+    <FormShell label="Prompt" onSubmit={submit} flow={flow} error={err} onReload={onReload}>
       <div className="grid-2">
         <Field label="Name" htmlFor="prompt-name" problems={at('name')}>
           <input id="prompt-name" className="mono" required value={name} onChange={(e) => setName(e.target.value)} />
@@ -136,12 +131,7 @@ export function PromptForm({ prompt, onReload }: { prompt?: Prompt; onReload?: (
         </Field>
         <Checkbox label="Enabled" checked={enabled} onChange={setEnabled} hint="Disabled prompts are not deployed." />
       </div>
-      <div className="form-actions">
-        <button className="btn btn-primary" type="submit" disabled={save.isPending}>
-          {save.isPending ? 'Saving…' : prompt ? 'Save prompt' : 'Create prompt'}
-        </button>
-        <button type="button" className="btn btn-ghost" onClick={() => navigate('/prompts')}>Cancel</button>
-      </div>
-    </form>
+      <FormActions what="prompt" editing={Boolean(prompt)} pending={save.isPending} onCancel={flow.cancel} />
+    </FormShell>
   );
 }

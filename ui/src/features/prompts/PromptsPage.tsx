@@ -1,50 +1,28 @@
 import { Link } from 'react-router';
-import { ConfirmButton } from '../../components/ConfirmButton';
-import { ErrorPanel } from '../../components/ErrorPanel';
-import { Flash } from '../../components/Flash';
-import { Loading, PageHeader } from '../../components/PageHeader';
-import { Pagination, usePage } from '../../components/Pagination';
-import { useDeletePrompt, usePrompts } from './api';
+import { EntityList, RowEnd } from '../../components/EntityList';
+import { ListFilters, useListQuery } from '../../components/ListFilters';
+import { prompts } from './api';
 
 export function PromptsPage() {
-  const { skip, limit } = usePage();
-  const list = usePrompts(skip, limit);
-  const del = useDeletePrompt();
+  const { query, filters } = useListQuery(false);
+  const list = prompts.useList(query);
+  const del = prompts.useRemove();
+  const toggle = prompts.usePatch();
   return (
-    <>
-      <PageHeader title="Prompts" subtitle="Reusable prompt templates with arguments."
-        actions={<Link className="btn btn-primary" to="/prompts/new">New prompt</Link>} />
-      <Flash />
-      <ErrorPanel error={list.error ?? del.error} />
-      {list.isLoading && <Loading />}
-      {list.data && list.data.total === 0 && (
-        <div className="empty card">
-          <p>No prompts yet. A prompt is a template such as <code>Summarise the orders of {'{customer}'}.</code></p>
-          <Link className="btn btn-primary" to="/prompts/new">Create a prompt</Link>
-        </div>
-      )}
-      {list.data && list.data.items.length > 0 && (
-        <div className="card table-card">
-          <table className="table" aria-label="Prompts">
-            <thead><tr><th>Name</th><th>Title</th><th>Arguments</th><th>Status</th><th aria-label="Actions" /></tr></thead>
-            <tbody>
-              {list.data.items.map((p) => (
-                <tr key={p.id}>
-                  <td><Link to={`/prompts/${p.id}`} className="strong mono">{p.name}</Link><div className="muted small">v{p.version}</div></td>
-                  <td className="small">{p.title ?? <span className="muted">—</span>}</td>
-                  <td className="mono small">{(p.arguments ?? []).map((a) => a.name).join(', ') || '—'}</td>
-                  <td>{p.is_enabled !== false ? <span className="badge badge-ok">enabled</span> : <span className="badge">disabled</span>}</td>
-                  <td className="actions">
-                    <Link className="btn btn-small btn-ghost" to={`/prompts/${p.id}`}>Edit</Link>
-                    <ConfirmButton label="Delete" onConfirm={() => del.mutate(p.id)} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-          <Pagination total={list.data.total} shown={list.data.items.length} />
-        </div>
-      )}
-    </>
+    <EntityList title="Prompts" subtitle="Reusable prompt templates with arguments." newPath="/prompts/new" newLabel="New prompt"
+      list={list} errors={[del.error, toggle.error]} filtered={filters.active} before={<ListFilters what="prompts" />}
+      empty={<>
+        <p>No prompts yet. A prompt is a template such as <code>Summarise the orders of {'{customer}'}.</code></p>
+        <Link className="btn btn-primary" to="/prompts/new">Create a prompt</Link>
+      </>}
+      columns={['Name', 'Title', 'Arguments', 'Enabled']}
+      row={(p) => (
+        <tr key={p.id}>
+          <td><Link to={`/prompts/${p.id}`} className="strong mono">{p.name}</Link><div className="muted small">v{p.version}</div></td>
+          <td className="small">{p.title ?? <span className="muted">—</span>}</td>
+          <td className="mono small">{(p.arguments ?? []).map((a) => a.name).join(', ') || '—'}</td>
+          <RowEnd item={p} editPath={`/prompts/${p.id}`} onDelete={() => del.mutate(p.id)} toggle={toggle} />
+        </tr>
+      )} />
   );
 }

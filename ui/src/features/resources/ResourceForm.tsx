@@ -1,14 +1,14 @@
 import { useState, type FormEvent } from 'react';
-import { useNavigate } from 'react-router';
 import { ConnectionSelect } from '../../components/ConnectionSelect';
-import { ErrorPanel, problemsAt } from '../../components/ErrorPanel';
+import { FormActions, FormShell, useSaveFlow } from '../../components/EntityForm';
 import { Checkbox, Field } from '../../components/Field';
-import type { FlashState } from '../../components/Flash';
 import { ParamsEditor } from '../../components/ParamsEditor';
+import { SqlField } from '../../components/SqlField';
+import { useConnectionOptions } from '../../hooks/useConnectionOptions';
 import { TagsInput, parseTags } from '../../components/TagsInput';
 import { fromRows, syncRows, toRow, type ParamRow } from '../../lib/params';
-import { uriTemplateParams } from '../../lib/placeholders';
-import { useSaveResource, type Resource, type ResourceFields } from './api';
+import { uriTemplateParams, type Dialect } from '../../lib/placeholders';
+import { resources, type Resource, type ResourceFields } from './api';
 
 interface FormState {
   name: string;
@@ -42,13 +42,15 @@ function initial(r?: Resource): FormState {
 
 /** Create or edit a resource; a SQL resource's `{name}` URI variables are its `:name` parameters. */
 export function ResourceForm({ resource, onReload }: { resource?: Resource; onReload?: () => void }) {
-  const navigate = useNavigate();
-  const save = useSaveResource(resource?.id);
+  const save = resources.useSave(resource?.id);
+  const connections = useConnectionOptions();
   const [f, setF] = useState(() => initial(resource));
+  const flow = useSaveFlow({ what: 'resource', listPath: '/resources', save, state: f });
+  const dialect = (connections.data?.find((c) => c.id === f.connection_id)?.db_type ?? 'postgresql') as Dialect;
   const [localProblems, setLocalProblems] = useState<{ path: string; message: string }[]>([]);
   const set = <K extends keyof FormState>(k: K, v: FormState[K]) => setF((s) => ({ ...s, [k]: v }));
   const err = save.error;
-  const at = (path: string) => problemsAt(err, path);
+  const at = flow.at;
   const sql = f.source === 'sql';
 
   const submit = (e: FormEvent) => {
@@ -68,14 +70,11 @@ export function ResourceForm({ resource, onReload }: { resource?: Resource; onRe
       tags: parseTags(f.tags),
       is_enabled: f.is_enabled,
     };
-    save.mutate(resource ? { ...body, version: resource.version } : body, {
-      onSuccess: (saved) => navigate('/resources', { state: { flash: `Saved resource “${saved.name}”.` } satisfies FlashState }),
-    });
+    flow.send(body, resource?.version);
   };
 
   return (
-    <form onSubmit={submit} className="card form" aria-label="Resource">
-      <ErrorPanel error={err} onReload={onReload} />
+    <FormShell label="Resource" onSubmit={submit} flow={flow} error={err} onReload={onReload}>
       <div className="grid-2">
         <Field label="Name" htmlFor="res-name" problems={at('name')}>
           <input id="res-name" className="mono" required value={f.name} onChange={(e) => set('name', e.target.value)} />
@@ -101,10 +100,8 @@ export function ResourceForm({ resource, onReload }: { resource?: Resource; onRe
             <Field label="Connection" htmlFor="res-connection" problems={at('connection_id')}>
               <ConnectionSelect id="res-connection" value={f.connection_id} onChange={(v) => set('connection_id', v)} />
             </Field>
-            <Field label="SQL" htmlFor="res-sql" wide problems={at('sql_query')} hint={<>Use <code>:var</code> for each URI variable.</>}>
-              <textarea id="res-sql" className="mono sql" rows={8} spellCheck={false} value={f.sql_query}
-                onChange={(e) => set('sql_query', e.target.value)} />
-            </Field>
+            <SqlField id="res-sql" value={f.sql_query} onChange={(v) => set('sql_query', v)} connectionId={f.connection_id}
+              dialect={dialect} problems={at('sql_query')} hint={<>Use <code>:var</code> for each URI variable.</>} />
           </>
         ) : (
           <Field label="Static content" htmlFor="res-static" wide problems={at('static_content')}>
@@ -134,12 +131,7 @@ export function ResourceForm({ resource, onReload }: { resource?: Resource; onRe
         </Field>
         <Checkbox label="Enabled" checked={f.is_enabled} onChange={(v) => set('is_enabled', v)} hint="Disabled resources are not deployed." />
       </div>
-      <div className="form-actions">
-        <button className="btn btn-primary" type="submit" disabled={save.isPending}>
-          {save.isPending ? 'Saving…' : resource ? 'Save resource' : 'Create resource'}
-        </button>
-        <button type="button" className="btn btn-ghost" onClick={() => navigate('/resources')}>Cancel</button>
-      </div>
-    </form>
+      <FormActions what="resource" editing={Boolean(resource)} pending={save.isPending} onCancel={flow.cancel} />
+    </FormShell>
   );
 }

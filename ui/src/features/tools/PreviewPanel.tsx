@@ -1,5 +1,5 @@
 import { useMutation } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useState, type RefObject } from 'react';
 import { ErrorPanel } from '../../components/ErrorPanel';
 import { api, unwrap, type Schema } from '../../lib/api/client';
 import { fromRows, parseValue, type ParamRow } from '../../lib/params';
@@ -12,12 +12,14 @@ interface Props {
   sql: string;
   rows: ParamRow[];
   transform: string;
+  /** Set to this panel's run, so Ctrl/Cmd+Enter in the editor can start it. */
+  runRef?: RefObject<(() => void) | null>;
 }
 
 const cell = (v: unknown) => (v === null || v === undefined ? <span className="muted">null</span> : typeof v === 'object' ? JSON.stringify(v) : String(v));
 
 /** Runs the tool as edited (read-only, through the same engine as a deployed tool) with sample arguments. */
-export function PreviewPanel({ connectionId, sql, rows, transform }: Props) {
+export function PreviewPanel({ connectionId, sql, rows, transform, runRef }: Props) {
   const [values, setValues] = useState<Record<string, string>>({});
   const [limit, setLimit] = useState('10');
   const [localError, setLocalError] = useState('');
@@ -46,6 +48,8 @@ export function PreviewPanel({ connectionId, sql, rows, transform }: Props) {
       transform_template: transform.trim() ? transform : null,
     });
   };
+
+  if (runRef) runRef.current = () => { if (connectionId && sql.trim() && !run.isPending) submit(); };
 
   return (
     <section className="section preview-panel" aria-label="Preview">

@@ -1,28 +1,12 @@
-import { Link, useParams } from 'react-router';
-import { ErrorPanel } from '../../components/ErrorPanel';
-import { Loading, PageHeader } from '../../components/PageHeader';
-import { useTool } from './api';
+import { EditEntityPage, NewEntityPage } from '../../components/EntityEdit';
+import { tools } from './api';
 import { ToolForm } from './ToolForm';
 
 export function NewToolPage() {
-  return (
-    <>
-      <PageHeader title="New tool" subtitle={<Link to="/tools">← Tools</Link>} />
-      <ToolForm />
-    </>
-  );
+  return <NewEntityPage title="New tool" listPath="/tools" listTitle="Tools"><ToolForm /></NewEntityPage>;
 }
 
 export function ToolEditPage() {
-  const { id = '' } = useParams();
-  const q = useTool(id);
-  return (
-    <>
-      <PageHeader title={q.data ? `Tool ${q.data.name}` : 'Tool'}
-        subtitle={<><Link to="/tools">← Tools</Link>{q.data && <span className="muted"> · version {q.data.version}</span>}</>} />
-      <ErrorPanel error={q.error} />
-      {q.isLoading && <Loading />}
-      {q.data && <ToolForm key={`${q.data.id}:${q.dataUpdatedAt}`} tool={q.data} onReload={() => void q.refetch()} />}
-    </>
-  );
+  return <EditEntityPage what="Tool" listPath="/tools" listTitle="Tools" useOne={tools.useOne}
+    form={(tool, reload) => <ToolForm tool={tool} onReload={reload} />} />;
 }

@@ -1,15 +1,15 @@
-import { useState, type FormEvent } from 'react';
-import { useNavigate } from 'react-router';
+import { useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { ConnectionSelect } from '../../components/ConnectionSelect';
-import { ErrorPanel, problemsAt } from '../../components/ErrorPanel';
+import { FormActions, useSaveFlow } from '../../components/EntityForm';
+import { ErrorPanel } from '../../components/ErrorPanel';
 import { Checkbox, Field } from '../../components/Field';
-import type { FlashState } from '../../components/Flash';
 import { ParamsEditor } from '../../components/ParamsEditor';
+import { SqlField } from '../../components/SqlField';
 import { TagsInput, parseTags } from '../../components/TagsInput';
 import { useConnectionOptions } from '../../hooks/useConnectionOptions';
 import { fromRows, syncRows, toRow, type ParamRow } from '../../lib/params';
 import { detectPlaceholders, type Dialect } from '../../lib/placeholders';
-import { useSaveTool, type Tool, type ToolFields } from './api';
+import { tools, type Tool, type ToolFields } from './api';
 import { PreviewPanel } from './PreviewPanel';
 
 type Annotations = NonNullable<ToolFields['annotations']>;
@@ -57,15 +57,24 @@ function initial(t?: Tool): FormState {
 
 /** Create or edit a tool: SQL with `:name` placeholders and one parameter per placeholder. */
 export function ToolForm({ tool, onReload }: { tool?: Tool; onReload?: () => void }) {
-  const navigate = useNavigate();
-  const save = useSaveTool(tool?.id);
+  const save = tools.useSave(tool?.id);
   const connections = useConnectionOptions();
   const [f, setF] = useState(() => initial(tool));
+  const flow = useSaveFlow({ what: 'tool', listPath: '/tools', save, state: f });
   const [detected, setDetected] = useState('');
   const [localProblems, setLocalProblems] = useState<{ path: string; message: string }[]>([]);
   const set = <K extends keyof FormState>(k: K, v: FormState[K]) => setF((s) => ({ ...s, [k]: v }));
   const err = save.error;
-  const at = (path: string) => problemsAt(err, path);
+  const at = flow.at;
+  const form = useRef<HTMLFormElement>(null);
+  const runPreview = useRef<(() => void) | null>(null);
+  const saveNow = () => form.current?.requestSubmit();
+  // Ctrl/Cmd+S and Ctrl/Cmd+Enter anywhere in the form (the editor handles its own first).
+  const onKeyDown = (e: KeyboardEvent) => {
+    if (e.defaultPrevented || !(e.ctrlKey || e.metaKey)) return;
+    if (e.key === 's') { e.preventDefault(); saveNow(); }
+    if (e.key === 'Enter') { e.preventDefault(); runPreview.current?.(); }
+  };
   const dialect = (connections.data?.find((c) => c.id === f.connection_id)?.db_type ?? 'postgresql') as Dialect;
 
   const detect = () => {
@@ -96,20 +105,18 @@ export function ToolForm({ tool, onReload }: { tool?: Tool; onReload?: () => voi
       tags: parseTags(f.tags),
       transform_template: f.transform_template.trim() ? f.transform_template : null,
     };
-    save.mutate(tool ? { ...body, version: tool.version } : body, {
-      onSuccess: (saved) => navigate('/tools', { state: { flash: `Saved tool “${saved.name}”.` } satisfies FlashState }),
-    });
+    flow.send(body, tool?.version);
   };
 
   return (
-    <form onSubmit={submit} className="form builder" aria-label="Tool">
+    <form ref={form} onSubmit={submit} onKeyDown={onKeyDown} className="form builder" aria-label="Tool">
+      {flow.guardDialog}
       <div className="builder-main card">
         <ErrorPanel error={err} onReload={onReload} />
-        <Field label="SQL" htmlFor="tool-sql" wide problems={at('sql_query')}
-          hint={<>One statement. Use <code>:name</code> for parameters (<code>::type</code> casts are fine).</>}>
-          <textarea id="tool-sql" className="mono sql" rows={10} spellCheck={false} required value={f.sql_query}
-            placeholder="SELECT id, name, email FROM users WHERE id = :id" onChange={(e) => set('sql_query', e.target.value)} />
-        </Field>
+        <SqlField id="tool-sql" value={f.sql_query} onChange={(v) => set('sql_query', v)} connectionId={f.connection_id} dialect={dialect}
+          problems={at('sql_query')} placeholder="SELECT id, name, email FROM users WHERE id = :id"
+          onRun={() => runPreview.current?.()} onSave={saveNow}
+          hint={<>One statement. Use <code>:name</code> for parameters (<code>::type</code> casts are fine). Ctrl+Space completes tables and columns, Ctrl+Enter runs the preview, Ctrl+S saves.</>} />
         <div className="section-head">
           <h2>Parameters</h2>
           <button type="button" className="btn btn-small" onClick={detect}>Detect from SQL</button>
@@ -123,7 +130,7 @@ export function ToolForm({ tool, onReload }: { tool?: Tool; onReload?: () => voi
               onChange={(e) => set('transform_template', e.target.value)} />
           </Field>
         </details>
-        <PreviewPanel connectionId={f.connection_id} sql={f.sql_query} rows={f.parameters} transform={f.transform_template} />
+        <PreviewPanel connectionId={f.connection_id} sql={f.sql_query} rows={f.parameters} transform={f.transform_template} runRef={runPreview} />
       </div>
 
       <aside className="builder-side card">
@@ -159,12 +166,7 @@ export function ToolForm({ tool, onReload }: { tool?: Tool; onReload?: () => voi
           <TagsInput id="tool-tags" value={f.tags} onChange={(v) => set('tags', v)} />
         </Field>
         <Checkbox label="Enabled" checked={f.is_enabled} onChange={(v) => set('is_enabled', v)} hint="Disabled tools are not deployed." />
-        <div className="form-actions">
-          <button className="btn btn-primary" type="submit" disabled={save.isPending}>
-            {save.isPending ? 'Saving…' : tool ? 'Save tool' : 'Create tool'}
-          </button>
-          <button type="button" className="btn btn-ghost" onClick={() => navigate('/tools')}>Cancel</button>
-        </div>
+        <FormActions what="tool" editing={Boolean(tool)} pending={save.isPending} onCancel={flow.cancel} />
       </aside>
     </form>
   );

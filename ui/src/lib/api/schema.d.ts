@@ -3672,8 +3672,12 @@ export interface operations {
             query?: {
                 /** @description Items to return, 1–100 (default 50). */
                 limit?: number;
+                /** @description Only those whose name or description contains this text, ignoring case (up to 200 characters). */
+                search?: string;
                 /** @description Items to skip (default 0). */
                 skip?: number;
+                /** @description Comma-separated tags; only those carrying all of them. */
+                tags?: string;
             };
             header?: never;
             path?: never;
@@ -4046,10 +4050,16 @@ export interface operations {
     list_resources: {
         parameters: {
             query?: {
+                /** @description Only those running on this connection (a connection id). */
+                connection_id?: string;
                 /** @description Items to return, 1–100 (default 50). */
                 limit?: number;
+                /** @description Only those whose name or description contains this text, ignoring case (up to 200 characters). */
+                search?: string;
                 /** @description Items to skip (default 0). */
                 skip?: number;
+                /** @description Comma-separated tags; only those carrying all of them. */
+                tags?: string;
             };
             header?: never;
             path?: never;
@@ -4787,10 +4797,16 @@ export interface operations {
     list_tools: {
         parameters: {
             query?: {
+                /** @description Only those running on this connection (a connection id). */
+                connection_id?: string;
                 /** @description Items to return, 1–100 (default 50). */
                 limit?: number;
+                /** @description Only those whose name or description contains this text, ignoring case (up to 200 characters). */
+                search?: string;
                 /** @description Items to skip (default 0). */
                 skip?: number;
+                /** @description Comma-separated tags; only those carrying all of them. */
+                tags?: string;
             };
             header?: never;
             path?: never;
