@@ -117,7 +117,7 @@ test('a new user goes from setup to a tool an MCP client calls, changes it, rede
   await page.getByLabel('Connection', { exact: true }).selectOption({ label: 'shop (postgresql)' });
   await page.getByLabel('Name', { exact: true }).fill('product_price');
   await page.getByLabel('Description', { exact: true }).fill('The price of a product, by id.');
-  await browseSchemaAndWriteSql('SELECT title, price FROM products WHERE id = :id');
+  await browseSchemaAndWriteSql();
   await page.getByRole('button', { name: 'Detect from SQL' }).click();
   await page.getByLabel('Parameter 1 type').selectOption('integer');
   await page.getByLabel('Preview value for id').fill('2');
@@ -168,7 +168,11 @@ test('a new user goes from setup to a tool an MCP client calls, changes it, rede
   await nav('Tools');
   await page.getByRole('table', { name: 'Tools' }).getByRole('link', { name: 'product_price' }).click();
   await page.getByRole('heading', { name: 'Tool product_price' }).waitFor();
-  await page.getByLabel('SQL', { exact: true }).fill("SELECT upper(title) AS title, price FROM products WHERE id = :id");
+  const editor = page.getByRole('textbox', { name: 'SQL' });
+  await editor.click();
+  await page.keyboard.press('Control+a');
+  await page.keyboard.type('SELECT upper(title) AS title, price FROM products WHERE id = :id');
+  await page.keyboard.press('Escape');
   await page.getByRole('button', { name: 'Save tool' }).click();
   await page.getByText('Saved tool “product_price”.').waitFor();
   await banner().getByText('You have changes that are not deployed yet.').waitFor({ timeout: 15_000 });
@@ -192,7 +196,26 @@ test('a new user goes from setup to a tool an MCP client calls, changes it, rede
   assert.deepEqual(errors, [], 'page errors');
 });
 
-/** Browses the connection's schema and writes `sql` in the SQL editor, using completion where the editor offers it. */
-async function browseSchemaAndWriteSql(sql) {
-  await page.getByLabel('SQL', { exact: true }).fill(sql);
+/** Browses the connection's schema in the explorer and writes the tool's SQL with the editor's completion. */
+async function browseSchemaAndWriteSql() {
+  const explorer = page.getByRole('navigation', { name: 'Schema explorer' });
+  await explorer.getByRole('button', { name: 'Show columns of products' }).click();
+  await explorer.getByText('price').waitFor();
+  const editor = page.getByRole('textbox', { name: 'SQL' });
+  assert.equal(await editor.getAttribute('contenteditable'), 'true', 'the code editor, not the fallback text area');
+  await editor.click();
+  await page.keyboard.type('SELECT title, price FROM prod');
+  await accept('products');
+  await page.keyboard.type(' WHERE id = :id');
+  await page.keyboard.press('Escape');
+  assert.equal((await editor.innerText()).trim(), 'SELECT title, price FROM products WHERE id = :id');
+}
+
+/** Waits for the completion list to offer `label` first, then accepts it. */
+async function accept(label) {
+  const selected = page.locator('.cm-tooltip-autocomplete li[aria-selected="true"]');
+  await selected.filter({ hasText: new RegExp(`^${label}`) }).waitFor();
+  await page.waitForTimeout(200); // CodeMirror ignores keys for a moment after the list opens
+  await shot('completion');
+  await page.keyboard.press('Enter');
 }
