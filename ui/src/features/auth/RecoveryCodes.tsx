@@ -1,18 +1,8 @@
-import { useState } from 'react';
+import { CopyButton } from '../../components/CopyButton';
 
 /** Recovery codes shown once, with copy and download. */
 export function RecoveryCodes({ codes }: { codes: string[] }) {
-  const [copied, setCopied] = useState('');
   const text = codes.join('\n') + '\n';
-
-  const copy = async () => {
-    try {
-      await navigator.clipboard.writeText(text);
-      setCopied('Copied.');
-    } catch {
-      setCopied('Copying is not allowed here; select the codes and copy them by hand.');
-    }
-  };
 
   const download = () => {
     const url = URL.createObjectURL(new Blob([text], { type: 'text/plain' }));
@@ -31,9 +21,8 @@ export function RecoveryCodes({ codes }: { codes: string[] }) {
       </p>
       <pre className="card" aria-label="Recovery codes" data-testid="recovery-codes">{text}</pre>
       <div className="form-actions">
-        <button type="button" className="btn" onClick={copy}>Copy codes</button>
+        <CopyButton text={text} what="codes" />
         <button type="button" className="btn" onClick={download}>Download codes</button>
-        {copied && <span className="small muted" role="status">{copied}</span>}
       </div>
     </div>
   );

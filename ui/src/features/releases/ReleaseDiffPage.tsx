@@ -1,11 +1,10 @@
-import { useState } from 'react';
 import { Link, useParams, useSearchParams } from 'react-router';
 import { ErrorPanel } from '../../components/ErrorPanel';
 import { Loading, PageHeader } from '../../components/PageHeader';
 import { useDeployStatus } from '../../hooks/useDeployStatus';
-import { useRedeploy, useRelease, useReleaseDiff, useReleases } from './api';
+import { useRelease, useReleaseDiff, useReleases } from './api';
 import { DiffEntryCard } from './DiffEntryCard';
-import { RollbackDialog } from './RollbackDialog';
+import { useRollback } from './RollbackDialog';
 import './releases.css';
 
 /** Release `number` compared with the previous one, the active one, or any release. */
@@ -17,9 +16,8 @@ export function ReleaseDiffPage() {
   const diff = useReleaseDiff(number, against);
   const others = useReleases(0, 100);
   const status = useDeployStatus();
-  const redeploy = useRedeploy();
-  const [asking, setAsking] = useState<number | null>(null);
   const active = status.data?.release;
+  const { redeploy, ask: setAsking, dialog } = useRollback(active);
   if (!Number.isFinite(number)) return <ErrorPanel error={new Error('No such release.')} />;
   const base = diff.data?.against;
   return (
@@ -75,16 +73,7 @@ export function ReleaseDiffPage() {
           ))}
         </>
       )}
-      <RollbackDialog
-        number={asking}
-        active={active}
-        busy={redeploy.isPending}
-        onCancel={() => setAsking(null)}
-        onConfirm={(n) => {
-          setAsking(null);
-          redeploy.mutate(n);
-        }}
-      />
+      {dialog}
     </>
   );
 }

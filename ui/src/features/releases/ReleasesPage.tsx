@@ -1,12 +1,11 @@
-import { useState } from 'react';
 import { Link } from 'react-router';
 import { ErrorPanel } from '../../components/ErrorPanel';
 import { Loading, PageHeader } from '../../components/PageHeader';
 import { Pagination, usePage } from '../../components/Pagination';
 import { useDeployStatus } from '../../hooks/useDeployStatus';
-import { useRedeploy, useReleases } from './api';
+import { useReleases } from './api';
 import { ChangeList } from './ChangeList';
-import { RollbackDialog } from './RollbackDialog';
+import { useRollback } from './RollbackDialog';
 import './releases.css';
 
 /** Every release, newest first, with its changes; diff and rollback from here. */
@@ -14,9 +13,8 @@ export function ReleasesPage() {
   const { skip, limit } = usePage();
   const list = useReleases(skip, limit);
   const status = useDeployStatus();
-  const redeploy = useRedeploy();
-  const [asking, setAsking] = useState<number | null>(null);
   const active = status.data?.release;
+  const { redeploy, ask: setAsking, dialog } = useRollback(active);
   return (
     <>
       <PageHeader title="Releases" subtitle="Each deploy publishes an immutable, numbered release. Compare any two, or roll back." />
@@ -70,16 +68,7 @@ export function ReleasesPage() {
           <Pagination total={list.data.total} shown={list.data.items.length} />
         </div>
       )}
-      <RollbackDialog
-        number={asking}
-        active={active}
-        busy={redeploy.isPending}
-        onCancel={() => setAsking(null)}
-        onConfirm={(n) => {
-          setAsking(null);
-          redeploy.mutate(n);
-        }}
-      />
+      {dialog}
     </>
   );
 }

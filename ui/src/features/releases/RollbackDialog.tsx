@@ -1,4 +1,6 @@
+import { useState } from 'react';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
+import { useRedeploy } from './api';
 
 interface Props {
   number: number | null;
@@ -26,4 +28,23 @@ export function RollbackDialog({ number, active, busy, onCancel, onConfirm }: Pr
       </p>
     </ConfirmDialog>
   );
+}
+
+/** The rollback flow of a page: `ask(n)` opens the dialog for release `n`; `dialog` is the element to render. */
+export function useRollback(active: number | null | undefined) {
+  const redeploy = useRedeploy();
+  const [asking, setAsking] = useState<number | null>(null);
+  const dialog = (
+    <RollbackDialog
+      number={asking}
+      active={active}
+      busy={redeploy.isPending}
+      onCancel={() => setAsking(null)}
+      onConfirm={(n) => {
+        setAsking(null);
+        redeploy.mutate(n);
+      }}
+    />
+  );
+  return { redeploy, ask: setAsking, dialog };
 }

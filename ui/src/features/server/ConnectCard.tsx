@@ -4,7 +4,7 @@ import { Checkbox } from '../../components/Field';
 import { Loading } from '../../components/PageHeader';
 import { useConnectInfo, type CreatedToken } from './api';
 import { CLIENT_LABELS, fillToken, vscodeInstallUrl } from './connect';
-import { CopyButton } from './CopyButton';
+import { CopyButton } from '../../components/CopyButton';
 
 /** Ready configurations for MCP clients, one tab per client, with the token filled in on request. */
 export function ConnectCard({ created }: { created: CreatedToken | null }) {

@@ -3,7 +3,7 @@ import { ConfirmButton } from '../../components/ConfirmButton';
 import { ErrorPanel, problemsAt } from '../../components/ErrorPanel';
 import { Field } from '../../components/Field';
 import { useCreateToken, useRevokeToken, type CreatedToken, type StoredToken } from './api';
-import { CopyButton } from './CopyButton';
+import { CopyButton } from '../../components/CopyButton';
 
 interface Props {
   tokens: StoredToken[];
