@@ -3,7 +3,7 @@
 # MCP client (PyPI `mcp`, in a venv under .cache/):
 #   - local target: quarry supervises a quarry-runtime child (tests/e2e/deploy/run-local.sh);
 #   - the user's whole journey through the UI in chromium, ending with the Python client
-#     (tests/browser/journey.test.mjs);
+#     (tests/browser/journey.e2e.mjs, named so that stage 30 does not pick it up);
 #   - pull mode: two quarry-runtime --control-plane processes follow releases (run-pull.sh);
 #   - docker target: quarry builds the runtime image FROM scratch from a static
 #     quarry-runtime through the Engine API and runs it (tests/e2e/deploy/run-docker.sh).
@@ -26,7 +26,7 @@ echo "--- local target"
 tests/e2e/deploy/run-local.sh
 echo "--- the whole journey in the browser: setup → PostgreSQL → tool → deploy → Python MCP client → redeploy → rollback"
 [ -f ui/dist/index.html ] || (cd ui && npm run -s build)
-(cd tests/browser && JOURNEY_PYTHON=$VENV/bin/python SCREENSHOT_DIR=$CARGO_TARGET_DIR/screenshots node --test journey.test.mjs)
+(cd tests/browser && JOURNEY_PYTHON=$VENV/bin/python SCREENSHOT_DIR=$CARGO_TARGET_DIR/screenshots node --test journey.e2e.mjs)
 echo "--- pull mode (kubernetes target): two quarry-runtime --control-plane processes"
 tests/e2e/deploy/run-pull.sh
 

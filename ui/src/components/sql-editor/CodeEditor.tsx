@@ -15,12 +15,12 @@ import type { EditorProps } from './SqlEditor';
 
 // Token colours for our dark theme (CodeMirror's default style is made for light backgrounds).
 const highlight = HighlightStyle.define([
-  { tag: t.keyword, color: '#c4a7ff' },
-  { tag: [t.string, t.special(t.string)], color: '#86efac' },
-  { tag: [t.number, t.bool, t.null], color: '#7dd3fc' },
-  { tag: [t.comment, t.lineComment, t.blockComment], color: '#8b8f99', fontStyle: 'italic' },
-  { tag: [t.typeName, t.standard(t.name)], color: '#fcd34d' },
-  { tag: [t.operator, t.punctuation], color: '#cbd5e1' },
+  { tag: t.keyword, color: 'var(--syn-keyword)' },
+  { tag: [t.string, t.special(t.string)], color: 'var(--syn-string)' },
+  { tag: [t.number, t.bool, t.null], color: 'var(--syn-number)' },
+  { tag: [t.comment, t.lineComment, t.blockComment], color: 'var(--syn-comment)', fontStyle: 'italic' },
+  { tag: [t.typeName, t.standard(t.name)], color: 'var(--syn-type)' },
+  { tag: [t.operator, t.punctuation], color: 'var(--syn-operator)' },
 ]);
 
 const DIALECTS: Record<Dialect, SQLDialect> = { postgresql: PostgreSQL, mysql: MySQL, sqlite: SQLite };

@@ -8,7 +8,8 @@
 // changes → the undeployed banner → redeploy → the client sees the new result →
 // roll back → the client sees the old one. Fails as soon as any step fails.
 // Needs: the debug `quarry` and `quarry-runtime`, ui/dist, PostgreSQL, and
-// JOURNEY_PYTHON (a python with `mcp`); scripts/ci/50-deploy-e2e.sh runs it.
+// JOURNEY_PYTHON (a python with `mcp`); scripts/ci/50-deploy-e2e.sh runs it (the name keeps it out of
+// stage 30's `node --test`).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
