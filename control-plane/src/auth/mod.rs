@@ -2,6 +2,7 @@
 //! and the guard in front of protected routes. The routes are in `api::auth`.
 
 pub mod guard;
+pub mod jwt_hs256;
 pub mod password;
 pub mod ratelimit;
 pub mod session;

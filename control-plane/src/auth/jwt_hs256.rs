@@ -1,0 +1,140 @@
+//! An HS256-only crypto provider for `jsonwebtoken`.
+//!
+//! Quarry signs session tokens with HS256 and nothing else. jsonwebtoken 11
+//! asks for a crypto backend; its `rust_crypto` feature brings every
+//! algorithm, including the `rsa` crate (RUSTSEC-2023-0071, Marvin attack, no
+//! fixed release), and its `aws_lc_rs` feature brings a second C crypto
+//! library next to rustls' `ring`. We enable neither and install this provider
+//! instead: HMAC-SHA256 from `hmac` + `sha2`, which the workspace already uses.
+//! Any other algorithm is refused with `UnsupportedAlgorithm`, so a token with
+//! a different `alg` can never verify (Validation also pins HS256).
+
+use hmac::{Hmac, Mac};
+use jsonwebtoken::crypto::{CryptoProvider, JwtSigner, JwtVerifier, KeyUtils};
+use jsonwebtoken::errors::{ErrorKind, Result, new_error};
+use jsonwebtoken::signature::{self, Signer, Verifier};
+use jsonwebtoken::{Algorithm, AlgorithmFamily, DecodingKey, EncodingKey};
+use sha2::Sha256;
+
+type HmacSha256 = Hmac<Sha256>;
+
+static PROVIDER: CryptoProvider =
+    CryptoProvider { signer_factory: signer, verifier_factory: verifier, key_utils: KeyUtils::new_unimplemented() };
+
+/// Makes the HS256 provider jsonwebtoken's process default. Idempotent; must
+/// run before the first `encode`/`decode` (`SessionKeys::new` calls it).
+pub fn install() {
+    // Err means a provider is already installed; ours is the only one in the
+    // binary, so that is this same provider from an earlier call.
+    let _ = PROVIDER.install_default();
+}
+
+fn signer(algorithm: &Algorithm, key: &EncodingKey) -> Result<Box<dyn JwtSigner>> {
+    if *algorithm != Algorithm::HS256 {
+        return Err(new_error(ErrorKind::UnsupportedAlgorithm));
+    }
+    if key.family() != AlgorithmFamily::Hmac {
+        return Err(new_error(ErrorKind::InvalidKeyFormat));
+    }
+    let mac = HmacSha256::new_from_slice(key.as_bytes()).map_err(|_| new_error(ErrorKind::InvalidKeyFormat))?;
+    Ok(Box::new(Hs256(mac)))
+}
+
+fn verifier(algorithm: &Algorithm, key: &DecodingKey) -> Result<Box<dyn JwtVerifier>> {
+    if *algorithm != Algorithm::HS256 {
+        return Err(new_error(ErrorKind::UnsupportedAlgorithm));
+    }
+    if key.family() != AlgorithmFamily::Hmac {
+        return Err(new_error(ErrorKind::InvalidKeyFormat));
+    }
+    let mac =
+        HmacSha256::new_from_slice(key.try_get_as_bytes()?).map_err(|_| new_error(ErrorKind::InvalidKeyFormat))?;
+    Ok(Box::new(Hs256(mac)))
+}
+
+struct Hs256(HmacSha256);
+
+impl Signer<Vec<u8>> for Hs256 {
+    fn try_sign(&self, msg: &[u8]) -> std::result::Result<Vec<u8>, signature::Error> {
+        let mut mac = self.0.clone();
+        mac.update(msg);
+        Ok(mac.finalize().into_bytes().to_vec())
+    }
+}
+
+impl Verifier<Vec<u8>> for Hs256 {
+    fn verify(&self, msg: &[u8], sig: &Vec<u8>) -> std::result::Result<(), signature::Error> {
+        let mut mac = self.0.clone();
+        mac.update(msg);
+        // verify_slice compares in constant time.
+        mac.verify_slice(sig).map_err(signature::Error::from_source)
+    }
+}
+
+impl JwtSigner for Hs256 {
+    fn algorithm(&self) -> Algorithm {
+        Algorithm::HS256
+    }
+}
+
+impl JwtVerifier for Hs256 {
+    fn algorithm(&self) -> Algorithm {
+        Algorithm::HS256
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use jsonwebtoken::{Header, Validation, decode, encode};
+    use serde::{Deserialize, Serialize};
+
+    use super::*;
+
+    #[derive(Serialize, Deserialize, PartialEq, Debug)]
+    struct Claims {
+        sub: String,
+        exp: i64,
+    }
+
+    fn claims() -> Claims {
+        Claims { sub: "admin".into(), exp: chrono::Utc::now().timestamp() + 60 }
+    }
+
+    #[test]
+    fn round_trip_and_rejections() {
+        install();
+        install(); // idempotent
+        let key = b"0123456789abcdef0123456789abcdef";
+        let token = encode(&Header::new(Algorithm::HS256), &claims(), &EncodingKey::from_secret(key)).unwrap();
+        let validation = Validation::new(Algorithm::HS256);
+        let got = decode::<Claims>(&token, &DecodingKey::from_secret(key), &validation).unwrap();
+        assert_eq!(got.claims.sub, "admin");
+
+        // Wrong secret.
+        assert!(decode::<Claims>(&token, &DecodingKey::from_secret(b"other"), &validation).is_err());
+        // Tampered signature.
+        let mut bad = token.clone().into_bytes();
+        let i = token.rfind('.').unwrap() + 5;
+        bad[i] = if bad[i] == b'A' { b'B' } else { b'A' };
+        let bad = String::from_utf8(bad).unwrap();
+        assert!(decode::<Claims>(&bad, &DecodingKey::from_secret(key), &validation).is_err());
+        // Other algorithms are not available at all.
+        let err = encode(&Header::new(Algorithm::HS512), &claims(), &EncodingKey::from_secret(key)).unwrap_err();
+        assert!(matches!(err.kind(), ErrorKind::UnsupportedAlgorithm));
+        // jsonwebtoken itself refuses an HMAC key for RS256; the provider refuses it too.
+        let Err(err) = signer(&Algorithm::RS256, &EncodingKey::from_secret(key)) else { panic!("RS256 signer") };
+        assert!(matches!(err.kind(), ErrorKind::UnsupportedAlgorithm));
+        let Err(err) = verifier(&Algorithm::RS256, &DecodingKey::from_secret(key)) else { panic!("RS256 verifier") };
+        assert!(matches!(err.kind(), ErrorKind::UnsupportedAlgorithm));
+    }
+
+    #[test]
+    fn known_answer() {
+        // RFC 4231 test case 2: HMAC-SHA256(key="Jefe", "what do ya want for nothing?").
+        install();
+        let s = signer(&Algorithm::HS256, &EncodingKey::from_secret(b"Jefe")).unwrap();
+        let mac = s.try_sign(b"what do ya want for nothing?").unwrap();
+        let hex: String = mac.iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(hex, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+    }
+}
