@@ -17,5 +17,5 @@ export QUARRY_URL=http://127.0.0.1:$port
 export SCREENSHOT_DIR=$target_dir/screenshots
 (cd tests/browser && node --test)
 echo "--- two-factor login with pyotp (its own quarry)"
-bash scripts/ci/two-factor-pyotp.sh
+bash tests/e2e/two_factor_pyotp.sh
 ls -l "$SCREENSHOT_DIR"
