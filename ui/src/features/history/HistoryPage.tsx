@@ -1,16 +1,14 @@
 import { useState } from 'react';
+import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { ErrorPanel } from '../../components/ErrorPanel';
 import { Loading, PageHeader } from '../../components/PageHeader';
+import { show } from '../../lib/format';
 import { useHistory, useRollback, type HistoryEntry } from './api';
 
 const TYPES = ['connection', 'tool', 'resource', 'prompt', 'server_config', 'token'];
 const ACTIONS = ['create', 'update', 'delete', 'rollback'];
 const LIMIT = 20;
 
-function show(v: unknown): string {
-  if (v === null || v === undefined) return '—';
-  return typeof v === 'string' ? v : JSON.stringify(v, null, 2);
-}
 
 /** Every change: filter by entity type and action, compare a version with the one before, roll back. */
 export function HistoryPage() {
@@ -106,8 +104,8 @@ function EntryDetail({ entry, onClose }: { entry: HistoryEntry; onClose: () => v
             {changes.map(([field, c]) => (
               <tr key={field}>
                 <th scope="row" className="mono">{field}</th>
-                <td><pre className="diff-old">{show(c.old)}</pre></td>
-                <td><pre className="diff-new">{show(c.new)}</pre></td>
+                <td><pre className="diff-old">{show(c.old, { pretty: true })}</pre></td>
+                <td><pre className="diff-new">{show(c.new, { pretty: true })}</pre></td>
               </tr>
             ))}
           </tbody>
@@ -118,24 +116,27 @@ function EntryDetail({ entry, onClose }: { entry: HistoryEntry; onClose: () => v
         <p role="status">Rolled back: {rollback.data.entity_name} is now v{rollback.data.version ?? '?'}. Deploy to publish it.</p>
       )}
       <div className="actions">
-        {canRollBack && !asking && (
+        {canRollBack && (
           <button type="button" className="btn btn-primary" onClick={() => setAsking(true)} disabled={rollback.isPending}>
             Roll back to this version
           </button>
         )}
         <button type="button" className="btn btn-ghost" onClick={onClose}>Close</button>
       </div>
-      {asking && (
-        <div role="alertdialog" aria-modal="true" aria-labelledby="rollback-title" className="card confirm-dialog">
-          <h3 id="rollback-title">Roll back {entry.entity_name}?</h3>
-          <p>Its state of this entry becomes a new version{entry.action === 'delete' ? ' (it is recreated)' : ''}. Nothing else changes.</p>
-          <button type="button" className="btn btn-danger" autoFocus
-            onClick={() => { setAsking(false); rollback.mutate(entry); }}>
-            Yes, roll back
-          </button>{' '}
-          <button type="button" className="btn btn-ghost" onClick={() => setAsking(false)}>Cancel</button>
-        </div>
-      )}
+      <ConfirmDialog
+        open={asking}
+        title={`Roll back ${entry.entity_name}?`}
+        confirmLabel="Yes, roll back"
+        danger
+        busy={rollback.isPending}
+        onCancel={() => setAsking(false)}
+        onConfirm={() => {
+          setAsking(false);
+          rollback.mutate(entry);
+        }}
+      >
+        <p>Its state of this entry becomes a new version{entry.action === 'delete' ? ' (it is recreated)' : ''}. Nothing else changes.</p>
+      </ConfirmDialog>
     </section>
   );
 }

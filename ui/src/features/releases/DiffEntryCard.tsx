@@ -1,5 +1,6 @@
 import type { DiffEntry } from './api';
-import { fieldChanges, show } from './fields';
+import { show } from '../../lib/format';
+import { fieldChanges } from './fields';
 import { TextDiff } from './TextDiff';
 
 const ACTION_BADGE: Record<string, string> = { added: 'badge-ok', removed: 'badge-danger', changed: 'badge-warn' };

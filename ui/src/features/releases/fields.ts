@@ -38,9 +38,3 @@ export function fieldChanges(before: unknown, after: unknown): FieldChange[] {
   }
   return out;
 }
-
-/** A scalar or small structure as one line. */
-export function show(value: unknown): string {
-  if (value === undefined) return '—';
-  return typeof value === 'string' ? value : JSON.stringify(value);
-}
