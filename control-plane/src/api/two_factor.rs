@@ -5,6 +5,7 @@
 use std::net::{IpAddr, SocketAddr};
 
 use axum::extract::{ConnectInfo, State};
+use axum::http::HeaderMap;
 use axum_extra::extract::CookieJar;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -13,6 +14,7 @@ use utoipa_axum::routes;
 
 use super::auth::LoginResponse;
 use crate::app::AppState;
+use crate::auth::guard::user_agent_of;
 use crate::auth::totp::{self, Proof};
 use crate::auth::{Admin, password};
 use crate::error::{ApiError, ApiResult, ErrorBody};
@@ -139,6 +141,7 @@ fn accepted(proof: Proof, refuse: fn(String) -> ApiError) -> Result<(), ApiError
 async fn login_verify_2fa(
     State(s): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     jar: CookieJar,
     AppJson(b): AppJson<VerifyLogin>,
 ) -> ApiResult<(CookieJar, AppJson<LoginResponse>)> {
@@ -146,7 +149,8 @@ async fn login_verify_2fa(
     let admin = load_admin(&s, &admin_id).await?;
     let ip = peer.ip();
     s.limiter.check(ip, &admin.username).map_err(ApiError::RateLimited)?;
-    let actor = Actor::Admin { id: admin.id.clone(), address: Some(ip.to_string()), user_agent: None };
+    let actor =
+        Actor::Admin { id: admin.id.clone(), address: Some(ip.to_string()), user_agent: user_agent_of(&headers) };
     let w = Write::begin(&s.db, &actor).await?;
     let proof = totp::verify(w.tx(), &s.keyring, &admin.id, &b.code, b.is_recovery).await.map_err(ApiError::from);
     counted(&s, ip, &admin.username, proof.and_then(|p| accepted(p, ApiError::Unauthorized)))?;

@@ -5,9 +5,7 @@
 //! `Write::commit`. Details never hold a secret.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde_json::Value;
 
 use super::StoreError;
@@ -83,21 +81,16 @@ pub async fn page(
     limit: u64,
 ) -> Result<(Vec<AuditEntry>, u64), StoreError> {
     use audit_event::Column as C;
-    let mut q = audit_event::Entity::find();
-    if let Some(e) = &f.event {
-        q = q.filter(C::Event.eq(e.as_str()));
-    }
-    if let Some(a) = &f.actor {
-        q = q.filter(C::Actor.eq(a.as_str()));
-    }
-    if let Some(t) = f.since {
-        q = q.filter(C::CreatedAt.gte(t));
-    }
-    if let Some(t) = f.until {
-        q = q.filter(C::CreatedAt.lt(t));
-    }
-    let total = q.clone().count(db).await?;
-    let rows = q.order_by_desc(C::Id).offset(skip).limit(limit).all(db).await?;
+    let equal = [(C::Event, f.event.as_deref()), (C::Actor, f.actor.as_deref())];
+    let (rows, total) = super::crud::recent_page::<audit_event::Entity, _>(
+        db,
+        &equal,
+        (C::CreatedAt, f.since, f.until),
+        C::Id,
+        skip,
+        limit,
+    )
+    .await?;
     let items = rows
         .into_iter()
         .map(|m| AuditEntry {

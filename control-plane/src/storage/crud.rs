@@ -108,6 +108,38 @@ pub fn unique_conflict(e: DbErr, what: &str, name: &str) -> StoreError {
     }
 }
 
+/// One page, newest first by `id`, of the rows of `E` whose `equal` columns
+/// hold the given values (absent: any) and whose `at` column lies in
+/// `[since, until)`, with how many match: the shape of the history and audit lists.
+pub async fn recent_page<E, C>(
+    db: &C,
+    equal: &[(E::Column, Option<&str>)],
+    (at, since, until): (E::Column, Option<chrono::DateTime<chrono::Utc>>, Option<chrono::DateTime<chrono::Utc>>),
+    id: E::Column,
+    skip: u64,
+    limit: u64,
+) -> Result<(Vec<E::Model>, u64), StoreError>
+where
+    E: EntityTrait,
+    E::Model: Sync,
+    C: ConnectionTrait,
+{
+    let mut q = E::find();
+    for (col, value) in equal {
+        if let Some(v) = value {
+            q = q.filter(col.eq(*v));
+        }
+    }
+    if let Some(t) = since {
+        q = q.filter(at.gte(t));
+    }
+    if let Some(t) = until {
+        q = q.filter(at.lt(t));
+    }
+    let total = q.clone().count(db).await?;
+    Ok((q.order_by_desc(id).offset(skip).limit(limit).all(db).await?, total))
+}
+
 /// Decodes a JSON column into its typed form (columns are written by us, so a
 /// failure is a fault of ours).
 pub fn column<T: serde::de::DeserializeOwned>(v: &serde_json::Value) -> Result<T, StoreError> {

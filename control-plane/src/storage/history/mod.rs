@@ -17,8 +17,8 @@ pub mod rollback;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -203,22 +203,21 @@ pub async fn page(
     limit: u64,
 ) -> Result<(Vec<HistoryEntry>, u64), StoreError> {
     use change_history::Column as C;
-    let mut q = change_history::Entity::find();
-    for (col, v) in
-        [(C::EntityType, &f.entity_type), (C::EntityId, &f.entity_id), (C::Action, &f.action), (C::Actor, &f.actor)]
-    {
-        if let Some(v) = v {
-            q = q.filter(col.eq(v.as_str()));
-        }
-    }
-    if let Some(t) = f.since {
-        q = q.filter(C::CreatedAt.gte(t));
-    }
-    if let Some(t) = f.until {
-        q = q.filter(C::CreatedAt.lt(t));
-    }
-    let total = q.clone().count(db).await?;
-    let rows = q.order_by_desc(C::Id).offset(skip).limit(limit).all(db).await?;
+    let equal = [
+        (C::EntityType, f.entity_type.as_deref()),
+        (C::EntityId, f.entity_id.as_deref()),
+        (C::Action, f.action.as_deref()),
+        (C::Actor, f.actor.as_deref()),
+    ];
+    let (rows, total) = crate::storage::crud::recent_page::<change_history::Entity, _>(
+        db,
+        &equal,
+        (C::CreatedAt, f.since, f.until),
+        C::Id,
+        skip,
+        limit,
+    )
+    .await?;
     Ok((rows.into_iter().map(public).collect(), total))
 }
 
