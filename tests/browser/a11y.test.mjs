@@ -7,12 +7,11 @@
 // requested from another origin. Runs against a control plane of its own.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { launch, SCREENSHOTS } from './browser.mjs';
-import { startQuarry } from './server.mjs';
+import { sqliteDb, startQuarry } from './server.mjs';
 
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 const ADMIN = { username: 'a11y-admin', password: 'a11y-password-1' };
@@ -25,8 +24,9 @@ before(async () => {
   mkdirSync(SCREENSHOTS, { recursive: true });
   quarry = await startQuarry({ name: 'a11y', admin: ADMIN, env: { QUARRY_DEPLOY_TARGET: 'kubernetes' } });
   const db = join(quarry.data, 'shop.db');
-  execFileSync('python3', ['-c', `import sqlite3; c = sqlite3.connect(${JSON.stringify(db)});
-c.execute("CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT)"); c.commit()`]);
+  sqliteDb(db, [
+    `CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT)`,
+  ]);
   browser = await launch();
   const api = await browser.newContext();
   const call = async (path, data) => {

@@ -6,31 +6,19 @@
 // narrow it, and its switch disables a tool.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync, existsSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { launch, SCREENSHOTS } from './browser.mjs';
+import { sqliteDb, startQuarry } from './server.mjs';
 
-const ROOT = resolve(import.meta.dirname, '..', '..');
-const BIN = process.env.QUARRY_BIN ?? join(process.env.CARGO_TARGET_DIR ?? join(ROOT, 'target'), 'debug', 'quarry');
 const ADMIN = { username: 'builder-admin', password: 'builder-password-1' };
 
 let quarry;
 let base;
-let data;
 let browser;
 let page;
 const errors = [];
 const foreign = [];
-
-function freePort() {
-  return new Promise((ok) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => ok(port)); });
-  });
-}
 
 async function api(method, path, body) {
   const res = await page.request.fetch(base + path, { method, data: body, headers: { Origin: base } });
@@ -38,27 +26,17 @@ async function api(method, path, body) {
 }
 
 before(async () => {
-  assert.ok(existsSync(BIN), `build the control plane first: ${BIN}`);
   mkdirSync(SCREENSHOTS, { recursive: true });
-  data = mkdtempSync(join(tmpdir(), 'quarry-builder-'));
-  const shop = join(data, 'shop.db');
-  const other = join(data, 'other.db');
-  execFileSync('python3', ['-c', `import sqlite3; c = sqlite3.connect(${JSON.stringify(shop)});
-c.execute("CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT NOT NULL, email TEXT)");
-c.execute("CREATE TABLE orders (id INTEGER PRIMARY KEY, customer_id INTEGER, total REAL)");
-c.execute("INSERT INTO customers VALUES (1, 'Ada', 'ada@example.com'), (2, 'Grace', 'grace@example.com')"); c.commit()
-d = sqlite3.connect(${JSON.stringify(other)}); d.execute("CREATE TABLE stock (id INTEGER PRIMARY KEY)"); d.commit()`]);
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  quarry = spawn(BIN, ['serve'], {
-    env: { ...process.env, QUARRY_BIND: `127.0.0.1:${port}`, QUARRY_DATA_DIR: data, QUARRY_UI_DIR: join(ROOT, 'ui', 'dist'),
-      QUARRY_ADMIN_USERNAME: ADMIN.username, QUARRY_ADMIN_PASSWORD: ADMIN.password, QUARRY_LOG: 'warn' },
-    stdio: 'ignore',
-  });
-  for (let i = 0; i < 200; i++) {
-    try { if ((await fetch(`${base}/api/health`)).ok) break; } catch { /* not up yet */ }
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  quarry = await startQuarry({ name: 'builder', admin: ADMIN });
+  base = quarry.base;
+  const shop = join(quarry.data, 'shop.db');
+  const other = join(quarry.data, 'other.db');
+  sqliteDb(shop, [
+    'CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT NOT NULL, email TEXT)',
+    'CREATE TABLE orders (id INTEGER PRIMARY KEY, customer_id INTEGER, total REAL)',
+    "INSERT INTO customers VALUES (1, 'Ada', 'ada@example.com'), (2, 'Grace', 'grace@example.com')",
+  ]);
+  sqliteDb(other, ['CREATE TABLE stock (id INTEGER PRIMARY KEY)']);
   browser = await launch();
   page = await browser.newPage({ viewport: { width: 1400, height: 950 } });
   await page.route('**/*', (route) => {
@@ -81,8 +59,7 @@ d = sqlite3.connect(${JSON.stringify(other)}); d.execute("CREATE TABLE stock (id
 
 after(async () => {
   await browser?.close();
-  quarry?.kill();
-  if (data) rmSync(data, { recursive: true, force: true });
+  quarry?.stop();
 });
 
 /** Waits for the completion list to offer `label` selected first, then accepts it with Enter. */

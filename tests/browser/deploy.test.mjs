@@ -8,11 +8,10 @@
 // refused deploy whose problems link to what to fix.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { launch, SCREENSHOTS } from './browser.mjs';
-import { startQuarry } from './server.mjs';
+import { sqliteDb, startQuarry } from './server.mjs';
 
 const ADMIN = { username: 'deploy-admin', password: 'deploy-password-1' };
 const RUNTIME_TOKEN = 'deploy-test-runtime-token';
@@ -52,8 +51,9 @@ before(async () => {
     env: { QUARRY_DEPLOY_TARGET: 'kubernetes', QUARRY_RUNTIME_TOKEN: RUNTIME_TOKEN } });
   base = quarry.base;
   const db = join(quarry.data, 'shop.db');
-  execFileSync('python3', ['-c', `import sqlite3; c = sqlite3.connect(${JSON.stringify(db)});
-c.execute("CREATE TABLE items (id INTEGER PRIMARY KEY, price REAL)"); c.commit()`]);
+  sqliteDb(db, [
+    `CREATE TABLE items (id INTEGER PRIMARY KEY, price REAL)`,
+  ]);
   browser = await launch();
   page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
   page.on('pageerror', (e) => errors.push(String(e)));

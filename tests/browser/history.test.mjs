@@ -4,11 +4,10 @@
 // rollback (confirmed in a dialog) brings the old description back.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { launch, SCREENSHOTS } from './browser.mjs';
-import { startQuarry } from './server.mjs';
+import { sqliteDb, startQuarry } from './server.mjs';
 
 const ADMIN = { username: 'history-admin', password: 'history-password-1' };
 
@@ -23,8 +22,9 @@ before(async () => {
   quarry = await startQuarry({ name: 'history', admin: ADMIN, env: { QUARRY_DEPLOY_TARGET: 'kubernetes' } });
   base = quarry.base;
   const db = join(quarry.data, 'shop.db');
-  execFileSync('python3', ['-c', `import sqlite3; c = sqlite3.connect(${JSON.stringify(db)});
-c.execute("CREATE TABLE items (id INTEGER PRIMARY KEY)"); c.commit()`]);
+  sqliteDb(db, [
+    `CREATE TABLE items (id INTEGER PRIMARY KEY)`,
+  ]);
   browser = await launch();
   page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
   page.on('pageerror', (e) => errors.push(String(e)));

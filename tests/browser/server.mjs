@@ -3,7 +3,7 @@
 // that scripts/ci/30-browser.sh starts: the built `quarry` on a free port with a
 // throw-away data dir, serving the built UI, stopped (and its data removed) by `stop`.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -11,8 +11,8 @@ import { join, resolve } from 'node:path';
 
 /** The repository's root. */
 export const REPO = resolve(import.meta.dirname, '..', '..');
-/** The built control plane. */
-export const QUARRY_BIN = join(process.env.CARGO_TARGET_DIR ?? join(REPO, 'target'), 'debug', 'quarry');
+/** The built control plane (QUARRY_BIN overrides). */
+export const QUARRY_BIN = process.env.QUARRY_BIN ?? join(process.env.CARGO_TARGET_DIR ?? join(REPO, 'target'), 'debug', 'quarry');
 
 /** A port nothing listens on right now. */
 export function freePort() {
@@ -65,4 +65,14 @@ export async function startQuarry({ name = 'test', admin, env = {} } = {}) {
     rmSync(data, { recursive: true, force: true });
   };
   return { base, data, stop, kill, start };
+}
+
+/** Creates the SQLite database `path` by running `statements` (Python's sqlite3, so the tests need no npm driver). */
+export function sqliteDb(path, statements) {
+  const script = `import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+for s in sys.argv[2:]:
+    c.execute(s)
+c.commit()`;
+  execFileSync('python3', ['-c', script, path, ...statements]);
 }

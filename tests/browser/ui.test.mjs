@@ -3,9 +3,9 @@
 // "Detect from SQL" filling in the parameter. Needs the UI built into ui/dist.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import { launch, SCREENSHOTS } from './browser.mjs';
+import { sqliteDb } from './server.mjs';
 
 const BASE = process.env.QUARRY_URL;
 if (!BASE) throw new Error('set QUARRY_URL to a running Quarry, e.g. http://127.0.0.1:3000');
@@ -22,9 +22,10 @@ before(async () => {
   mkdirSync(SCREENSHOTS, { recursive: true });
   // The database the SQLite connection points at, with the table the tool reads.
   rmSync(DB_FILE, { force: true });
-  execFileSync('python3', ['-c', `import sqlite3; c = sqlite3.connect(${JSON.stringify(DB_FILE)});
-c.execute("CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT, note TEXT)");
-c.execute("INSERT INTO users VALUES (1, 'Ada', ''), (2, 'Grace', '')"); c.commit()`]);
+  sqliteDb(DB_FILE, [
+    `CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT, note TEXT)`,
+    `INSERT INTO users VALUES (1, 'Ada', ''), (2, 'Grace', '')`,
+  ]);
   browser = await launch();
   page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
   await page.route('**/*', (route) => {
