@@ -13,7 +13,8 @@ const USAGE: &str = "usage: quarry [serve | migrate | openapi | healthcheck | ex
   serve                  run the control plane (default)
   migrate                create or upgrade the store, then exit
   openapi                print the OpenAPI document
-  healthcheck            exit 0 when the local control plane answers /api/health
+  healthcheck [--url URL]
+                         exit 0 when the local control plane (or the one at URL) answers /api/health
   export [--format yaml|json]
                          print the configuration document (no passwords, secrets or tokens; YAML by default);
                          export --schema prints its JSON Schema
@@ -41,6 +42,7 @@ pub async fn run(args: &[String]) -> anyhow::Result<()> {
             Ok(())
         }
         ["healthcheck"] => healthcheck(&Config::from_env()?).await,
+        ["healthcheck", "--url", url] => healthcheck_url(url).await,
         ["admin", "reset-password", rest @ ..] => reset_password(rest).await,
         ["admin", "disable-2fa"] => disable_two_factor().await,
         ["export", rest @ ..] => apply::export(rest).await,
@@ -91,6 +93,14 @@ async fn disable_two_factor() -> anyhow::Result<()> {
         println!("Two-factor login of {name:?} was not on; every session was ended.");
     }
     Ok(())
+}
+
+/// `GET URL/api/health` must answer 2xx: how a Helm test pod checks the
+/// control plane through its Service.
+async fn healthcheck_url(url: &str) -> anyhow::Result<()> {
+    let client = reqwest::Client::builder().timeout(std::time::Duration::from_secs(5)).build()?;
+    let status = client.get(format!("{}/api/health", url.trim_end_matches('/'))).send().await?.status();
+    if status.is_success() { Ok(()) } else { bail!("unhealthy: {url} answered {status}") }
 }
 
 /// A plain HTTP/1.1 GET of `/api/health`, so images without curl can check themselves.

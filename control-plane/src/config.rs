@@ -51,8 +51,32 @@ impl Config {
     }
 
     /// Reads the configuration from `get`, which maps a variable name to its value.
+    ///
+    /// Every variable may instead name a file with `NAME_FILE` (its contents,
+    /// trimmed, are the value), so secrets can be mounted as files rather than
+    /// carried in the environment; `NAME` wins when both are set.
     pub fn from_source(get: impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
-        let var = |k: &str| get(k).filter(|v| !v.trim().is_empty());
+        let unreadable = std::cell::RefCell::new(None);
+        let var = |k: &str| {
+            get(k).filter(|v| !v.trim().is_empty()).or_else(|| {
+                let path = get(&format!("{k}_FILE")).filter(|p| !p.trim().is_empty())?;
+                match std::fs::read_to_string(path.trim()) {
+                    Ok(text) => Some(text.trim().to_string()).filter(|v| !v.is_empty()),
+                    Err(e) => {
+                        unreadable.borrow_mut().get_or_insert(format!("cannot read {k}_FILE {path}: {e}"));
+                        None
+                    }
+                }
+            })
+        };
+        let config = Self::read(&var);
+        if let Some(problem) = unreadable.take() {
+            bail!(problem);
+        }
+        config
+    }
+
+    fn read(var: &impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
         let bind: SocketAddr = var("QUARRY_BIND")
             .unwrap_or_else(|| "127.0.0.1:3000".into())
             .parse()
@@ -68,7 +92,7 @@ impl Config {
             (None, None) => None,
             _ => bail!("set both QUARRY_ADMIN_USERNAME and QUARRY_ADMIN_PASSWORD, or neither"),
         };
-        let tls = crate::tls::TlsConfig::from_source(&var, &data_dir)?;
+        let tls = crate::tls::TlsConfig::from_source(var, &data_dir)?;
         let scheme = if tls.files.is_some() { "https" } else { "http" };
         let public_url = var("QUARRY_PUBLIC_URL")
             .map(|u| u.trim_end_matches('/').to_string())
@@ -83,8 +107,8 @@ impl Config {
             bootstrap_admin,
             public_url,
             ui_dir: PathBuf::from(var("QUARRY_UI_DIR").unwrap_or_else(|| "ui/dist".into())),
-            deploy: crate::deploy::DeployConfig::from_source(&var)?,
-            history_retention: retention(&var)?,
+            deploy: crate::deploy::DeployConfig::from_source(var)?,
+            history_retention: retention(var)?,
         })
     }
 
@@ -140,6 +164,21 @@ mod tests {
         let c = from(&[("QUARRY_TLS_CERT", "/x/cert.pem"), ("QUARRY_TLS_KEY", "/x/key.pem")]).unwrap();
         assert_eq!(c.public_url, "https://127.0.0.1:3000");
         assert!(c.secure_cookies());
+    }
+
+    #[test]
+    fn a_variable_can_be_read_from_the_file_its_file_variable_names() {
+        let path = std::env::temp_dir().join(format!("quarry-config-key-{}", std::process::id()));
+        std::fs::write(&path, "c2VjcmV0\n").unwrap();
+        let key = path.display().to_string();
+        let c = from(&[("QUARRY_ENCRYPTION_KEY_FILE", &key), ("QUARRY_RUNTIME_TOKEN_FILE", &key)]).unwrap();
+        assert_eq!(c.encryption_key.unwrap().0, "c2VjcmV0");
+        assert_eq!(c.deploy.runtime_token.unwrap().0, "c2VjcmV0");
+        let direct = from(&[("QUARRY_JWT_SECRET", "inline"), ("QUARRY_JWT_SECRET_FILE", &key)]).unwrap();
+        assert_eq!(direct.jwt_secret.unwrap().0, "inline", "the variable itself wins");
+        let missing = from(&[("QUARRY_JWT_SECRET_FILE", "/nonexistent/quarry-secret")]).unwrap_err();
+        assert!(missing.to_string().contains("QUARRY_JWT_SECRET_FILE"), "{missing}");
+        std::fs::remove_file(path).unwrap();
     }
 
     #[test]

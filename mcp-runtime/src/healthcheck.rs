@@ -41,6 +41,42 @@ pub fn check(env: &dyn EnvSource) -> Result<(), String> {
     }
 }
 
+/// The MCP handshake a client would make: `POST BASE/mcp` with `initialize`.
+/// Healthy when the runtime answers it with a JSON-RPC result naming its
+/// server, or refuses it with `401` and a `WWW-Authenticate` challenge (client
+/// auth is on: the endpoint is up and protected, and the checker holds no
+/// token). How a Helm test pod checks the runtimes through their Service.
+pub fn check_mcp(base: &str) -> Result<(), String> {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let url = format!("{}/mcp", base.trim_end_matches('/'));
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
+    rt.block_on(async {
+        let client = reqwest::Client::builder().timeout(Duration::from_secs(5)).build().map_err(|e| e.to_string())?;
+        let initialize = serde_json::json!({
+            "jsonrpc": "2.0", "id": 1, "method": "initialize",
+            "params": {"protocolVersion": "2025-06-18", "capabilities": {},
+                       "clientInfo": {"name": "quarry-healthcheck", "version": env!("CARGO_PKG_VERSION")}}
+        });
+        let res = client
+            .post(&url)
+            .header("accept", "application/json, text/event-stream")
+            .json(&initialize)
+            .send()
+            .await
+            .map_err(|e| format!("{url}: {e}"))?;
+        let status = res.status();
+        if status == reqwest::StatusCode::UNAUTHORIZED && res.headers().contains_key("www-authenticate") {
+            return Ok(());
+        }
+        let body = res.text().await.map_err(|e| format!("{url}: {e}"))?;
+        if status.is_success() && body.contains("\"serverInfo\"") {
+            Ok(())
+        } else {
+            Err(format!("{url} answered {status}: {}", body.chars().take(200).collect::<String>()))
+        }
+    })
+}
+
 /// Over HTTPS: liveness on loopback, so the certificate (issued for the public
 /// name) is not verified here.
 fn check_https(addr: SocketAddr, timeout: Duration) -> Result<(), String> {

@@ -20,6 +20,8 @@ pub mod exec;
 #[cfg(feature = "server")]
 pub mod healthcheck;
 pub mod histogram;
+#[cfg(feature = "logging")]
+pub mod logging;
 #[cfg(feature = "server")]
 pub mod metrics;
 #[cfg(feature = "server")]

@@ -1,6 +1,7 @@
 //! `quarry-runtime`: serves one manifest over MCP. `quarry-runtime schema`
 //! prints the manifest JSON Schema; `quarry-runtime healthcheck` exits 0 when
-//! the local runtime answers `/healthz`.
+//! the local runtime answers `/healthz` (`--url BASE` checks a remote one with
+//! an MCP `initialize`).
 
 use std::io::Write;
 use std::sync::Arc;
@@ -21,7 +22,12 @@ fn main() -> anyhow::Result<()> {
         return Ok(());
     }
     if args.first().is_some_and(|a| a == "healthcheck") {
-        if let Err(e) = mcp_runtime::healthcheck::check(&ProcessEnv) {
+        let outcome = match args.get(1..).unwrap_or_default() {
+            [] => mcp_runtime::healthcheck::check(&ProcessEnv),
+            [flag, url] if flag == "--url" => mcp_runtime::healthcheck::check_mcp(url),
+            _ => Err("usage: quarry-runtime healthcheck [--url BASE_URL]".into()),
+        };
+        if let Err(e) = outcome {
             eprintln!("unhealthy: {e}");
             std::process::exit(1);
         }
@@ -29,9 +35,7 @@ fn main() -> anyhow::Result<()> {
     }
     // reqwest (pull mode) and the database drivers share one rustls provider.
     let _ = rustls::crypto::ring::default_provider().install_default();
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("QUARRY_LOG").unwrap_or_else(|_| "info".into()))
-        .init();
+    mcp_runtime::logging::init();
     let config = RuntimeConfig::load(&args, &ProcessEnv)?;
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(config.workers).enable_all().build()?;
     runtime.block_on(async {

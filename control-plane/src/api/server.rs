@@ -44,7 +44,7 @@ async fn current(s: &AppState) -> ApiResult<ServerConfig> {
     let tokens = tokens.into_iter().map(StoredToken::public).collect();
     let bind = s.deploy.config.runtime_bind;
     Ok(ServerConfig {
-        mcp_url: format!("{}/mcp", settings.effective_public_url(bind, s.deploy.config.runtime_tls.is_some())),
+        mcp_url: format!("{}/mcp", settings.effective_public_url(&s.deploy.config.runtime_url())),
         settings,
         tokens,
         runtime_bind: bind.to_string(),

@@ -23,6 +23,10 @@ pub struct DeployConfig {
     pub runtime_bin: Option<PathBuf>,
     /// `QUARRY_RUNTIME_BIND`: where a `local` or `docker` runtime listens (default `127.0.0.1:8080`).
     pub runtime_bind: SocketAddr,
+    /// `QUARRY_RUNTIME_PUBLIC_URL`: where AI clients reach the runtimes (the Connect page's URL, before
+    /// `/mcp`) when the server settings name no public URL — e.g. an Ingress in front of Kubernetes
+    /// replicas. Default: derived from `runtime_bind`.
+    pub runtime_public_url: Option<String>,
     /// `QUARRY_RUNTIME_PULL_URL`: the control-plane URL managed runtimes pull from
     /// (default: loopback to `QUARRY_BIND`'s port).
     pub pull_url: Option<String>,
@@ -59,6 +63,7 @@ impl DeployConfig {
             runtime_key: var("QUARRY_RUNTIME_KEY").map(Secret),
             runtime_bin: var("QUARRY_RUNTIME_BIN").map(PathBuf::from),
             runtime_bind,
+            runtime_public_url: var("QUARRY_RUNTIME_PUBLIC_URL").map(|u| u.trim_end_matches('/').to_string()),
             pull_url: var("QUARRY_RUNTIME_PULL_URL").map(|u| u.trim_end_matches('/').to_string()),
             runtime_image: var("QUARRY_RUNTIME_IMAGE"),
             runtime_tls: mcp_runtime::tls::TlsFiles::from_pair(
@@ -71,6 +76,25 @@ impl DeployConfig {
             docker_memory_mb: number("QUARRY_DOCKER_MEMORY_MB", 512.0)? as u64,
             docker_cpus: number("QUARRY_DOCKER_CPUS", 1.0)?,
         })
+    }
+
+    /// The base URL of the runtimes as AI clients should use it:
+    /// `QUARRY_RUNTIME_PUBLIC_URL`, else the runtime's bind address (loopback
+    /// when it binds every address), `https` when runtimes serve TLS.
+    pub fn runtime_url(&self) -> String {
+        if let Some(url) = &self.runtime_public_url {
+            return url.clone();
+        }
+        let ip = self.runtime_bind.ip();
+        let host = if ip.is_unspecified() {
+            "127.0.0.1".to_string()
+        } else if ip.is_ipv6() {
+            format!("[{ip}]")
+        } else {
+            ip.to_string()
+        };
+        let scheme = if self.runtime_tls.is_some() { "https" } else { "http" };
+        format!("{scheme}://{host}:{}", self.runtime_bind.port())
     }
 
     /// The runtime binary: configured, next to the running executable, or on `PATH`.
@@ -95,5 +119,15 @@ mod tests {
         assert_eq!(c.runtime_bind.to_string(), "127.0.0.1:8080");
         let bad = |k: &str| (k == "QUARRY_DEPLOY_TARGET").then(|| "nomad".to_string());
         assert!(DeployConfig::from_source(&bad).unwrap_err().to_string().contains("nomad"));
+    }
+
+    #[test]
+    fn the_runtime_url_is_the_configured_public_one_or_the_bind_address() {
+        let all = |k: &str| (k == "QUARRY_RUNTIME_BIND").then(|| "0.0.0.0:9090".to_string());
+        assert_eq!(DeployConfig::from_source(&all).unwrap().runtime_url(), "http://127.0.0.1:9090");
+        let v6 = |k: &str| (k == "QUARRY_RUNTIME_BIND").then(|| "[::1]:8080".to_string());
+        assert_eq!(DeployConfig::from_source(&v6).unwrap().runtime_url(), "http://[::1]:8080");
+        let public = |k: &str| (k == "QUARRY_RUNTIME_PUBLIC_URL").then(|| "https://mcp.example.com/".to_string());
+        assert_eq!(DeployConfig::from_source(&public).unwrap().runtime_url(), "https://mcp.example.com");
     }
 }

@@ -150,17 +150,10 @@ impl ServerSettings {
         p.into_result()
     }
 
-    /// The base URL clients use (no trailing slash).
-    pub fn effective_public_url(&self, runtime_bind: std::net::SocketAddr, https: bool) -> String {
-        self.public_url.as_deref().map(|u| u.trim_end_matches('/').to_string()).unwrap_or_else(|| {
-            let host = if runtime_bind.ip().is_unspecified() {
-                "127.0.0.1".to_string()
-            } else {
-                runtime_bind.ip().to_string()
-            };
-            let host = if host.contains(':') { format!("[{host}]") } else { host };
-            format!("{}://{host}:{}", if https { "https" } else { "http" }, runtime_bind.port())
-        })
+    /// The base URL clients use (no trailing slash): `public_url`, else
+    /// `runtime_url` (where the deploy configuration says runtimes are reached).
+    pub fn effective_public_url(&self, runtime_url: &str) -> String {
+        self.public_url.as_deref().unwrap_or(runtime_url).trim_end_matches('/').to_string()
     }
 }
 
@@ -198,8 +191,8 @@ mod tests {
     #[test]
     fn the_public_url_defaults_to_the_runtime_address() {
         let s = ServerSettings::default();
-        assert_eq!(s.effective_public_url("0.0.0.0:8080".parse().unwrap(), false), "http://127.0.0.1:8080");
+        assert_eq!(s.effective_public_url("http://127.0.0.1:8080/"), "http://127.0.0.1:8080");
         let s = ServerSettings { public_url: Some("https://mcp.example.com/".into()), ..Default::default() };
-        assert_eq!(s.effective_public_url("0.0.0.0:8080".parse().unwrap(), false), "https://mcp.example.com");
+        assert_eq!(s.effective_public_url("http://127.0.0.1:8080"), "https://mcp.example.com");
     }
 }

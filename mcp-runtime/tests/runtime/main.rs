@@ -403,6 +403,22 @@ async fn in_flight_calls_finish_on_the_release_they_started_on() {
 }
 
 #[tokio::test]
+async fn the_remote_healthcheck_completes_an_mcp_handshake_or_meets_the_auth_challenge() {
+    let check = |base: String| tokio::task::spawn_blocking(move || mcp_runtime::healthcheck::check_mcp(&base));
+    let open = app().await;
+    check(open.base.clone()).await.unwrap().expect("an open runtime answers initialize");
+    let key = Keyring::generate_key();
+    let hash = TokenHasher::from_runtime_key(&key).unwrap().hash_hex("s3cret-token");
+    let mut m = manifest(tools());
+    m["auth"] = json!({"mode": "bearer", "tokens": [{"id": "t1", "hash": hash}]});
+    let protected = TestApp::spawn(m, &[("QUARRY_RUNTIME_KEY", &key)]).await;
+    check(protected.base.clone()).await.unwrap().expect("a protected runtime answers with its challenge");
+    // Something that is not an MCP server fails the check.
+    let err = check(format!("{}/healthz", open.base)).await.unwrap().unwrap_err();
+    assert!(err.contains("answered"), "{err}");
+}
+
+#[tokio::test]
 async fn metrics_and_health_endpoints_report_manifest_labels_only() {
     let app = app().await;
     app.session(None).await.call("echo", json!({"id": 3})).await;

@@ -1,0 +1,61 @@
+//! Log output for both binaries: `QUARRY_LOG` is the filter (default `info`),
+//! `QUARRY_LOG_FORMAT` the shape — `text` (default) or `json`, one object per
+//! line for log collectors. Colour codes are written only when standard error
+//! is a terminal, so files, `docker logs` and Kubernetes never see them.
+
+use std::io::IsTerminal;
+
+use tracing_subscriber::EnvFilter;
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line (`timestamp`, `level`, `fields`, `target`, `span`).
+    Json,
+}
+
+impl LogFormat {
+    /// Parses `QUARRY_LOG_FORMAT`; `None` (unset) is text.
+    pub fn parse(value: Option<&str>) -> Result<LogFormat, String> {
+        match value.map(str::trim).filter(|v| !v.is_empty()) {
+            None => Ok(LogFormat::Text),
+            Some(v) if v.eq_ignore_ascii_case("text") => Ok(LogFormat::Text),
+            Some(v) if v.eq_ignore_ascii_case("json") => Ok(LogFormat::Json),
+            Some(v) => Err(format!("QUARRY_LOG_FORMAT must be text or json, not {v:?}")),
+        }
+    }
+}
+
+/// Installs the global subscriber from `QUARRY_LOG` and `QUARRY_LOG_FORMAT`,
+/// writing to standard error. A bad format is reported and text is used, so a
+/// typo never keeps a server from starting.
+pub fn init() {
+    let filter = EnvFilter::try_from_env("QUARRY_LOG").unwrap_or_else(|_| "info".into());
+    let (format, problem) = match LogFormat::parse(std::env::var("QUARRY_LOG_FORMAT").ok().as_deref()) {
+        Ok(f) => (f, None),
+        Err(e) => (LogFormat::Text, Some(e)),
+    };
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match format {
+        LogFormat::Json => builder.json().flatten_event(true).with_current_span(false).init(),
+        LogFormat::Text => builder.with_ansi(std::io::stderr().is_terminal()).init(),
+    }
+    if let Some(problem) = problem {
+        tracing::warn!(%problem, "Ignoring QUARRY_LOG_FORMAT; logging as text.");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_format_defaults_to_text_and_refuses_unknown_names() {
+        assert_eq!(LogFormat::parse(None), Ok(LogFormat::Text));
+        assert_eq!(LogFormat::parse(Some(" JSON ")), Ok(LogFormat::Json));
+        assert_eq!(LogFormat::parse(Some("")), Ok(LogFormat::Text));
+        assert!(LogFormat::parse(Some("yaml")).unwrap_err().contains("text or json"));
+    }
+}
