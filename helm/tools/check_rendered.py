@@ -98,6 +98,23 @@ def main():
                         problems.append(f"deployment/{name}: {e['name']} wants key {ref['key']} missing from secret/{ref['name']}")
                 elif ref["name"] not in external:
                     problems.append(f"deployment/{name}: {e['name']} refers to unknown secret/{ref['name']}")
+        pod = d["spec"]["template"]["spec"]
+        for v in pod.get("volumes", []):
+            sec = v.get("secret")
+            if not sec:
+                continue
+            if sec["secretName"] in secrets:
+                for item in sec.get("items", []):
+                    if item["key"] not in secrets[sec["secretName"]]:
+                        problems.append(f"deployment/{name}: volume {v['name']} wants key {item['key']} missing from secret/{sec['secretName']}")
+            elif sec["secretName"] not in external:
+                problems.append(f"deployment/{name}: volume {v['name']} mounts unknown secret/{sec['secretName']}")
+        # Every *_FILE variable names a file under one of the container's mounts.
+        for c in pod["containers"]:
+            mounts = [m["mountPath"].rstrip("/") + "/" for m in c.get("volumeMounts", [])]
+            for e in c.get("env", []):
+                if e["name"].endswith("_FILE") and "value" in e and not any(e["value"].startswith(m) for m in mounts):
+                    problems.append(f"deployment/{name}: {e['name']}={e['value']} is not under a volume mount")
         claims = [v["persistentVolumeClaim"]["claimName"] for v in d["spec"]["template"]["spec"].get("volumes", []) if "persistentVolumeClaim" in v]
         pvcs = {p["metadata"]["name"] for p in by_kind.get("PersistentVolumeClaim", [])}
         problems += [f"deployment/{name}: claim {c} is not rendered" for c in claims if c not in pvcs and c not in external]

@@ -50,8 +50,10 @@ def free_list(desc):
 INT_OR_PERCENT = {"anyOf": [{"type": "integer", "minimum": 0}, {"type": "string", "pattern": "^([0-9]+%?)?$"}]}
 
 image = obj({
+    "registry": string("Registry host prefixed to the repository."),
     "repository": string("Image repository.", minLength=1),
     "tag": {"type": ["string", "number"], "description": "Image tag; the chart appVersion when empty."},
+    "digest": string("Image digest; pins the image and wins over tag.", pattern="^([a-z0-9]+:[a-f0-9]{32,})?$"),
     "pullPolicy": string("Image pull policy.", enum=["Always", "IfNotPresent", "Never"]),
 }, required=["repository"], desc="Container image.")
 
@@ -130,12 +132,26 @@ common_container = {
     "securityContext": security_context,
     "livenessProbe": probe("Liveness probe"),
     "readinessProbe": probe("Readiness probe"),
+    "startupProbe": probe("Startup probe"),
+    "lifecycle": free_map("Container lifecycle hooks."),
+    "initContainers": free_list("Init containers."),
+    "extraContainers": free_list("Extra containers (sidecars)."),
+    "extraVolumes": free_list("Extra volumes."),
+    "extraVolumeMounts": free_list("Extra volume mounts."),
 }
+
+pdb = obj({
+    "enabled": boolean("Create the PDB."),
+    "minAvailable": {**INT_OR_PERCENT, "description": "Minimum available pods; wins over maxUnavailable when set."},
+    "maxUnavailable": {**INT_OR_PERCENT, "description": "Maximum unavailable pods."},
+}, desc="PodDisruptionBudget.")
 
 control_plane = obj({
     "image": image,
     "replicaCount": integer("Replicas (1 unless externalDatabase.enabled).", 0),
     "publicUrl": string("QUARRY_PUBLIC_URL.", pattern="^(https?://.+)?$"),
+    "runtimePublicUrl": string("QUARRY_RUNTIME_PUBLIC_URL.", pattern="^(https?://.+)?$"),
+    "podDisruptionBudget": pdb,
     **common_container,
     "service": service(3000),
     "persistence": obj({
@@ -145,8 +161,8 @@ control_plane = obj({
         "accessModes": {"type": "array", "items": {"type": "string", "enum": ["ReadWriteOnce", "ReadWriteOncePod", "ReadWriteMany", "ReadOnlyMany"]}, "minItems": 1, "description": "Access modes."},
         "size": string("Requested size.", pattern="^[0-9]+(\\.[0-9]+)?([EPTGMK]i?|[mk])?$"),
         "annotations": str_map("PVC annotations."),
+        "keepOnUninstall": boolean("Keep the PVC on helm uninstall."),
     }, desc="SQLite store volume."),
-    "startupProbe": probe("Startup probe"),
     **scheduling,
 }, desc="The control plane.")
 
@@ -166,12 +182,9 @@ runtime = obj({
         "targetCPUUtilizationPercentage": {"type": ["integer", "null"], "minimum": 1, "description": "CPU target (%)."},
         "targetMemoryUtilizationPercentage": {"type": ["integer", "null"], "minimum": 1, "description": "Memory target (%)."},
         "behavior": free_map("HPA behavior."),
+        "queueWaitingAverage": {"type": ["integer", "string", "null"], "description": "Target quarry_queue_waiting per pod (custom metric)."},
     }, desc="HorizontalPodAutoscaler."),
-    "podDisruptionBudget": obj({
-        "enabled": boolean("Create the PDB."),
-        "minAvailable": {**INT_OR_PERCENT, "description": "Minimum available pods; wins over maxUnavailable when set."},
-        "maxUnavailable": {**INT_OR_PERCENT, "description": "Maximum unavailable pods."},
-    }, desc="PodDisruptionBudget."),
+    "podDisruptionBudget": pdb,
     "serviceMonitor": obj({
         "enabled": boolean("Create the ServiceMonitor."),
         "namespace": string("ServiceMonitor namespace."),
@@ -210,7 +223,13 @@ schema = {
             "jwtSecret": string("QUARRY_JWT_SECRET."),
             "runtimeToken": string("QUARRY_RUNTIME_TOKEN."),
             "runtimeKey": string("QUARRY_RUNTIME_KEY (base64 32-byte key)."),
+            "keepOnUninstall": boolean("Keep the generated Secret on helm uninstall."),
         }, desc="Keys and tokens."),
+        "log": obj({
+            "level": string("QUARRY_LOG filter.", minLength=1),
+            "format": string("QUARRY_LOG_FORMAT.", enum=["json", "text"]),
+        }, desc="Log output."),
+        "tests": obj({"enabled": boolean("Render the helm test Pod.")}, desc="helm test."),
         "admin": obj({
             "username": string("First admin username."),
             "password": string("First admin password."),

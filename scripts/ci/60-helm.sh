@@ -87,6 +87,19 @@ for values in "$CHART"/ci/*-values.yaml; do
   if "$PY" helm/tools/check_rendered.py "$rendered" "$values"; then ok "cross-references $name"; else ko "cross-references $name"; fi
 done
 
+# --- what the defaults promise ---------------------------------------------------------------------
+echo "--- defaults"
+defaults=$OUT/defaults.yaml
+"$HELM" template quarry "$CHART" --namespace quarry --kube-version "$KUBE_VERSION" >"$defaults"
+expect() { if grep -q -- "$2" "$defaults"; then ok "$1"; else ko "$1"; fi; }
+kept=$(grep -c 'helm.sh/resource-policy: keep' "$defaults" || true)
+if [ "$kept" -eq 2 ]; then ok "the generated Secret and the SQLite PVC survive helm uninstall"; else ko "resource-policy keep on $kept objects, expected 2"; fi
+if grep -q 'secretKeyRef' "$defaults"; then ko "a secret is passed through the environment"; else ok "secrets reach the containers as files only"; fi
+expect "both components log JSON" 'name: QUARRY_LOG_FORMAT'
+expect "a helm test hook" 'helm.sh/hook: test'
+pdbs=$(grep -c "unhealthyPodEvictionPolicy: AlwaysAllow" "$defaults" || true)
+if [ "$pdbs" -eq 2 ]; then ok "both PDBs let never-ready pods be evicted"; else ko "unhealthyPodEvictionPolicy on $pdbs PDBs, expected 2"; fi
+
 # --- renders that must be refused ----------------------------------------------------------------
 echo "--- refused values"
 refuse() {

@@ -86,7 +86,49 @@ app.kubernetes.io/component: runtime
 Image reference: `repository:tag`, the tag defaulting to the chart's appVersion.
 */}}
 {{- define "quarry.image" -}}
-{{- printf "%s:%s" .repository (default .appVersion .tag | toString) }}
+{{- $repo := ternary .repository (printf "%s/%s" (trimSuffix "/" (default "" .registry)) .repository) (empty .registry) }}
+{{- if .digest }}
+{{- printf "%s@%s" $repo .digest }}
+{{- else }}
+{{- printf "%s:%s" $repo (default .appVersion .tag | toString) }}
+{{- end }}
+{{- end }}
+
+{{/*
+Pod affinity: the values' own, else a soft anti-affinity that spreads the component's pods over nodes
+(so one node going away never takes every replica). Takes (dict "affinity" VALUE "labels" SELECTOR-LABELS).
+*/}}
+{{- define "quarry.affinity" -}}
+{{- if .affinity }}
+{{- toYaml .affinity }}
+{{- else }}
+podAntiAffinity:
+  preferredDuringSchedulingIgnoredDuringExecution:
+    - weight: 100
+      podAffinityTerm:
+        topologyKey: kubernetes.io/hostname
+        labelSelector:
+          matchLabels:
+            {{- .labels | nindent 12 }}
+{{- end }}
+{{- end }}
+
+{{/*
+QUARRY_RUNTIME_PUBLIC_URL: where AI clients reach the runtimes, before `/mcp` — the first Ingress host
+when the Ingress routes `mcpPath` to them, else the runtime Service's in-cluster URL.
+*/}}
+{{- define "quarry.runtimePublicUrl" -}}
+{{- if not .Values.runtime.enabled }}
+{{- else if and .Values.ingress.enabled .Values.ingress.hosts .Values.ingress.mcpPath }}
+{{- $host := first .Values.ingress.hosts }}
+{{- $tls := false }}
+{{- range .Values.ingress.tls }}
+{{- if has $host (default (list) .hosts) }}{{ $tls = true }}{{ end }}
+{{- end }}
+{{- printf "%s://%s%s" (ternary "https" "http" $tls) $host (trimSuffix "/mcp" .Values.ingress.mcpPath) }}
+{{- else }}
+{{- printf "http://%s.%s.svc:%d" (include "quarry.runtime.fullname" .) .Release.Namespace (int .Values.runtime.service.port) }}
+{{- end }}
 {{- end }}
 
 {{/*
