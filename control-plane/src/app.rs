@@ -65,6 +65,7 @@ impl Application {
             if let Err(e) = resume.deploy.resume(&resume.db).await {
                 tracing::error!(error = %e, "Could not resume the deployed release.");
             }
+            resume.deploy.clone().follow(resume.db.clone()).await;
         });
         Ok(Self { listener, router, state })
     }

@@ -37,6 +37,10 @@ pub struct DeployConfig {
     pub pull_ca_file: Option<PathBuf>,
     /// `QUARRY_RUNTIME_IMAGE`: image for `docker` (default: build `quarry-runtime:quarry-local` from the binary).
     pub runtime_image: Option<String>,
+    /// `QUARRY_FOLLOW_INTERVAL_MS`: how often the control plane reads the deploy state and the
+    /// heartbeats from the store, picking up deploys made through another control plane
+    /// (default 1000; 100–60000).
+    pub follow_interval: std::time::Duration,
     /// `QUARRY_DOCKER_MEMORY_MB`: memory limit of the runtime container (default 512).
     pub docker_memory_mb: u64,
     /// `QUARRY_DOCKER_CPUS`: CPU limit of the runtime container (default 1.0).
@@ -73,6 +77,16 @@ impl DeployConfig {
             )
             .map_err(|e| anyhow!(e))?,
             pull_ca_file: var("QUARRY_RUNTIME_PULL_CA_FILE").map(PathBuf::from),
+            follow_interval: std::time::Duration::from_millis(var("QUARRY_FOLLOW_INTERVAL_MS").map_or(
+                Ok(1000),
+                |v| {
+                    v.trim()
+                        .parse::<u64>()
+                        .ok()
+                        .filter(|ms| (100..=60_000).contains(ms))
+                        .context("QUARRY_FOLLOW_INTERVAL_MS must be 100–60000")
+                },
+            )?),
             docker_memory_mb: number("QUARRY_DOCKER_MEMORY_MB", 512.0)? as u64,
             docker_cpus: number("QUARRY_DOCKER_CPUS", 1.0)?,
         })

@@ -1,6 +1,13 @@
 //! The deploy service: one per control plane. Deploys are serialised; each
 //! stores the next release (see `release`), publishes it to pulling runtimes
 //! and makes sure the target runs one.
+//!
+//! The store is the source of truth, not this process: several control planes
+//! on one PostgreSQL store each [`DeployService::follow`] it — every interval
+//! (`QUARRY_FOLLOW_INTERVAL_MS`, default 1 s) they read the deploy state and the
+//! runtimes' heartbeats and publish what another control plane deployed or
+//! stopped, so every pod answers `/runtime/manifest` and `/deploy/status` alike
+//! within one interval. Two small queries per interval per control plane.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -171,6 +178,7 @@ impl DeployService {
         let mut w = Write::begin(db, actor).await?;
         let state = releases::state(w.tx()).await?;
         releases::set_state(&mut w, DeployState { stopped: true, ..state }).await?;
+        heartbeats::clear(w.tx()).await?;
         w.commit().await?;
         self.hub.publish(None);
         self.deployer.stop().await?;
@@ -192,6 +200,55 @@ impl DeployService {
         let _guard = self.lock.lock().await;
         self.logs.deploy(&format!("Resuming release {number}."));
         self.go_live(db, &stored).await
+    }
+}
+
+impl DeployService {
+    /// Follows the store for as long as the process runs (see the module doc).
+    pub async fn follow(self: Arc<Self>, db: Db) {
+        let mut tick = tokio::time::interval(self.config.follow_interval);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        loop {
+            tick.tick().await;
+            if let Err(e) = self.sync(&db).await {
+                tracing::warn!(error = %e, "Could not read the deploy state from the store; trying again.");
+            }
+        }
+    }
+
+    /// Publishes what the store says is deployed (a release, or nothing once
+    /// stopped) when this control plane publishes something else, and takes
+    /// in the heartbeats other control planes received.
+    pub async fn sync(&self, db: &Db) -> Result<(), StoreError> {
+        for beat in heartbeats::all(db).await? {
+            self.hub.restore(beat);
+        }
+        let wanted = |s: DeployState| s.active_release.filter(|_| !s.stopped);
+        let published = || self.hub.current().map(|p| p.number as i64);
+        if wanted(releases::state(db).await?) == published() {
+            return Ok(());
+        }
+        // A deploy or stop running here publishes by itself; look again after it.
+        let Ok(_guard) = self.lock.try_lock() else { return Ok(()) };
+        let want = wanted(releases::state(db).await?);
+        if want == published() {
+            return Ok(());
+        }
+        match want {
+            Some(number) => {
+                let stored = releases::get(db, number).await?;
+                self.hub.publish(Some(release::publication(&stored)));
+                self.logs.deploy(&format!(
+                    "Release {number} was deployed through another control plane; published here too."
+                ));
+            }
+            None => {
+                self.hub.publish(None);
+                self.hub.forget_all();
+                self.logs.deploy("Stopped through another control plane: nothing is published here either.");
+            }
+        }
+        Ok(())
     }
 }
 

@@ -79,12 +79,20 @@ impl Hub {
         beats.insert(beat.instance_id.clone(), beat);
     }
 
-    /// Puts back a stored heartbeat (at start), keeping its time; stale ones are ignored.
+    /// Takes in a stored heartbeat (at start, and from other control planes
+    /// through the store), keeping its time; stale and older ones are ignored.
     pub fn restore(&self, beat: Heartbeat) {
         let fresh = Utc::now() - chrono::Duration::from_std(STALE_AFTER).unwrap_or_default() <= beat.last_seen;
         let mut beats = self.beats.lock().unwrap_or_else(|e| e.into_inner());
-        if fresh && beats.len() < MAX_INSTANCES {
-            beats.insert(beat.instance_id.clone(), beat);
+        match beats.get(&beat.instance_id) {
+            Some(known) if known.last_seen >= beat.last_seen => {}
+            Some(_) => {
+                beats.insert(beat.instance_id.clone(), beat);
+            }
+            None if fresh && beats.len() < MAX_INSTANCES => {
+                beats.insert(beat.instance_id.clone(), beat);
+            }
+            None => {}
         }
     }
 

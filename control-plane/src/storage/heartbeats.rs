@@ -39,6 +39,12 @@ pub async fn upsert(db: &impl ConnectionTrait, beat: &Heartbeat) -> Result<(), S
     Ok(())
 }
 
+/// Forgets every instance (a stop: whatever was running is going away).
+pub async fn clear(db: &impl ConnectionTrait) -> Result<(), StoreError> {
+    runtime_heartbeat::Entity::delete_many().exec(db).await?;
+    Ok(())
+}
+
 /// Every stored heartbeat.
 pub async fn all(db: &impl ConnectionTrait) -> Result<Vec<Heartbeat>, StoreError> {
     let rows = runtime_heartbeat::Entity::find().all(db).await?;

@@ -24,7 +24,7 @@ pub mod write;
 use std::time::Duration;
 
 use anyhow::Context;
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, TransactionTrait};
 use sea_orm_migration::MigratorTrait;
 
 pub use error::StoreError;
@@ -37,7 +37,11 @@ pub type Db = DatabaseConnection;
 pub trait Conn: ConnectionTrait + Sync {}
 impl<T: ConnectionTrait + Sync> Conn for T {}
 
-/// Opens the store at `url`, creating the SQLite file if needed, and migrates it.
+/// The PostgreSQL advisory lock key held while migrating ("quarry" in ASCII).
+const MIGRATION_LOCK: i64 = 0x7175_6172_7279;
+
+/// Opens the store at `url`, creating the SQLite file if needed, and migrates it
+/// (on PostgreSQL under an advisory lock, so control planes may start together).
 pub async fn connect(url: &str) -> anyhow::Result<Db> {
     let mut options = ConnectOptions::new(url.to_string());
     options.max_connections(10).acquire_timeout(Duration::from_secs(10)).sqlx_logging(false);
@@ -46,7 +50,16 @@ pub async fn connect(url: &str) -> anyhow::Result<Db> {
         // WAL lets readers proceed while a write commits; foreign keys make cascades real.
         db.execute_unprepared("PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000;").await?;
     }
-    migration::Migrator::up(&db, None).await.context("store migration failed")?;
+    if db.get_database_backend() == DbBackend::Postgres {
+        // Control planes starting together on one store take turns: the first
+        // migrates, the others wait for its lock and then find nothing to do.
+        let tx = db.begin().await?;
+        tx.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")).await?;
+        migration::Migrator::up(&tx, None).await.context("store migration failed")?;
+        tx.commit().await?;
+    } else {
+        migration::Migrator::up(&db, None).await.context("store migration failed")?;
+    }
     Ok(db)
 }
 

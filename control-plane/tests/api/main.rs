@@ -7,6 +7,7 @@ mod docs;
 mod engine_routes;
 mod errors;
 mod export_import;
+mod ha;
 mod harness;
 mod history;
 mod list_filters;
