@@ -10,6 +10,8 @@ mod pg_statements;
 mod pg_types;
 mod pools;
 mod read_only;
+mod scanner_parity;
 mod schema;
+mod sql_gen;
 mod sqlite_types;
 mod support;
