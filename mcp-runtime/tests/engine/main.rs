@@ -10,6 +10,7 @@ mod pg_statements;
 mod pg_types;
 mod pools;
 mod read_only;
+mod read_only_mysql;
 mod scanner_parity;
 mod schema;
 mod sql_gen;
