@@ -4,6 +4,7 @@
 mod binding;
 mod connection_test;
 mod limits;
+mod mysql_timeout;
 mod mysql_types;
 mod pg_logins;
 mod pg_statements;

@@ -215,3 +215,22 @@ async fn run_mysql(conn: &mut mysql_async::Conn, sql: &str) -> Outcome {
     }
     Outcome::Ran(statements, values)
 }
+
+#[tokio::test]
+async fn postgres_sessions_always_lex_plain_strings_without_backslash_escapes() {
+    let Some(db) = pg().await else { return };
+    // A database default of `off` is overridden by the engine's startup message.
+    db.setup(&format!("ALTER DATABASE {} SET standard_conforming_strings = off", db.id)).await;
+    let engine = mcp_runtime::db::Engine::new();
+    let setting = "SELECT current_setting('standard_conforming_strings') AS s, 'a\\' AS t";
+    let row = crate::support::first_row(&engine, &db, setting).await;
+    assert_eq!((row["s"].as_str(), row["t"].as_str()), (Some("on"), Some("a\\")));
+    // A call that turns it off leaves no connection behind that has it off.
+    let args = serde_json::Map::new();
+    crate::support::run(&engine, &db, "SET standard_conforming_strings = off", &[], &args, false)
+        .await
+        .expect("a read-write SET runs");
+    for _ in 0..5 {
+        assert_eq!(crate::support::first_row(&engine, &db, setting).await["s"], "on");
+    }
+}
