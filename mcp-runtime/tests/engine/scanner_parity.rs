@@ -124,7 +124,7 @@ async fn the_scanner_lexes_generated_sql_exactly_as_postgresql_does() {
     cfg.host(&s.host).port(s.port).dbname(&s.database).user(&s.username);
     let (client, conn) = cfg.connect(tokio_postgres::NoTls).await.expect("connect");
     tokio::spawn(conn);
-    let mut rng = Rng::new(0x5eed_0f_9a);
+    let mut rng = Rng::new(0x5eed_0f9a);
     let mut tally = Tally::default();
     for _ in 0..CASES {
         let sql = sql(&mut rng, Dialect::Postgres, SqlModes::default());
@@ -163,7 +163,7 @@ async fn the_scanner_lexes_generated_sql_exactly_as_mariadb_does_in_every_quote_
         .db_name(Some(s.database.clone()));
     let mut conn = mysql_async::Conn::new(opts).await.expect("connect");
     conn.query_drop("SET NAMES utf8mb4").await.expect("utf8mb4");
-    let mut rng = Rng::new(0x5eed_0f_3306);
+    let mut rng = Rng::new(0x005e_ed0f_3306);
     let mut tally = Tally::default();
     for sql_mode in ["", "NO_BACKSLASH_ESCAPES", "ANSI_QUOTES", "ANSI_QUOTES,NO_BACKSLASH_ESCAPES"] {
         conn.query_drop(format!("SET SESSION sql_mode = '{sql_mode}'")).await.expect("sql_mode");

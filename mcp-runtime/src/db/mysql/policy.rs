@@ -19,6 +19,7 @@
 //!   connection's `allowed_functions` (stored functions: a qualified call
 //!   `db.f()` is always a stored function). `SLEEP` is allowed: its only
 //!   effect is time, which the statement timeout bounds.
+//!
 //! Every refusal names the construct and the rule.
 
 use shared_model::{SqlScan, TokenKind};
@@ -278,7 +279,7 @@ mod tests {
     use shared_model::{Dialect, scan_sql};
 
     fn verdict(sql: &str) -> Result<(), String> {
-        let scan = scan_sql(sql, Dialect::MySql).map_err(|e| e)?;
+        let scan = scan_sql(sql, Dialect::MySql)?;
         check(sql, &scan, &["app.safe_fn".into(), "local_fn".into()]).map_err(|e| e.to_string())
     }
 
