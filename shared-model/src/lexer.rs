@@ -196,7 +196,8 @@ impl Lexer<'_> {
                     (i, executable) = (i + marker, true);
                 }
                 b'/' if next == Some(b'*') => {
-                    let end = self.block_comment_end(i)?;
+                    let end = block_comment_end(self.s, i, d)
+                        .ok_or_else(|| format!("unterminated /* comment starting at byte {i}"))?;
                     i = self.comment(i, end);
                 }
                 b'*' if executable && next == Some(b'/') => {
@@ -457,30 +458,28 @@ impl Lexer<'_> {
         self.push(TokenKind::Comment, start, end);
         end
     }
+}
 
-    fn block_comment_end(&self, start: usize) -> Result<usize, String> {
-        let s = self.s;
-        let mut depth = 0usize;
-        let mut i = start;
-        while i + 1 < s.len() {
-            if s[i] == b'/' && s[i + 1] == b'*' {
-                // Only PostgreSQL nests block comments.
-                if depth == 0 || self.dialect == Dialect::Postgres {
-                    depth += 1;
-                }
-                i += 2;
-            } else if s[i] == b'*' && s[i + 1] == b'/' {
-                depth -= 1;
-                i += 2;
-                if depth == 0 {
-                    return Ok(i);
-                }
-            } else {
-                i += 1;
+/// Past the `*/` that closes the block comment opening at `start` (only
+/// PostgreSQL nests them); `None` if it is never closed.
+pub(crate) fn block_comment_end(s: &[u8], start: usize, dialect: Dialect) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut i = start;
+    while i + 1 < s.len() {
+        if s[i] == b'/' && s[i + 1] == b'*' && (depth == 0 || dialect == Dialect::Postgres) {
+            depth += 1;
+            i += 2;
+        } else if s[i] == b'*' && s[i + 1] == b'/' {
+            depth -= 1;
+            i += 2;
+            if depth == 0 {
+                return Some(i);
             }
+        } else {
+            i += 1;
         }
-        Err(format!("unterminated /* comment starting at byte {start}"))
     }
+    None
 }
 
 fn versioned(at: usize) -> String {
