@@ -74,3 +74,12 @@ fn mysql_comments_follow_the_server() {
         .collect();
     assert_eq!(joined, [false, true, false]);
 }
+
+#[test]
+fn a_call_after_an_identifier_ending_in_dollars_is_not_hidden_in_a_dollar_body() {
+    // A scanner that ends identifiers at `$` reads `$a$, pg_read_file(…) AS y$a$`
+    // as a dollar-quoted body; PostgreSQL reads two names and a call.
+    let sql = "SELECT 1 AS x$$a$, pg_read_file('/etc/passwd') AS y$a$";
+    let calls: Vec<String> = scan_sql(sql, Dialect::Postgres).unwrap().calls.into_iter().map(|c| c.name).collect();
+    assert_eq!(calls, ["pg_read_file"]);
+}
