@@ -3,6 +3,7 @@
 //! variables and the problems validation reports. Pure data and functions, no I/O.
 
 pub mod db_type;
+pub mod lexer;
 pub mod manifest;
 pub mod names;
 pub mod params;
@@ -18,7 +19,8 @@ pub use db_type::DbType;
 pub use names::{normalized_name, validate_name};
 pub use params::{ParamDef, ParamType};
 pub use placeholders::{
-    Dialect, FunctionCall, Placeholder, SqlScan, check_placeholders, scan_sql, uri_template_params,
+    Dialect, FunctionCall, Placeholder, SqlModes, SqlScan, StringKind, Token, TokenKind, check_placeholders, scan_sql,
+    scan_sql_with, uri_template_params,
 };
 pub use problems::{Problem, Problems};
 pub use secret::{Keyring, SecretError, is_secret_key};

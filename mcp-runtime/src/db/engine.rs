@@ -13,6 +13,7 @@ use super::{
     SCHEMA_TIMEOUT, TableInfo, TestOutcome, mysql, pg, sqlite,
 };
 use crate::args;
+use shared_model::SqlModes;
 
 /// Extra time the engine waits beyond a statement's own timeout before it
 /// gives up on the server and cancels from the client side.
@@ -90,8 +91,16 @@ impl Engine {
         q: &Query<'_>,
     ) -> Result<QueryResult, EngineError> {
         let args = args::validate(q.params, q.args)?;
-        let compiled = compile(q.sql, spec.db_type.dialect(), q.params, &args, q.read_only)?;
         let pool = self.pool(conn_id, spec)?;
+        // MySQL lexes by the session's sql_mode, which the pool reads once.
+        let modes = match &pool {
+            Pool::MySql(p) => p.lexing(q.limits.timeout).await?.modes,
+            _ => SqlModes::default(),
+        };
+        let (compiled, scan) = compile(q.sql, spec.db_type.dialect(), modes, q.params, &args, q.read_only)?;
+        if let (true, Pool::MySql(_)) = (q.read_only, &pool) {
+            mysql::policy::check(q.sql, &scan, &spec.allowed_functions)?;
+        }
         let started = Instant::now();
         let run = async {
             match &pool {

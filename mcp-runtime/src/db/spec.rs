@@ -29,13 +29,17 @@ pub struct ConnectionSpec {
     pub ssl_mode: SslMode,
     /// Driver extras. Recognised: `ssl_ca` (PEM bundle of trusted CAs for
     /// verify-ca/verify-full; otherwise the Mozilla roots are used),
-    /// `application_name` (PostgreSQL), `charset` (MySQL, letters/digits/`_`/`-`).
+    /// `application_name` (PostgreSQL), `charset` (MySQL: `utf8mb4`, `utf8mb3`
+    /// or `utf8`), `sql_mode` (MySQL: the session's `sql_mode`, set at connect).
     pub extra_params: BTreeMap<String, String>,
     /// Connections the pool keeps open when idle (MySQL honours it; PostgreSQL
     /// and SQLite open connections on demand).
     pub pool_min: u32,
     /// Most connections the pool opens at once (at least 1).
     pub pool_max: u32,
+    /// Functions read-only queries may call beyond the built-in policy
+    /// (MySQL/MariaDB: stored functions as `name` or `db.name`).
+    pub allowed_functions: Vec<String>,
 }
 
 impl ConnectionSpec {
@@ -52,6 +56,7 @@ impl ConnectionSpec {
             extra_params: BTreeMap::new(),
             pool_min: 0,
             pool_max: 5,
+            allowed_functions: Vec::new(),
         }
     }
 
@@ -70,7 +75,7 @@ impl ConnectionSpec {
     pub fn fingerprint(&self) -> u64 {
         let mut h = std::collections::hash_map::DefaultHasher::new();
         (self.db_type, &self.host, self.port, &self.database, &self.username, &self.password).hash(&mut h);
-        (self.ssl_mode as u8, &self.extra_params, self.pool_min, self.pool_max).hash(&mut h);
+        (self.ssl_mode as u8, &self.extra_params, self.pool_min, self.pool_max, &self.allowed_functions).hash(&mut h);
         h.finish()
     }
 

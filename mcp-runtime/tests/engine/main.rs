@@ -4,12 +4,16 @@
 mod binding;
 mod connection_test;
 mod limits;
+mod mysql_timeout;
 mod mysql_types;
 mod pg_logins;
 mod pg_statements;
 mod pg_types;
 mod pools;
 mod read_only;
+mod read_only_mysql;
+mod scanner_parity;
 mod schema;
+mod sql_gen;
 mod sqlite_types;
 mod support;

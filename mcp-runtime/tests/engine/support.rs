@@ -138,7 +138,7 @@ impl TestDb {
                 client.batch_execute(sql).await.expect("setup SQL runs");
             }
             DbType::Mysql => {
-                let mut conn = mysql_async::Conn::new(mysql_opts(&self.spec)).await.expect("connect for setup");
+                let mut conn = mysql_async::Conn::new(admin_mysql_opts(&self.spec)).await.expect("connect for setup");
                 conn.query_drop(sql).await.expect("setup SQL runs");
                 conn.disconnect().await.ok();
             }
@@ -179,7 +179,7 @@ impl TestDb {
                 })?
             }
             DbType::Mysql => {
-                let mut conn = mysql_async::Conn::new(mysql_opts(&self.spec)).await.expect("connect");
+                let mut conn = mysql_async::Conn::new(admin_mysql_opts(&self.spec)).await.expect("connect");
                 let v: Option<Option<String>> = conn.query_first(sql).await.expect("admin query runs");
                 conn.disconnect().await.ok();
                 v.flatten()
@@ -210,7 +210,8 @@ fn pg_config(spec: &ConnectionSpec) -> tokio_postgres::Config {
     c
 }
 
-fn mysql_opts(spec: &ConnectionSpec) -> mysql_async::Opts {
+/// Driver options that reach the test database as its administrator.
+pub fn admin_mysql_opts(spec: &ConnectionSpec) -> mysql_async::Opts {
     mysql_async::OptsBuilder::default()
         .ip_or_hostname(spec.host.clone())
         .tcp_port(spec.port)

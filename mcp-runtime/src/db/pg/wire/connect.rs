@@ -1,6 +1,13 @@
 //! Opening a connection: TCP, the TLS request and handshake, the startup
 //! message and the login (cleartext, MD5, SCRAM-SHA-256, with channel binding
 //! over TLS), and the out-of-band cancel request.
+//!
+//! The startup message sets `standard_conforming_strings=on` (it overrides
+//! database and role settings) and the login fails if the server reports
+//! anything else: Quarry's scanner lexes `'…'` without backslash escapes, as
+//! the server does only in that mode, so the two always agree where a string
+//! ends. A statement that turns it off later is seen in its `ParameterStatus`
+//! and the connection is then never reused ([`Conn::is_reusable`]).
 
 use std::collections::HashMap;
 use std::io;
@@ -21,7 +28,7 @@ use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
 
-use super::{Conn, PgError, State, unexpected};
+use super::{Conn, PgError, SCS, State, unexpected};
 use crate::db::{CONNECT_TIMEOUT, SslMode};
 
 /// Where and as whom to connect.
@@ -125,6 +132,7 @@ pub(crate) async fn connect(t: &Target) -> Result<Conn, PgError> {
             types: HashMap::new(),
             state: State::Busy,
             tx_status: b'I',
+            lexes_standard: true,
         };
         conn.start(t).await?;
         conn.state = State::Idle;
@@ -156,6 +164,7 @@ impl Conn {
             ("database", t.database.as_str()),
             ("application_name", t.application_name.as_str()),
             ("client_encoding", "UTF8"),
+            (SCS, "on"),
         ];
         frontend::startup_message(params, &mut self.wbuf)?;
         self.flush().await?;
@@ -201,7 +210,13 @@ impl Conn {
                 Message::BackendKeyData(k) => self.key = (k.process_id(), k.secret_key()),
                 Message::ReadyForQuery(_) => return Ok(()),
                 Message::ErrorResponse(body) => return Err(PgError::from_response(&body)),
-                Message::ParameterStatus(_) | Message::NoticeResponse(_) => {}
+                Message::ParameterStatus(p) => {
+                    self.note_parameter(&p)?;
+                    if !self.lexes_standard {
+                        return Err(PgError::Protocol(format!("the server keeps {SCS} off; Quarry needs it on")));
+                    }
+                }
+                Message::NoticeResponse(_) => {}
                 other => return Err(unexpected(&other)),
             }
         }

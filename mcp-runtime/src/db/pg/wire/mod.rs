@@ -22,7 +22,7 @@ use std::sync::Arc;
 use bytes::{BufMut, BytesMut};
 use fallible_iterator::FallibleIterator;
 use postgres_protocol::IsNull;
-use postgres_protocol::message::backend::{DataRowBody, ErrorResponseBody, Message};
+use postgres_protocol::message::backend::{DataRowBody, ErrorResponseBody, Message, ParameterStatusBody};
 use postgres_protocol::message::frontend;
 use postgres_types::{Kind, Type};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -125,7 +125,12 @@ pub(crate) struct Conn {
     state: State,
     /// The transaction status of the last `ReadyForQuery` (`I`, `T` or `E`).
     tx_status: u8,
+    /// `standard_conforming_strings` has been on all along (see [`connect`]).
+    lexes_standard: bool,
 }
+
+/// The setting that decides whether `\` escapes in plain `'…'` strings.
+const SCS: &str = "standard_conforming_strings";
 
 impl Conn {
     /// The process id and secret a cancel request names.
@@ -142,7 +147,7 @@ impl Conn {
     /// transaction, and with nothing unread (an idle server that sends
     /// something, or closes, is ending the session).
     pub(crate) fn is_reusable(&self) -> bool {
-        if self.state != State::Idle || self.tx_status != b'I' || !self.rbuf.is_empty() {
+        if self.state != State::Idle || self.tx_status != b'I' || !self.rbuf.is_empty() || !self.lexes_standard {
             return false;
         }
         matches!(self.stream.tcp().try_read(&mut [0u8; 1]), Err(e) if e.kind() == io::ErrorKind::WouldBlock)
@@ -176,10 +181,21 @@ impl Conn {
     async fn next(&mut self) -> Result<Message, PgError> {
         loop {
             match self.recv().await? {
-                Message::NoticeResponse(_) | Message::ParameterStatus(_) | Message::NotificationResponse(_) => {}
+                Message::ParameterStatus(p) => self.note_parameter(&p)?,
+                Message::NoticeResponse(_) | Message::NotificationResponse(_) => {}
                 m => return Ok(m),
             }
         }
+    }
+
+    /// Remembers when `standard_conforming_strings` went off: the scanner
+    /// would no longer lex this session's statements as the server does, so
+    /// the connection is not reused (even if a `ROLLBACK` turns it back on).
+    fn note_parameter(&mut self, p: &ParameterStatusBody) -> Result<(), PgError> {
+        if p.name()? == SCS && p.value()? != "on" {
+            self.lexes_standard = false;
+        }
+        Ok(())
     }
 
     /// Runs one exchange: `write` queues messages ending in `Sync`, `read`
