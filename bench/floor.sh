@@ -5,16 +5,18 @@
 # quarry-runtime on a tool with no database at all (the conformance fixture `test_simple_text`), which is
 # the cost of MCP over HTTP alone — server and load generator. The last lines turn the measured
 # PostgreSQL and load-generator costs into the server CPU budget a given share of pgbench allows.
-#   bench/floor.sh                   env: DUR=10 REPS=2 C=16 SHARE=0.7 QUARRY_PORT=8090
+# With STATELESS=<mcpload built by bench/mcpload_2026.sh> both quarry runs are repeated as stateless
+# 2026-07-28 requests (one JSON body per response) next to the session ones (SSE).
+#   bench/floor.sh                   env: DUR=10 REPS=2 C=16 SHARE=0.7 QUARRY_PORT=8090 STATELESS=
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 export BENCH_DIR=${BENCH_DIR:-$(cd "$repo/../shared/bench" && pwd)}
 . "$BENCH_DIR/env.sh"; . "$BENCH_DIR/lib.sh"
-DUR=${DUR:-10}; REPS=${REPS:-2}; C=${C:-16}; SHARE=${SHARE:-0.7}; port=${QUARRY_PORT:-8090}; export WARMUP=${WARMUP:-2}
+STATELESS=${STATELESS:-}; DUR=${DUR:-10}; REPS=${REPS:-2}; C=${C:-16}; SHARE=${SHARE:-0.7}; port=${QUARRY_PORT:-8090}; export WARMUP=${WARMUP:-2}
 od="$BENCH_VAR/results/quarry-floor-$(date +%Y%m%d-%H%M%S)"; mkdir -p "$od"; export OUT="$od/results.jsonl"
 (cd "$repo" && cargo build --release -q -p mcp-runtime --bin quarry-runtime)
 "$BENCH_DIR/setup_db.sh" >/dev/null
-"$BENCH_DIR/install_peers.sh" >/dev/null
+[ -x "$MCPLOAD" ] || "$BENCH_DIR/install_peers.sh" >/dev/null
 stop_peer quarry >/dev/null
 ARGS_C='{"customer_id":{{rand:1:10000}}}'
 QUARRY_LOG=warn QUARRY_RUNTIME_CONFORMANCE_FIXTURES=1 start_peer quarry "http://127.0.0.1:$port/mcp" \
@@ -29,6 +31,13 @@ for rep in $(seq 1 "$REPS"); do
   LABEL="quarry-sql rep$rep" PID=$pid "$BENCH_DIR/run.sh" "$url" orders_by_customer "$ARGS_C" "$C" "$DUR" >/dev/null || true
   quiet_wait >/dev/null
   LABEL="quarry-nodb rep$rep" PID=$pid "$BENCH_DIR/run.sh" "$url" test_simple_text '{}' "$C" "$DUR" >/dev/null || true
+  [ -n "$STATELESS" ] || continue
+  for run in "quarry-sql-stateless orders_by_customer $ARGS_C" "quarry-nodb-stateless test_simple_text {}"; do
+    read -r label tool args <<<"$run"
+    quiet_wait >/dev/null
+    LABEL="$label rep$rep" PID=$pid MCPLOAD=$STATELESS PROTOCOL=2026-07-28 NO_INIT=1 \
+      "$BENCH_DIR/run.sh" "$url" "$tool" "$args" "$C" "$DUR" >/dev/null || true
+  done
 done
 stop_peer quarry >/dev/null
 python3 - "$OUT" "$SHARE" <<'PY'
@@ -46,7 +55,9 @@ def m(label, f):
 tps = lambda label: m(label, lambda r: r.get("throughput"))
 print("| run | calls/s | server CPU ms/call | load generator CPU ms/call | postgres CPU ms/call |")
 print("|---|---:|---:|---:|---:|")
-for label in ("pgbench", "quarry-sql", "quarry-nodb"):
+for label in ("pgbench", "quarry-sql", "quarry-nodb", "quarry-sql-stateless", "quarry-nodb-stateless"):
+    if not rows[label]:
+        continue
     print(f"| {label} | {tps(label):,.0f} | {m(label, lambda r: cpu(r, 'server')):.3f} | "
           f"{m(label, lambda r: r.get('loadgen_cpu_per_1k')):.3f} | {m(label, lambda r: cpu(r, 'postgres')):.3f} |")
 share = float(sys.argv[2]); pg = m("pgbench", lambda r: cpu(r, "postgres"))
