@@ -8,9 +8,11 @@
 # `orders_by_customer` at c=16, each after quiet_wait, with PID= so server CPU-ms/call is recorded.
 # Prints per arm median calls/s, server CPU-ms/call and p99, and the B/A ratio of CPU per call
 # (median and min..max of the per-rep ratios), via bench/ab_table.py.
-#   bench/ab.sh                 env: BASE=feee314 NEW= REPS=4 DUR=15 C=16 PREWARM=5 A_PORT=8091 B_PORT=8092
+#   bench/ab.sh                 env: BASE=feee314 NEW= REPS=4 DUR=15 C=16 (or CS="1 16 64") PREWARM=5
+#                                    A_PORT=8091 B_PORT=8092; PROTOCOL=2026-07-28 NO_INIT=1 with
+#                                    MCPLOAD=$(bench/mcpload_2026.sh) measures stateless requests
 #                                    AB_TARGET=$BENCH_VAR/ab-target (CARGO_TARGET_DIR of the worktree builds, kept)
-# Raw results: $BENCH_VAR/results/ab-<stamp>/ (results.jsonl, rounds.txt, build.txt, table.md).
+# Raw results: $BENCH_VAR/results/ab-<stamp>/ (results-c<C>.jsonl, rounds.txt, build.txt, table.md).
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 export BENCH_DIR=${BENCH_DIR:-$(cd "$repo/../shared/bench" && pwd)}
@@ -64,12 +66,16 @@ done
 for arm in A B A B; do  # pre-warm (not recorded): pools, statement caches, allocator
   OUT=/dev/null WATCH_PG=0 WARMUP=0 "$BENCH_DIR/run.sh" "${URL[$arm]}" orders_by_customer "$ARGS_C" "$C" "${PREWARM:-5}" >/dev/null || true
 done
-for rep in $(seq 1 "$REPS"); do
-  order="A B"; [ $((rep % 2)) = 0 ] && order="B A"
-  for arm in $order; do
-    busy=$(quiet_wait)
-    echo "-- $arm c=$C rep=$rep machine_busy_before=$busy load=$(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$od/rounds.txt"
-    LABEL="$arm rep$rep" PID=${PID[$arm]} "$BENCH_DIR/run.sh" "${URL[$arm]}" orders_by_customer "$ARGS_C" "$C" "$DUR" | sed 's/^/   /' || true
+for C in ${CS:-$C}; do  # CS="1 16 64": one table per concurrency, same servers, same invocation
+  export OUT="$od/results-c$C.jsonl"
+  for rep in $(seq 1 "$REPS"); do
+    order="A B"; [ $((rep % 2)) = 0 ] && order="B A"
+    for arm in $order; do
+      busy=$(quiet_wait)
+      echo "-- $arm c=$C rep=$rep machine_busy_before=$busy load=$(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$od/rounds.txt"
+      LABEL="$arm rep$rep" PID=${PID[$arm]} "$BENCH_DIR/run.sh" "${URL[$arm]}" orders_by_customer "$ARGS_C" "$C" "$DUR" | sed 's/^/   /' || true
+    done
   done
+  echo "c=$C" | tee -a "$od/table.md"
+  python3 "$repo/bench/ab_table.py" "$OUT" "$od/build.txt" | tee -a "$od/table.md"
 done
-python3 "$repo/bench/ab_table.py" "$OUT" "$od/build.txt" | tee "$od/table.md"

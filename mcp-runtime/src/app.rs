@@ -136,7 +136,14 @@ async fn shutdown_signal() {
 
 /// The runtime's routes over `shared`.
 pub fn router(shared: Arc<Shared>, config: &RuntimeConfig, cancel: CancellationToken) -> Router {
-    let mut http = StreamableHttpServerConfig::default().with_cancellation_token(cancel).with_sse_keep_alive(None);
+    // A single-response request without a session (protocol 2026-07-28, or
+    // any stateless request) is answered with one `application/json` body;
+    // rmcp falls back to SSE when the handler sends anything before its
+    // result (progress, logs, input requests) and for session requests.
+    let mut http = StreamableHttpServerConfig::default()
+        .with_cancellation_token(cancel)
+        .with_sse_keep_alive(None)
+        .with_json_response(true);
     http = if config.allowed_hosts.iter().any(|h| h == "*") {
         http.disable_allowed_hosts()
     } else {

@@ -3,13 +3,17 @@
 //! Every request reads the current [`Release`] once and finishes on it, so a
 //! reload never changes a request half-way. The conformance suite's fixtures
 //! are not here: [`FixturesServer`] wraps this handler when they are asked for.
+//! A swap that changes what a client would list is announced to connected
+//! clients ([`changes`]).
 
+mod changes;
 mod fixtures;
 mod prompts;
 mod resources;
 pub mod schema;
 mod tools;
 
+pub use changes::ListChanges;
 pub use fixtures::FixturesServer;
 
 use std::sync::{Arc, RwLock};
@@ -18,7 +22,8 @@ use std::time::Instant;
 use rmcp::ErrorData;
 use rmcp::handler::server::ServerHandler;
 use rmcp::model::*;
-use rmcp::service::{RequestContext, RoleServer};
+use rmcp::service::{NotificationContext, RequestContext, RoleServer, SubscriptionContext};
+use tokio::sync::broadcast;
 
 use crate::cache::ResultCache;
 use crate::exec::ExecutorFactory;
@@ -38,6 +43,8 @@ pub struct Shared {
     pub runtime_key: Option<String>,
     /// When the process started.
     pub started: Instant,
+    /// List changes, fanned out to sessions and `subscriptions/listen` streams.
+    changes: changes::Channel,
 }
 
 impl Shared {
@@ -55,6 +62,7 @@ impl Shared {
             factory,
             runtime_key,
             started: Instant::now(),
+            changes: changes::Channel::new(),
         }
     }
 
@@ -67,12 +75,27 @@ impl Shared {
     }
 
     /// Makes `next` current; requests already running keep the old one.
+    /// Connected clients are told which of their lists changed.
     pub fn swap(&self, next: Release) {
         let next = Arc::new(next);
-        match self.current.write() {
-            Ok(mut r) => *r = next,
-            Err(poisoned) => *poisoned.into_inner() = next,
+        let previous = match self.current.write() {
+            Ok(mut r) => std::mem::replace(&mut *r, next.clone()),
+            Err(poisoned) => std::mem::replace(&mut *poisoned.into_inner(), next.clone()),
+        };
+        let changed = ListChanges::between(&previous, &next);
+        if changed.any() {
+            self.announce(changed);
         }
+    }
+
+    /// Tells every connected client that `changed` lists changed.
+    pub fn announce(&self, changed: ListChanges) {
+        self.changes.send(changed);
+    }
+
+    /// A receiver of the changes announced from now on.
+    pub fn subscribe_changes(&self) -> broadcast::Receiver<ListChanges> {
+        self.changes.subscribe()
     }
 }
 
@@ -95,8 +118,11 @@ impl ServerHandler for QuarryServer {
         let s = &release.manifest.server;
         let caps = ServerCapabilities::builder()
             .enable_tools()
+            .enable_tool_list_changed()
             .enable_resources()
+            .enable_resources_list_changed()
             .enable_prompts()
+            .enable_prompts_list_changed()
             .enable_completions()
             .build();
         let mut info = ServerConfig::new(caps).with_server_info(Implementation::new(s.name.clone(), s.version.clone()));
@@ -104,6 +130,18 @@ impl ServerHandler for QuarryServer {
             info = info.with_instructions(i.clone());
         }
         info
+    }
+
+    async fn on_initialized(&self, cx: NotificationContext<RoleServer>) {
+        changes::follow_session(self.shared.subscribe_changes(), cx.peer);
+    }
+
+    fn accepted_subscription_filter(&self, requested: &SubscriptionFilter) -> Option<SubscriptionFilter> {
+        Some(changes::accepted_filter(&self.shared.changes, requested))
+    }
+
+    async fn listen(&self, cx: SubscriptionContext) -> Result<(), ErrorData> {
+        changes::listen(&self.shared.changes, cx).await
     }
 
     async fn list_tools(

@@ -5,7 +5,8 @@
 //! sampling, elicitation, subscriptions — is added by [`FixturesServer`], a
 //! handler that wraps the production [`QuarryServer`] on the same transport
 //! and hands it everything that is not a fixture. The production handler
-//! knows nothing of them.
+//! knows nothing of them. The fixtures of protocol revision 2026-07-28 are in
+//! [`stateless`].
 
 #![allow(deprecated)] // logging, subscribe and sampling are legacy (SEP-2577) but conformance still tests them
 
@@ -18,6 +19,8 @@ use rmcp::service::{RequestContext, RoleServer};
 use serde_json::{Value, json};
 
 use super::QuarryServer;
+
+mod stateless;
 
 const PNG: &str = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8/5+hHgAHggJ/PchI7wAAAABJRU5ErkJggg==";
 const WAV: &str = "UklGRiQAAABXQVZFZm10IBAAAAABAAEARKwAAIhYAQACABAAZGF0YQAAAAA=";
@@ -45,12 +48,13 @@ const TOOLS: [(&str, &str, Option<&str>); 12] = [
 #[derive(Clone)]
 pub struct FixturesServer {
     inner: QuarryServer,
+    codec: stateless::StateCodec,
 }
 
 impl FixturesServer {
     /// Wraps the production handler.
     pub fn new(inner: QuarryServer) -> FixturesServer {
-        FixturesServer { inner }
+        FixturesServer { inner, codec: stateless::StateCodec::new() }
     }
 }
 
@@ -71,7 +75,24 @@ impl ServerHandler for FixturesServer {
     ) -> Result<ListToolsResult, ErrorData> {
         let mut list = self.inner.list_tools(r, cx).await?;
         list.tools.extend(tools());
+        list.tools.extend(stateless::tools());
         Ok(list)
+    }
+
+    fn get_tool(&self, name: &str) -> Option<Tool> {
+        stateless::header_tool(name)
+    }
+
+    fn accepted_subscription_filter(&self, requested: &SubscriptionFilter) -> Option<SubscriptionFilter> {
+        self.inner.accepted_subscription_filter(requested)
+    }
+
+    async fn listen(&self, cx: rmcp::service::SubscriptionContext) -> Result<(), ErrorData> {
+        self.inner.listen(cx).await
+    }
+
+    async fn on_initialized(&self, cx: rmcp::service::NotificationContext<RoleServer>) {
+        self.inner.on_initialized(cx).await
     }
 
     async fn call_tool(
@@ -81,6 +102,9 @@ impl ServerHandler for FixturesServer {
     ) -> Result<CallToolResponse, ErrorData> {
         if self.inner.shared.current().tools.contains_key(request.name.as_ref()) {
             return self.inner.call_tool(request, cx).await;
+        }
+        if let Some(outcome) = stateless::call(&self.inner.shared, &self.codec, &request, &cx).await {
+            return outcome;
         }
         call_tool(request, cx).await.map(Into::into)
     }
@@ -119,6 +143,7 @@ impl ServerHandler for FixturesServer {
     ) -> Result<ListPromptsResult, ErrorData> {
         let mut list = self.inner.list_prompts(r, cx).await?;
         list.prompts.extend(prompts());
+        list.prompts.push(stateless::prompt());
         Ok(list)
     }
 
@@ -129,6 +154,9 @@ impl ServerHandler for FixturesServer {
     ) -> Result<GetPromptResponse, ErrorData> {
         if self.inner.shared.current().manifest.prompts.iter().any(|p| p.name == request.name) {
             return self.inner.get_prompt(request, cx).await;
+        }
+        if request.name == stateless::prompt().name {
+            return stateless::get_prompt(&request);
         }
         get_prompt(&request).map(Into::into)
     }
@@ -203,6 +231,9 @@ async fn call_tool(
         ]),
         "test_tool_with_logging" => {
             for msg in ["Tool execution started", "Tool processing data", "Tool execution completed"] {
+                if !stateless::may_log(&cx, LoggingLevel::Info) {
+                    break;
+                }
                 let note = LoggingMessageNotificationParam::new(LoggingLevel::Info, json!(msg)).with_logger("quarry");
                 let _ = cx.peer.notify_logging_message(note).await;
                 tokio::time::sleep(Duration::from_millis(50)).await;

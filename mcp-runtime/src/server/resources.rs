@@ -99,7 +99,10 @@ pub(super) async fn read(
         _ => None,
     });
     let Some((resource, vars)) = found else {
-        return Err(ErrorData::resource_not_found(format!("no resource matches {uri}"), None));
+        return Err(ErrorData::resource_not_found(
+            format!("no resource matches {uri}"),
+            Some(serde_json::json!({"uri": uri})),
+        ));
     };
     let contents = match &resource.source {
         ResourceSource::Text { text } => {

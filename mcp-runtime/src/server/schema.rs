@@ -6,7 +6,10 @@ use serde_json::{Map, Value, json};
 use shared_model::manifest::Tool;
 use shared_model::{ParamDef, ParamType};
 
-/// The JSON Schema (draft 2020-12 subset) of a parameter list.
+/// The dialect every schema Quarry publishes is written in (SEP-1613/2106).
+pub const JSON_SCHEMA_2020_12: &str = "https://json-schema.org/draft/2020-12/schema";
+
+/// The JSON Schema (draft 2020-12 subset) of a parameter list, naming its dialect.
 pub fn input_schema(params: &[ParamDef]) -> Map<String, Value> {
     let mut properties = Map::new();
     let mut required = Vec::new();
@@ -17,6 +20,7 @@ pub fn input_schema(params: &[ParamDef]) -> Map<String, Value> {
         }
     }
     let mut schema = Map::new();
+    schema.insert("$schema".into(), json!(JSON_SCHEMA_2020_12));
     schema.insert("type".into(), json!("object"));
     schema.insert("properties".into(), Value::Object(properties));
     if !required.is_empty() {
@@ -115,5 +119,6 @@ mod tests {
         assert_eq!(s["properties"]["tags"]["items"], json!({"type": "string"}));
         assert_eq!(s["properties"]["tags"]["maxItems"], json!(3));
         assert_eq!(s["additionalProperties"], json!(false));
+        assert_eq!(s["$schema"], json!(JSON_SCHEMA_2020_12));
     }
 }

@@ -17,6 +17,10 @@ async fn the_production_handler_serves_the_manifest_and_no_fixture() {
     let caps = &s.init["capabilities"];
     assert!(caps.get("logging").is_none(), "{caps}");
     assert!(caps["resources"].get("subscribe").is_none(), "{caps}");
+    // Deploys are announced, so every list says it can change.
+    for list in ["tools", "prompts", "resources"] {
+        assert_eq!(caps[list]["listChanged"], true, "{caps}");
+    }
     let listed = names(&s.request("tools/list", json!({})).await, "tools");
     assert!(!listed.iter().any(|n| n.starts_with("test_")), "{listed:?}");
     let fixture = s.call("test_simple_text", json!({})).await;
@@ -43,7 +47,9 @@ async fn the_conformance_fixtures_add_to_the_manifest_without_changing_it() {
     assert_eq!(s.init["serverInfo"]["name"], "test");
     let listed = names(&s.request("tools/list", json!({})).await, "tools");
     assert_eq!(listed[0], "echo");
-    assert_eq!(listed.iter().filter(|n| n.starts_with("test_")).count(), 12, "{listed:?}");
+    // 12 fixtures of the stable suite, 14 of the 2026-07-28 requirements and the 2020-12 schema tool.
+    assert_eq!(listed.iter().filter(|n| n.starts_with("test_")).count(), 26, "{listed:?}");
+    assert!(listed.iter().any(|n| n == "json_schema_2020_12_tool"), "{listed:?}");
     // Manifest tools still run through the production path; fixtures answer the rest.
     let echo = s.call("echo", json!({"id": 7})).await;
     assert_eq!(echo["result"]["structuredContent"]["rows"][0], json!({"arg": "id", "value": 7}), "{echo}");
@@ -64,7 +70,10 @@ async fn the_conformance_fixtures_add_to_the_manifest_without_changing_it() {
     let logo = s.request("resources/read", json!({"uri": "shop://logo"})).await;
     assert_eq!(logo["result"]["contents"][0]["blob"], "iVBORw0KGgo=");
     let prompts = names(&s.request("prompts/list", json!({})).await, "prompts");
-    assert_eq!(prompts, ["greet", "test_prompt_with_embedded_resource", "test_prompt_with_image"]);
+    assert_eq!(
+        prompts,
+        ["greet", "test_prompt_with_embedded_resource", "test_prompt_with_image", "test_input_required_result_prompt"]
+    );
     let greet = s.request("prompts/get", json!({"name": "greet", "arguments": {"who": "Ann"}})).await;
     assert_eq!(greet["result"]["messages"][0]["content"]["text"], "Hello Ann, {Ann} {other}");
     let image = s.request("prompts/get", json!({"name": "test_prompt_with_image"})).await;

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The runtime with the official MCP clients, end to end: per-run databases on
 # the real PostgreSQL and MariaDB seeded with `orders`, quarry-runtime (debug
-# build) serving them, then the Python SDK client and the Inspector CLI.
+# build) serving them, then the Python SDK clients (1.x and 2.x; each also
+# redeploys the manifest and waits for the list-changed notification) and the
+# Inspector CLI.
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$PWD/target}
@@ -29,8 +31,10 @@ curl -sf "http://127.0.0.1:$port/readyz" >/dev/null || { echo "the runtime never
 
 url=http://127.0.0.1:$port/mcp
 status=0
-echo "python mcp client ($(.cache/runtime-e2e/venv/bin/pip show mcp 2>/dev/null | sed -n 's/^Version: //p')):"
-.cache/runtime-e2e/venv/bin/python tests/e2e/runtime/client_py.py "$url" || status=1
+for venv in venv venv2; do
+  echo "python mcp client ($(.cache/runtime-e2e/$venv/bin/pip show mcp 2>/dev/null | sed -n 's/^Version: //p')):"
+  .cache/runtime-e2e/$venv/bin/python tests/e2e/runtime/client_py.py "$url" "$dir/manifest.json" "$pid" || status=1
+done
 echo "mcp inspector cli:"
 PATH=$bin_path:$PATH tests/e2e/runtime/inspector_cli.sh "$url" || status=1
 ((status == 0)) || { echo "--- runtime log"; tail -30 "$dir/runtime.log"; }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the runtime's client end-to-end tests need, idempotently, and
-# caches it under .cache/runtime-e2e: a venv with the pinned PyPI `mcp`, and a
+# caches it under .cache/runtime-e2e: venvs with the pinned PyPI `mcp` 1.x and 2.x, and a
 # local npm prefix with the pinned MCP Inspector and Node 22 (the Inspector
 # needs Node >= 22.19). System tools (jq, psql, mysql, python3-venv) come from
 # apt when missing. Prints the PATH entry to use for `node`/`mcp-inspector`.
@@ -21,13 +21,17 @@ if ((${#missing[@]})); then
   apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >&2
 fi
 
-want_py=$(sha256sum tests/e2e/runtime/requirements.txt | cut -d' ' -f1)
-if [[ "$(cat $cache/venv/.installed 2>/dev/null)" != "$want_py" ]]; then
-  echo "creating $cache/venv" >&2
-  rm -rf $cache/venv && python3 -m venv $cache/venv
-  $cache/venv/bin/pip install -q --disable-pip-version-check -r tests/e2e/runtime/requirements.txt >&2
-  echo "$want_py" >$cache/venv/.installed
-fi
+# Two venvs: the 1.x SDK (session revision) and the 2.x SDK (stateless revision).
+for pair in venv:requirements.txt venv2:requirements-v2.txt; do
+  venv=${pair%%:*} req=tests/e2e/runtime/${pair#*:}
+  want_py=$(sha256sum "$req" | cut -d' ' -f1)
+  if [[ "$(cat $cache/$venv/.installed 2>/dev/null)" != "$want_py" ]]; then
+    echo "creating $cache/$venv" >&2
+    rm -rf $cache/$venv && python3 -m venv $cache/$venv
+    $cache/$venv/bin/pip install -q --disable-pip-version-check -r "$req" >&2
+    echo "$want_py" >$cache/$venv/.installed
+  fi
+done
 
 want_npm="node@$NODE_VERSION @modelcontextprotocol/inspector@$INSPECTOR_VERSION"
 if [[ "$(cat $cache/npm/.installed 2>/dev/null)" != "$want_npm" ]]; then
