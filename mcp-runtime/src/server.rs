@@ -38,6 +38,8 @@ pub struct Shared {
     pub runtime_key: Option<String>,
     /// When the process started.
     pub started: Instant,
+    /// Calls running now; shutdown waits for them (see [`crate::drain`]).
+    pub in_flight: Arc<crate::drain::InFlight>,
 }
 
 impl Shared {
@@ -55,6 +57,7 @@ impl Shared {
             factory,
             runtime_key,
             started: Instant::now(),
+            in_flight: Arc::default(),
         }
     }
 
@@ -119,6 +122,7 @@ impl ServerHandler for QuarryServer {
         request: CallToolRequestParams,
         cx: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
+        let _running = self.shared.in_flight.enter();
         tools::call(&self.shared, self.shared.current(), request, cx.ct).await.map(Into::into)
     }
 
@@ -143,6 +147,7 @@ impl ServerHandler for QuarryServer {
         request: ReadResourceRequestParams,
         cx: RequestContext<RoleServer>,
     ) -> Result<ReadResourceResponse, ErrorData> {
+        let _running = self.shared.in_flight.enter();
         resources::read(&self.shared, self.shared.current(), &request.uri, cx.ct).await.map(Into::into)
     }
 
