@@ -175,6 +175,7 @@ pub fn router(shared: Arc<Shared>, config: &RuntimeConfig, cancel: CancellationT
     } else {
         Router::new().nest_service("/mcp", StreamableHttpService::new(move || Ok(handler.clone()), sessions, http))
     };
+    let mcp = mcp.route_layer(middleware::from_fn_with_state(shared.in_flight.clone(), crate::drain::track));
     let protected = mcp
         .route("/metrics", get(metrics))
         .route("/internal/stats", get(stats))

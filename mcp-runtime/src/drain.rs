@@ -1,6 +1,7 @@
 //! Graceful shutdown of the runtime. On SIGTERM (or SIGINT) the listener stops
-//! accepting at once and idle keep-alive connections close; calls already
-//! running (tool calls, resource reads) finish, for at most the grace period
+//! accepting at once and idle keep-alive connections close; requests already
+//! running (a `POST /mcp` counts until its answer is written, so a tool call's
+//! result reaches the client) finish, for at most the grace period
 //! (`QUARRY_RUNTIME_SHUTDOWN_GRACE`, default 5 s, under `docker stop`'s 10 s
 //! before SIGKILL). Then every MCP session is cancelled — open SSE streams end,
 //! a call still running is abandoned (its database statement is cancelled with
@@ -11,6 +12,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::Method;
+use axum::middleware::Next;
+use axum::response::Response;
+use futures::StreamExt;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
@@ -19,7 +26,7 @@ pub const DEFAULT_GRACE: Duration = Duration::from_secs(5);
 /// Time after the sessions are cancelled before the process exits regardless.
 pub const CLOSE_AFTER_CANCEL: Duration = Duration::from_secs(1);
 
-/// Counts the calls running right now, so shutdown can wait for them.
+/// Counts the MCP requests running right now, so shutdown can wait for them.
 #[derive(Default)]
 pub struct InFlight {
     running: AtomicUsize,
@@ -59,6 +66,23 @@ impl Drop for CallGuard {
             self.0.idle.notify_waiters();
         }
     }
+}
+
+/// Middleware on `/mcp`: a POST counts as running until its response body
+/// (JSON, or the SSE stream carrying the answer) is written or dropped. GET
+/// streams (server-to-client notifications) never end by themselves, so they
+/// do not count; they end when the sessions are cancelled.
+pub async fn track(State(flight): State<Arc<InFlight>>, req: Request, next: Next) -> Response {
+    if req.method() != Method::POST {
+        return next.run(req).await;
+    }
+    let running = flight.enter();
+    let (parts, body) = next.run(req).await.into_parts();
+    let body = body.into_data_stream().map(move |chunk| {
+        let _ = &running; // dropped with the stream: the answer is out (or the client gone)
+        chunk
+    });
+    Response::from_parts(parts, Body::from_stream(body))
 }
 
 /// After `stop` resolves: waits for running calls up to `grace`, then

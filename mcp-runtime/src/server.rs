@@ -38,7 +38,7 @@ pub struct Shared {
     pub runtime_key: Option<String>,
     /// When the process started.
     pub started: Instant,
-    /// Calls running now; shutdown waits for them (see [`crate::drain`]).
+    /// MCP requests running now; shutdown waits for them (see [`crate::drain`]).
     pub in_flight: Arc<crate::drain::InFlight>,
 }
 
@@ -122,7 +122,6 @@ impl ServerHandler for QuarryServer {
         request: CallToolRequestParams,
         cx: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
-        let _running = self.shared.in_flight.enter();
         tools::call(&self.shared, self.shared.current(), request, cx.ct).await.map(Into::into)
     }
 
@@ -147,7 +146,6 @@ impl ServerHandler for QuarryServer {
         request: ReadResourceRequestParams,
         cx: RequestContext<RoleServer>,
     ) -> Result<ReadResourceResponse, ErrorData> {
-        let _running = self.shared.in_flight.enter();
         resources::read(&self.shared, self.shared.current(), &request.uri, cx.ct).await.map(Into::into)
     }
 
