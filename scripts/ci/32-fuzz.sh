@@ -6,9 +6,7 @@
 #   - a JSON-RPC fuzz of the runtime's /mcp: every answer valid JSON-RPC or a clean 4xx (mcp_fuzz.py).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$PWD/target}
-source tests/e2e/faults/venv.sh
-cargo build -q -p control-plane -p mcp-runtime --bins
+source tests/e2e/faults/env.sh
 echo "--- schemathesis over /api/openapi.json"
 "$FAULTS_PY" tests/e2e/faults/api_fuzz.py
 echo "--- JSON-RPC fuzz of /mcp"

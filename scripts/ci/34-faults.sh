@@ -9,9 +9,7 @@
 #   - 1,000 MCP sessions on one runtime and a full queue answering "busy" at once (load.py).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$PWD/target}
-source tests/e2e/faults/venv.sh
-cargo build -q -p control-plane -p mcp-runtime --bins
+source tests/e2e/faults/env.sh
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 for check in runtime_shutdown db_restart plane_faults load; do
   echo "--- $check"
