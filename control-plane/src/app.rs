@@ -17,6 +17,10 @@ use crate::release::Hub;
 use crate::storage::StoreError;
 use crate::{api, auth, keys, storage};
 
+/// How long shutdown waits for open connections and the local runtime
+/// (the whole shutdown stays under 3 s).
+pub const SHUTDOWN_DEADLINE: std::time::Duration = std::time::Duration::from_millis(2500);
+
 /// Shared state of every handler; cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
@@ -77,14 +81,47 @@ impl Application {
 
     /// Serves until SIGINT or SIGTERM.
     pub async fn run(self) -> anyhow::Result<()> {
+        self.run_until(shutdown_signal()).await
+    }
+
+    /// Serves until `stop` resolves; then stops accepting, answers long-polls,
+    /// closes log streams, stops the local runtime and returns within
+    /// [`SHUTDOWN_DEADLINE`] — connections still open then are dropped.
+    pub async fn run_until(self, stop: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         tracing::info!(addr = %self.local_addr(), public_url = %self.state.config.public_url, "Quarry is listening.");
-        if let Some(files) = self.state.config.tls.files.clone() {
-            let tls = mcp_runtime::tls::load(&files).await?;
-            mcp_runtime::tls::serve(self.listener, tls, files, self.router, shutdown_signal()).await?;
-            return Ok(());
+        // Shutdown hook: `stopping` ends accepting; the deploy service ends what would hold connections open.
+        let (stopping, stopped) = tokio::sync::watch::channel(false);
+        let until_stopped = move || {
+            let mut rx = stopped.clone();
+            async move {
+                let _ = rx.wait_for(|s| *s).await;
+            }
+        };
+        let deploy = self.state.deploy.clone();
+        let shut_down = tokio::spawn(async move {
+            stop.await;
+            stopping.send_replace(true);
+            deploy.shut_down().await;
+        });
+        let deadline = until_stopped();
+        let serve = async move {
+            if let Some(files) = self.state.config.tls.files.clone() {
+                let tls = mcp_runtime::tls::load(&files).await?;
+                mcp_runtime::tls::serve(self.listener, tls, files, self.router, until_stopped()).await?;
+                return anyhow::Ok(());
+            }
+            let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
+            axum::serve(self.listener, service).with_graceful_shutdown(until_stopped()).await?;
+            Ok(())
+        };
+        tokio::select! {
+            served = serve => served?,
+            () = async { deadline.await; tokio::time::sleep(SHUTDOWN_DEADLINE).await } => {
+                tracing::warn!("Connections still open at the shutdown deadline are dropped.");
+            }
         }
-        let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(self.listener, service).with_graceful_shutdown(shutdown_signal()).await?;
+        // The local runtime was given 2 s from the signal; it is killed with us past that.
+        let _ = tokio::time::timeout(std::time::Duration::from_millis(500), shut_down).await;
         Ok(())
     }
 }

@@ -52,6 +52,7 @@ pub struct Application {
     shared: Arc<Shared>,
     cancel: CancellationToken,
     tls: Option<crate::tls::TlsFiles>,
+    shutdown_grace: std::time::Duration,
 }
 
 impl Application {
@@ -89,7 +90,14 @@ impl Application {
             (None, ManifestSource::File(path)) => spawn_sighup_reload(shared.clone(), path.clone()),
             (None, _) => {}
         }
-        Ok(Application { listener, router, shared, cancel, tls: config.tls.clone() })
+        Ok(Application {
+            listener,
+            router,
+            shared,
+            cancel,
+            tls: config.tls.clone(),
+            shutdown_grace: config.shutdown_grace,
+        })
     }
 
     /// The bound port (useful with port 0).
@@ -102,36 +110,48 @@ impl Application {
         self.shared.clone()
     }
 
-    /// Serves until the process is stopped (SIGINT/SIGTERM end sessions cleanly).
+    /// Serves until SIGTERM or SIGINT, then drains (see [`crate::drain`]).
     pub async fn run(self) -> std::io::Result<()> {
-        let cancel = self.cancel.clone();
-        let shutdown = async move {
-            shutdown_signal().await;
-            cancel.cancel();
-        };
-        if let Some(files) = self.tls {
-            let config = crate::tls::load(&files).await?;
-            return crate::tls::serve(self.listener, config, files, self.router, shutdown).await;
-        }
-        // Without TCP_NODELAY, a response written in two segments waits for the
-        // client's delayed ACK (~40 ms per call). axum-server (TLS) sets it itself.
-        let listener = self.listener.tap_io(|tcp| {
-            let _ = tcp.set_nodelay(true);
-        });
-        axum::serve(listener, self.router).with_graceful_shutdown(shutdown).await
+        self.run_until(crate::drain::signal()).await
     }
-}
 
-async fn shutdown_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        if let Ok(mut term) = signal(SignalKind::terminate()) {
-            tokio::select! { _ = term.recv() => {}, _ = tokio::signal::ctrl_c() => {} }
-            return;
+    /// Serves until `stop` resolves; then stops accepting, lets calls in
+    /// flight finish within the shutdown grace, ends every session and returns.
+    pub async fn run_until(self, stop: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+        let stopping = CancellationToken::new();
+        let (sessions, in_flight, grace) = (self.cancel.clone(), self.shared.in_flight.clone(), self.shutdown_grace);
+        let s = stopping.clone();
+        tokio::spawn(async move {
+            stop.await;
+            s.cancel();
+            crate::drain::drain(&in_flight, grace, &sessions).await;
+        });
+        // Connections that outlive their sessions being cancelled are not waited for.
+        let sessions = self.cancel.clone();
+        let deadline = async move {
+            sessions.cancelled().await;
+            tokio::time::sleep(crate::drain::CLOSE_AFTER_CANCEL).await;
+        };
+        let serve = async move {
+            if let Some(files) = self.tls {
+                let config = crate::tls::load(&files).await?;
+                return crate::tls::serve(self.listener, config, files, self.router, stopping.cancelled_owned()).await;
+            }
+            // Without TCP_NODELAY, a response written in two segments waits for the
+            // client's delayed ACK (~40 ms per call). axum-server (TLS) sets it itself.
+            let listener = self.listener.tap_io(|tcp| {
+                let _ = tcp.set_nodelay(true);
+            });
+            axum::serve(listener, self.router).with_graceful_shutdown(stopping.cancelled_owned()).await
+        };
+        tokio::select! {
+            served = serve => served,
+            () = deadline => {
+                tracing::warn!("Connections still open after the sessions ended; exiting anyway.");
+                Ok(())
+            }
         }
     }
-    let _ = tokio::signal::ctrl_c().await;
 }
 
 /// The runtime's routes over `shared`.
@@ -162,6 +182,7 @@ pub fn router(shared: Arc<Shared>, config: &RuntimeConfig, cancel: CancellationT
     } else {
         Router::new().nest_service("/mcp", StreamableHttpService::new(move || Ok(handler.clone()), sessions, http))
     };
+    let mcp = mcp.route_layer(middleware::from_fn_with_state(shared.in_flight.clone(), crate::drain::track));
     let protected = mcp
         .route("/metrics", get(metrics))
         .route("/internal/stats", get(stats))

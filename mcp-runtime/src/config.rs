@@ -98,6 +98,9 @@ pub struct RuntimeConfig {
     /// `QUARRY_RUNTIME_WORKERS`: threads serving requests (1–1024; default the
     /// CPUs this process may use, cgroup quota included).
     pub workers: usize,
+    /// `QUARRY_RUNTIME_SHUTDOWN_GRACE`: seconds calls in flight may take to
+    /// finish after SIGTERM before they are abandoned (0–600, default 5).
+    pub shutdown_grace: Duration,
     /// `QUARRY_RUNTIME_CONFORMANCE_FIXTURES=1`: also serve the MCP conformance
     /// suite's fixture tools, resources and prompts (tests only).
     pub conformance_fixtures: bool,
@@ -138,8 +141,18 @@ impl RuntimeConfig {
                 .filter(|n| (1..=1024).contains(n))
                 .ok_or(ConfigError::Invalid { name: "QUARRY_RUNTIME_WORKERS", reason: "must be 1–1024".into() })?,
         };
+        let shutdown_grace = match env.get("QUARRY_RUNTIME_SHUTDOWN_GRACE") {
+            None => crate::drain::DEFAULT_GRACE,
+            Some(v) => {
+                v.parse::<u64>().ok().filter(|s| *s <= 600).map(Duration::from_secs).ok_or(ConfigError::Invalid {
+                    name: "QUARRY_RUNTIME_SHUTDOWN_GRACE",
+                    reason: "must be 0–600 (seconds)".into(),
+                })?
+            }
+        };
         Ok(RuntimeConfig {
             bind,
+            shutdown_grace,
             workers,
             source,
             runtime_key: secret(env, "QUARRY_RUNTIME_KEY")?.map(Secret),
@@ -190,6 +203,7 @@ mod tests {
         assert_eq!(c.bind.to_string(), "127.0.0.1:8080");
         assert!(matches!(c.source, ManifestSource::File(p) if p.ends_with("a.json")));
         assert_eq!(c.session_idle, Duration::from_secs(300));
+        assert_eq!(c.shutdown_grace, Duration::from_secs(5));
         assert_eq!(c.workers, std::thread::available_parallelism().map_or(1, usize::from));
         let one = RuntimeConfig::load(&args, &env(&[("QUARRY_RUNTIME_WORKERS", "1")])).unwrap();
         assert_eq!(one.workers, 1);
@@ -200,6 +214,11 @@ mod tests {
         assert!(matches!(RuntimeConfig::load(&[], &env(&[])), Err(ConfigError::NoSource)));
         let e = RuntimeConfig::load(&[], &env(&[("QUARRY_RUNTIME_MANIFEST", "m"), ("QUARRY_RUNTIME_BIND", "x")]));
         assert!(e.unwrap_err().to_string().contains("QUARRY_RUNTIME_BIND"));
+        let e = RuntimeConfig::load(
+            &[],
+            &env(&[("QUARRY_RUNTIME_MANIFEST", "m"), ("QUARRY_RUNTIME_SHUTDOWN_GRACE", "forever")]),
+        );
+        assert!(e.unwrap_err().to_string().contains("QUARRY_RUNTIME_SHUTDOWN_GRACE"));
         for workers in ["0", "many"] {
             let e = RuntimeConfig::load(
                 &[],

@@ -45,6 +45,8 @@ pub struct Shared {
     pub started: Instant,
     /// List changes, fanned out to sessions and `subscriptions/listen` streams.
     changes: changes::Channel,
+    /// MCP requests running now; shutdown waits for them (see [`crate::drain`]).
+    pub in_flight: Arc<crate::drain::InFlight>,
 }
 
 impl Shared {
@@ -63,6 +65,7 @@ impl Shared {
             runtime_key,
             started: Instant::now(),
             changes: changes::Channel::new(),
+            in_flight: Arc::default(),
         }
     }
 

@@ -13,13 +13,8 @@ cd "$(dirname "$0")/../.."
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$PWD/target}
 
 VENV=$PWD/.cache/venv-e2e
-REQ=tests/e2e/deploy/requirements.txt
-if ! cmp -s "$REQ" "$VENV/requirements.txt" 2>/dev/null; then
-  rm -rf "$VENV"
-  python3 -m venv "$VENV"
-  "$VENV/bin/pip" install -q -r "$REQ"
-  cp "$REQ" "$VENV/requirements.txt"
-fi
+source scripts/lib/venv.sh
+ensure_venv "$VENV" tests/e2e/deploy/requirements.txt
 
 cargo build -p control-plane -p mcp-runtime --bins
 echo "--- local target"

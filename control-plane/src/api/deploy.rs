@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use axum::extract::State;
-use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde::Serialize;
@@ -72,8 +72,8 @@ async fn stop(admin: Admin, State(s): State<AppState>) -> ApiResult<AppJson<Depl
 async fn logs(State(s): State<AppState>, headers: HeaderMap, ws: WebSocketUpgrade) -> ApiResult<Response> {
     crate::auth::guard::check_origin(&headers, &s.config.public_url)?;
     let permit = s.deploy.logs.followers.clone().try_acquire_owned().map_err(|_| ApiError::RateLimited(5))?;
-    let logs = s.deploy.logs.clone();
-    Ok(ws.max_message_size(4096).on_upgrade(move |socket| follow(socket, logs, permit)))
+    let (logs, closing) = (s.deploy.logs.clone(), s.deploy.closing());
+    Ok(ws.max_message_size(4096).on_upgrade(move |socket| follow(socket, logs, permit, closing)))
 }
 
 async fn send(socket: &mut WebSocket, line: &LogLine) -> bool {
@@ -81,8 +81,14 @@ async fn send(socket: &mut WebSocket, line: &LogLine) -> bool {
     matches!(tokio::time::timeout(SEND_TIMEOUT, socket.send(Message::Text(text.into()))).await, Ok(Ok(())))
 }
 
-async fn follow(mut socket: WebSocket, logs: std::sync::Arc<LogBuffer>, _permit: OwnedSemaphorePermit) {
+async fn follow(
+    mut socket: WebSocket,
+    logs: std::sync::Arc<LogBuffer>,
+    _permit: OwnedSemaphorePermit,
+    closing: impl Future<Output = ()>,
+) {
     let (recent, mut rx) = logs.snapshot_and_follow();
+    tokio::pin!(closing);
     for line in &recent {
         if !send(&mut socket, line).await {
             return;
@@ -103,6 +109,12 @@ async fn follow(mut socket: WebSocket, logs: std::sync::Arc<LogBuffer>, _permit:
                 if !send(&mut socket, &line).await {
                     return;
                 }
+            }
+            () = &mut closing => {
+                // "Going away": the server is shutting down (RFC 6455 §7.4.1).
+                let frame = CloseFrame { code: 1001, reason: "the control plane is shutting down".into() };
+                let _ = socket.send(Message::Close(Some(frame))).await;
+                return;
             }
             incoming = socket.recv() => match incoming {
                 None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return,

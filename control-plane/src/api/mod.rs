@@ -66,6 +66,24 @@ impl Modify for SessionCookie {
     }
 }
 
+/// `ServerSettings` refuses unknown fields on input (serde), which utoipa
+/// writes as `additionalProperties: false`. `ServerConfig` (the GET/PATCH
+/// `/server/config` answer) flattens it with `allOf`, where that would forbid
+/// the answer's own `tokens`, `mcp_url` and `runtime_bind`: every answer would
+/// violate its documented schema. The document leaves the extra fields open.
+struct OpenServerSettings;
+
+impl Modify for OpenServerSettings {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let schemas = openapi.components.as_mut().map(|c| &mut c.schemas);
+        if let Some(utoipa::openapi::RefOr::T(utoipa::openapi::schema::Schema::Object(settings))) =
+            schemas.and_then(|s| s.get_mut("ServerSettings"))
+        {
+            settings.additional_properties = None;
+        }
+    }
+}
+
 /// The OpenAPI router of `/api` with the document describing it. Without a
 /// state it carries no middleware: enough to print the document.
 pub fn openapi_router(state: Option<&AppState>) -> OpenApiRouter<AppState> {
@@ -93,7 +111,10 @@ pub fn openapi_router(state: Option<&AppState>) -> OpenApiRouter<AppState> {
     if let Some(state) = state {
         v1 = v1.layer(middleware::from_fn_with_state(state.clone(), crate::auth::guard::same_origin_writes));
     }
-    OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", v1).routes(routes!(api_health))
+    let mut api = OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", v1).routes(routes!(api_health));
+    // After the routes: only they bring the schemas in.
+    OpenServerSettings.modify(api.get_openapi_mut());
+    api
 }
 
 /// The OpenAPI document of the whole API.

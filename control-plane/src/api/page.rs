@@ -15,7 +15,7 @@ pub const MAX_LIMIT: u64 = 100;
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct PageQuery {
-    /// Items to skip (default 0).
+    /// Items to skip (default 0; at most 2^63 − 1, the databases' offset range).
     pub skip: Option<u64>,
     /// Items to return, 1–100 (default 50).
     pub limit: Option<u64>,
@@ -28,7 +28,12 @@ impl PageQuery {
         if !(1..=MAX_LIMIT).contains(&limit) {
             return Err(ApiError::invalid("limit", format!("must be between 1 and {MAX_LIMIT}")));
         }
-        Ok((self.skip.unwrap_or(0), limit))
+        let skip = self.skip.unwrap_or(0);
+        // Beyond i64 the store's OFFSET overflows: refuse it here rather than answer 500.
+        if i64::try_from(skip).is_err() {
+            return Err(ApiError::invalid("skip", format!("must be between 0 and {}", i64::MAX)));
+        }
+        Ok((skip, limit))
     }
 }
 

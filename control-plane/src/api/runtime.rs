@@ -81,7 +81,11 @@ async fn manifest(
     let current = if unchanged && !wait.is_zero() {
         // Bounded: when every waiting slot is taken, answer now.
         match hub.waiters.try_acquire() {
-            Ok(_permit) => hub.wait_change(&etag, wait).await,
+            // Shutting down: answer now (304) rather than hold the shutdown up.
+            Ok(_permit) => tokio::select! {
+                got = hub.wait_change(&etag, wait) => got,
+                () = s.deploy.closing() => hub.current(),
+            },
             Err(_) => current,
         }
     } else {

@@ -215,17 +215,21 @@ async fn two_factor_verify_setup(
 }
 
 /// Checks the password and then the code (using it up) inside `w`.
-async fn check_password_and_code(
+async fn check_password(s: &AppState, ip: IpAddr, row: &StoredAdmin, b: &PasswordAndCode) -> Result<(), ApiError> {
+    s.limiter.check(ip, &row.username).map_err(ApiError::RateLimited)?;
+    let password_ok = password::verify(b.current_password.clone(), row.password_hash.clone()).await;
+    let password_ok = if password_ok { Ok(()) } else { Err(ApiError::Forbidden("current_password is wrong".into())) };
+    counted(s, ip, &row.username, password_ok)
+}
+
+/// The code half of [`check_password`]'s pair, inside the write (a code is used up with it).
+async fn check_code(
     s: &AppState,
     w: &Write<'_>,
     ip: IpAddr,
     row: &StoredAdmin,
     b: PasswordAndCode,
 ) -> Result<(), ApiError> {
-    s.limiter.check(ip, &row.username).map_err(ApiError::RateLimited)?;
-    let password_ok = password::verify(b.current_password, row.password_hash.clone()).await;
-    let password_ok = if password_ok { Ok(()) } else { Err(ApiError::Forbidden("current_password is wrong".into())) };
-    counted(s, ip, &row.username, password_ok)?;
     let proof = totp::verify(w.tx(), &s.keyring, &row.id, &b.code, b.is_recovery).await.map_err(ApiError::from);
     counted(s, ip, &row.username, proof.and_then(|p| accepted(p, ApiError::Forbidden)))
 }
@@ -242,9 +246,12 @@ async fn two_factor_disable(
     AppJson(b): AppJson<PasswordAndCode>,
 ) -> ApiResult<AppJson<TwoFactorChanged>> {
     let row = load_admin(&s, &admin.id).await?;
+    // The password first, outside the write: on SQLite a write holds the store's write lock,
+    // and argon2 takes long enough that other writes timed out behind it (500s under load).
+    check_password(&s, peer.ip(), &row, &b).await?;
     let actor = admin.actor();
     let w = Write::begin(&s.db, &actor).await?;
-    check_password_and_code(&s, &w, peer.ip(), &row, b).await?;
+    check_code(&s, &w, peer.ip(), &row, b).await?;
     totp::disable(w.tx(), &admin.id).await?;
     audit::record(w.tx(), &actor, events::TWO_FACTOR_DISABLED, serde_json::json!({})).await?;
     w.commit().await?;
@@ -264,9 +271,12 @@ async fn two_factor_regenerate_recovery(
     AppJson(b): AppJson<PasswordAndCode>,
 ) -> ApiResult<AppJson<RecoveryCodes>> {
     let row = load_admin(&s, &admin.id).await?;
+    // The password first, outside the write: on SQLite a write holds the store's write lock,
+    // and argon2 takes long enough that other writes timed out behind it (500s under load).
+    check_password(&s, peer.ip(), &row, &b).await?;
     let actor = admin.actor();
     let w = Write::begin(&s.db, &actor).await?;
-    check_password_and_code(&s, &w, peer.ip(), &row, b).await?;
+    check_code(&s, &w, peer.ip(), &row, b).await?;
     let codes = totp::regenerate_recovery_codes(w.tx(), &admin.id).await?;
     audit::record(w.tx(), &actor, events::RECOVERY_CODES_REGENERATED, serde_json::json!({})).await?;
     w.commit().await?;

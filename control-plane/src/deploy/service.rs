@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 
 use shared_model::Keyring;
-use tokio::sync::Mutex;
+use tokio::sync::{Mutex, watch};
 
 use super::DeployConfig;
 use super::deployer::{DeployError, Deployer, External, Launch, Target};
@@ -40,7 +40,14 @@ pub struct DeployService {
     pull_url: RwLock<String>,
     https: bool,
     deployer_error: std::sync::Mutex<Option<String>>,
+    /// Turns `true` once when the control plane starts shutting down.
+    closing: watch::Sender<bool>,
 }
+
+/// Longest wait for the local runtime to exit when the control plane shuts
+/// down; after it the child is killed (the control plane must be gone within
+/// 3 s, well inside `docker stop`'s 10 s).
+const LOCAL_STOP_ON_SHUTDOWN: std::time::Duration = std::time::Duration::from_millis(2000);
 
 impl DeployService {
     /// Picks the deployer. Must run inside a Tokio runtime (the local
@@ -72,6 +79,7 @@ impl DeployService {
             pull_url: RwLock::new(pull_url),
             https,
             deployer_error: std::sync::Mutex::new(None),
+            closing: watch::channel(false).0,
         })
     }
 
@@ -100,6 +108,29 @@ impl DeployService {
     /// Why the deployer could not start the runtime at the last deploy, if it could not.
     pub fn deployer_error(&self) -> Option<String> {
         self.deployer_error.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Resolves once the control plane is shutting down: long-polls answer
+    /// and log streams close at once instead of holding the shutdown up.
+    pub fn closing(&self) -> impl Future<Output = ()> + Send + 'static {
+        let mut rx = self.closing.subscribe();
+        async move {
+            let _ = rx.wait_for(|closing| *closing).await;
+        }
+    }
+
+    /// Shutdown: ends long-polls and log streams, and stops a local runtime
+    /// (SIGTERM, so it drains its calls; killed if it is not gone in 2 s).
+    /// Docker and Kubernetes runtimes keep serving their release while the
+    /// control plane is away, so they are left alone.
+    pub async fn shut_down(&self) {
+        self.closing.send_replace(true);
+        if self.deployer.target() == Target::Local {
+            self.logs.deploy("The control plane is shutting down: stopping quarry-runtime.");
+            if tokio::time::timeout(LOCAL_STOP_ON_SHUTDOWN, self.deployer.stop()).await.is_err() {
+                tracing::warn!("The local runtime did not stop in time; it is killed with the control plane.");
+            }
+        }
     }
 
     /// Whether a deploy is running now.

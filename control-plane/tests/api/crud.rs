@@ -194,12 +194,18 @@ async fn pagination_is_bounded() {
         "/api/v1/prompts?limit=0",
         "/api/v1/resources?skip=-1",
         "/api/v1/connections?limit=abc",
+        // One past i64::MAX: the store's OFFSET would overflow (it answered 500).
+        "/api/v1/connections?skip=9223372036854775808",
+        "/api/v1/releases?skip=9223372036854775808",
+        "/api/v1/history?skip=9223372036854775808",
+        "/api/v1/audit?skip=18446744073709551615",
     ] {
         let (status, body) = app.get(path).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{path}: {body}");
         assert!(body["detail"].is_string());
     }
     assert_eq!(app.get("/api/v1/tools?limit=100").await.0, StatusCode::OK);
+    assert_eq!(app.get("/api/v1/tools?skip=9223372036854775807").await.0, StatusCode::OK);
 }
 
 #[tokio::test]

@@ -77,3 +77,22 @@ async fn swagger_ui_and_redoc_are_served_from_bundled_assets() {
     assert_eq!(js.status(), StatusCode::OK);
     assert!(js.bytes().await.unwrap().len() > 500_000);
 }
+
+#[tokio::test]
+async fn the_server_config_answer_fits_its_documented_schema() {
+    let app = TestApp::spawn().await;
+    app.login_admin().await;
+    let (_, doc) = app.get("/api/openapi.json").await;
+    let schemas = &doc["components"]["schemas"];
+    // `ServerConfig` is `allOf: [ServerSettings, {tokens, mcp_url, runtime_bind}]`: were
+    // `ServerSettings` closed (`additionalProperties: false`), no answer could fit both.
+    assert!(schemas["ServerSettings"].get("additionalProperties").is_none(), "{}", schemas["ServerSettings"]);
+    let mut documented: Vec<String> =
+        schemas["ServerSettings"]["properties"].as_object().unwrap().keys().cloned().collect();
+    documented.extend(schemas["ServerConfig"]["allOf"][1]["properties"].as_object().unwrap().keys().cloned());
+    let (status, config) = app.get("/api/v1/server/config").await;
+    assert_eq!(status, StatusCode::OK);
+    for key in config.as_object().unwrap().keys() {
+        assert!(documented.contains(key), "{key} is answered but not documented");
+    }
+}

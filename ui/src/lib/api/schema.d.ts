@@ -2930,7 +2930,7 @@ export interface operations {
             query?: {
                 /** @description Items to return, 1–100 (default 50). */
                 limit?: number;
-                /** @description Items to skip (default 0). */
+                /** @description Items to skip (default 0; at most 2^63 − 1, the databases' offset range). */
                 skip?: number;
             };
             header?: never;
@@ -3495,7 +3495,7 @@ export interface operations {
             query?: {
                 /** @description Items to return, 1–100 (default 50). */
                 limit?: number;
-                /** @description Items to skip (default 0). */
+                /** @description Items to skip (default 0; at most 2^63 − 1, the databases' offset range). */
                 skip?: number;
             };
             header?: never;
@@ -3674,7 +3674,7 @@ export interface operations {
                 limit?: number;
                 /** @description Only those whose name or description contains this text, ignoring case (up to 200 characters). */
                 search?: string;
-                /** @description Items to skip (default 0). */
+                /** @description Items to skip (default 0; at most 2^63 − 1, the databases' offset range). */
                 skip?: number;
                 /** @description Comma-separated tags; only those carrying all of them. */
                 tags?: string;
@@ -3893,7 +3893,7 @@ export interface operations {
             query?: {
                 /** @description Items to return, 1–100 (default 50). */
                 limit?: number;
-                /** @description Items to skip (default 0). */
+                /** @description Items to skip (default 0; at most 2^63 − 1, the databases' offset range). */
                 skip?: number;
             };
             header?: never;
@@ -4056,7 +4056,7 @@ export interface operations {
                 limit?: number;
                 /** @description Only those whose name or description contains this text, ignoring case (up to 200 characters). */
                 search?: string;
-                /** @description Items to skip (default 0). */
+                /** @description Items to skip (default 0; at most 2^63 − 1, the databases' offset range). */
                 skip?: number;
                 /** @description Comma-separated tags; only those carrying all of them. */
                 tags?: string;
@@ -4803,7 +4803,7 @@ export interface operations {
                 limit?: number;
                 /** @description Only those whose name or description contains this text, ignoring case (up to 200 characters). */
                 search?: string;
-                /** @description Items to skip (default 0). */
+                /** @description Items to skip (default 0; at most 2^63 − 1, the databases' offset range). */
                 skip?: number;
                 /** @description Comma-separated tags; only those carrying all of them. */
                 tags?: string;
