@@ -211,6 +211,8 @@ schema = {
             "runtimeToken": string("QUARRY_RUNTIME_TOKEN."),
             "runtimeKey": string("QUARRY_RUNTIME_KEY (base64 32-byte key)."),
         }, desc="Keys and tokens."),
+        "auth": string("MCP client authentication the chart deploys for.", enum=["bearer", "none"]),
+        "allowInsecure": boolean("Accept auth: none with the Ingress or a non-ClusterIP runtime Service."),
         "admin": obj({
             "username": string("First admin username."),
             "password": string("First admin password."),
