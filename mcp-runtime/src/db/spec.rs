@@ -36,6 +36,11 @@ pub struct ConnectionSpec {
     pub pool_min: u32,
     /// Most connections the pool opens at once (at least 1).
     pub pool_max: u32,
+    /// Whether the password may be sent when the server asks for it in
+    /// cleartext or as MD5 over a connection without TLS (off: such a login is
+    /// refused before the password leaves, so a repointed host cannot collect it).
+    /// MySQL never sends it in cleartext (`mysql_clear_password` stays disabled).
+    pub allow_cleartext_password: bool,
 }
 
 impl ConnectionSpec {
@@ -52,6 +57,7 @@ impl ConnectionSpec {
             extra_params: BTreeMap::new(),
             pool_min: 0,
             pool_max: 5,
+            allow_cleartext_password: false,
         }
     }
 
@@ -71,6 +77,7 @@ impl ConnectionSpec {
         let mut h = std::collections::hash_map::DefaultHasher::new();
         (self.db_type, &self.host, self.port, &self.database, &self.username, &self.password).hash(&mut h);
         (self.ssl_mode as u8, &self.extra_params, self.pool_min, self.pool_max).hash(&mut h);
+        self.allow_cleartext_password.hash(&mut h);
         h.finish()
     }
 
