@@ -98,6 +98,9 @@ pub struct RuntimeConfig {
     /// `QUARRY_RUNTIME_WORKERS`: threads serving requests (1–1024; default the
     /// CPUs this process may use, cgroup quota included).
     pub workers: usize,
+    /// `QUARRY_RUNTIME_READY_INTERVAL_SECONDS`: how long a `/readyz` answer is
+    /// reused, so each connection is probed at most once per interval (1–300; default 5).
+    pub ready_interval: Duration,
     /// `QUARRY_RUNTIME_CONFORMANCE_FIXTURES=1`: also serve the MCP conformance
     /// suite's fixture tools, resources and prompts (tests only).
     pub conformance_fixtures: bool,
@@ -138,8 +141,17 @@ impl RuntimeConfig {
                 .filter(|n| (1..=1024).contains(n))
                 .ok_or(ConfigError::Invalid { name: "QUARRY_RUNTIME_WORKERS", reason: "must be 1–1024".into() })?,
         };
+        let ready_interval = match env.get("QUARRY_RUNTIME_READY_INTERVAL_SECONDS") {
+            None => crate::ready::DEFAULT_INTERVAL,
+            Some(v) => Duration::from_secs(v.parse::<u64>().ok().filter(|s| (1..=300).contains(s)).ok_or(
+                ConfigError::Invalid {
+                    name: "QUARRY_RUNTIME_READY_INTERVAL_SECONDS", reason: "must be 1–300".into()
+                },
+            )?),
+        };
         Ok(RuntimeConfig {
             bind,
+            ready_interval,
             workers,
             source,
             runtime_key: secret(env, "QUARRY_RUNTIME_KEY")?.map(Secret),

@@ -161,7 +161,18 @@ async fn unreachable_databases_make_readyz_fail_and_calls_report_unavailable() {
     let spec = ConnectionSpec::new(mcp_runtime::db::DbType::Postgresql, "127.0.0.1", 1, "nope", "postgres");
     let tools = json!([{"name": "q", "connection": "pg", "sql": "SELECT 1 AS one"}]);
     let (app, _) = spawn(release(1, vec![connection("pg", &spec, None, json!({}))], tools), None).await;
-    assert_eq!(app.get("/readyz").send().await.unwrap().status(), 503);
+    // 100 asks, one probe (the default interval is 5 s); the body names no host and no error.
+    for _ in 0..100 {
+        let res = app.get("/readyz").send().await.unwrap();
+        assert_eq!(res.status(), 503);
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(body, json!({"status": "unavailable", "release": 1}));
+    }
+    let metrics = app.get("/metrics").send().await.unwrap().text().await.unwrap();
+    assert!(metrics.contains("quarry_ready_probes_total 1\n"), "{metrics}");
+    // The detail is there for those who may call the runtime.
+    let detail = app.get("/internal/ready").send().await.unwrap().text().await.unwrap();
+    assert!(detail.contains("connection pg"), "{detail}");
     let r = app.session(None).await.call("q", json!({})).await;
     assert!(text(&r).contains("unavailable"), "{r}");
 }
