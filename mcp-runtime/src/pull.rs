@@ -3,6 +3,13 @@
 //! (`If-None-Match` + `wait`), swapping each new release in atomically.
 //! A refused release is reported in a heartbeat and the running one kept;
 //! when nothing is published (stopped), an empty release is served.
+//!
+//! Access (who may call `/mcp`) is followed apart from releases, by a second
+//! long-poll on `GET /api/v1/runtime/access` keyed by the document's hash:
+//! a revoked token stops working as soon as the control plane answers that
+//! poll (it re-reads its store at least every 2 s), with no reload, and an old
+//! release's `auth` section is never applied. A control plane that answers
+//! 404 there predates access documents: the release's `auth` applies then.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -11,7 +18,9 @@ use std::time::{Duration, Instant};
 use reqwest::StatusCode;
 use reqwest::header::{AUTHORIZATION, ETAG, IF_NONE_MATCH};
 use shared_model::manifest::{AuthSettings, Manifest, ServerInfo};
-use shared_model::protocol::{HEARTBEAT_PATH, Heartbeat, MANIFEST_PATH};
+use shared_model::protocol::{ACCESS_PATH, AccessDocument, HEARTBEAT_PATH, Heartbeat, MANIFEST_PATH};
+
+use crate::auth::{Access, AuthCheck};
 
 use crate::exec::ExecutorFactory;
 use crate::metrics::Metrics;
@@ -113,15 +122,129 @@ impl PullClient {
         }
     }
 
-    /// Tells the control plane which release this instance serves, or why it refused one.
-    pub async fn beat(&self, release: u64, refused: Option<&str>) {
-        let body = Heartbeat::report(&self.instance, env!("CARGO_PKG_VERSION"), release, refused);
+    /// Fetches the access document unless it is still `etag`, waiting up to `wait` for a change.
+    pub async fn fetch_access(&self, etag: &str, wait: Duration) -> Result<AccessPulled, PullError> {
+        let url = format!("{}{ACCESS_PATH}?wait={}", self.base, wait.as_secs());
+        let mut req = self.http.get(url).bearer_auth(&self.token);
+        if !etag.is_empty() {
+            req = req.header(IF_NONE_MATCH, format!("\"{etag}\""));
+        }
+        let res = req.send().await.map_err(|e| PullError::Http(e.to_string()))?;
+        match res.status() {
+            StatusCode::NOT_MODIFIED => Ok(AccessPulled::NotModified),
+            StatusCode::NOT_FOUND => Ok(AccessPulled::Unsupported),
+            StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => Err(PullError::Unauthorized),
+            StatusCode::OK => {
+                let etag =
+                    res.headers().get(ETAG).and_then(|v| v.to_str().ok()).unwrap_or("").trim_matches('"').to_string();
+                if res.content_length().is_some_and(|n| n > MAX_MANIFEST_BYTES) {
+                    return Err(PullError::Manifest(format!("access document larger than {MAX_MANIFEST_BYTES} bytes")));
+                }
+                let text = res.text().await.map_err(|e| PullError::Http(e.to_string()))?;
+                let doc: AccessDocument =
+                    serde_json::from_str(&text).map_err(|e| PullError::Manifest(e.to_string()))?;
+                Ok(AccessPulled::New { doc, etag })
+            }
+            other => Err(PullError::Http(format!("unexpected status {other}"))),
+        }
+    }
+
+    /// Tells the control plane which release this instance serves (or why it
+    /// refused one) and when each token was last used.
+    pub async fn beat(&self, release: u64, refused: Option<&str>, uses: Vec<shared_model::protocol::TokenUse>) {
+        let mut body = Heartbeat::report(&self.instance, env!("CARGO_PKG_VERSION"), release, refused);
+        body.token_uses = uses;
         let url = format!("{}{HEARTBEAT_PATH}", self.base);
         let sent = self.http.post(url).bearer_auth(&self.token).json(&body).send().await;
         if let Err(e) = sent {
             tracing::warn!(error = %e, "Could not send a heartbeat to the control plane.");
         }
     }
+}
+
+/// What an access pull returned.
+#[derive(Debug)]
+pub enum AccessPulled {
+    /// A document other than the one named by the ETag.
+    New {
+        /// The document.
+        doc: AccessDocument,
+        /// Its ETag.
+        etag: String,
+    },
+    /// Still the same document.
+    NotModified,
+    /// The control plane has no access endpoint (older version): follow the release's `auth`.
+    Unsupported,
+}
+
+/// Compiles an access document; a document that cannot be checked (no
+/// runtime key, a malformed hash) closes access rather than opening it.
+fn compile_access(doc: &AccessDocument, runtime_key: Option<&str>) -> AuthCheck {
+    AuthCheck::build(&doc.auth, runtime_key).unwrap_or_else(|e| {
+        tracing::error!(error = %e, "Refused the control plane's access settings; no client is admitted until valid ones come.");
+        AuthCheck::Closed
+    })
+}
+
+/// Fetches the access document once (a few quick attempts) and applies it;
+/// until one arrives, `/mcp` admits no one.
+pub async fn first_access(shared: &Shared, client: &PullClient) -> String {
+    shared.set_access(Access::Pulled(Arc::new(AuthCheck::Closed)));
+    for attempt in 0..5u32 {
+        match client.fetch_access("", Duration::ZERO).await {
+            Ok(AccessPulled::New { doc, etag }) => {
+                let check = compile_access(&doc, shared.runtime_key.as_deref());
+                shared.set_access(Access::Pulled(Arc::new(check)));
+                return etag;
+            }
+            Ok(AccessPulled::Unsupported) => {
+                shared.set_access(Access::FromRelease);
+                return String::new();
+            }
+            Ok(AccessPulled::NotModified) => return String::new(),
+            Err(e) => {
+                tracing::warn!(error = %e, attempt, "Cannot pull the access settings yet; admitting no client.");
+                tokio::time::sleep(Duration::from_millis(500 << attempt)).await;
+            }
+        }
+    }
+    String::new()
+}
+
+/// Follows the access document until the process ends.
+pub fn spawn_follow_access(shared: Arc<Shared>, client: PullClient, mut etag: String) {
+    tokio::spawn(async move {
+        let mut backoff = Duration::from_secs(1);
+        loop {
+            let started = Instant::now();
+            match client.fetch_access(&etag, POLL_WAIT).await {
+                Ok(AccessPulled::New { doc, etag: next }) => {
+                    let check = compile_access(&doc, shared.runtime_key.as_deref());
+                    shared.set_access(Access::Pulled(Arc::new(check)));
+                    tracing::info!("Applied the control plane's access settings.");
+                    etag = next;
+                }
+                Ok(AccessPulled::Unsupported) => {
+                    shared.set_access(Access::FromRelease);
+                    // Ask again now and then: the control plane may be upgraded.
+                    tokio::time::sleep(MAX_BACKOFF).await;
+                    continue;
+                }
+                Ok(AccessPulled::NotModified) => {}
+                Err(e) => {
+                    tracing::warn!(error = %e, retry_in_ms = backoff.as_millis() as u64, "Access pull from the control plane failed; the last access settings stay.");
+                    tokio::time::sleep(backoff).await;
+                    backoff = (backoff * 2).min(MAX_BACKOFF);
+                    continue;
+                }
+            }
+            backoff = Duration::from_secs(1);
+            if started.elapsed() < Duration::from_secs(1) {
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+        }
+    });
 }
 
 fn is_loopback(base: &str) -> bool {
@@ -199,7 +322,7 @@ pub fn spawn_follow(shared: Arc<Shared>, client: PullClient, from: FollowFrom) {
         let FollowFrom { mut etag, mut refused } = from;
         let mut backoff = Duration::from_secs(1);
         loop {
-            client.beat(shared.current().manifest.release, refused.as_deref()).await;
+            client.beat(shared.current().manifest.release, refused.as_deref(), shared.token_uses.snapshot()).await;
             let started = Instant::now();
             let outcome = match client.fetch(&etag, POLL_WAIT).await {
                 Ok(Pulled::New { manifest, etag: next }) => {

@@ -20,6 +20,7 @@ use rmcp::handler::server::ServerHandler;
 use rmcp::model::*;
 use rmcp::service::{RequestContext, RoleServer};
 
+use crate::auth::{Access, TokenUses, Verdict};
 use crate::cache::ResultCache;
 use crate::exec::ExecutorFactory;
 use crate::metrics::Metrics;
@@ -38,6 +39,12 @@ pub struct Shared {
     pub runtime_key: Option<String>,
     /// When the process started.
     pub started: Instant,
+    /// Where the auth rule comes from (the release, or the pulled access document).
+    access: RwLock<Access>,
+    /// The latest use of each accepted bearer token, for heartbeats.
+    pub token_uses: TokenUses,
+    /// The cached `/readyz` answer.
+    pub ready: crate::ready::ReadyCache,
 }
 
 impl Shared {
@@ -55,6 +62,35 @@ impl Shared {
             factory,
             runtime_key,
             started: Instant::now(),
+            access: RwLock::new(Access::FromRelease),
+            token_uses: TokenUses::default(),
+            ready: crate::ready::ReadyCache::default(),
+        }
+    }
+
+    /// Sets how long a `/readyz` answer is reused (before serving).
+    pub fn with_ready_interval(mut self, interval: std::time::Duration) -> Shared {
+        self.ready = crate::ready::ReadyCache::new(interval);
+        self
+    }
+
+    /// Replaces where the auth rule comes from; takes effect on the next request.
+    pub fn set_access(&self, access: Access) {
+        match self.access.write() {
+            Ok(mut a) => *a = access,
+            Err(poisoned) => *poisoned.into_inner() = access,
+        }
+    }
+
+    /// Decides on a request's `Authorization` header under the current rule.
+    pub fn check_auth(&self, authorization: Option<&axum::http::HeaderValue>) -> Verdict {
+        let access = match self.access.read() {
+            Ok(a) => a.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        };
+        match access {
+            Access::FromRelease => self.current().auth.check(authorization),
+            Access::Pulled(check) => check.check(authorization),
         }
     }
 
