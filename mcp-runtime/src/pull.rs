@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
-use reqwest::header::{AUTHORIZATION, ETAG, IF_NONE_MATCH};
+use reqwest::header::{ETAG, IF_NONE_MATCH};
 use shared_model::manifest::{AuthSettings, Manifest, ServerInfo};
 use shared_model::protocol::{ACCESS_PATH, AccessDocument, HEARTBEAT_PATH, Heartbeat, MANIFEST_PATH};
 
@@ -96,56 +96,55 @@ impl PullClient {
         Ok(PullClient { http, base: base.trim_end_matches('/').into(), token: token.into(), instance: instance.into() })
     }
 
-    /// Fetches the active release unless it is still `etag`, waiting up to `wait` for a change.
-    pub async fn fetch(&self, etag: &str, wait: Duration) -> Result<Pulled, PullError> {
-        let url = format!("{}{MANIFEST_PATH}?wait={}", self.base, wait.as_secs());
-        let mut req = self.http.get(url).header(AUTHORIZATION, format!("Bearer {}", self.token));
-        if !etag.is_empty() {
-            req = req.header(IF_NONE_MATCH, format!("\"{etag}\""));
-        }
-        let res = req.send().await.map_err(|e| PullError::Http(e.to_string()))?;
-        match res.status() {
-            StatusCode::NOT_MODIFIED => Ok(Pulled::NotModified),
-            StatusCode::NO_CONTENT => Ok(Pulled::Nothing),
-            StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => Err(PullError::Unauthorized),
-            StatusCode::OK => {
-                let etag =
-                    res.headers().get(ETAG).and_then(|v| v.to_str().ok()).unwrap_or("").trim_matches('"').to_string();
-                if res.content_length().is_some_and(|n| n > MAX_MANIFEST_BYTES) {
-                    return Err(PullError::Manifest(format!("larger than {MAX_MANIFEST_BYTES} bytes")));
-                }
-                let text = res.text().await.map_err(|e| PullError::Http(e.to_string()))?;
-                let manifest = Manifest::from_json(&text).map_err(|e| PullError::Manifest(e.to_string()))?;
-                Ok(Pulled::New { manifest: Box::new(manifest), etag })
-            }
-            other => Err(PullError::Http(format!("unexpected status {other}"))),
-        }
-    }
-
-    /// Fetches the access document unless it is still `etag`, waiting up to `wait` for a change.
-    pub async fn fetch_access(&self, etag: &str, wait: Duration) -> Result<AccessPulled, PullError> {
-        let url = format!("{}{ACCESS_PATH}?wait={}", self.base, wait.as_secs());
+    /// A conditional long-poll of `path`: its status, and for a 200 the `ETag`
+    /// and the body (at most [`MAX_MANIFEST_BYTES`]).
+    async fn get(&self, path: &str, etag: &str, wait: Duration) -> Result<(StatusCode, String, String), PullError> {
+        let url = format!("{}{path}?wait={}", self.base, wait.as_secs());
         let mut req = self.http.get(url).bearer_auth(&self.token);
         if !etag.is_empty() {
             req = req.header(IF_NONE_MATCH, format!("\"{etag}\""));
         }
         let res = req.send().await.map_err(|e| PullError::Http(e.to_string()))?;
-        match res.status() {
-            StatusCode::NOT_MODIFIED => Ok(AccessPulled::NotModified),
-            StatusCode::NOT_FOUND => Ok(AccessPulled::Unsupported),
+        let status = res.status();
+        match status {
             StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => Err(PullError::Unauthorized),
             StatusCode::OK => {
                 let etag =
                     res.headers().get(ETAG).and_then(|v| v.to_str().ok()).unwrap_or("").trim_matches('"').to_string();
                 if res.content_length().is_some_and(|n| n > MAX_MANIFEST_BYTES) {
-                    return Err(PullError::Manifest(format!("access document larger than {MAX_MANIFEST_BYTES} bytes")));
+                    return Err(PullError::Manifest(format!("{path}: larger than {MAX_MANIFEST_BYTES} bytes")));
                 }
                 let text = res.text().await.map_err(|e| PullError::Http(e.to_string()))?;
+                Ok((status, etag, text))
+            }
+            _ => Ok((status, String::new(), String::new())),
+        }
+    }
+
+    /// Fetches the active release unless it is still `etag`, waiting up to `wait` for a change.
+    pub async fn fetch(&self, etag: &str, wait: Duration) -> Result<Pulled, PullError> {
+        match self.get(MANIFEST_PATH, etag, wait).await? {
+            (StatusCode::NOT_MODIFIED, ..) => Ok(Pulled::NotModified),
+            (StatusCode::NO_CONTENT, ..) => Ok(Pulled::Nothing),
+            (StatusCode::OK, etag, text) => {
+                let manifest = Manifest::from_json(&text).map_err(|e| PullError::Manifest(e.to_string()))?;
+                Ok(Pulled::New { manifest: Box::new(manifest), etag })
+            }
+            (other, ..) => Err(PullError::Http(format!("unexpected status {other}"))),
+        }
+    }
+
+    /// Fetches the access document unless it is still `etag`, waiting up to `wait` for a change.
+    pub async fn fetch_access(&self, etag: &str, wait: Duration) -> Result<AccessPulled, PullError> {
+        match self.get(ACCESS_PATH, etag, wait).await? {
+            (StatusCode::NOT_MODIFIED, ..) => Ok(AccessPulled::NotModified),
+            (StatusCode::NOT_FOUND, ..) => Ok(AccessPulled::Unsupported),
+            (StatusCode::OK, etag, text) => {
                 let doc: AccessDocument =
                     serde_json::from_str(&text).map_err(|e| PullError::Manifest(e.to_string()))?;
                 Ok(AccessPulled::New { doc, etag })
             }
-            other => Err(PullError::Http(format!("unexpected status {other}"))),
+            (other, ..) => Err(PullError::Http(format!("unexpected status {other}"))),
         }
     }
 
@@ -187,29 +186,27 @@ fn compile_access(doc: &AccessDocument, runtime_key: Option<&str>) -> AuthCheck 
     })
 }
 
-/// Fetches the access document once (a few quick attempts) and applies it;
-/// until one arrives, `/mcp` admits no one.
+/// Fetches the access document once and applies it (one attempt: the release
+/// pull before it already waited for a control plane that is down); until one
+/// arrives — [`spawn_follow_access`] keeps trying — `/mcp` admits no one.
 pub async fn first_access(shared: &Shared, client: &PullClient) -> String {
     shared.set_access(Access::Pulled(Arc::new(AuthCheck::Closed)));
-    for attempt in 0..5u32 {
-        match client.fetch_access("", Duration::ZERO).await {
-            Ok(AccessPulled::New { doc, etag }) => {
-                let check = compile_access(&doc, shared.runtime_key.as_deref());
-                shared.set_access(Access::Pulled(Arc::new(check)));
-                return etag;
-            }
-            Ok(AccessPulled::Unsupported) => {
-                shared.set_access(Access::FromRelease);
-                return String::new();
-            }
-            Ok(AccessPulled::NotModified) => return String::new(),
-            Err(e) => {
-                tracing::warn!(error = %e, attempt, "Cannot pull the access settings yet; admitting no client.");
-                tokio::time::sleep(Duration::from_millis(500 << attempt)).await;
-            }
+    match client.fetch_access("", Duration::ZERO).await {
+        Ok(AccessPulled::New { doc, etag }) => {
+            let check = compile_access(&doc, shared.runtime_key.as_deref());
+            shared.set_access(Access::Pulled(Arc::new(check)));
+            etag
+        }
+        Ok(AccessPulled::Unsupported) => {
+            shared.set_access(Access::FromRelease);
+            String::new()
+        }
+        Ok(AccessPulled::NotModified) => String::new(),
+        Err(e) => {
+            tracing::warn!(error = %e, "Cannot pull the access settings yet; admitting no client until they come.");
+            String::new()
         }
     }
-    String::new()
 }
 
 /// Follows the access document until the process ends.

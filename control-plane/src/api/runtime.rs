@@ -86,12 +86,17 @@ async fn manifest(
         current
     };
     let Some(p) = current else { return Ok(StatusCode::NO_CONTENT.into_response()) };
-    let tag = HeaderValue::from_str(&format!("\"{}\"", p.hash)).map_err(ApiError::internal)?;
-    if p.hash == etag {
-        return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, tag)]).into_response());
+    conditional(&etag, &p.hash, &p.body)
+}
+
+/// 304 when the runtime already has `tag`, else 200 with `body`; `ETag` either way.
+fn conditional(sent: &str, tag: &str, body: &str) -> ApiResult<Response> {
+    let header_tag = HeaderValue::from_str(&format!("\"{tag}\"")).map_err(ApiError::internal)?;
+    if tag == sent {
+        return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, header_tag)]).into_response());
     }
     let ct = HeaderValue::from_static("application/json");
-    Ok((StatusCode::OK, [(header::ETAG, tag), (header::CONTENT_TYPE, ct)], p.body.clone()).into_response())
+    Ok((StatusCode::OK, [(header::ETAG, header_tag), (header::CONTENT_TYPE, ct)], body.to_string()).into_response())
 }
 
 fn if_none_match(headers: &HeaderMap) -> String {
@@ -130,12 +135,7 @@ async fn access(
     let Some(p) = current else {
         return Err(ApiError::internal(anyhow::anyhow!("the access settings could not be read")));
     };
-    let tag = HeaderValue::from_str(&format!("\"{}\"", p.etag)).map_err(ApiError::internal)?;
-    if p.etag == etag {
-        return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, tag)]).into_response());
-    }
-    let ct = HeaderValue::from_static("application/json");
-    Ok((StatusCode::OK, [(header::ETAG, tag), (header::CONTENT_TYPE, ct)], p.body.clone()).into_response())
+    conditional(&etag, &p.etag, &p.body)
 }
 
 #[utoipa::path(post, path = "/runtime/heartbeat", tag = "runtime", request_body = Heartbeat,

@@ -79,10 +79,7 @@ impl Hub {
 
     /// Waits until the publication's hash differs from `etag`, at most `wait`.
     pub async fn wait_change(&self, etag: &str, wait: Duration) -> Option<Arc<Publication>> {
-        let mut rx = self.tx.subscribe();
-        let differs = |p: &Option<Arc<Publication>>| p.as_ref().map_or("", |p| p.hash.as_str()) != etag;
-        let _ = tokio::time::timeout(wait.min(MAX_WAIT), rx.wait_for(differs)).await;
-        self.current()
+        wait_until_differs(&self.tx, wait, |p| p.as_ref().map_or("", |p| p.hash.as_str()) != etag).await
     }
 
     /// Makes `doc` what runtimes pull as access settings; waiting pulls wake
@@ -106,10 +103,7 @@ impl Hub {
 
     /// Waits until the access document's hash differs from `etag`, at most `wait`.
     pub async fn wait_access_change(&self, etag: &str, wait: Duration) -> Option<Arc<AccessPublication>> {
-        let mut rx = self.access.subscribe();
-        let differs = |p: &Option<Arc<AccessPublication>>| p.as_ref().map_or("", |p| p.etag.as_str()) != etag;
-        let _ = tokio::time::timeout(wait.min(MAX_WAIT), rx.wait_for(differs)).await;
-        self.access()
+        wait_until_differs(&self.access, wait, |p| p.as_ref().map_or("", |p| p.etag.as_str()) != etag).await
     }
 
     /// The latest reported use of each token, by id.
@@ -176,6 +170,14 @@ impl Hub {
     pub fn forget_all(&self) {
         self.beats.lock().unwrap_or_else(|e| e.into_inner()).clear();
     }
+}
+
+/// Waits until `differs` holds for the channel's value, at most `wait` (capped
+/// at [`MAX_WAIT`]); returns the value then.
+async fn wait_until_differs<T: Clone>(tx: &watch::Sender<T>, wait: Duration, differs: impl FnMut(&T) -> bool) -> T {
+    let mut rx = tx.subscribe();
+    let _ = tokio::time::timeout(wait.min(MAX_WAIT), rx.wait_for(differs)).await;
+    tx.borrow().clone()
 }
 
 #[cfg(test)]
