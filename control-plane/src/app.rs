@@ -42,6 +42,9 @@ pub struct AppState {
     pub acme: Arc<crate::tls::acme::Acme>,
     /// The SQL engine (the runtime's own code) for preview, schema browsing and connection tests.
     pub engine: mcp_runtime::db::Engine,
+    /// The one-time token first-run setup needs (listening beyond loopback, no admin yet,
+    /// no `QUARRY_ADMIN_*`); printed in the log at start.
+    pub setup_token: Option<Arc<String>>,
 }
 
 /// A built, bound, not yet serving control plane.
@@ -64,6 +67,8 @@ impl Application {
         state.deploy.set_bound_address(listener.local_addr()?);
         crate::tls::serve::start_side_tasks(&state).await?;
         tokio::spawn(storage::history::retention::run(state.db.clone(), state.config.history_retention));
+        let needs_ack = state.deploy.open_access_needs_ack();
+        tokio::spawn(crate::release::access::run(state.db.clone(), state.deploy.hub_handle(), needs_ack));
         let resume = state.clone();
         tokio::spawn(async move {
             if let Err(e) = resume.deploy.resume(&resume.db).await {
@@ -128,6 +133,7 @@ impl Application {
 
 /// Store, keys and limiter, without binding a port (also used by the CLI).
 pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
+    keys::private_dir(&config.data_dir)?;
     let enc = keys::load_or_generate(
         config.encryption_key.as_ref(),
         &config.data_dir,
@@ -136,10 +142,6 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
     )?;
     let keyring = Keyring::from_base64_list(&enc).context("QUARRY_ENCRYPTION_KEY")?;
     let jwt = keys::load_or_generate(config.jwt_secret.as_ref(), &config.data_dir, "jwt.key", keys::random_secret)?;
-    if config.database_url.starts_with("sqlite:") {
-        std::fs::create_dir_all(&config.data_dir)
-            .with_context(|| format!("cannot create {}", config.data_dir.display()))?;
-    }
     let db = storage::connect(&config.database_url).await?;
     if let Some((user, password)) = &config.bootstrap_admin {
         match auth::create_admin(&db, user, &password.0).await {
@@ -161,7 +163,19 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
         config.bind,
         config.tls.files.is_some(),
     )?;
+    let setup_token = if !config.bind.ip().is_loopback() && storage::admins::count(&db).await? == 0 {
+        let token = keys::random_secret().chars().filter(char::is_ascii_alphanumeric).take(32).collect::<String>();
+        // As Grafana and Jupyter do: whoever can read this log owns the install, not whoever reaches it first.
+        tracing::warn!(
+            setup_token = %token,
+            "First-run setup is open to the network: the setup page asks for this one-time token."
+        );
+        Some(Arc::new(token))
+    } else {
+        None
+    };
     Ok(AppState {
+        setup_token,
         runtime_keys,
         deploy: Arc::new(deploy),
         acme: Arc::default(),

@@ -62,11 +62,28 @@ pub fn load_or_generate(
             .trim()
             .to_string());
     }
-    std::fs::create_dir_all(data_dir).with_context(|| format!("cannot create {}", data_dir.display()))?;
+    private_dir(data_dir)?;
     let value = generate();
     write_private(&path, &value)?;
     tracing::warn!(path = %path.display(), "Generated a new key; back it up, or set it through the environment.");
     Ok(value)
+}
+
+/// Creates the data directory if needed and makes it private (0700): it holds
+/// the store, the generated keys and the local runtime's files.
+pub fn private_dir(dir: &Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir)?.permissions().mode() & 0o777;
+        if mode != 0o700 {
+            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+                .with_context(|| format!("cannot make {} private (0700)", dir.display()))?;
+            tracing::info!(path = %dir.display(), was = format!("{mode:o}"), "Made the data directory private (0700).");
+        }
+    }
+    Ok(())
 }
 
 /// A random 64-byte secret, base64-encoded, for signing sessions.
@@ -101,6 +118,8 @@ mod tests {
             use std::os::unix::fs::PermissionsExt;
             let mode = std::fs::metadata(dir.join("k")).unwrap().permissions().mode();
             assert_eq!(mode & 0o777, 0o600);
+            let mode = std::fs::metadata(&dir).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o700, "the data directory is private");
         }
         let env = load_or_generate(Some(&Secret("given".into())), &dir, "k", random_secret).unwrap();
         assert_eq!(env, "given");

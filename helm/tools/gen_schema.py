@@ -230,6 +230,8 @@ schema = {
             "format": string("QUARRY_LOG_FORMAT.", enum=["json", "text"]),
         }, desc="Log output."),
         "tests": obj({"enabled": boolean("Render the helm test Pod.")}, desc="helm test."),
+        "auth": string("MCP client authentication the chart deploys for.", enum=["bearer", "none"]),
+        "allowInsecure": boolean("Accept auth: none with the Ingress or a non-ClusterIP runtime Service."),
         "admin": obj({
             "username": string("First admin username."),
             "password": string("First admin password."),

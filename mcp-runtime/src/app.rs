@@ -79,14 +79,18 @@ impl Application {
                 (first, Some((client, from)))
             }
         };
-        let shared = Arc::new(Shared::new(first, metrics, factory, key));
+        let shared = Arc::new(Shared::new(first, metrics, factory, key).with_ready_interval(config.ready_interval));
         let listener = TcpListener::bind(config.bind)
             .await
             .map_err(|source| StartError::Bind { addr: config.bind.to_string(), source })?;
         let cancel = CancellationToken::new();
         let router = router(shared.clone(), &config, cancel.clone());
         match (follow, &config.source) {
-            (Some((client, from)), _) => crate::pull::spawn_follow(shared.clone(), client, from),
+            (Some((client, from)), _) => {
+                let access_etag = crate::pull::first_access(&shared, &client).await;
+                crate::pull::spawn_follow_access(shared.clone(), client.clone(), access_etag);
+                crate::pull::spawn_follow(shared.clone(), client, from)
+            }
             (None, ManifestSource::File(path)) => spawn_sighup_reload(shared.clone(), path.clone()),
             (None, _) => {}
         }
@@ -142,7 +146,9 @@ impl Application {
             let listener = self.listener.tap_io(|tcp| {
                 let _ = tcp.set_nodelay(true);
             });
-            axum::serve(listener, self.router).with_graceful_shutdown(stopping.cancelled_owned()).await
+            // The peer address reaches the auth middleware (a token's last use).
+            let service = self.router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+            axum::serve(listener, service).with_graceful_shutdown(stopping.cancelled_owned()).await
         };
         tokio::select! {
             served = serve => served,
@@ -186,6 +192,7 @@ pub fn router(shared: Arc<Shared>, config: &RuntimeConfig, cancel: CancellationT
     let protected = mcp
         .route("/metrics", get(metrics))
         .route("/internal/stats", get(stats))
+        .route("/internal/ready", get(ready_detail))
         .route_layer(middleware::from_fn_with_state(shared.clone(), require_auth));
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
@@ -194,19 +201,41 @@ pub fn router(shared: Arc<Shared>, config: &RuntimeConfig, cancel: CancellationT
         .with_state(shared)
 }
 
+/// Unauthenticated: the cached readiness, with no connection detail.
 async fn ready(State(shared): State<Arc<Shared>>) -> Response {
-    let release = shared.current();
-    match release.executor.ping().await {
-        Ok(()) => Json(json!({"status": "ready", "release": release.manifest.release})).into_response(),
+    let r = readiness(&shared).await;
+    match r.outcome {
+        Ok(()) => Json(json!({"status": "ready", "release": r.release})).into_response(),
+        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, Json(json!({"status": "unavailable", "release": r.release})))
+            .into_response(),
+    }
+}
+
+/// Behind auth: the same cached readiness, with which connection failed and why.
+async fn ready_detail(State(shared): State<Arc<Shared>>) -> Response {
+    let r = readiness(&shared).await;
+    match r.outcome {
+        Ok(()) => Json(json!({"status": "ready", "release": r.release})).into_response(),
         Err(e) => {
-            (StatusCode::SERVICE_UNAVAILABLE, Json(json!({"status": "unavailable", "detail": e}))).into_response()
+            (StatusCode::SERVICE_UNAVAILABLE, Json(json!({"status": "unavailable", "release": r.release, "detail": e})))
+                .into_response()
         }
     }
 }
 
+async fn readiness(shared: &Shared) -> crate::ready::Readiness {
+    let release = shared.current();
+    shared.ready.get(release.manifest.release, release.executor.ping()).await
+}
+
 async fn metrics(State(shared): State<Arc<Shared>>) -> Response {
     let release = shared.current();
-    let body = shared.metrics.render_prometheus(release.manifest.release, &release.executor.pools());
+    let mut body = shared.metrics.render_prometheus(release.manifest.release, &release.executor.pools());
+    body.push_str(&format!(
+        "# HELP quarry_ready_probes_total Readiness probes run (each pings every connection once).\n\
+         # TYPE quarry_ready_probes_total counter\nquarry_ready_probes_total {}\n",
+        shared.ready.probes()
+    ));
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
 }
 

@@ -1,14 +1,28 @@
 //! Client authentication for `/mcp`, `/metrics` and `/internal/stats`:
-//! `none`, or bearer tokens checked against the manifest's keyed hashes
-//! (HMAC-SHA256, a couple of microseconds) in constant time.
+//! `none`, or bearer tokens checked against keyed hashes (HMAC-SHA256, a
+//! couple of microseconds) in constant time.
+//!
+//! Where the rule comes from ([`Access`]): with a manifest file, the release's
+//! `auth` section; in pull mode, the control plane's access document
+//! (`pull::spawn_follow_access`), which replaces the rule at once without a
+//! reload and outranks whatever `auth` an (older, rolled-back) release
+//! carries. Until the first access document arrives a pulling runtime admits
+//! no one. Each accepted token's latest use (time, client IP) is remembered
+//! ([`TokenUses`], bounded) and reported in heartbeats.
 
-use axum::extract::{Request, State};
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Mutex;
+
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use chrono::Utc;
 use shared_model::manifest::AuthSettings;
+use shared_model::protocol::{MAX_TOKEN_USES, TokenUse};
 use shared_model::token::{TokenHasher, parse_hex_digest};
-use subtle::{Choice, ConstantTimeEq};
+use subtle::ConstantTimeEq;
 
 use crate::server::Shared;
 
@@ -23,7 +37,22 @@ pub enum AuthCheck {
         hasher: Box<TokenHasher>,
         /// Accepted token digests.
         digests: Vec<[u8; 32]>,
+        /// The tokens' ids, in the order of `digests`.
+        ids: Vec<String>,
     },
+    /// No one may call (a pulling runtime that has not yet heard who may).
+    Closed,
+}
+
+/// What [`AuthCheck::check`] decided.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// Open access: nothing to check.
+    Open,
+    /// The token with this id matched.
+    Token(String),
+    /// Refused.
+    Denied,
 }
 
 impl AuthCheck {
@@ -38,24 +67,74 @@ impl AuthCheck {
                     .iter()
                     .map(|t| parse_hex_digest(&t.hash).ok_or_else(|| format!("token {} has a malformed hash", t.id)))
                     .collect::<Result<_, _>>()?;
-                Ok(AuthCheck::Bearer { hasher: Box::new(hasher), digests })
+                let ids = tokens.iter().map(|t| t.id.chars().take(64).collect()).collect();
+                Ok(AuthCheck::Bearer { hasher: Box::new(hasher), digests, ids })
             }
         }
     }
 
-    /// Whether a request with this `Authorization` header may pass.
-    pub fn allows(&self, authorization: Option<&HeaderValue>) -> bool {
-        let AuthCheck::Bearer { hasher, digests } = self else { return true };
+    /// Decides on a request with this `Authorization` header.
+    pub fn check(&self, authorization: Option<&HeaderValue>) -> Verdict {
+        let (hasher, digests, ids) = match self {
+            AuthCheck::Open => return Verdict::Open,
+            AuthCheck::Closed => return Verdict::Denied,
+            AuthCheck::Bearer { hasher, digests, ids } => (hasher, digests, ids),
+        };
         let Some(token) = authorization.and_then(|h| h.to_str().ok()).and_then(bearer_token) else {
-            return false;
+            return Verdict::Denied;
         };
         let presented = hasher.digest(token);
-        // Compare against every digest without an early exit.
-        let mut any = Choice::from(0);
-        for d in digests {
-            any |= presented.ct_eq(d);
+        // Compare against every digest without an early exit: the time taken
+        // says nothing about how close a guess came.
+        let mut found = None;
+        for (i, d) in digests.iter().enumerate() {
+            if bool::from(presented.ct_eq(d)) {
+                found = Some(i);
+            }
         }
-        any.into()
+        found.map_or(Verdict::Denied, |i| Verdict::Token(ids[i].clone()))
+    }
+
+    /// Whether a request with this `Authorization` header may pass.
+    pub fn allows(&self, authorization: Option<&HeaderValue>) -> bool {
+        self.check(authorization) != Verdict::Denied
+    }
+}
+
+/// Where the auth rule of a runtime comes from.
+#[derive(Debug, Clone)]
+pub enum Access {
+    /// The current release's `auth` section (manifest-file mode).
+    FromRelease,
+    /// The control plane's latest access document (pull mode); it outranks the release.
+    Pulled(std::sync::Arc<AuthCheck>),
+}
+
+/// The latest use of each accepted token, bounded by [`MAX_TOKEN_USES`]
+/// (a new id beyond it replaces the least recently used one).
+#[derive(Debug, Default)]
+pub struct TokenUses(Mutex<HashMap<String, TokenUse>>);
+
+impl TokenUses {
+    /// Records that token `id` was accepted from `address` now.
+    pub fn record(&self, id: &str, address: Option<std::net::IpAddr>) {
+        let mut uses = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if uses.len() >= MAX_TOKEN_USES
+            && !uses.contains_key(id)
+            && let Some(oldest) = uses.values().min_by_key(|u| u.last_used_at).map(|u| u.id.clone())
+        {
+            uses.remove(&oldest);
+        }
+        let address = address.map(|a| a.to_string()).unwrap_or_default();
+        uses.insert(id.to_string(), TokenUse { id: id.to_string(), last_used_at: Utc::now(), address });
+    }
+
+    /// Every recorded use, sorted by id.
+    pub fn snapshot(&self) -> Vec<TokenUse> {
+        let uses = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let mut all: Vec<TokenUse> = uses.values().cloned().collect();
+        all.sort_by(|a, b| a.id.cmp(&b.id));
+        all
     }
 }
 
@@ -66,8 +145,12 @@ fn bearer_token(value: &str) -> Option<&str> {
 
 /// Axum middleware: 401 with `WWW-Authenticate: Bearer` unless the current release allows the request.
 pub async fn require_auth(State(shared): State<std::sync::Arc<Shared>>, req: Request, next: Next) -> Response {
-    let allowed = shared.current().auth.allows(req.headers().get(header::AUTHORIZATION));
-    if allowed {
+    let verdict = shared.check_auth(req.headers().get(header::AUTHORIZATION));
+    if let Verdict::Token(id) = &verdict {
+        let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+        shared.token_uses.record(id, peer);
+    }
+    if verdict != Verdict::Denied {
         return next.run(req).await;
     }
     let challenge = if req.headers().contains_key(header::AUTHORIZATION) {
@@ -94,6 +177,8 @@ mod tests {
         let settings = AuthSettings::Bearer { tokens: vec![BearerToken { id: "t".into(), hash }] };
         let check = AuthCheck::build(&settings, Some(&key)).unwrap();
         let hv = |s: &str| HeaderValue::from_str(s).unwrap();
+        assert_eq!(check.check(Some(&hv("Bearer good-token"))), Verdict::Token("t".into()));
+        assert!(!AuthCheck::Closed.allows(Some(&hv("Bearer good-token"))));
         assert!(check.allows(Some(&hv("Bearer good-token"))));
         assert!(check.allows(Some(&hv("bearer good-token"))));
         assert!(!check.allows(Some(&hv("Bearer bad-token"))));
@@ -101,5 +186,17 @@ mod tests {
         assert!(!check.allows(None));
         assert!(AuthCheck::build(&settings, None).is_err());
         assert!(AuthCheck::Open.allows(None));
+    }
+
+    #[test]
+    fn token_uses_stay_bounded_and_keep_the_latest_address() {
+        let uses = TokenUses::default();
+        for i in 0..MAX_TOKEN_USES + 20 {
+            uses.record(&format!("t{i}"), None);
+        }
+        assert_eq!(uses.snapshot().len(), MAX_TOKEN_USES);
+        uses.record("t5", Some("10.1.2.3".parse().unwrap()));
+        let t5 = uses.snapshot().into_iter().find(|u| u.id == "t5").unwrap();
+        assert_eq!(t5.address, "10.1.2.3");
     }
 }

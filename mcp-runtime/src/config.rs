@@ -101,6 +101,9 @@ pub struct RuntimeConfig {
     /// `QUARRY_RUNTIME_SHUTDOWN_GRACE`: seconds calls in flight may take to
     /// finish after SIGTERM before they are abandoned (0–600, default 5).
     pub shutdown_grace: Duration,
+    /// `QUARRY_RUNTIME_READY_INTERVAL_SECONDS`: how long a `/readyz` answer is
+    /// reused, so each connection is probed at most once per interval (1–300; default 5).
+    pub ready_interval: Duration,
     /// `QUARRY_RUNTIME_CONFORMANCE_FIXTURES=1`: also serve the MCP conformance
     /// suite's fixture tools, resources and prompts (tests only).
     pub conformance_fixtures: bool,
@@ -150,9 +153,18 @@ impl RuntimeConfig {
                 })?
             }
         };
+        let ready_interval = match env.get("QUARRY_RUNTIME_READY_INTERVAL_SECONDS") {
+            None => crate::ready::DEFAULT_INTERVAL,
+            Some(v) => Duration::from_secs(v.parse::<u64>().ok().filter(|s| (1..=300).contains(s)).ok_or(
+                ConfigError::Invalid {
+                    name: "QUARRY_RUNTIME_READY_INTERVAL_SECONDS", reason: "must be 1–300".into()
+                },
+            )?),
+        };
         Ok(RuntimeConfig {
             bind,
             shutdown_grace,
+            ready_interval,
             workers,
             source,
             runtime_key: secret(env, "QUARRY_RUNTIME_KEY")?.map(Secret),

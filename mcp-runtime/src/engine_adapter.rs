@@ -62,6 +62,7 @@ impl EngineFactory {
             }
         };
         spec.ssl_mode = c.ssl_mode;
+        spec.allow_cleartext_password = c.allow_cleartext_password;
         spec.extra_params = c.extra_params.clone();
         spec.pool_min = c.pool.min;
         spec.pool_max = c.pool.max;

@@ -30,6 +30,8 @@ pub mod metrics;
 pub mod pull;
 pub mod queue;
 #[cfg(feature = "server")]
+pub mod ready;
+#[cfg(feature = "server")]
 pub mod release;
 #[cfg(feature = "server")]
 pub mod reload;

@@ -3,15 +3,24 @@
 //! (`If-None-Match` + `wait`), swapping each new release in atomically.
 //! A refused release is reported in a heartbeat and the running one kept;
 //! when nothing is published (stopped), an empty release is served.
+//!
+//! Access (who may call `/mcp`) is followed apart from releases, by a second
+//! long-poll on `GET /api/v1/runtime/access` keyed by the document's hash:
+//! a revoked token stops working as soon as the control plane answers that
+//! poll (it re-reads its store at least every 2 s), with no reload, and an old
+//! release's `auth` section is never applied. A control plane that answers
+//! 404 there predates access documents: the release's `auth` applies then.
 
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
-use reqwest::header::{AUTHORIZATION, ETAG, IF_NONE_MATCH};
+use reqwest::header::{ETAG, IF_NONE_MATCH};
 use shared_model::manifest::{AuthSettings, Manifest, ServerInfo};
-use shared_model::protocol::{HEARTBEAT_PATH, Heartbeat, MANIFEST_PATH};
+use shared_model::protocol::{ACCESS_PATH, AccessDocument, HEARTBEAT_PATH, Heartbeat, MANIFEST_PATH};
+
+use crate::auth::{Access, AuthCheck};
 
 use crate::exec::ExecutorFactory;
 use crate::metrics::Metrics;
@@ -87,41 +96,152 @@ impl PullClient {
         Ok(PullClient { http, base: base.trim_end_matches('/').into(), token: token.into(), instance: instance.into() })
     }
 
-    /// Fetches the active release unless it is still `etag`, waiting up to `wait` for a change.
-    pub async fn fetch(&self, etag: &str, wait: Duration) -> Result<Pulled, PullError> {
-        let url = format!("{}{MANIFEST_PATH}?wait={}", self.base, wait.as_secs());
-        let mut req = self.http.get(url).header(AUTHORIZATION, format!("Bearer {}", self.token));
+    /// A conditional long-poll of `path`: its status, and for a 200 the `ETag`
+    /// and the body (at most [`MAX_MANIFEST_BYTES`]).
+    async fn get(&self, path: &str, etag: &str, wait: Duration) -> Result<(StatusCode, String, String), PullError> {
+        let url = format!("{}{path}?wait={}", self.base, wait.as_secs());
+        let mut req = self.http.get(url).bearer_auth(&self.token);
         if !etag.is_empty() {
             req = req.header(IF_NONE_MATCH, format!("\"{etag}\""));
         }
         let res = req.send().await.map_err(|e| PullError::Http(e.to_string()))?;
-        match res.status() {
-            StatusCode::NOT_MODIFIED => Ok(Pulled::NotModified),
-            StatusCode::NO_CONTENT => Ok(Pulled::Nothing),
+        let status = res.status();
+        match status {
             StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => Err(PullError::Unauthorized),
             StatusCode::OK => {
                 let etag =
                     res.headers().get(ETAG).and_then(|v| v.to_str().ok()).unwrap_or("").trim_matches('"').to_string();
                 if res.content_length().is_some_and(|n| n > MAX_MANIFEST_BYTES) {
-                    return Err(PullError::Manifest(format!("larger than {MAX_MANIFEST_BYTES} bytes")));
+                    return Err(PullError::Manifest(format!("{path}: larger than {MAX_MANIFEST_BYTES} bytes")));
                 }
                 let text = res.text().await.map_err(|e| PullError::Http(e.to_string()))?;
-                let manifest = Manifest::from_json(&text).map_err(|e| PullError::Manifest(e.to_string()))?;
-                Ok(Pulled::New { manifest: Box::new(manifest), etag })
+                Ok((status, etag, text))
             }
-            other => Err(PullError::Http(format!("unexpected status {other}"))),
+            _ => Ok((status, String::new(), String::new())),
         }
     }
 
-    /// Tells the control plane which release this instance serves, or why it refused one.
-    pub async fn beat(&self, release: u64, refused: Option<&str>) {
-        let body = Heartbeat::report(&self.instance, env!("CARGO_PKG_VERSION"), release, refused);
+    /// Fetches the active release unless it is still `etag`, waiting up to `wait` for a change.
+    pub async fn fetch(&self, etag: &str, wait: Duration) -> Result<Pulled, PullError> {
+        match self.get(MANIFEST_PATH, etag, wait).await? {
+            (StatusCode::NOT_MODIFIED, ..) => Ok(Pulled::NotModified),
+            (StatusCode::NO_CONTENT, ..) => Ok(Pulled::Nothing),
+            (StatusCode::OK, etag, text) => {
+                let manifest = Manifest::from_json(&text).map_err(|e| PullError::Manifest(e.to_string()))?;
+                Ok(Pulled::New { manifest: Box::new(manifest), etag })
+            }
+            (other, ..) => Err(PullError::Http(format!("unexpected status {other}"))),
+        }
+    }
+
+    /// Fetches the access document unless it is still `etag`, waiting up to `wait` for a change.
+    pub async fn fetch_access(&self, etag: &str, wait: Duration) -> Result<AccessPulled, PullError> {
+        match self.get(ACCESS_PATH, etag, wait).await? {
+            (StatusCode::NOT_MODIFIED, ..) => Ok(AccessPulled::NotModified),
+            (StatusCode::NOT_FOUND, ..) => Ok(AccessPulled::Unsupported),
+            (StatusCode::OK, etag, text) => {
+                let doc: AccessDocument =
+                    serde_json::from_str(&text).map_err(|e| PullError::Manifest(e.to_string()))?;
+                Ok(AccessPulled::New { doc, etag })
+            }
+            (other, ..) => Err(PullError::Http(format!("unexpected status {other}"))),
+        }
+    }
+
+    /// Tells the control plane which release this instance serves (or why it
+    /// refused one) and when each token was last used.
+    pub async fn beat(&self, release: u64, refused: Option<&str>, uses: Vec<shared_model::protocol::TokenUse>) {
+        let mut body = Heartbeat::report(&self.instance, env!("CARGO_PKG_VERSION"), release, refused);
+        body.token_uses = uses;
         let url = format!("{}{HEARTBEAT_PATH}", self.base);
         let sent = self.http.post(url).bearer_auth(&self.token).json(&body).send().await;
         if let Err(e) = sent {
             tracing::warn!(error = %e, "Could not send a heartbeat to the control plane.");
         }
     }
+}
+
+/// What an access pull returned.
+#[derive(Debug)]
+pub enum AccessPulled {
+    /// A document other than the one named by the ETag.
+    New {
+        /// The document.
+        doc: AccessDocument,
+        /// Its ETag.
+        etag: String,
+    },
+    /// Still the same document.
+    NotModified,
+    /// The control plane has no access endpoint (older version): follow the release's `auth`.
+    Unsupported,
+}
+
+/// Compiles an access document; a document that cannot be checked (no
+/// runtime key, a malformed hash) closes access rather than opening it.
+fn compile_access(doc: &AccessDocument, runtime_key: Option<&str>) -> AuthCheck {
+    AuthCheck::build(&doc.auth, runtime_key).unwrap_or_else(|e| {
+        tracing::error!(error = %e, "Refused the control plane's access settings; no client is admitted until valid ones come.");
+        AuthCheck::Closed
+    })
+}
+
+/// Fetches the access document once and applies it (one attempt: the release
+/// pull before it already waited for a control plane that is down); until one
+/// arrives — [`spawn_follow_access`] keeps trying — `/mcp` admits no one.
+pub async fn first_access(shared: &Shared, client: &PullClient) -> String {
+    shared.set_access(Access::Pulled(Arc::new(AuthCheck::Closed)));
+    match client.fetch_access("", Duration::ZERO).await {
+        Ok(AccessPulled::New { doc, etag }) => {
+            let check = compile_access(&doc, shared.runtime_key.as_deref());
+            shared.set_access(Access::Pulled(Arc::new(check)));
+            etag
+        }
+        Ok(AccessPulled::Unsupported) => {
+            shared.set_access(Access::FromRelease);
+            String::new()
+        }
+        Ok(AccessPulled::NotModified) => String::new(),
+        Err(e) => {
+            tracing::warn!(error = %e, "Cannot pull the access settings yet; admitting no client until they come.");
+            String::new()
+        }
+    }
+}
+
+/// Follows the access document until the process ends.
+pub fn spawn_follow_access(shared: Arc<Shared>, client: PullClient, mut etag: String) {
+    tokio::spawn(async move {
+        let mut backoff = Duration::from_secs(1);
+        loop {
+            let started = Instant::now();
+            match client.fetch_access(&etag, POLL_WAIT).await {
+                Ok(AccessPulled::New { doc, etag: next }) => {
+                    let check = compile_access(&doc, shared.runtime_key.as_deref());
+                    shared.set_access(Access::Pulled(Arc::new(check)));
+                    tracing::info!("Applied the control plane's access settings.");
+                    etag = next;
+                }
+                Ok(AccessPulled::Unsupported) => {
+                    shared.set_access(Access::FromRelease);
+                    // Ask again now and then: the control plane may be upgraded.
+                    tokio::time::sleep(MAX_BACKOFF).await;
+                    continue;
+                }
+                Ok(AccessPulled::NotModified) => {}
+                Err(e) => {
+                    tracing::warn!(error = %e, retry_in_ms = backoff.as_millis() as u64, "Access pull from the control plane failed; the last access settings stay.");
+                    tokio::time::sleep(backoff).await;
+                    backoff = (backoff * 2).min(MAX_BACKOFF);
+                    continue;
+                }
+            }
+            backoff = Duration::from_secs(1);
+            if started.elapsed() < Duration::from_secs(1) {
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+        }
+    });
 }
 
 fn is_loopback(base: &str) -> bool {
@@ -199,7 +319,7 @@ pub fn spawn_follow(shared: Arc<Shared>, client: PullClient, from: FollowFrom) {
         let FollowFrom { mut etag, mut refused } = from;
         let mut backoff = Duration::from_secs(1);
         loop {
-            client.beat(shared.current().manifest.release, refused.as_deref()).await;
+            client.beat(shared.current().manifest.release, refused.as_deref(), shared.token_uses.snapshot()).await;
             let started = Instant::now();
             let outcome = match client.fetch(&etag, POLL_WAIT).await {
                 Ok(Pulled::New { manifest, etag: next }) => {

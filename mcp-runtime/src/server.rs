@@ -25,6 +25,7 @@ use rmcp::model::*;
 use rmcp::service::{NotificationContext, RequestContext, RoleServer, SubscriptionContext};
 use tokio::sync::broadcast;
 
+use crate::auth::{Access, TokenUses, Verdict};
 use crate::cache::ResultCache;
 use crate::exec::ExecutorFactory;
 use crate::metrics::Metrics;
@@ -47,6 +48,12 @@ pub struct Shared {
     changes: changes::Channel,
     /// MCP requests running now; shutdown waits for them (see [`crate::drain`]).
     pub in_flight: Arc<crate::drain::InFlight>,
+    /// Where the auth rule comes from (the release, or the pulled access document).
+    access: RwLock<Access>,
+    /// The latest use of each accepted bearer token, for heartbeats.
+    pub token_uses: TokenUses,
+    /// The cached `/readyz` answer.
+    pub ready: crate::ready::ReadyCache,
 }
 
 impl Shared {
@@ -66,6 +73,35 @@ impl Shared {
             started: Instant::now(),
             changes: changes::Channel::new(),
             in_flight: Arc::default(),
+            access: RwLock::new(Access::FromRelease),
+            token_uses: TokenUses::default(),
+            ready: crate::ready::ReadyCache::default(),
+        }
+    }
+
+    /// Sets how long a `/readyz` answer is reused (before serving).
+    pub fn with_ready_interval(mut self, interval: std::time::Duration) -> Shared {
+        self.ready = crate::ready::ReadyCache::new(interval);
+        self
+    }
+
+    /// Replaces where the auth rule comes from; takes effect on the next request.
+    pub fn set_access(&self, access: Access) {
+        match self.access.write() {
+            Ok(mut a) => *a = access,
+            Err(poisoned) => *poisoned.into_inner() = access,
+        }
+    }
+
+    /// Decides on a request's `Authorization` header under the current rule.
+    pub fn check_auth(&self, authorization: Option<&axum::http::HeaderValue>) -> Verdict {
+        let access = match self.access.read() {
+            Ok(a) => a.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        };
+        match access {
+            Access::FromRelease => self.current().auth.check(authorization),
+            Access::Pulled(check) => check.check(authorization),
         }
     }
 

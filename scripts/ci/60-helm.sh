@@ -118,6 +118,14 @@ refuse "external database without a URL" "needs externalDatabase.url" --set exte
 refuse "a misspelt value" "additional properties" --set runtime.replicas=3
 refuse "a non-postgres store URL" "externalDatabase" --set externalDatabase.enabled=true --set externalDatabase.url=mysql://x
 refuse "an unknown pull policy" "pullPolicy" --set runtime.image.pullPolicy=Sometimes
+refuse "MCP without auth behind the Ingress" "allowInsecure" -f "$CHART/ci/refused/auth-none-exposed-values.yaml"
+refuse "MCP without auth on a LoadBalancer" "allowInsecure" --set auth=none --set runtime.service.type=LoadBalancer
+if "$HELM" template quarry "$CHART" -f "$CHART/ci/refused/auth-none-exposed-values.yaml" --set allowInsecure=true \
+    | grep -q QUARRY_ALLOW_UNAUTHENTICATED_MCP; then
+  ok "auth: none with allowInsecure renders and tells the control plane"
+else
+  ko "auth: none with allowInsecure"
+fi
 
 echo "helm: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

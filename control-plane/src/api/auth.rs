@@ -41,6 +41,23 @@ pub fn router() -> OpenApiRouter<AppState> {
 pub struct AuthStatus {
     /// True until an admin exists.
     pub setup_required: bool,
+    /// True when setup must also carry the one-time `setup_token` printed in
+    /// the control plane's log (it listens beyond loopback and no
+    /// `QUARRY_ADMIN_*` was given).
+    pub setup_token_required: bool,
+}
+
+/// The first admin's credentials.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SetupRequest {
+    /// Login name (1–255 characters).
+    pub username: String,
+    /// Password (at least 8 characters).
+    pub password: String,
+    /// The one-time setup token from the control plane's log, when `setup_token_required`.
+    #[serde(default)]
+    pub setup_token: Option<String>,
 }
 
 /// Credentials for setup and login.
@@ -97,19 +114,32 @@ pub struct Ok {
     responses((status = 200, description = "Whether setup is needed", body = AuthStatus)))]
 async fn auth_status(State(s): State<AppState>) -> ApiResult<AppJson<AuthStatus>> {
     let admins = admins::count(&s.db).await?;
-    Ok(AppJson(AuthStatus { setup_required: admins == 0 }))
+    let setup_required = admins == 0;
+    Ok(AppJson(AuthStatus { setup_required, setup_token_required: setup_required && s.setup_token.is_some() }))
 }
 
-#[utoipa::path(post, path = "/auth/setup", tag = "auth", request_body = Credentials,
-    responses((status = 200, body = LoginResponse), (status = 409, description = "An admin exists", body = ErrorBody),
-        (status = 422, body = ErrorBody)))]
+#[utoipa::path(post, path = "/auth/setup", tag = "auth", request_body = SetupRequest,
+    description = "Creates the first admin. When the control plane listens beyond loopback and no `QUARRY_ADMIN_*` \
+        was given, `setup_token` must be the one-time token printed in its log (403 otherwise), so that whoever \
+        reaches a fresh install first cannot claim it.",
+    responses((status = 200, body = LoginResponse), (status = 403, description = "Missing or wrong setup token", body = ErrorBody),
+        (status = 409, description = "An admin exists", body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn setup(
     State(s): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     jar: CookieJar,
-    AppJson(c): AppJson<Credentials>,
+    AppJson(c): AppJson<SetupRequest>,
 ) -> ApiResult<(CookieJar, AppJson<LoginResponse>)> {
+    if let Some(expected) = &s.setup_token {
+        use subtle::ConstantTimeEq;
+        let given = c.setup_token.as_deref().unwrap_or_default().trim();
+        if !bool::from(given.as_bytes().ct_eq(expected.as_bytes())) {
+            return Err(ApiError::Forbidden(
+                "send setup_token: the one-time token printed in the control plane's log at start".into(),
+            ));
+        }
+    }
     let admin = create_admin(&s.db, &c.username, &c.password).await?;
     let cookie = s.sessions.issue(&s.db, &admin.id).await?;
     let user_agent = user_agent_of(&headers);

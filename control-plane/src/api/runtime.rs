@@ -1,7 +1,9 @@
 //! `/runtime`: the side runtimes talk to, authenticated by the runtime token
 //! (`QUARRY_RUNTIME_TOKEN`), not by a session. `GET /runtime/manifest` is a
 //! conditional long-poll: with `If-None-Match` set to the release it has, a
-//! runtime waits up to `wait` seconds for a new one.
+//! runtime waits up to `wait` seconds for a new one. `GET /runtime/access`
+//! is the same long-poll over the access document (who may call `/mcp`), which
+//! changes without a release (see `release::access`).
 
 use std::time::Duration;
 
@@ -22,7 +24,7 @@ use crate::storage::heartbeats;
 
 /// Routes of this module.
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(manifest)).routes(routes!(heartbeat))
+    OpenApiRouter::new().routes(routes!(manifest)).routes(routes!(access)).routes(routes!(heartbeat))
 }
 
 fn authorize(s: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
@@ -69,11 +71,7 @@ async fn manifest(
     headers: HeaderMap,
     ApiQuery(q): ApiQuery<PullQuery>,
 ) -> ApiResult<Response> {
-    let etag = headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .map(|v| v.trim().trim_start_matches("W/").trim_matches('"').to_string())
-        .unwrap_or_default();
+    let etag = if_none_match(&headers);
     let wait = Duration::from_secs(q.wait.unwrap_or(0)).min(MAX_WAIT);
     let hub = s.deploy.hub();
     let current = hub.current();
@@ -92,12 +90,56 @@ async fn manifest(
         current
     };
     let Some(p) = current else { return Ok(StatusCode::NO_CONTENT.into_response()) };
-    let tag = HeaderValue::from_str(&format!("\"{}\"", p.hash)).map_err(ApiError::internal)?;
-    if p.hash == etag {
-        return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, tag)]).into_response());
+    conditional(&etag, &p.hash, &p.body)
+}
+
+/// 304 when the runtime already has `tag`, else 200 with `body`; `ETag` either way.
+fn conditional(sent: &str, tag: &str, body: &str) -> ApiResult<Response> {
+    let header_tag = HeaderValue::from_str(&format!("\"{tag}\"")).map_err(ApiError::internal)?;
+    if tag == sent {
+        return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, header_tag)]).into_response());
     }
     let ct = HeaderValue::from_static("application/json");
-    Ok((StatusCode::OK, [(header::ETAG, tag), (header::CONTENT_TYPE, ct)], p.body.clone()).into_response())
+    Ok((StatusCode::OK, [(header::ETAG, header_tag), (header::CONTENT_TYPE, ct)], body.to_string()).into_response())
+}
+
+fn if_none_match(headers: &HeaderMap) -> String {
+    headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.trim().trim_start_matches("W/").trim_matches('"').to_string())
+        .unwrap_or_default()
+}
+
+#[utoipa::path(get, path = "/runtime/access", tag = "runtime", params(PullQuery),
+    security(("runtime_token" = [])),
+    description = "Who may call the runtimes' `/mcp` now: the current auth mode and the keyed hashes of the tokens not revoked. Runtimes in pull mode apply it at once and ignore the `auth` section of releases.",
+    responses((status = 200, description = "The access document; `ETag` is its hash", body = shared_model::protocol::AccessDocument),
+        (status = 304, description = "Still the document named by `If-None-Match`"),
+        (status = 401, body = ErrorBody)))]
+async fn access(
+    _: RuntimeToken,
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    ApiQuery(q): ApiQuery<PullQuery>,
+) -> ApiResult<Response> {
+    let etag = if_none_match(&headers);
+    let wait = Duration::from_secs(q.wait.unwrap_or(0)).min(MAX_WAIT);
+    let hub = s.deploy.hub();
+    if hub.access().is_none() {
+        crate::release::access::refresh(&s.db, hub, s.deploy.open_access_needs_ack()).await?;
+    }
+    let mut current = hub.access();
+    if current.as_ref().is_some_and(|p| p.etag == etag) && !wait.is_zero() {
+        // Bounded like the release pull: when every waiting slot is taken, answer now.
+        if let Ok(_permit) = hub.waiters.try_acquire() {
+            current = hub.wait_access_change(&etag, wait).await;
+        }
+    }
+    let Some(p) = current else {
+        return Err(ApiError::internal(anyhow::anyhow!("the access settings could not be read")));
+    };
+    conditional(&etag, &p.etag, &p.body)
 }
 
 #[utoipa::path(post, path = "/runtime/heartbeat", tag = "runtime", request_body = Heartbeat,

@@ -1,5 +1,7 @@
 //! `/server/config` and `/server/tokens`: the settings every release carries
-//! and the MCP bearer tokens (stored as keyed hashes; shown once).
+//! and the MCP bearer tokens (stored as keyed hashes; shown once). Token and
+//! auth changes reach running runtimes at once through the access document
+//! (`release::access`), without a deploy; the other settings with the next deploy.
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -13,6 +15,7 @@ use crate::app::AppState;
 use crate::auth::Admin;
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{ApiPath, AppJson};
+use crate::release::access;
 use crate::settings::{ServerSettings, StoredToken};
 use crate::storage::{settings, write};
 
@@ -25,14 +28,27 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(super::server_info::router())
 }
 
+/// A bearer token as listed: its record and its latest use seen by a runtime.
+#[derive(Serialize, ToSchema)]
+pub struct TokenInfo {
+    /// The stored record (never the token or its hash).
+    #[serde(flatten)]
+    pub record: StoredToken,
+    /// When a runtime last accepted it (reported with heartbeats; unknown after a
+    /// control-plane restart until the runtimes report again).
+    pub last_used_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// The client address of that request.
+    pub last_used_from: Option<String>,
+}
+
 /// The server configuration as returned by the API.
 #[derive(Serialize, ToSchema)]
 pub struct ServerConfig {
     /// The editable settings.
     #[serde(flatten)]
     pub settings: ServerSettings,
-    /// The bearer tokens (never the tokens themselves).
-    pub tokens: Vec<StoredToken>,
+    /// The bearer tokens (never the tokens themselves), with their latest use.
+    pub tokens: Vec<TokenInfo>,
     /// The URL clients use: `public_url` or the runtime's address, plus `/mcp`.
     pub mcp_url: String,
     /// Where a `local` or `docker` runtime listens (`QUARRY_RUNTIME_BIND`).
@@ -41,7 +57,18 @@ pub struct ServerConfig {
 
 async fn current(s: &AppState) -> ApiResult<ServerConfig> {
     let (settings, tokens) = settings::load(&s.db).await?;
-    let tokens = tokens.into_iter().map(StoredToken::public).collect();
+    let uses = s.deploy.hub().token_uses();
+    let tokens = tokens
+        .into_iter()
+        .map(|t| {
+            let used = uses.get(&t.id);
+            TokenInfo {
+                last_used_at: used.map(|u| u.last_used_at),
+                last_used_from: used.map(|u| u.address.clone()).filter(|a| !a.is_empty()),
+                record: t.public(),
+            }
+        })
+        .collect();
     let bind = s.deploy.config.runtime_bind;
     Ok(ServerConfig {
         mcp_url: format!("{}/mcp", settings.effective_public_url(&s.deploy.config.runtime_url())),
@@ -65,7 +92,16 @@ async fn patch_config(
     State(s): State<AppState>,
     AppJson(patch): AppJson<Map<String, Value>>,
 ) -> ApiResult<AppJson<ServerConfig>> {
-    write(&s.db, &admin.actor(), |w| Box::pin(settings::update(w, patch))).await?;
+    let exposed = s.deploy.open_access_needs_ack();
+    write(&s.db, &admin.actor(), |w| {
+        Box::pin(async move {
+            let new = settings::update(w, patch).await?;
+            new.check_exposure(exposed)?;
+            Ok(new)
+        })
+    })
+    .await?;
+    access::refresh(&s.db, s.deploy.hub(), s.deploy.open_access_needs_ack()).await?;
     Ok(AppJson(current(&s).await?))
 }
 
@@ -88,7 +124,7 @@ pub struct CreatedToken {
 }
 
 #[utoipa::path(post, path = "/server/tokens", tag = "server", request_body = NewToken, security(("session" = [])),
-    description = "Creates an MCP bearer token. It is returned once; only a keyed hash is kept. Takes effect with the next deploy.",
+    description = "Creates an MCP bearer token. It is returned once; only a keyed hash is kept. Running runtimes accept it within seconds, without a deploy.",
     responses((status = 201, body = CreatedToken), (status = 401, body = ErrorBody), (status = 409, body = ErrorBody),
         (status = 422, body = ErrorBody)))]
 async fn create_token(
@@ -99,13 +135,16 @@ async fn create_token(
     let (record, token) = StoredToken::mint(&body.name, &s.runtime_keys.token_hasher)?;
     let stored = record.clone();
     write(&s.db, &admin.actor(), |w| Box::pin(settings::add_token(w, stored))).await?;
+    access::refresh(&s.db, s.deploy.hub(), s.deploy.open_access_needs_ack()).await?;
     Ok((StatusCode::CREATED, AppJson(CreatedToken { record: record.public(), token })))
 }
 
 #[utoipa::path(delete, path = "/server/tokens/{id}", tag = "server", params(("id" = String, Path)), security(("session" = [])),
-    responses((status = 204, description = "Revoked (effective with the next deploy)"), (status = 401, body = ErrorBody),
+    description = "Revokes an MCP bearer token: running runtimes refuse it within seconds (no deploy needed), and no rollback brings it back.",
+    responses((status = 204, description = "Revoked"), (status = 401, body = ErrorBody),
         (status = 404, body = ErrorBody)))]
 async fn revoke_token(admin: Admin, State(s): State<AppState>, ApiPath(id): ApiPath<String>) -> ApiResult<StatusCode> {
     write(&s.db, &admin.actor(), |w| Box::pin(async move { settings::revoke_token(w, &id).await })).await?;
+    access::refresh(&s.db, s.deploy.hub(), s.deploy.open_access_needs_ack()).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -45,6 +45,10 @@ pub struct DeployConfig {
     pub docker_memory_mb: u64,
     /// `QUARRY_DOCKER_CPUS`: CPU limit of the runtime container (default 1.0).
     pub docker_cpus: f64,
+    /// `QUARRY_ALLOW_UNAUTHENTICATED_MCP=true`: the operator's form of the
+    /// `allow_unauthenticated_network_access` setting (the Helm chart sets it for
+    /// `auth: none`): `auth_mode: none` is accepted on runtimes reachable from the network.
+    pub allow_unauthenticated_mcp: bool,
 }
 
 impl DeployConfig {
@@ -89,6 +93,11 @@ impl DeployConfig {
             )?),
             docker_memory_mb: number("QUARRY_DOCKER_MEMORY_MB", 512.0)? as u64,
             docker_cpus: number("QUARRY_DOCKER_CPUS", 1.0)?,
+            allow_unauthenticated_mcp: match var("QUARRY_ALLOW_UNAUTHENTICATED_MCP").as_deref() {
+                None | Some("false" | "0") => false,
+                Some("true" | "1") => true,
+                Some(_) => anyhow::bail!("QUARRY_ALLOW_UNAUTHENTICATED_MCP must be true or false"),
+            },
         })
     }
 

@@ -32,6 +32,14 @@ pub const CONTAINER: &str = "quarry-runtime";
 /// Label carrying the launch fingerprint (a hash; no secret).
 const LAUNCH_LABEL: &str = "io.quarry.launch";
 
+/// The files a container mounts and the user that may read them.
+struct Staged {
+    /// `uid:gid` the container runs as (the owner of the files).
+    user: String,
+    /// `(container path, host path, env var)` of each file.
+    files: Vec<(String, PathBuf, &'static str)>,
+}
+
 /// Manages the runtime container.
 pub struct DockerDeployer {
     raw: Docker,
@@ -80,10 +88,12 @@ impl DockerDeployer {
     }
 
     /// Writes the files the container mounts (token, key, and the TLS and CA
-    /// files when configured): readable by the runtime's user only (or, when
-    /// this process cannot chown, by all, in a directory only root can list).
-    /// Returns `(container path, host path, env var)` for each.
-    fn stage_files(&self, launch: &Launch) -> Result<Vec<(String, PathBuf, &'static str)>, DeployError> {
+    /// files when configured), each `0400` and readable only by the user the
+    /// container runs as: as root, the files are chowned to the runtime's
+    /// user (65532); otherwise they stay ours and the container runs with our
+    /// own uid:gid (`--user` mapping), so no file is ever world-readable.
+    /// Returns the container user and `(container path, host path, env var)` for each.
+    fn stage_files(&self, launch: &Launch) -> Result<Staged, DeployError> {
         use std::os::unix::fs::PermissionsExt;
         let io = |e: std::io::Error| DeployError::Backend(format!("{}: {e}", self.secrets_dir.display()));
         let read = |p: &Path| std::fs::read(p).map_err(|e| DeployError::Backend(format!("{}: {e}", p.display())));
@@ -99,18 +109,23 @@ impl DockerDeployer {
             files.push(("pull-ca.pem", read(ca)?, "QUARRY_RUNTIME_PULL_CA_FILE"));
         }
         std::fs::create_dir_all(&self.secrets_dir).map_err(io)?;
-        std::fs::set_permissions(&self.secrets_dir, std::fs::Permissions::from_mode(0o711)).map_err(io)?;
+        // The daemon (root) bind-mounts each file; nobody else needs to list the directory.
+        std::fs::set_permissions(&self.secrets_dir, std::fs::Permissions::from_mode(0o700)).map_err(io)?;
         let mut out = Vec::new();
+        let mut user = RUNTIME_USER.to_string();
         for (name, data, var) in files {
             let path = self.secrets_dir.join(name);
             let _ = std::fs::remove_file(&path);
             std::fs::write(&path, data).map_err(io)?;
-            let owned = std::os::unix::fs::chown(&path, Some(65532), Some(65532)).is_ok();
-            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(if owned { 0o400 } else { 0o444 }))
-                .map_err(io)?;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o400)).map_err(io)?;
+            if std::os::unix::fs::chown(&path, Some(65532), Some(65532)).is_err() {
+                use std::os::unix::fs::MetadataExt;
+                let meta = std::fs::metadata(&path).map_err(io)?;
+                user = format!("{}:{}", meta.uid(), meta.gid());
+            }
             out.push((format!("/run/quarry/{name}"), path, var));
         }
-        Ok(out)
+        Ok(Staged { user, files: out })
     }
 
     async fn image(&self) -> Result<String, DeployError> {
@@ -130,13 +145,8 @@ impl DockerDeployer {
         }
     }
 
-    fn body(
-        &self,
-        image: &str,
-        launch: &Launch,
-        files: &[(String, PathBuf, &'static str)],
-        fingerprint: &str,
-    ) -> ContainerCreateBody {
+    fn body(&self, image: &str, launch: &Launch, staged: &Staged, fingerprint: &str) -> ContainerCreateBody {
+        let files = &staged.files;
         let mut env: Vec<String> = launch.env().into_iter().map(|(k, v)| format!("{k}={v}")).collect();
         env.extend(files.iter().map(|(inside, _, var)| format!("{var}={inside}")));
         env.push(format!("QUARRY_RUNTIME_INSTANCE=docker-{CONTAINER}"));
@@ -145,7 +155,7 @@ impl DockerDeployer {
             image: Some(image.into()),
             cmd: Some(vec!["--control-plane".into(), launch.control_plane_url.clone()]),
             env: Some(env),
-            user: Some(RUNTIME_USER.into()),
+            user: Some(staged.user.clone()),
             labels: Some(HashMap::from([(LAUNCH_LABEL.to_string(), fingerprint.to_string())])),
             healthcheck: Some(HealthConfig {
                 test: Some(vec!["CMD".into(), "/usr/local/bin/quarry-runtime".into(), "healthcheck".into()]),
@@ -271,8 +281,8 @@ impl Deployer for DockerDeployer {
                 Err(e) if not_found(&e) => {}
                 Err(e) => return Err(err(e)),
             }
-            let files = self.stage_files(&launch)?;
-            let body = self.body(&image, &launch, &files, &fingerprint);
+            let staged = self.stage_files(&launch)?;
+            let body = self.body(&image, &launch, &staged, &fingerprint);
             let options = CreateContainerOptionsBuilder::default().name(CONTAINER).build();
             let created = docker.create_container(Some(options), body).await.map_err(err)?;
             docker.start_container(&created.id, None).await.map_err(err)?;

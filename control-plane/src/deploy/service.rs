@@ -24,7 +24,17 @@ use crate::keys::RuntimeKeys;
 use crate::model::Actor;
 use crate::model::release::{DeployState, StoredRelease};
 use crate::release::{self, Hub, Keys};
+use crate::settings::{AuthMode, StoredToken};
 use crate::storage::{Db, StoreError, Write, heartbeats, releases};
+
+/// What a deploy did.
+#[derive(Debug)]
+pub struct Deployed {
+    /// The release it stored and published.
+    pub release: StoredRelease,
+    /// The bearer token it minted because bearer auth had none (shown once).
+    pub token: Option<String>,
+}
 
 /// Deploy state shared by the handlers.
 pub struct DeployService {
@@ -105,6 +115,20 @@ impl DeployService {
         &self.hub
     }
 
+    /// Whether `auth_mode: none` needs the admin's acknowledgement: MCP clients
+    /// beyond this machine can reach the runtime (the `kubernetes` target, or a
+    /// managed runtime bound to a non-loopback address) and the operator has not
+    /// accepted that already (`QUARRY_ALLOW_UNAUTHENTICATED_MCP`).
+    pub fn open_access_needs_ack(&self) -> bool {
+        let exposed = self.target() == Target::Kubernetes || !self.config.runtime_bind.ip().is_loopback();
+        exposed && !self.config.allow_unauthenticated_mcp
+    }
+
+    /// A shared handle on the hub, for background tasks.
+    pub fn hub_handle(&self) -> Arc<Hub> {
+        self.hub.clone()
+    }
+
     /// Why the deployer could not start the runtime at the last deploy, if it could not.
     pub fn deployer_error(&self) -> Option<String> {
         self.deployer_error.lock().unwrap_or_else(|e| e.into_inner()).clone()
@@ -144,20 +168,35 @@ impl DeployService {
     }
 
     /// Validates and builds the store's content, stores it as the next
-    /// release, publishes it and makes sure a runtime runs.
-    pub async fn deploy(&self, db: &Db, store_keys: &Keyring, actor: &Actor) -> Result<StoredRelease, DeployError> {
+    /// release, publishes it and makes sure a runtime runs. With bearer auth
+    /// and no token yet, a first token is minted in the same write and
+    /// returned (the only time it is shown).
+    pub async fn deploy(&self, db: &Db, store_keys: &Keyring, actor: &Actor) -> Result<Deployed, DeployError> {
         let _guard = self.lock.lock().await;
         let _flag = Flag::raise(&self.deploying);
         self.logs.deploy("Deploy started: validating the store.");
         let mut w = Write::begin(db, actor).await?;
+        let (settings, tokens) = crate::storage::settings::load(w.tx()).await?;
+        settings.check_exposure(self.open_access_needs_ack()).map_err(|p| StoreError::from(p.prefixed("server")))?;
+        let mut minted = None;
+        if settings.auth_mode == AuthMode::Bearer && tokens.is_empty() {
+            let (record, token) = StoredToken::mint("first token (minted by deploy)", &self.keys.token_hasher)
+                .map_err(StoreError::from)?;
+            crate::storage::settings::add_token(&mut w, record).await?;
+            minted = Some(token);
+        }
         let release = release::create(&mut w, self.build_keys(store_keys)).await.inspect_err(|e| {
             if let StoreError::Invalid(p) = e {
                 self.logs.deploy(&format!("Deploy refused: {} problem(s); nothing was changed.", p.0.len()));
             }
         })?;
         w.commit().await?;
+        if minted.is_some() {
+            self.logs.deploy("Minted a first MCP bearer token; it is shown once, in the deploy response.");
+            crate::release::access::refresh(db, &self.hub, self.open_access_needs_ack()).await?;
+        }
         self.go_live(db, &release).await?;
-        Ok(release)
+        Ok(Deployed { release, token: minted })
     }
 
     /// Publishes a copy of release `number` as the next release.

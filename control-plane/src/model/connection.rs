@@ -37,6 +37,10 @@ pub struct ConnectionInput {
     /// TLS policy: `disable`, `prefer` (default), `require`, `verify-ca`, `verify-full`.
     #[serde(default)]
     pub ssl_mode: SslMode,
+    /// Answer a PostgreSQL server that asks for the password in cleartext or as MD5 over a
+    /// connection without TLS (default false: the login is refused and the password never sent).
+    #[serde(default)]
+    pub allow_cleartext_password: bool,
     /// Extra driver parameters (e.g. `ssl_ca`); keys naming a password, secret, token or key are encrypted.
     #[serde(default)]
     pub extra_params: Map<String, Value>,
@@ -88,6 +92,7 @@ pub struct ConnectionPatch {
     #[schema(value_type = Option<String>)]
     pub password: Option<Option<String>>,
     pub ssl_mode: Option<SslMode>,
+    pub allow_cleartext_password: Option<bool>,
     /// Replaces the extra parameters; a secret sent back as the mask keeps its stored value.
     pub extra_params: Option<Map<String, Value>>,
     pub pool_min_size: Option<i32>,
@@ -98,6 +103,11 @@ pub struct ConnectionPatch {
     pub is_active: Option<bool>,
     /// The version this edit is based on; a stale one is refused with 409.
     pub version: Option<i32>,
+    /// With a new `host` or `port` and no new `password`: keep the stored password for the new
+    /// address. Without it such an edit is refused (422), so a stored password cannot be
+    /// recovered by pointing the connection at a server that collects it.
+    #[serde(default)]
+    pub keep_password: bool,
 }
 
 /// Distinguishes an explicit `null` from an absent field.
@@ -120,6 +130,8 @@ pub struct Connection {
     /// `••••••` when a password is stored.
     pub password_masked: Option<String>,
     pub ssl_mode: SslMode,
+    /// Whether a PostgreSQL cleartext/MD5 password request without TLS is answered.
+    pub allow_cleartext_password: bool,
     /// Extra parameters with secret values masked.
     pub extra_params: Map<String, Value>,
     pub pool_min_size: i32,
@@ -147,6 +159,8 @@ pub struct StoredConnection {
     /// The encrypted password.
     pub password: Option<String>,
     pub ssl_mode: SslMode,
+    /// Whether a cleartext/MD5 password request without TLS is answered.
+    pub allow_cleartext_password: bool,
     /// Secret values ([`is_secret_key`]) are encrypted.
     pub extra_params: Map<String, Value>,
     pub pool_min_size: i32,
@@ -179,6 +193,7 @@ impl From<StoredConnection> for Connection {
             has_password: m.password.is_some(),
             password_masked: m.password.map(|_| MASK.into()),
             ssl_mode: m.ssl_mode,
+            allow_cleartext_password: m.allow_cleartext_password,
             extra_params: extra,
             pool_min_size: m.pool_min_size,
             pool_max_size: m.pool_max_size,
@@ -265,6 +280,7 @@ impl ConnectionInput {
             username: self.username,
             password,
             ssl_mode: self.ssl_mode,
+            allow_cleartext_password: self.allow_cleartext_password,
             extra_params,
             pool_min_size: self.pool_min_size,
             pool_max_size: self.pool_max_size,
@@ -280,6 +296,21 @@ impl ConnectionInput {
 }
 
 impl ConnectionPatch {
+    /// Refuses moving a connection with a stored password to another host or
+    /// port unless the password is re-entered (or removed) or `keep_password` is set.
+    pub fn check_repoint(&self, m: &StoredConnection) -> Result<(), Problems> {
+        let moved =
+            self.host.as_ref().is_some_and(|h| h.trim() != m.host) || self.port.is_some_and(|p| i32::from(p) != m.port);
+        if moved && m.password.is_some() && self.password.is_none() && !self.keep_password {
+            return Err(Problems::one(
+                "password",
+                "the host or port changes: re-enter the password, or send keep_password: true to use the stored \
+                 password at the new address",
+            ));
+        }
+        Ok(())
+    }
+
     /// The input this patch makes of `m`, and the password ciphertext to store.
     pub fn over(self, m: &StoredConnection, keyring: &Keyring) -> (ConnectionInput, Option<String>) {
         let password = match &self.password {
@@ -296,6 +327,7 @@ impl ConnectionPatch {
             username: self.username.unwrap_or_else(|| m.username.clone()),
             password: self.password.flatten(),
             ssl_mode: self.ssl_mode.unwrap_or(m.ssl_mode),
+            allow_cleartext_password: self.allow_cleartext_password.unwrap_or(m.allow_cleartext_password),
             extra_params: self.extra_params.unwrap_or_else(|| m.extra_params.clone()),
             pool_min_size: self.pool_min_size.unwrap_or(m.pool_min_size),
             pool_max_size: self.pool_max_size.unwrap_or(m.pool_max_size),
@@ -339,6 +371,7 @@ impl StoredConnection {
         );
         spec.password = self.password.as_deref().map(|v| keyring.decrypt(v)).transpose()?;
         spec.ssl_mode = self.ssl_mode;
+        spec.allow_cleartext_password = self.allow_cleartext_password;
         for (k, v) in &self.extra_params {
             let text = match v {
                 Value::Null => continue,

@@ -73,6 +73,9 @@ pub struct PortableConnection {
     /// TLS policy: `disable`, `prefer` (default), `require`, `verify-ca`, `verify-full`.
     #[serde(default)]
     pub ssl_mode: SslMode,
+    /// Answer a PostgreSQL server asking for the password in cleartext or as MD5 without TLS (default false).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub allow_cleartext_password: bool,
     /// Extra driver parameters. Secret ones (keys naming a password, secret, token or key) are never exported;
     /// on import they may be given like `password`, and stored ones absent here are kept.
     #[serde(default, skip_serializing_if = "Map::is_empty")]
@@ -228,6 +231,7 @@ impl PortableConnection {
             username,
             password: _,
             ssl_mode,
+            allow_cleartext_password,
             extra_params,
             pool_min_size,
             pool_max_size,
@@ -248,6 +252,7 @@ impl PortableConnection {
             username,
             password: None,
             ssl_mode,
+            allow_cleartext_password,
             extra_params: extra_params.into_iter().filter(|(k, _)| !is_secret_key(k)).collect(),
             pool_min_size,
             pool_max_size,
@@ -269,6 +274,7 @@ impl PortableConnection {
             username,
             password,
             ssl_mode,
+            allow_cleartext_password,
             extra_params,
             pool_min_size,
             pool_max_size,
@@ -286,6 +292,7 @@ impl PortableConnection {
             username,
             password,
             ssl_mode,
+            allow_cleartext_password,
             extra_params,
             pool_min_size,
             pool_max_size,

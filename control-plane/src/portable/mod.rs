@@ -183,6 +183,7 @@ fn connection_patch(c: PortableConnection, kept_secrets: Vec<String>) -> Connect
         username: Some(c.username),
         password: c.password.map(Some),
         ssl_mode: Some(c.ssl_mode),
+        allow_cleartext_password: Some(c.allow_cleartext_password),
         extra_params: Some(extra),
         pool_min_size: Some(c.pool_min_size),
         pool_max_size: Some(c.pool_max_size),
@@ -191,5 +192,7 @@ fn connection_patch(c: PortableConnection, kept_secrets: Vec<String>) -> Connect
         queue_enabled: Some(c.queue_enabled),
         is_active: Some(c.is_active),
         version: None,
+        // An import that moves a connection must carry its password too.
+        keep_password: false,
     }
 }

@@ -8,8 +8,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use sha2::{Digest, Sha256};
 use shared_model::manifest::{
-    AuthSettings, BearerToken, Connection, Manifest, PoolSettings, Prompt, QueueSettings, Resource, ResourceSource,
-    SealedSecret, ServerInfo, Tool,
+    AuthSettings, Connection, Manifest, PoolSettings, Prompt, QueueSettings, Resource, ResourceSource, SealedSecret,
+    ServerInfo, Tool,
 };
 use shared_model::{Keyring, Problems, is_secret_key};
 
@@ -152,18 +152,14 @@ pub async fn build(
     Ok(Built { manifest, source })
 }
 
+/// The release's record of the auth settings. Pulling runtimes follow the
+/// access document instead (`release::access`); this copy serves manifest files.
 fn auth(settings: &ServerSettings, tokens: &[StoredToken], p: &mut Problems) -> AuthSettings {
-    match settings.auth_mode {
-        AuthMode::None => AuthSettings::None,
-        AuthMode::Bearer => {
-            if tokens.is_empty() {
-                p.push("server.auth_mode", "bearer auth needs a token; create one with POST /api/v1/server/tokens");
-            }
-            AuthSettings::Bearer {
-                tokens: tokens.iter().map(|t| BearerToken { id: t.id.clone(), hash: t.hash.clone() }).collect(),
-            }
-        }
+    if settings.auth_mode == AuthMode::Bearer && tokens.is_empty() {
+        p.push("server.auth_mode", "bearer auth needs a token; create one with POST /api/v1/server/tokens");
     }
+    // The deploy checks the acknowledgement itself (`DeployService::deploy`).
+    super::access::document(settings, tokens, false).auth
 }
 
 /// The connection sealed for the runtime and with a fingerprint instead.
@@ -188,6 +184,7 @@ fn connection(c: &StoredConnection, keys: &Keys<'_>, p: &mut Problems) -> (Conne
         username: c.username.clone(),
         password: None,
         ssl_mode: c.ssl_mode,
+        allow_cleartext_password: c.allow_cleartext_password,
         extra_params: extra,
         pool: PoolSettings {
             min: u32::try_from(c.pool_min_size).unwrap_or(0),

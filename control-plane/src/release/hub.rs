@@ -1,6 +1,7 @@
-//! What pulling runtimes see: the active release (or nothing, when stopped),
-//! published through a watch channel so long-polls wake as soon as it
-//! changes; and what they last said about themselves (heartbeats).
+//! What pulling runtimes see: the active release (or nothing, when stopped)
+//! and the access document (`release::access`), each published through a
+//! watch channel so long-polls wake as soon as it changes; and what they last
+//! said about themselves (heartbeats, with the latest use of each token).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -8,6 +9,7 @@ use std::time::Duration;
 
 use chrono::Utc;
 pub use shared_model::protocol::Heartbeat;
+use shared_model::protocol::{AccessDocument, MAX_TOKEN_USES, TokenUse};
 use tokio::sync::{Semaphore, watch};
 
 /// Longest a pull may wait for a change.
@@ -30,17 +32,37 @@ pub struct Publication {
     pub body: String,
 }
 
-/// The channel and the heartbeats.
+/// The access document as runtimes pull it.
+#[derive(Debug)]
+pub struct AccessPublication {
+    /// Its hash, used as the `ETag`.
+    pub etag: String,
+    /// The JSON body.
+    pub body: String,
+}
+
+/// Most token ids whose last use is remembered (the store keeps at most 100 tokens).
+const MAX_USES: usize = 1000;
+
+/// The channels and the heartbeats.
 pub struct Hub {
     tx: watch::Sender<Option<Arc<Publication>>>,
-    /// Bounds the pulls waiting at once.
+    access: watch::Sender<Option<Arc<AccessPublication>>>,
+    /// Bounds the pulls waiting at once (release and access pulls together).
     pub waiters: Semaphore,
     beats: Mutex<HashMap<String, Heartbeat>>,
+    uses: Mutex<HashMap<String, TokenUse>>,
 }
 
 impl Default for Hub {
     fn default() -> Self {
-        Hub { tx: watch::channel(None).0, waiters: Semaphore::new(MAX_WAITERS), beats: Mutex::new(HashMap::new()) }
+        Hub {
+            tx: watch::channel(None).0,
+            access: watch::channel(None).0,
+            waiters: Semaphore::new(MAX_WAITERS),
+            beats: Mutex::new(HashMap::new()),
+            uses: Mutex::new(HashMap::new()),
+        }
     }
 }
 
@@ -57,14 +79,61 @@ impl Hub {
 
     /// Waits until the publication's hash differs from `etag`, at most `wait`.
     pub async fn wait_change(&self, etag: &str, wait: Duration) -> Option<Arc<Publication>> {
-        let mut rx = self.tx.subscribe();
-        let differs = |p: &Option<Arc<Publication>>| p.as_ref().map_or("", |p| p.hash.as_str()) != etag;
-        let _ = tokio::time::timeout(wait.min(MAX_WAIT), rx.wait_for(differs)).await;
-        self.current()
+        wait_until_differs(&self.tx, wait, |p| p.as_ref().map_or("", |p| p.hash.as_str()) != etag).await
+    }
+
+    /// Makes `doc` what runtimes pull as access settings; waiting pulls wake
+    /// only when it differs from the current one.
+    pub fn publish_access(&self, doc: AccessDocument) {
+        let etag = doc.etag();
+        let body = serde_json::to_string(&doc).unwrap_or_default();
+        self.access.send_if_modified(|cur| {
+            if cur.as_ref().is_some_and(|c| c.etag == etag) {
+                return false;
+            }
+            *cur = Some(Arc::new(AccessPublication { etag, body }));
+            true
+        });
+    }
+
+    /// The current access document (`None` until the store was first read).
+    pub fn access(&self) -> Option<Arc<AccessPublication>> {
+        self.access.borrow().clone()
+    }
+
+    /// Waits until the access document's hash differs from `etag`, at most `wait`.
+    pub async fn wait_access_change(&self, etag: &str, wait: Duration) -> Option<Arc<AccessPublication>> {
+        wait_until_differs(&self.access, wait, |p| p.as_ref().map_or("", |p| p.etag.as_str()) != etag).await
+    }
+
+    /// The latest reported use of each token, by id.
+    pub fn token_uses(&self) -> HashMap<String, TokenUse> {
+        self.uses.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    fn record_uses(&self, reported: &[TokenUse]) {
+        let mut uses = self.uses.lock().unwrap_or_else(|e| e.into_inner());
+        for u in reported.iter().take(MAX_TOKEN_USES) {
+            if uses.get(&u.id).is_some_and(|known| known.last_used_at >= u.last_used_at) {
+                continue;
+            }
+            if uses.len() >= MAX_USES
+                && !uses.contains_key(&u.id)
+                && let Some(oldest) = uses.values().min_by_key(|x| x.last_used_at).map(|x| x.id.clone())
+            {
+                uses.remove(&oldest);
+            }
+            let mut u = u.clone();
+            u.id.truncate(64);
+            u.address.truncate(64);
+            uses.insert(u.id.clone(), u);
+        }
     }
 
     /// Records a heartbeat; the oldest instance is forgotten beyond the bound.
     pub fn beat(&self, mut beat: Heartbeat) {
+        self.record_uses(&beat.token_uses);
+        beat.token_uses = Vec::new();
         beat.instance_id.truncate(64);
         beat.runtime_version.truncate(64);
         beat.message.truncate(2000);
@@ -109,6 +178,14 @@ impl Hub {
     pub fn forget_all(&self) {
         self.beats.lock().unwrap_or_else(|e| e.into_inner()).clear();
     }
+}
+
+/// Waits until `differs` holds for the channel's value, at most `wait` (capped
+/// at [`MAX_WAIT`]); returns the value then.
+async fn wait_until_differs<T: Clone>(tx: &watch::Sender<T>, wait: Duration, differs: impl FnMut(&T) -> bool) -> T {
+    let mut rx = tx.subscribe();
+    let _ = tokio::time::timeout(wait.min(MAX_WAIT), rx.wait_for(differs)).await;
+    tx.borrow().clone()
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 //! published to the runtimes that pull ([`hub`]). The deployers (`deploy/`)
 //! use this module; it knows nothing of them.
 
+pub mod access;
 pub mod build;
 pub mod diff;
 pub mod hub;

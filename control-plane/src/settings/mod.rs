@@ -18,10 +18,12 @@ use utoipa::ToSchema;
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AuthMode {
-    /// Anyone who can reach the runtime may call it.
-    #[default]
+    /// Anyone who can reach the runtime may call it. Refused when the runtime
+    /// is reachable from the network unless `allow_unauthenticated_network_access` is set.
     None,
-    /// `Authorization: Bearer <token>` with one of the server's tokens.
+    /// `Authorization: Bearer <token>` with one of the server's tokens (the
+    /// default; the first deploy without a token mints one and shows it once).
+    #[default]
     Bearer,
 }
 
@@ -67,9 +69,14 @@ pub struct ServerSettings {
     /// (default: `http://` + the runtime's bind address); `/mcp` is appended.
     #[serde(default)]
     pub public_url: Option<String>,
-    /// `none` or `bearer` (then at least one token must exist).
+    /// `bearer` (default; a deploy without any token mints one and returns it once) or `none`.
     #[serde(default)]
     pub auth_mode: AuthMode,
+    /// Acknowledges that `auth_mode: none` serves MCP without authentication on
+    /// an address other than loopback (a non-loopback `QUARRY_RUNTIME_BIND`, or
+    /// the `kubernetes` target). Without it, `none` is refused there.
+    #[serde(default)]
+    pub allow_unauthenticated_network_access: bool,
     /// Browser origins allowed to call `/mcp` (≤ 20; empty = any). Applied when the runtime starts.
     #[serde(default)]
     pub allowed_origins: Vec<String>,
@@ -155,6 +162,19 @@ impl ServerSettings {
     pub fn effective_public_url(&self, runtime_url: &str) -> String {
         self.public_url.as_deref().unwrap_or(runtime_url).trim_end_matches('/').to_string()
     }
+
+    /// Refuses `auth_mode: none` when the runtime is reachable from the
+    /// network (`exposed`) and the admin has not acknowledged it.
+    pub fn check_exposure(&self, exposed: bool) -> Result<(), Problems> {
+        if self.auth_mode == AuthMode::None && exposed && !self.allow_unauthenticated_network_access {
+            return Err(Problems::one(
+                "auth_mode",
+                "`none` would let anyone on the network call the runtime (it does not listen on loopback only); \
+                 keep `bearer`, or set allow_unauthenticated_network_access: true to accept that",
+            ));
+        }
+        Ok(())
+    }
 }
 
 fn valid_host(h: &str) -> bool {
@@ -186,6 +206,16 @@ mod tests {
                 "global_variables.nested"
             ]
         );
+    }
+
+    #[test]
+    fn auth_defaults_to_bearer_and_none_on_the_network_needs_an_acknowledgement() {
+        assert_eq!(ServerSettings::default().auth_mode, AuthMode::Bearer);
+        let open = ServerSettings { auth_mode: AuthMode::None, ..Default::default() };
+        open.check_exposure(false).unwrap();
+        let Err(p) = open.check_exposure(true) else { panic!("none on the network must be refused") };
+        assert!(p.0[0].message.contains("allow_unauthenticated_network_access"), "{p}");
+        ServerSettings { allow_unauthenticated_network_access: true, ..open }.check_exposure(true).unwrap();
     }
 
     #[test]

@@ -31,6 +31,7 @@ fn from_model(m: connection::Model) -> Result<StoredConnection, StoreError> {
         username: m.username,
         password: m.password,
         ssl_mode: serde_json::from_value(Value::String(m.ssl_mode)).unwrap_or_default(),
+        allow_cleartext_password: m.allow_cleartext_password,
         extra_params: match m.extra_params {
             Value::Object(map) => map,
             _ => Default::default(),
@@ -63,6 +64,7 @@ fn into_active(c: StoredConnection) -> connection::ActiveModel {
         username: Set(c.username),
         password: Set(c.password),
         ssl_mode: Set(ssl_mode_str(c.ssl_mode)),
+        allow_cleartext_password: Set(c.allow_cleartext_password),
         extra_params: Set(Value::Object(c.extra_params)),
         pool_min_size: Set(c.pool_min_size),
         pool_max_size: Set(c.pool_max_size),
@@ -130,6 +132,7 @@ pub async fn update(
 ) -> Result<StoredConnection, StoreError> {
     let current = get(w.tx(), id).await?;
     crud::check_version(patch.version, current.version)?;
+    patch.check_repoint(&current)?;
     let (input, password) = patch.over(&current, keyring);
     let db_type = input.validate()?;
     let row = input.seal(db_type, password, Some(&current), keyring);

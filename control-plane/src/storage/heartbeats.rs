@@ -57,6 +57,7 @@ pub async fn all(db: &impl ConnectionTrait) -> Result<Vec<Heartbeat>, StoreError
             status: if b.status == "error" { HeartbeatStatus::Error } else { HeartbeatStatus::Running },
             message: b.message,
             last_seen: b.last_seen,
+            token_uses: Vec::new(),
         })
         .collect())
 }

@@ -12,9 +12,10 @@ mod error;
 pub mod heartbeats;
 pub mod history;
 pub mod migration;
+pub mod migration_cleartext;
 pub mod migration_deploy;
 pub mod migration_history;
-pub mod migration_two_factor;
+mod migration_two_factor;
 pub mod published;
 pub mod releases;
 pub mod settings;
@@ -49,6 +50,7 @@ pub async fn connect(url: &str) -> anyhow::Result<Db> {
     if db.get_database_backend() == DbBackend::Sqlite {
         // WAL lets readers proceed while a write commits; foreign keys make cascades real.
         db.execute_unprepared("PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000;").await?;
+        restrict_sqlite_files(url)?;
     }
     if db.get_database_backend() == DbBackend::Postgres {
         // Control planes starting together on one store take turns: the first
@@ -61,6 +63,28 @@ pub async fn connect(url: &str) -> anyhow::Result<Db> {
         migration::Migrator::up(&db, None).await.context("store migration failed")?;
     }
     Ok(db)
+}
+
+/// Makes the SQLite store and its WAL files readable by this user only
+/// (0600): they hold password hashes and encrypted secrets.
+fn restrict_sqlite_files(url: &str) -> anyhow::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let path = url.trim_start_matches("sqlite:").trim_start_matches("//");
+        let path = path.split('?').next().unwrap_or_default();
+        if path.is_empty() || path.contains(":memory:") {
+            return Ok(());
+        }
+        for suffix in ["", "-wal", "-shm"] {
+            let file = format!("{path}{suffix}");
+            if std::path::Path::new(&file).exists() {
+                std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))
+                    .with_context(|| format!("cannot restrict {file} to its owner"))?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The URL with any password replaced, for messages.

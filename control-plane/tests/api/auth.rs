@@ -6,9 +6,9 @@ use crate::harness::{TestApp, browser};
 #[tokio::test]
 async fn status_reports_setup_required_until_the_admin_exists() {
     let app = TestApp::spawn().await;
-    assert_eq!(app.get("/api/v1/auth/status").await.1, json!({"setup_required": true}));
+    assert_eq!(app.get("/api/v1/auth/status").await.1, json!({"setup_required": true, "setup_token_required": false}));
     app.login_admin().await;
-    assert_eq!(app.get("/api/v1/auth/status").await.1, json!({"setup_required": false}));
+    assert_eq!(app.get("/api/v1/auth/status").await.1, json!({"setup_required": false, "setup_token_required": false}));
 }
 
 #[tokio::test]
@@ -241,7 +241,36 @@ async fn the_quarry_binary_resets_the_password_from_the_shell() {
 async fn the_admin_can_be_bootstrapped_from_the_environment() {
     let app =
         TestApp::spawn_with(&[("QUARRY_ADMIN_USERNAME", "boot"), ("QUARRY_ADMIN_PASSWORD", "bootstrap pw")]).await;
-    assert_eq!(app.get("/api/v1/auth/status").await.1, json!({"setup_required": false}));
+    assert_eq!(app.get("/api/v1/auth/status").await.1, json!({"setup_required": false, "setup_token_required": false}));
     let creds = json!({"username": "boot", "password": "bootstrap pw"});
     assert_eq!(app.post("/api/v1/auth/login", &creds).await.0, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn setup_on_a_network_bind_needs_the_one_time_token_from_the_log() {
+    let app = TestApp::spawn_with(&[("QUARRY_BIND", "0.0.0.0:0")]).await;
+    let token = app.state.setup_token.clone().expect("a setup token on a non-loopback bind");
+    assert_eq!(app.get("/api/v1/auth/status").await.1, json!({"setup_required": true, "setup_token_required": true}));
+    let creds = json!({"username": "admin", "password": "long enough"});
+    let (status, body) = app.post("/api/v1/auth/setup", &creds).await;
+    assert_eq!(status.as_u16(), 403, "{body}");
+    assert!(body["detail"].as_str().unwrap().contains("setup_token"), "{body}");
+    let wrong = json!({"username": "admin", "password": "long enough", "setup_token": "guess"});
+    assert_eq!(app.post("/api/v1/auth/setup", &wrong).await.0.as_u16(), 403);
+    // Nothing was created by the refused attempts.
+    assert_eq!(app.get("/api/v1/auth/status").await.1["setup_required"], true);
+    let right = json!({"username": "admin", "password": "long enough", "setup_token": token.as_str()});
+    let (status, body) = app.post("/api/v1/auth/setup", &right).await;
+    assert_eq!(status.as_u16(), 200, "{body}");
+}
+
+#[tokio::test]
+async fn a_network_bind_with_a_bootstrap_admin_needs_no_setup_token() {
+    let app = TestApp::spawn_with(&[
+        ("QUARRY_BIND", "0.0.0.0:0"),
+        ("QUARRY_ADMIN_USERNAME", "ops"),
+        ("QUARRY_ADMIN_PASSWORD", "long enough password"),
+    ])
+    .await;
+    assert!(app.state.setup_token.is_none());
 }

@@ -48,8 +48,12 @@ async fn a_store_with_problems_is_not_deployed_and_every_problem_says_what_to_fi
     let (conn, _) = seed(&app).await;
     let (s, b) = app.patch(&format!("/api/v1/connections/{conn}"), &json!({"is_active": false})).await;
     assert_eq!(s, StatusCode::OK, "{b}");
-    let (s, b) = app.patch("/api/v1/server/config", &json!({"auth_mode": "bearer"})).await;
-    assert_eq!(s, StatusCode::OK, "{b}");
+    // `none` on runtimes reachable from the network (here: kubernetes) needs an acknowledgement.
+    let (s, b) = app.patch("/api/v1/server/config", &json!({"auth_mode": "none", "server_name": "Changed"})).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+    assert!(b["detail"].as_str().unwrap().contains("allow_unauthenticated_network_access"), "{b}");
+    let (_, cfg) = app.get("/api/v1/server/config").await;
+    assert_eq!((cfg["auth_mode"].as_str(), cfg["server_name"].as_str()), (Some("bearer"), Some("Quarry")), "{cfg}");
 
     let (s, b) = app.post("/api/v1/deploy", &json!({})).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
@@ -63,9 +67,10 @@ async fn a_store_with_problems_is_not_deployed_and_every_problem_says_what_to_fi
         problems.iter().any(|(p, m)| p == "tools.orders_by_customer.connection_id" && m.contains("activate it")),
         "{b}"
     );
-    assert!(problems.iter().any(|(p, m)| p == "server.auth_mode" && m.contains("/server/tokens")), "{b}");
     let (_, releases) = app.get("/api/v1/releases").await;
     assert_eq!(releases["total"], 0);
+    // The refused deploy minted no token either.
+    assert_eq!(app.get("/api/v1/server/config").await.1["tokens"], json!([]));
     assert_eq!(pull(&app, Some(TOKEN), None, 0).await.status(), StatusCode::NO_CONTENT);
 }
 

@@ -13,6 +13,7 @@ mod history;
 mod list_filters;
 mod release_diff;
 mod secrets;
+mod token_lifecycle;
 mod transforms;
 mod two_factor;
 mod write_path;

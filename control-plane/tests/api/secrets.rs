@@ -55,3 +55,51 @@ async fn raw_store_dump(app: &TestApp) -> String {
         .unwrap();
     rows.iter().map(|r| r.try_get::<String>("", "t").unwrap()).collect::<Vec<_>>().join("\n")
 }
+
+#[cfg(unix)]
+#[tokio::test]
+async fn the_data_directory_is_private_and_the_sqlite_store_is_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let app = TestApp::spawn().await;
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&app.data_dir), 0o700);
+    let store = app.data_dir.join("quarry.db");
+    if store.exists() {
+        assert_eq!(mode(&store), 0o600);
+    } else {
+        assert_eq!(std::env::var("QUARRY_TEST_STORE").as_deref(), Ok("postgres"), "the SQLite store is missing");
+    }
+}
+
+#[tokio::test]
+async fn moving_a_connection_with_a_stored_password_needs_the_password_again_or_an_explicit_keep() {
+    let app = TestApp::spawn().await;
+    app.login_admin().await;
+    let body = json!({"name": "moved", "db_type": "postgresql", "host": "db.internal", "port": 5432, "database": "d",
+        "username": "u", "password": "stored-pw"});
+    let (status, created) = app.post("/api/v1/connections", &body).await;
+    assert_eq!(status.as_u16(), 201, "{created}");
+    let id = created["id"].as_str().unwrap();
+    let path = format!("/api/v1/connections/{id}");
+
+    for repoint in [json!({"host": "attacker.example"}), json!({"port": 5433})] {
+        let (status, refused) = app.patch(&path, &repoint).await;
+        assert_eq!(status.as_u16(), 422, "{refused}");
+        assert!(refused["detail"].as_str().unwrap().contains("keep_password"), "{refused}");
+        assert_eq!(refused["problems"][0]["path"], "password", "{refused}");
+    }
+    // The refused edits changed nothing.
+    let (_, now) = app.get(&path).await;
+    assert_eq!(
+        (now["host"].as_str(), now["port"].as_i64(), now["version"].as_i64()),
+        (Some("db.internal"), Some(5432), Some(1))
+    );
+
+    // Other fields move freely; a new password or the explicit flag allows the move.
+    assert_eq!(app.patch(&path, &json!({"database": "d2"})).await.0.as_u16(), 200);
+    let (status, b) = app.patch(&path, &json!({"host": "db2.internal", "keep_password": true})).await;
+    assert_eq!(status.as_u16(), 200, "{b}");
+    assert_eq!(b["has_password"], true);
+    let (status, b) = app.patch(&path, &json!({"port": 6432, "password": "new-pw"})).await;
+    assert_eq!(status.as_u16(), 200, "{b}");
+}

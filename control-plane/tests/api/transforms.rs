@@ -28,12 +28,13 @@ fn paths(body: &Value) -> Vec<String> {
     body["problems"].as_array().unwrap_or(&vec![]).iter().map(|p| p["path"].as_str().unwrap().to_string()).collect()
 }
 
-/// Initializes an MCP session with the runtime on `port` and calls `tool`.
-async fn call_tool(port: u16, tool: &str, arguments: Value) -> Value {
+/// Initializes an MCP session with the runtime on `port` (presenting `token`) and calls `tool`.
+async fn call_tool(port: u16, token: &str, tool: &str, arguments: Value) -> Value {
     let url = format!("http://127.0.0.1:{port}/mcp");
     let http = reqwest::Client::new();
     let post = |body: Value, session: Option<&str>| {
-        let mut req = http.post(&url).header("accept", "application/json, text/event-stream").json(&body);
+        let mut req =
+            http.post(&url).bearer_auth(token).header("accept", "application/json, text/event-stream").json(&body);
         if let Some(s) = session {
             req = req.header("mcp-session-id", s).header("mcp-protocol-version", "2025-06-18");
         }
@@ -129,17 +130,19 @@ async fn a_template_renders_the_same_in_the_preview_and_in_the_deployed_tool() {
 
     let port = start_runtime(&app, &key, "pod-a").await;
     wait_for_release(&app, 1, 1).await;
-    let deployed = call_tool(port, "regional", json!({"min_id": 1})).await;
+    // Bearer auth is the default: the first deploy minted a token and returned it once.
+    let token = d["token"].as_str().expect("the first deploy returns the minted token");
+    let deployed = call_tool(port, token, "regional", json!({"min_id": 1})).await;
     assert_eq!(deployed["result"]["isError"], false, "{deployed}");
     let text = deployed["result"]["content"][0]["text"].as_str().unwrap();
     let rendered: Value = serde_json::from_str(text).unwrap_or_else(|e| panic!("{e}: {text}"));
     assert_eq!(rendered, previewed["transformed_result"], "the deployed tool renders what the preview rendered");
 
-    let row = call_tool(port, "first_region", json!({"min_id": 2})).await;
+    let row = call_tool(port, token, "first_region", json!({"min_id": 2})).await;
     assert_eq!(row["result"]["structuredContent"]["row"]["region"], "us", "{row}");
-    let scalar = call_tool(port, "first_id", json!({"min_id": 2})).await;
+    let scalar = call_tool(port, token, "first_id", json!({"min_id": 2})).await;
     assert_eq!(scalar["result"]["structuredContent"], json!({"value": 2}), "{scalar}");
-    let none = call_tool(port, "first_id", json!({"min_id": 99})).await;
+    let none = call_tool(port, token, "first_id", json!({"min_id": 99})).await;
     assert_eq!(none["result"]["structuredContent"], json!({"value": null}), "{none}");
 
     // New values are an undeployed change of the server until the next deploy.

@@ -40,6 +40,11 @@ pub struct ConnectionSpec {
     /// Functions read-only queries may call beyond the built-in policy
     /// (MySQL/MariaDB: stored functions as `name` or `db.name`).
     pub allowed_functions: Vec<String>,
+    /// Whether the password may be sent when the server asks for it in
+    /// cleartext or as MD5 over a connection without TLS (off: such a login is
+    /// refused before the password leaves, so a repointed host cannot collect it).
+    /// MySQL never sends it in cleartext (`mysql_clear_password` stays disabled).
+    pub allow_cleartext_password: bool,
 }
 
 impl ConnectionSpec {
@@ -57,6 +62,7 @@ impl ConnectionSpec {
             pool_min: 0,
             pool_max: 5,
             allowed_functions: Vec::new(),
+            allow_cleartext_password: false,
         }
     }
 
@@ -76,6 +82,7 @@ impl ConnectionSpec {
         let mut h = std::collections::hash_map::DefaultHasher::new();
         (self.db_type, &self.host, self.port, &self.database, &self.username, &self.password).hash(&mut h);
         (self.ssl_mode as u8, &self.extra_params, self.pool_min, self.pool_max, &self.allowed_functions).hash(&mut h);
+        self.allow_cleartext_password.hash(&mut h);
         h.finish()
     }
 

@@ -203,13 +203,21 @@ pub(super) fn tool_error(message: String) -> CallToolResult {
     CallToolResult::error(vec![ContentBlock::text(message)])
 }
 
-/// Database detail reaches the client only when the manifest says so.
+/// Database detail — a failed query's message, or why a connection could not
+/// be opened (host, port, driver text) — reaches the client only when the
+/// manifest says so; otherwise it is logged under an error id the client sees.
 pub(super) fn db_error(release: &Release, what: &str, e: ExecError) -> CallToolResult {
+    let hidden = |summary: &str, detail: &str| {
+        let id = uuid::Uuid::new_v4().simple().to_string();
+        tracing::warn!(error_id = %id, tool = what, detail = %detail, "{summary}");
+        format!("(error id {}). The server log holds the detail.", &id[..12])
+    };
     match e {
         ExecError::Database { detail } if !release.manifest.server.expose_db_errors => {
-            let id = uuid::Uuid::new_v4().simple().to_string();
-            tracing::warn!(error_id = %id, tool = what, detail = %detail, "A query failed.");
-            tool_error(format!("The query failed (error id {}). The server log holds the detail.", &id[..12]))
+            tool_error(format!("The query failed {}", hidden("A query failed.", &detail)))
+        }
+        ExecError::Unavailable { detail } if !release.manifest.server.expose_db_errors => {
+            tool_error(format!("The database is unavailable {}", hidden("A database was unavailable.", &detail)))
         }
         other => tool_error(other.to_string()),
     }

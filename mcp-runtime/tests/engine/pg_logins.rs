@@ -114,14 +114,24 @@ async fn scram_md5_and_cleartext_logins_work_and_a_wrong_or_missing_password_is_
     for (user, password, mode) in [
         ("scram_user", "scram-pw", SslMode::Disable),
         ("scram_user", "scram-pw", SslMode::Require),
-        ("md5_user", "md5-pw", SslMode::Disable),
         ("md5_user", "md5-pw", SslMode::Require),
         ("clear_user", "clear-pw", SslMode::Require),
     ] {
         let outcome = engine.test_connection(&cluster.spec(user, Some(password), mode)).await;
         assert!(outcome.success, "{user} with {mode:?}: {}", outcome.message);
     }
-    for (user, password) in [("scram_user", Some("wrong")), ("md5_user", Some("wrong")), ("scram_user", None)] {
+    // MD5 without TLS only when the connection opts in.
+    let mut opted_in = cluster.spec("md5_user", Some("md5-pw"), SslMode::Disable);
+    opted_in.allow_cleartext_password = true;
+    let outcome = engine.test_connection(&opted_in).await;
+    assert!(outcome.success, "md5 opted in: {}", outcome.message);
+    let outcome = engine.test_connection(&cluster.spec("md5_user", Some("md5-pw"), SslMode::Disable)).await;
+    assert!(!outcome.success && outcome.message.contains("allow_cleartext_password"), "{}", outcome.message);
+    let mut wrong = cluster.spec("md5_user", Some("wrong"), SslMode::Disable);
+    wrong.allow_cleartext_password = true;
+    let outcome = engine.test_connection(&wrong).await;
+    assert_eq!(outcome.message, "authentication failed: check the username and password");
+    for (user, password) in [("scram_user", Some("wrong")), ("scram_user", None)] {
         let outcome = engine.test_connection(&cluster.spec(user, password, SslMode::Disable)).await;
         assert_eq!(outcome.message, "authentication failed: check the username and password", "{user} {password:?}");
     }
@@ -133,4 +143,60 @@ async fn scram_md5_and_cleartext_logins_work_and_a_wrong_or_missing_password_is_
     let result = engine.execute("scram", &spec, &q).await.expect("a query after a SCRAM login");
     assert_eq!(result.rows[0]["who"], json!("scram_user"));
     assert_eq!(result.rows[0]["ssl"], json!(true));
+}
+
+/// A server that speaks just enough of the PostgreSQL protocol to ask for the
+/// password (`3`: cleartext, `5`: MD5) and then records every byte the client sends.
+async fn fake_server_asking(method: u32) -> (u16, tokio::task::JoinHandle<Vec<u8>>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let task = tokio::spawn(async move {
+        let (mut sock, _) = listener.accept().await.unwrap();
+        loop {
+            let len = sock.read_u32().await.unwrap() as usize;
+            let mut rest = vec![0u8; len - 4];
+            sock.read_exact(&mut rest).await.unwrap();
+            if rest[..4] == 80_877_103u32.to_be_bytes() {
+                sock.write_all(b"N").await.unwrap(); // no TLS here
+                continue;
+            }
+            break; // the startup message
+        }
+        let mut request = vec![b'R'];
+        let body: Vec<u8> =
+            if method == 5 { [5u32.to_be_bytes(), *b"salt"].concat() } else { 3u32.to_be_bytes().to_vec() };
+        request.extend(((body.len() + 4) as u32).to_be_bytes());
+        request.extend(body);
+        sock.write_all(&request).await.unwrap();
+        let mut seen = Vec::new();
+        let _ = tokio::time::timeout(Duration::from_secs(3), sock.read_to_end(&mut seen)).await;
+        seen
+    });
+    (port, task)
+}
+
+#[tokio::test]
+async fn a_server_asking_for_a_cleartext_or_md5_password_without_tls_gets_no_password() {
+    let engine = Engine::new();
+    for (method, mode) in [(3, SslMode::Disable), (3, SslMode::Prefer), (5, SslMode::Disable), (5, SslMode::Prefer)] {
+        let (port, seen) = fake_server_asking(method).await;
+        let mut spec = ConnectionSpec::new(DbType::Postgresql, "127.0.0.1", port, "app", "reader");
+        spec.password = Some("stored-secret-pw".into());
+        spec.ssl_mode = mode;
+        let outcome = engine.test_connection(&spec).await;
+        assert!(!outcome.success, "method {method} {mode:?}");
+        assert!(outcome.message.contains("allow_cleartext_password"), "{}", outcome.message);
+        let seen = seen.await.unwrap();
+        assert!(!seen.contains(&b'p'), "method {method} {mode:?}: the client sent a password message: {seen:?}");
+        assert!(!String::from_utf8_lossy(&seen).contains("stored-secret-pw"));
+    }
+    // Opted in, the password is sent (so the check above can fail).
+    let (port, seen) = fake_server_asking(3).await;
+    let mut spec = ConnectionSpec::new(DbType::Postgresql, "127.0.0.1", port, "app", "reader");
+    spec.password = Some("stored-secret-pw".into());
+    spec.ssl_mode = SslMode::Disable;
+    spec.allow_cleartext_password = true;
+    let _ = engine.test_connection(&spec).await;
+    assert!(String::from_utf8_lossy(&seen.await.unwrap()).contains("stored-secret-pw"));
 }

@@ -160,10 +160,25 @@ async fn row_and_scalar_tools_take_the_first_row_and_its_first_column_in_query_o
 async fn unreachable_databases_make_readyz_fail_and_calls_report_unavailable() {
     let spec = ConnectionSpec::new(mcp_runtime::db::DbType::Postgresql, "127.0.0.1", 1, "nope", "postgres");
     let tools = json!([{"name": "q", "connection": "pg", "sql": "SELECT 1 AS one"}]);
-    let (app, _) = spawn(release(1, vec![connection("pg", &spec, None, json!({}))], tools), None).await;
-    assert_eq!(app.get("/readyz").send().await.unwrap().status(), 503);
+    let mut manifest = release(1, vec![connection("pg", &spec, None, json!({}))], tools);
+    manifest["server"]["expose_db_errors"] = json!(false);
+    let (app, _) = spawn(manifest, None).await;
+    // 100 asks, one probe (the default interval is 5 s); the body names no host and no error.
+    for _ in 0..100 {
+        let res = app.get("/readyz").send().await.unwrap();
+        assert_eq!(res.status(), 503);
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(body, json!({"status": "unavailable", "release": 1}));
+    }
+    let metrics = app.get("/metrics").send().await.unwrap().text().await.unwrap();
+    assert!(metrics.contains("quarry_ready_probes_total 1\n"), "{metrics}");
+    // The detail is there for those who may call the runtime.
+    let detail = app.get("/internal/ready").send().await.unwrap().text().await.unwrap();
+    assert!(detail.contains("connection pg"), "{detail}");
     let r = app.session(None).await.call("q", json!({})).await;
     assert!(text(&r).contains("unavailable"), "{r}");
+    // Without expose_db_errors the client learns neither the address nor the driver's words.
+    assert!(text(&r).contains("error id") && !text(&r).contains("127.0.0.1") && !text(&r).contains("refused"), "{r}");
 }
 
 #[tokio::test]

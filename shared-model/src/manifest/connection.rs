@@ -33,6 +33,10 @@ pub struct Connection {
     /// TLS policy towards the database.
     #[serde(default)]
     pub ssl_mode: SslMode,
+    /// Send the password when the server asks for it in cleartext or as MD5
+    /// over a connection without TLS (default off: such a login is refused).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub allow_cleartext_password: bool,
     /// Extra driver parameters (for example `application_name`, `charset`).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub extra_params: BTreeMap<String, String>,

@@ -24,6 +24,8 @@ from mcp import ClientSession
 from mcp.client.streamable_http import streamablehttp_client
 
 checks = {"passed": 0, "failed": 0}
+# MCP is bearer-authenticated by default: the first deploy mints a token, set here.
+AUTH = {}
 
 
 def check(name, ok, detail=""):
@@ -44,7 +46,7 @@ def wait_for(fn, timeout, step=0.2):
 
 
 async def call_tool(mcp_url, name, args):
-    async with streamablehttp_client(mcp_url) as (read, write, _):
+    async with streamablehttp_client(mcp_url, headers=AUTH) as (read, write, _):
         async with ClientSession(read, write) as session:
             await session.initialize()
             tools = await session.list_tools()
@@ -120,10 +122,15 @@ def main():
     started = time.monotonic()
     r = api.post("/deploy")
     check("deploy → release 1", r.status_code == 201 and r.json()["release"]["number"] == 1, r.text)
+    check("the first deploy mints a bearer token, shown once", r.json().get("token", "").startswith("qry_"), r.text)
+    AUTH["Authorization"] = "Bearer " + r.json().get("token", "")
     st = wait_for(lambda: (lambda s: (s["status"] == "running", s))(api.get("/deploy/status").json()), 60)
     check(f"status running ({time.monotonic() - started:.1f}s after deploy)", st[0], st[1])
     check("status carries release and runtime version", st[1]["release"] == 1 and st[1]["runtime_version"], st[1])
 
+    anonymous = httpx.post(mcp_url, json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"},
+                           headers={"Accept": "application/json, text/event-stream"})
+    check("MCP without the token → 401", anonymous.status_code == 401, anonymous.status_code)
     names, is_error, text = asyncio.run(call_tool(mcp_url, "scale", {"n": 21}))
     check("MCP client lists the tool", names == ["scale"], names)
     check("MCP client calls it: 21 → 42", not is_error and "42" in text, text)

@@ -12,14 +12,14 @@ import time
 
 import httpx
 
-from deploy_e2e import call_tool, check, checks, wait_for
+from deploy_e2e import AUTH, call_tool, check, checks, wait_for
 
 
 async def calls_during(mcp_url, action):
     from mcp import ClientSession
     from mcp.client.streamable_http import streamablehttp_client
     results = []
-    async with streamablehttp_client(mcp_url) as (read, write, _):
+    async with streamablehttp_client(mcp_url, headers=AUTH) as (read, write, _):
         async with ClientSession(read, write) as session:
             await session.initialize()
             deploy = asyncio.create_task(asyncio.to_thread(action))
@@ -47,6 +47,7 @@ def main():
                                     "parameters": [{"name": "n", "type": "integer", "description": "a number"}]}).json()["id"]
     r = api.post("/deploy")
     check("deploy → release 1", r.status_code == 201, r.text)
+    AUTH["Authorization"] = "Bearer " + r.json().get("token", "")
     st = wait_for(lambda: (lambda s: (s["status"] == "running" and len(s["instances"]) == 2, s))(api.get("/deploy/status").json()), 30)
     check("both runtimes report release 1", st[0], st[1])
     for url in a.runtime_url:

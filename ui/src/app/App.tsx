@@ -49,7 +49,7 @@ function Gate() {
   if (session.error) return <main className="auth-screen"><ErrorPanel error={session.error} /></main>;
   const s = session.data;
   if (!s || s.state === 'anonymous') return <LoginPage />;
-  if (s.state === 'setup') return <SetupPage />;
+  if (s.state === 'setup') return <SetupPage tokenRequired={s.tokenRequired} />;
   return (
     <Routes>
       <Route element={<Layout me={s.me} />}>

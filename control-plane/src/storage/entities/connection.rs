@@ -19,6 +19,8 @@ pub struct Model {
     /// Encrypted password (`v1:…`), if any.
     pub password: Option<String>,
     pub ssl_mode: String,
+    /// Whether a PostgreSQL cleartext/MD5 password request without TLS is answered.
+    pub allow_cleartext_password: bool,
     /// Extra driver parameters; secret values are stored encrypted.
     pub extra_params: Json,
     pub pool_min_size: i32,

@@ -97,6 +97,8 @@ pub(crate) fn connection_from_snapshot(v: &Value) -> Result<StoredConnection, St
         username: s("username")?,
         password: v.get("password").and_then(Value::as_str).map(String::from),
         ssl_mode: serde_json::from_value(v.get("ssl_mode").cloned().unwrap_or_default()).unwrap_or_default(),
+        // Snapshots from before the field existed read as off.
+        allow_cleartext_password: v.get("allow_cleartext_password").and_then(Value::as_bool).unwrap_or(false),
         extra_params: v.get("extra_params").and_then(Value::as_object).cloned().unwrap_or_default(),
         pool_min_size: i("pool_min_size")?,
         pool_max_size: i("pool_max_size")?,

@@ -41,7 +41,12 @@ pub async fn rollback(w: &mut Write<'_>, history_id: i64) -> Result<(String, Str
             connections::restore(w, row, next).await.map_err(|e| taken(e, "connection"))?;
         }
         "server_config" => {
-            settings::update(w, object(snapshot)).await?;
+            // A rollback never weakens MCP auth: the auth fields are changed
+            // only on purpose, with PATCH /server/config.
+            let mut patch = object(snapshot);
+            patch.remove("auth_mode");
+            patch.remove("allow_unauthenticated_network_access");
+            settings::update(w, patch).await?;
         }
         "token" => {
             return Err(StoreError::Conflict(

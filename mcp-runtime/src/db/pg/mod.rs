@@ -76,6 +76,7 @@ pub(crate) fn target(spec: &ConnectionSpec) -> Result<Target, EngineError> {
         application_name: spec.extra_params.get("application_name").map_or("quarry", String::as_str).to_string(),
         ssl_mode: spec.ssl_mode,
         tls: super::tls::client_config(spec)?.map(Arc::new),
+        allow_cleartext_password: spec.allow_cleartext_password,
     })
 }
 

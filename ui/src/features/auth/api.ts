@@ -4,7 +4,7 @@ import { ApiError, api, unwrap, type Schema } from '../../lib/api/client';
 export type Me = Schema<'Me'>;
 
 /** Where the browser stands: no admin yet, not logged in, or logged in as `me`. */
-export type Session = { state: 'setup' } | { state: 'anonymous' } | { state: 'ready'; me: Me };
+export type Session = { state: 'setup'; tokenRequired: boolean } | { state: 'anonymous' } | { state: 'ready'; me: Me };
 
 export const SESSION_KEY = ['session'] as const;
 
@@ -13,7 +13,7 @@ export function useSession() {
     queryKey: SESSION_KEY,
     queryFn: async (): Promise<Session> => {
       const status = await unwrap(api.GET('/api/v1/auth/status'));
-      if (status.setup_required) return { state: 'setup' };
+      if (status.setup_required) return { state: 'setup', tokenRequired: status.setup_token_required };
       try {
         return { state: 'ready', me: await unwrap(api.GET('/api/v1/auth/me')) };
       } catch (e) {
@@ -26,6 +26,7 @@ export function useSession() {
 }
 
 type Credentials = Schema<'Credentials'>;
+type SetupRequest = Schema<'SetupRequest'>;
 
 /** After a login or setup the whole cache belongs to the previous session: start afresh. */
 function useFreshSession() {
@@ -39,7 +40,7 @@ function useFreshSession() {
 export function useSetup() {
   const fresh = useFreshSession();
   return useMutation({
-    mutationFn: (body: Credentials) => unwrap(api.POST('/api/v1/auth/setup', { body })),
+    mutationFn: (body: SetupRequest) => unwrap(api.POST('/api/v1/auth/setup', { body })),
     onSuccess: fresh,
   });
 }

@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { FormActions, FormShell, useSaveFlow } from '../../components/EntityForm';
 import { Checkbox, Field } from '../../components/Field';
+import { ConfirmDialog } from '../../components/ConfirmDialog';
 import type { Schema } from '../../lib/api/client';
 import { connections, type Connection, type ConnectionInput, type ConnectionPatch } from './api';
 
@@ -22,6 +23,7 @@ interface FormState {
   password: string;
   removePassword: boolean;
   ssl_mode: SslMode;
+  allow_cleartext_password: boolean;
   pool_min_size: string;
   pool_max_size: string;
   max_concurrent_queries: string;
@@ -42,6 +44,7 @@ function initial(c?: Connection): FormState {
     password: '',
     removePassword: false,
     ssl_mode: c?.ssl_mode ?? 'prefer',
+    allow_cleartext_password: c?.allow_cleartext_password ?? false,
     pool_min_size: String(c?.pool_min_size ?? 0),
     pool_max_size: String(c?.pool_max_size ?? 10),
     max_concurrent_queries: String(c?.max_concurrent_queries ?? 5),
@@ -65,6 +68,8 @@ export function ConnectionForm({ connection, onReload }: Props) {
   const [f, setF] = useState(() => initial(connection));
   const flow = useSaveFlow({ what: 'connection', listPath: '/connections', save, state: f });
   const [localError, setLocalError] = useState('');
+  // An edit that moves a connection with a stored password, waiting for the admin to confirm keeping it.
+  const [moving, setMoving] = useState<(ConnectionInput & ConnectionPatch) | null>(null);
   const set = <K extends keyof FormState>(k: K, v: FormState[K]) => setF((s) => ({ ...s, [k]: v }));
   const sqlite = f.db_type === 'sqlite';
   const defaultPort = DB_TYPES.find((d) => d.value === f.db_type)?.port;
@@ -92,6 +97,7 @@ export function ConnectionForm({ connection, onReload }: Props) {
       port: sqlite ? null : (int(f.port) ?? null),
       username: sqlite ? '' : f.username.trim(),
       ssl_mode: f.ssl_mode,
+      allow_cleartext_password: f.allow_cleartext_password,
       pool_min_size: int(f.pool_min_size),
       pool_max_size: int(f.pool_max_size),
       max_concurrent_queries: int(f.max_concurrent_queries),
@@ -103,6 +109,12 @@ export function ConnectionForm({ connection, onReload }: Props) {
     // The password is write-only: send it when typed, null to remove it, else leave it out to keep it.
     if (f.password) body.password = f.password;
     else if (f.removePassword) body.password = null;
+    // Moving a stored password to another host or port is asked about: the server refuses it without keep_password.
+    const moved = connection && (body.host !== connection.host || (body.port != null && body.port !== connection.port));
+    if (connection?.has_password && moved && body.password === undefined) {
+      setMoving(body as ConnectionInput & ConnectionPatch);
+      return;
+    }
     // A create sends every field and an edit a patch; the one save takes either.
     flow.send(body as ConnectionInput & ConnectionPatch, connection?.version);
   };
@@ -158,6 +170,11 @@ export function ConnectionForm({ connection, onReload }: Props) {
               <Checkbox label="Remove the stored password" checked={f.removePassword} onChange={(v) => set('removePassword', v)} />
             )}
           </Field>
+          {f.db_type === 'postgresql' && (
+            <Checkbox label="Allow a cleartext or MD5 password login without TLS" checked={f.allow_cleartext_password}
+              onChange={(v) => set('allow_cleartext_password', v)}
+              hint="Off: if the server asks for the password in cleartext or as MD5 over an unencrypted connection, it is not sent." />
+          )}
         </div>
       )}
 
@@ -196,6 +213,23 @@ export function ConnectionForm({ connection, onReload }: Props) {
       </details>
 
       <FormActions what="connection" editing={Boolean(connection)} pending={save.isPending} onCancel={flow.cancel} />
+      <ConfirmDialog
+        open={moving !== null}
+        title="Send the stored password to the new address?"
+        confirmLabel="Keep the stored password"
+        busy={save.isPending}
+        onCancel={() => setMoving(null)}
+        onConfirm={() => {
+          if (moving) flow.send({ ...moving, keep_password: true }, connection?.version);
+          setMoving(null);
+        }}
+      >
+        <p>
+          The host or port changes. The stored password will be sent to {moving?.host}
+          {moving?.port ? `:${moving.port}` : ''} from now on. If you do not trust that server, cancel and type the
+          password for it instead.
+        </p>
+      </ConfirmDialog>
     </FormShell>
   );
 }

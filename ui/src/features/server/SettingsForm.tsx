@@ -27,7 +27,8 @@ export function SettingsForm({ config }: { config: ServerConfig }) {
   const [name, setName] = useState(config.server_name ?? '');
   const [instructions, setInstructions] = useState(config.instructions ?? '');
   const [publicUrl, setPublicUrl] = useState(config.public_url ?? '');
-  const [authMode, setAuthMode] = useState(config.auth_mode ?? 'none');
+  const [authMode, setAuthMode] = useState(config.auth_mode ?? 'bearer');
+  const [allowOpen, setAllowOpen] = useState(config.allow_unauthenticated_network_access ?? false);
   const [hosts, setHosts] = useState<string[]>(config.allowed_hosts ?? []);
   const [origins, setOrigins] = useState<string[]>(config.allowed_origins ?? []);
   const [limits, setLimits] = useState<Record<LimitKey, string>>({
@@ -73,6 +74,7 @@ export function SettingsForm({ config }: { config: ServerConfig }) {
       instructions: instructions.trim() ? instructions : null,
       public_url: publicUrl.trim() ? publicUrl.trim() : null,
       auth_mode: authMode,
+      allow_unauthenticated_network_access: allowOpen,
       allowed_hosts: hosts.map((h) => h.trim()).filter(Boolean),
       allowed_origins: origins.map((o) => o.trim()).filter(Boolean),
       default_limits: defaultLimits,
@@ -122,7 +124,13 @@ export function SettingsForm({ config }: { config: ServerConfig }) {
               onChange={() => edit(setAuthMode)('bearer')} /> Bearer token</label>
           </div>
           {authMode === 'bearer' && config.tokens.length === 0 && (
-            <div className="hint">Bearer authentication needs at least one MCP token: create one below before you deploy.</div>
+            <div className="hint">No MCP token yet: the next deploy creates one and shows it once (or create one below).</div>
+          )}
+          {authMode === 'none' && (
+            <label className="check">
+              <input type="checkbox" checked={allowOpen} onChange={(e) => edit(setAllowOpen)(e.target.checked)} />{' '}
+              Allow unauthenticated access from the network (needed when the runtime listens beyond loopback)
+            </label>
           )}
           {at('auth_mode').map((p, i) => <div key={i} className="field-problem">{p}</div>)}
         </div>

@@ -2,11 +2,11 @@ import { useState, type FormEvent } from 'react';
 import { ConfirmButton } from '../../components/ConfirmButton';
 import { ErrorPanel, problemsAt } from '../../components/ErrorPanel';
 import { Field } from '../../components/Field';
-import { useCreateToken, useRevokeToken, type CreatedToken, type StoredToken } from './api';
+import { useCreateToken, useRevokeToken, type CreatedToken, type TokenInfo } from './api';
 import { CopyButton } from '../../components/CopyButton';
 
 interface Props {
-  tokens: StoredToken[];
+  tokens: TokenInfo[];
   /** The token created on this page, the only time it is known. */
   created: CreatedToken | null;
   onCreated: (token: CreatedToken | null) => void;
@@ -28,14 +28,14 @@ export function TokensCard({ tokens, created, onCreated }: Props) {
     });
   };
 
-  const revokeToken = (t: StoredToken) =>
+  const revokeToken = (t: TokenInfo) =>
     revoke.mutate(t.id, { onSuccess: () => { if (created?.id === t.id) onCreated(null); } });
 
   return (
     <section className="card stack" aria-labelledby="tokens-title">
       <div className="section-head">
         <h2 id="tokens-title">MCP tokens</h2>
-        <span className="small muted">Used when authentication is “Bearer token”; changes take effect with the next deploy.</span>
+        <span className="small muted">Used when authentication is “Bearer token”; running runtimes accept a new token and refuse a revoked one within seconds, without a deploy.</span>
       </div>
 
       {created && (
@@ -71,7 +71,7 @@ export function TokensCard({ tokens, created, onCreated }: Props) {
         <div className="table-card">
           <table className="table" aria-label="MCP tokens">
             <thead>
-              <tr><th scope="col">Name</th><th scope="col">Starts with</th><th scope="col">Created</th><th scope="col"><span className="sr-only">Actions</span></th></tr>
+              <tr><th scope="col">Name</th><th scope="col">Starts with</th><th scope="col">Created</th><th scope="col">Last used</th><th scope="col"><span className="sr-only">Actions</span></th></tr>
             </thead>
             <tbody>
               {tokens.map((t) => (
@@ -79,6 +79,11 @@ export function TokensCard({ tokens, created, onCreated }: Props) {
                   <td>{t.name}</td>
                   <td><code>{t.prefix}…</code></td>
                   <td>{new Date(t.created_at).toLocaleString()}</td>
+                  <td>
+                    {t.last_used_at
+                      ? `${new Date(t.last_used_at).toLocaleString()}${t.last_used_from ? ` from ${t.last_used_from}` : ''}`
+                      : <span className="muted">not seen</span>}
+                  </td>
                   <td className="actions">
                     <ConfirmButton label="Revoke" confirmLabel={`Yes, revoke ${t.name}`} disabled={revoke.isPending}
                       onConfirm={() => revokeToken(t)} />

@@ -3,7 +3,8 @@ import { api, unwrap, type Schema } from '../../lib/api/client';
 
 export type ServerConfig = Schema<'ServerConfig'>;
 export type ServerSettings = Schema<'ServerSettings'>;
-export type StoredToken = Schema<'StoredToken'>;
+/** A token as listed, with its latest use seen by a runtime. */
+export type TokenInfo = Schema<'TokenInfo'>;
 export type CreatedToken = Schema<'CreatedToken'>;
 export type ConnectInfo = Schema<'ConnectInfo'>;
 export type SslStatus = Schema<'SslStatus'>;

@@ -43,6 +43,8 @@ pub(crate) struct Target {
     pub ssl_mode: SslMode,
     /// Set unless `ssl_mode` is `disable`.
     pub tls: Option<Arc<ClientConfig>>,
+    /// Answer a cleartext or MD5 password request without TLS (off: refuse it).
+    pub allow_cleartext_password: bool,
 }
 
 /// A plain or TLS socket.
@@ -174,11 +176,31 @@ impl Conn {
                 message: "the server asks for a password and none is set".into(),
             })
         };
+        // Cleartext and MD5 hand the password (or a replayable hash of it) to
+        // whoever answers at host:port. Without TLS they are refused before
+        // anything is sent, unless the connection opts in.
+        let plain = matches!(self.stream, Stream::Plain(_));
+        let exposed = |method: &str| {
+            if plain && !t.allow_cleartext_password {
+                return Err(PgError::Db {
+                    code: "28000".into(),
+                    message: format!(
+                        "the server asked for the password {method} over a connection without TLS; it was not sent \
+                         (use ssl_mode require or stricter, or set allow_cleartext_password on the connection)"
+                    ),
+                });
+            }
+            Ok(())
+        };
         loop {
             match self.recv().await? {
                 Message::AuthenticationOk => break,
-                Message::AuthenticationCleartextPassword => frontend::password_message(password()?, &mut self.wbuf)?,
+                Message::AuthenticationCleartextPassword => {
+                    exposed("in cleartext")?;
+                    frontend::password_message(password()?, &mut self.wbuf)?
+                }
                 Message::AuthenticationMd5Password(body) => {
+                    exposed("as MD5")?;
                     let hash = md5_hash(t.user.as_bytes(), password()?, body.salt());
                     frontend::password_message(hash.as_bytes(), &mut self.wbuf)?;
                 }
