@@ -89,7 +89,14 @@ async fn run() {
     let engine = Engine::new();
 
     let (engine_mean, engine_p50) = time(|| async {
-        let q = Query { sql: SQL, params: &params, args: &args, read_only: true, limits };
+        let q = Query {
+            sql: SQL,
+            params: &params,
+            args: &args,
+            read_only: true,
+            limits,
+            exact_numerics: Default::default(),
+        };
         engine.execute("bench", &spec, &q).await.expect("engine query").row_count
     })
     .await;

@@ -100,9 +100,10 @@ impl Engine {
                 Pool::Sqlite(p) => sqlite::execute(p, &compiled, q.read_only, &q.limits).await,
             }
         };
-        let (columns, rows, truncated) = tokio::time::timeout(q.limits.timeout + CLIENT_GRACE, run)
+        let (columns, mut rows, truncated) = tokio::time::timeout(q.limits.timeout + CLIENT_GRACE, run)
             .await
             .map_err(|_| EngineError::Timeout(q.limits.timeout))??;
+        super::numbers::apply(spec.db_type, &columns, &mut rows, q.exact_numerics);
         Ok(QueryResult {
             row_count: rows.len(),
             columns,

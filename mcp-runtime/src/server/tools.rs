@@ -110,6 +110,7 @@ pub(super) async fn execute(
         args,
         limits: &tool.limits,
         read_only: tool.annotations.read_only,
+        exact_numerics: release.manifest.server.exact_numerics,
         cancel: ct.clone(),
     };
     // Biased: the engine sees the cancellation first and stops the query

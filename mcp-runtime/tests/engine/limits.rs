@@ -13,7 +13,13 @@ async fn limited(
     sql: &str,
     limits: Limits,
 ) -> Result<mcp_runtime::db::QueryResult, EngineError> {
-    engine.execute(&db.id, &db.spec, &Query { sql, params: &[], args: &Map::new(), read_only: true, limits }).await
+    engine
+        .execute(
+            &db.id,
+            &db.spec,
+            &Query { sql, params: &[], args: &Map::new(), read_only: true, limits, exact_numerics: Default::default() },
+        )
+        .await
 }
 
 fn rows(n: usize) -> Limits {

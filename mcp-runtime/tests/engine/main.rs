@@ -10,6 +10,7 @@ mod pg_statements;
 mod pg_types;
 mod pools;
 mod read_only;
+mod results;
 mod schema;
 mod sqlite_types;
 mod support;

@@ -16,7 +16,13 @@ fn limits() -> Limits {
 
 async fn call(engine: &Engine, db: &TestDb, sql: &str, read_only: bool) -> Result<QueryResult, EngineError> {
     let args = Map::new();
-    engine.execute(&db.id, &db.spec, &Query { sql, params: &[], args: &args, read_only, limits: limits() }).await
+    engine
+        .execute(
+            &db.id,
+            &db.spec,
+            &Query { sql, params: &[], args: &args, read_only, limits: limits(), exact_numerics: Default::default() },
+        )
+        .await
 }
 
 /// One call and the single row it must return.
