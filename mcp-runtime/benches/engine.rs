@@ -96,6 +96,7 @@ async fn run() {
             read_only: true,
             limits,
             exact_numerics: Default::default(),
+            offset: 0,
         };
         engine.execute("bench", &spec, &q).await.expect("engine query").row_count
     })

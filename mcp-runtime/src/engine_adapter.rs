@@ -142,6 +142,7 @@ impl Executor for EngineExecutor {
                 read_only: req.read_only,
                 limits,
                 exact_numerics: req.exact_numerics,
+                offset: req.offset,
             };
             // Dropping the engine's future cancels the statement server-side.
             let result = tokio::select! {
@@ -181,6 +182,7 @@ impl Executor for EngineExecutor {
                     read_only: true,
                     limits,
                     exact_numerics: Default::default(),
+                    offset: 0,
                 };
                 async move {
                     let r = tokio::time::timeout(PING_TIMEOUT, self.engine.execute(id, spec, &q)).await;

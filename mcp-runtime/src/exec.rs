@@ -31,6 +31,8 @@ pub struct QueryRequest<'a> {
     pub read_only: bool,
     /// Which exact numbers are written as strings (the server's setting).
     pub exact_numerics: ExactNumerics,
+    /// Rows to skip before the first one returned (a page cursor's position; 0 otherwise).
+    pub offset: usize,
     /// Cancelled when the client cancels the request; the engine must stop the query.
     pub cancel: CancellationToken,
 }

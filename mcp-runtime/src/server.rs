@@ -4,6 +4,7 @@
 //! reload never changes a request half-way. The conformance suite's fixtures
 //! are not here: [`FixturesServer`] wraps this handler when they are asked for.
 
+mod cursor;
 mod fixtures;
 mod prompts;
 mod resources;

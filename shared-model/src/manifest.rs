@@ -19,7 +19,9 @@ use serde_json::{Map, Value};
 
 pub use crate::DbType;
 pub use connection::{Connection, PoolSettings, QueueSettings, SslMode};
-pub use entities::{Prompt, PromptArgument, Resource, ResourceSource, ResultLimits, ReturnType, Tool, ToolAnnotations};
+pub use entities::{
+    PAGE_CURSOR, Prompt, PromptArgument, Resource, ResourceSource, ResultLimits, ReturnType, Tool, ToolAnnotations,
+};
 pub use hash::canonical_json;
 
 use crate::secret::{Keyring, SecretError};

@@ -141,6 +141,7 @@ async fn preview_execute(
         read_only: true,
         limits,
         exact_numerics: server.exact_numerics,
+        offset: 0,
     };
     let result = s.engine.execute(&req.connection_id.to_string(), &spec, &query).await?;
     let (transformed_result, transform_error) = match &req.transform_template {

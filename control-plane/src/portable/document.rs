@@ -130,6 +130,9 @@ pub struct PortableTool {
     /// Disabled tools are not deployed.
     #[serde(default = "yes")]
     pub is_enabled: bool,
+    /// Whether a cut result can be continued with a cursor (`return_type` `rows` only).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub pageable: bool,
 }
 
 /// A resource: SQL rows or static content behind a URI.
@@ -312,6 +315,7 @@ impl PortableTool {
             annotations,
             cache_ttl,
             is_enabled,
+            pageable,
         } = f;
         PortableTool {
             connection,
@@ -325,6 +329,7 @@ impl PortableTool {
             annotations,
             cache_ttl,
             is_enabled,
+            pageable,
         }
     }
 
@@ -342,6 +347,7 @@ impl PortableTool {
             annotations,
             cache_ttl,
             is_enabled,
+            pageable,
         } = self;
         ToolFields {
             connection_id,
@@ -355,6 +361,7 @@ impl PortableTool {
             annotations,
             cache_ttl,
             is_enabled,
+            pageable,
         }
     }
 }

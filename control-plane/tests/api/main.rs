@@ -11,6 +11,7 @@ mod harness;
 mod history;
 mod list_filters;
 mod release_diff;
+mod results;
 mod secrets;
 mod transforms;
 mod two_factor;

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use super::collect::Window;
 use super::compile::compile;
 use super::ident::parse_table;
 use super::{
@@ -93,11 +94,12 @@ impl Engine {
         let compiled = compile(q.sql, spec.db_type.dialect(), q.params, &args, q.read_only)?;
         let pool = self.pool(conn_id, spec)?;
         let started = Instant::now();
+        let window = Window { limits: q.limits, offset: q.offset };
         let run = async {
             match &pool {
-                Pool::Pg(p) => pg::execute(p, &compiled, q.read_only, &q.limits).await,
-                Pool::MySql(p) => mysql::execute(p, &compiled, q.read_only, &q.limits).await,
-                Pool::Sqlite(p) => sqlite::execute(p, &compiled, q.read_only, &q.limits).await,
+                Pool::Pg(p) => pg::execute(p, &compiled, q.read_only, &window).await,
+                Pool::MySql(p) => mysql::execute(p, &compiled, q.read_only, &window).await,
+                Pool::Sqlite(p) => sqlite::execute(p, &compiled, q.read_only, &window).await,
             }
         };
         let (columns, mut rows, truncated) = tokio::time::timeout(q.limits.timeout + CLIENT_GRACE, run)

@@ -55,6 +55,9 @@ pub struct Query<'a> {
     pub limits: Limits,
     /// Which exact numbers are written as strings (see [`super::numbers`]).
     pub exact_numerics: ExactNumerics,
+    /// Rows of the result to skip before the first one returned (paging by
+    /// offset): they are fetched and dropped, and count against no cap.
+    pub offset: usize,
 }
 
 /// A result column: its name and the database's name for its type.

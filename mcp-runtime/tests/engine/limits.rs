@@ -17,7 +17,15 @@ async fn limited(
         .execute(
             &db.id,
             &db.spec,
-            &Query { sql, params: &[], args: &Map::new(), read_only: true, limits, exact_numerics: Default::default() },
+            &Query {
+                sql,
+                params: &[],
+                args: &Map::new(),
+                read_only: true,
+                limits,
+                exact_numerics: Default::default(),
+                offset: 0,
+            },
         )
         .await
 }

@@ -20,7 +20,15 @@ async fn call(engine: &Engine, db: &TestDb, sql: &str, read_only: bool) -> Resul
         .execute(
             &db.id,
             &db.spec,
-            &Query { sql, params: &[], args: &args, read_only, limits: limits(), exact_numerics: Default::default() },
+            &Query {
+                sql,
+                params: &[],
+                args: &args,
+                read_only,
+                limits: limits(),
+                exact_numerics: Default::default(),
+                offset: 0,
+            },
         )
         .await
 }

@@ -34,6 +34,7 @@ async fn postgres_values_of_every_common_type_come_back_as_faithful_json() {
             read_only: true,
             limits: mcp_runtime::db::Limits::preview(None),
             exact_numerics: Default::default(),
+            offset: 0,
         },
     )
     .await

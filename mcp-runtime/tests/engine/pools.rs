@@ -35,6 +35,7 @@ async fn the_pool_never_opens_more_connections_than_pool_max() {
         read_only: true,
         limits,
         exact_numerics: Default::default(),
+        offset: 0,
     };
     let calls = (0..6).map(|_| engine.execute(&db.id, &db.spec, &q));
     let sampler = async {

@@ -165,6 +165,7 @@ async fn the_string_setting_writes_every_wide_integer_and_decimal_as_a_string() 
         read_only: true,
         limits: Limits::preview(None),
         exact_numerics: ExactNumerics::String,
+        offset: 0,
     };
     let out = engine.execute(&p.id, &p.spec, &q).await.unwrap();
     assert_eq!(

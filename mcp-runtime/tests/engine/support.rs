@@ -273,7 +273,7 @@ pub async fn run(
         .execute(
             &db.id,
             &db.spec,
-            &Query { sql, params: p, args: a, read_only, limits, exact_numerics: Default::default() },
+            &Query { sql, params: p, args: a, read_only, limits, exact_numerics: Default::default(), offset: 0 },
         )
         .await
 }

@@ -18,9 +18,9 @@ use mysql_async::prelude::Queryable;
 use mysql_async::{Conn, Opts, OptsBuilder, Params, PoolConstraints, PoolOpts, SslOpts};
 use serde_json::{Map, Value};
 
-use super::collect::Collector;
+use super::collect::{Collector, Window};
 use super::compile::Compiled;
-use super::{CONNECT_TIMEOUT, Column, ConnectionSpec, EngineError, Limits, SslMode};
+use super::{CONNECT_TIMEOUT, Column, ConnectionSpec, EngineError, SslMode};
 use errors::{db_error, get_conn};
 
 /// A mysql_async pool (cheap to clone).
@@ -115,7 +115,7 @@ pub(crate) async fn execute(
     pool: &MyPool,
     c: &Compiled,
     read_only: bool,
-    limits: &Limits,
+    limits: &Window,
 ) -> Result<Output, EngineError> {
     let conn = get_conn(&pool.pool, limits.timeout, pool.max).await?;
     let mut guard = KillOnDrop { conn: Some(conn), pool: pool.pool.clone(), armed: true };
@@ -125,7 +125,7 @@ pub(crate) async fn execute(
     result
 }
 
-async fn run(conn: &mut Conn, c: &Compiled, read_only: bool, limits: &Limits) -> Result<Output, EngineError> {
+async fn run(conn: &mut Conn, c: &Compiled, read_only: bool, limits: &Window) -> Result<Output, EngineError> {
     let err = |e| db_error(e, limits);
     // MySQL versions are 5.x, 8.x, 9.x; MariaDB's are 10.x and later.
     let mariadb = conn.server_version().0 >= 10;
