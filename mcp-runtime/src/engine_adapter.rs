@@ -175,15 +175,7 @@ impl Executor for EngineExecutor {
             let limits = Limits { max_rows: 1, max_bytes: 1024, timeout: PING_TIMEOUT };
             let empty = Map::new();
             let probes = self.specs.iter().map(|(id, spec)| {
-                let q = Query {
-                    sql: "SELECT 1",
-                    params: &[],
-                    args: &empty,
-                    read_only: true,
-                    limits,
-                    exact_numerics: Default::default(),
-                    offset: 0,
-                };
+                let q = Query::new("SELECT 1", &[], &empty, true, limits);
                 async move {
                     let r = tokio::time::timeout(PING_TIMEOUT, self.engine.execute(id, spec, &q)).await;
                     match r {

@@ -60,6 +60,19 @@ pub struct Query<'a> {
     pub offset: usize,
 }
 
+impl<'a> Query<'a> {
+    /// A query with the default number rendering (`string_when_unsafe`) that starts at the first row.
+    pub fn new(
+        sql: &'a str,
+        params: &'a [ParamDef],
+        args: &'a Map<String, Value>,
+        read_only: bool,
+        limits: Limits,
+    ) -> Self {
+        Query { sql, params, args, read_only, limits, exact_numerics: ExactNumerics::default(), offset: 0 }
+    }
+}
+
 /// A result column: its name and the database's name for its type.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Column {

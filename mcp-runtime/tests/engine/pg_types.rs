@@ -27,15 +27,7 @@ async fn postgres_values_of_every_common_type_come_back_as_faithful_json() {
         &engine,
         &db.id,
         &db.spec,
-        &mcp_runtime::db::Query {
-            sql,
-            params: &[],
-            args: &Default::default(),
-            read_only: true,
-            limits: mcp_runtime::db::Limits::preview(None),
-            exact_numerics: Default::default(),
-            offset: 0,
-        },
+        &mcp_runtime::db::Query::new(sql, &[], &Default::default(), true, mcp_runtime::db::Limits::preview(None)),
     )
     .await
     .expect("query runs");
