@@ -89,7 +89,7 @@ async fn run() {
     let engine = Engine::new();
 
     let (engine_mean, engine_p50) = time(|| async {
-        let q = Query { sql: SQL, params: &params, args: &args, read_only: true, limits };
+        let q = Query::new(SQL, &params, &args, true, limits);
         engine.execute("bench", &spec, &q).await.expect("engine query").row_count
     })
     .await;

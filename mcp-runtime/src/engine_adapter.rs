@@ -136,7 +136,15 @@ impl Executor for EngineExecutor {
                 .get(req.connection)
                 .ok_or_else(|| ExecError::Unavailable { detail: format!("no connection {}", req.connection) })?;
             let limits = Limits::from_manifest(req.limits);
-            let q = Query { sql: req.sql, params: req.params, args: req.args, read_only: req.read_only, limits };
+            let q = Query {
+                sql: req.sql,
+                params: req.params,
+                args: req.args,
+                read_only: req.read_only,
+                limits,
+                exact_numerics: req.exact_numerics,
+                offset: req.offset,
+            };
             // Dropping the engine's future cancels the statement server-side.
             let result = tokio::select! {
                 biased;
@@ -168,7 +176,7 @@ impl Executor for EngineExecutor {
             let limits = Limits { max_rows: 1, max_bytes: 1024, timeout: PING_TIMEOUT };
             let empty = Map::new();
             let probes = self.specs.iter().map(|(id, spec)| {
-                let q = Query { sql: "SELECT 1", params: &[], args: &empty, read_only: true, limits };
+                let q = Query::new("SELECT 1", &[], &empty, true, limits);
                 async move {
                     let r = tokio::time::timeout(PING_TIMEOUT, self.engine.execute(id, spec, &q)).await;
                     match r {

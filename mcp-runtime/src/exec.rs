@@ -9,7 +9,7 @@ use std::sync::Arc;
 use futures::future::BoxFuture;
 use serde_json::{Map, Value};
 use shared_model::ParamDef;
-use shared_model::manifest::{Manifest, ResultLimits};
+use shared_model::manifest::{ExactNumerics, Manifest, ResultLimits};
 use tokio_util::sync::CancellationToken;
 
 use crate::metrics::PoolStatus;
@@ -29,6 +29,10 @@ pub struct QueryRequest<'a> {
     pub limits: &'a ResultLimits,
     /// Run in a read-only transaction (tools annotated `read_only`, resources).
     pub read_only: bool,
+    /// Which exact numbers are written as strings (the server's setting).
+    pub exact_numerics: ExactNumerics,
+    /// Rows to skip before the first one returned (a page cursor's position; 0 otherwise).
+    pub offset: usize,
     /// Cancelled when the client cancels the request; the engine must stop the query.
     pub cancel: CancellationToken,
 }

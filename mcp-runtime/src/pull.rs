@@ -261,6 +261,7 @@ pub fn empty_manifest() -> Manifest {
             version: "0.0.0".into(),
             instructions: None,
             expose_db_errors: false,
+            exact_numerics: Default::default(),
         },
         auth: AuthSettings::None,
         connections: vec![],

@@ -7,6 +7,7 @@
 //! clients ([`changes`]).
 
 mod changes;
+mod cursor;
 mod fixtures;
 mod prompts;
 mod resources;

@@ -19,7 +19,9 @@ use serde_json::{Map, Value};
 
 pub use crate::DbType;
 pub use connection::{Connection, PoolSettings, QueueSettings, SslMode};
-pub use entities::{Prompt, PromptArgument, Resource, ResourceSource, ResultLimits, ReturnType, Tool, ToolAnnotations};
+pub use entities::{
+    PAGE_CURSOR, Prompt, PromptArgument, Resource, ResourceSource, ResultLimits, ReturnType, Tool, ToolAnnotations,
+};
 pub use hash::canonical_json;
 
 use crate::secret::{Keyring, SecretError};
@@ -83,6 +85,33 @@ pub struct ServerInfo {
     /// and an error id; the detail is only logged).
     #[serde(default)]
     pub expose_db_errors: bool,
+    /// How exact numbers (integers, `numeric`/`decimal`) reach clients:
+    /// `string_when_unsafe` (the default) sends a value as a JSON string only
+    /// when a client parsing JSON numbers as IEEE-754 doubles would lose
+    /// digits; `string` sends every 64-bit integer and decimal as a string.
+    // Left out when the default, so a manifest written before the field
+    // existed keeps its content hash.
+    #[serde(default, skip_serializing_if = "ExactNumerics::is_default")]
+    pub exact_numerics: ExactNumerics,
+}
+
+/// How exact numeric values (64-bit integers, `numeric`/`decimal`) are written in results.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ExactNumerics {
+    /// A JSON number when it survives a round trip through a double, else a string.
+    #[default]
+    StringWhenUnsafe,
+    /// Always a string (as PostgREST/Hasura-style clients expect), for
+    /// 64-bit integers and decimals; 16/32-bit integers stay numbers.
+    String,
+}
+
+impl ExactNumerics {
+    fn is_default(&self) -> bool {
+        *self == ExactNumerics::default()
+    }
 }
 
 fn default_version() -> String {

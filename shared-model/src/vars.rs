@@ -60,7 +60,10 @@ pub fn check_vars(vars: &Map<String, Value>, path: &str, p: &mut Problems) {
     if vars.len() > MAX_VARS {
         p.push(path, format!("at most {MAX_VARS} global variables are allowed (got {})", vars.len()));
     }
-    for (name, value) in vars {
+    // By name, so the problems come in the same order however the object was written.
+    let mut sorted: Vec<(&String, &Value)> = vars.iter().collect();
+    sorted.sort_by_key(|(name, _)| *name);
+    for (name, value) in sorted {
         let mut wrong = Vec::new();
         if !is_var_name(name) {
             wrong.push(format!("the name must be 1–{MAX_VAR_NAME} letters, digits or '_', not starting with a digit"));

@@ -133,7 +133,16 @@ async fn preview_execute(
         None => inferred_definitions(&req.sql_query, spec.db_type.dialect(), &req.parameters)?,
     };
     let limits = Limits { max_rows, max_bytes: PREVIEW_MAX_BYTES, timeout: PREVIEW_TIMEOUT };
-    let query = Query { sql: &req.sql_query, params: &params, args: &req.parameters, read_only: true, limits };
+    let (server, _) = settings::load(&s.db).await?;
+    let query = Query {
+        sql: &req.sql_query,
+        params: &params,
+        args: &req.parameters,
+        read_only: true,
+        limits,
+        exact_numerics: server.exact_numerics,
+        offset: 0,
+    };
     let result = s.engine.execute(&req.connection_id.to_string(), &spec, &query).await?;
     let (transformed_result, transform_error) = match &req.transform_template {
         None => (None, None),
@@ -142,7 +151,6 @@ async fn preview_execute(
             // (defaults applied; the engine has just accepted them) and the
             // global variables the next release will carry.
             let args = mcp_runtime::args::validate(&params, &req.parameters).unwrap_or(req.parameters);
-            let (server, _) = settings::load(&s.db).await?;
             let input = TransformInput {
                 rows: &result.rows,
                 columns: result.columns.iter().map(|c| c.name.as_str()).collect(),

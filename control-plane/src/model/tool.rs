@@ -46,6 +46,10 @@ pub struct ToolFields {
     /// Disabled tools are not deployed.
     #[serde(default = "yes")]
     pub is_enabled: bool,
+    /// Whether a result cut by the row or byte cap can be continued with the signed `next_cursor` it carries
+    /// (passed back as the `cursor` argument; paged by offset). Only with `return_type` `rows`.
+    #[serde(default)]
+    pub pageable: bool,
 }
 
 fn rows() -> String {
@@ -88,6 +92,12 @@ impl Published for ToolFields {
         check_len("transform_template", self.transform_template.as_deref(), 100_000, &mut p);
         if self.cache_ttl > 86_400 {
             p.push("cache_ttl", "must be between 0 and 86400 seconds");
+        }
+        if self.pageable && self.return_type != "rows" {
+            p.push("pageable", "only a tool with return_type `rows` can be paged");
+        }
+        if self.pageable && self.parameters.iter().any(|d| d.name == shared_model::manifest::PAGE_CURSOR) {
+            p.push("pageable", "a pageable tool takes `cursor` itself; rename the parameter `cursor`");
         }
         p.into_result()
     }

@@ -133,6 +133,9 @@ pub struct PortableTool {
     /// Disabled tools are not deployed.
     #[serde(default = "yes")]
     pub is_enabled: bool,
+    /// Whether a cut result can be continued with a cursor (`return_type` `rows` only).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub pageable: bool,
 }
 
 /// A resource: SQL rows or static content behind a URI.
@@ -319,6 +322,7 @@ impl PortableTool {
             annotations,
             cache_ttl,
             is_enabled,
+            pageable,
         } = f;
         PortableTool {
             connection,
@@ -332,6 +336,7 @@ impl PortableTool {
             annotations,
             cache_ttl,
             is_enabled,
+            pageable,
         }
     }
 
@@ -349,6 +354,7 @@ impl PortableTool {
             annotations,
             cache_ttl,
             is_enabled,
+            pageable,
         } = self;
         ToolFields {
             connection_id,
@@ -362,6 +368,7 @@ impl PortableTool {
             annotations,
             cache_ttl,
             is_enabled,
+            pageable,
         }
     }
 }

@@ -56,6 +56,7 @@ pub async fn build(
             version: format!("1.0.{number}"),
             instructions: settings.instructions.clone().filter(|i| !i.trim().is_empty()),
             expose_db_errors: settings.expose_db_errors,
+            exact_numerics: settings.exact_numerics,
         },
         auth: auth(settings, tokens, &mut p),
         connections: Vec::new(),
@@ -98,6 +99,7 @@ pub async fn build(
             return_type: t.return_type.parse().unwrap_or_default(), // the API accepts only rows, row and scalar
             transform_template: t.transform_template.filter(|s| !s.trim().is_empty()),
             limits: settings.default_limits.clone(),
+            pageable: t.pageable,
         });
     }
     for r in published::all::<ResourceFields>(db).await?.into_iter().map(|r| r.fields).filter(|r| r.is_enabled) {

@@ -10,7 +10,7 @@ pub use tokens::StoredToken;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use shared_model::Problems;
-use shared_model::manifest::ResultLimits;
+use shared_model::manifest::{ExactNumerics, ResultLimits};
 use shared_model::vars::{VarValue, check_vars};
 use utoipa::ToSchema;
 
@@ -94,6 +94,11 @@ pub struct ServerSettings {
     /// Whether database error details reach MCP clients (off: a generic message and an error id).
     #[serde(default)]
     pub expose_db_errors: bool,
+    /// How 64-bit integers and decimals reach MCP clients: `string_when_unsafe` (default: a JSON string only when a
+    /// client reading numbers as doubles would lose digits) or `string` (always a string). Previews use it at once;
+    /// deployed tools with the next deploy.
+    #[serde(default)]
+    pub exact_numerics: ExactNumerics,
     /// Global variables every transform template sees as `vars` (≤ 100; names `^[a-zA-Z_][a-zA-Z0-9_]{0,63}$`;
     /// values are strings, integers, numbers or booleans). A PATCH replaces the whole set. Previews use them at
     /// once; deployed tools with the next deploy.

@@ -16,6 +16,7 @@ impl MigratorTrait for Migrator {
             Box::new(super::migration_history::HistoryTables),
             Box::new(super::migration_two_factor::TwoFactorTables),
             Box::new(super::migration_cleartext::CleartextOptIn),
+            Box::new(super::migration_tool_paging::ToolPaging),
         ]
     }
 }

@@ -286,6 +286,7 @@ impl Row for ToolFields {
                 annotations: column(&m.annotations)?,
                 cache_ttl: u32::try_from(m.cache_ttl).unwrap_or(0),
                 is_enabled: m.is_enabled,
+                pageable: m.pageable,
             },
             version: m.version,
             created_at: m.created_at,
@@ -311,6 +312,7 @@ impl Row for ToolFields {
             annotations: Set(to_column(&self.annotations)),
             cache_ttl: Set(i32::try_from(self.cache_ttl).unwrap_or(i32::MAX)),
             is_enabled: Set(self.is_enabled),
+            pageable: Set(self.pageable),
             updated_at: Set(Utc::now()),
             ..Default::default()
         }

@@ -12,6 +12,7 @@ mod harness;
 mod history;
 mod list_filters;
 mod release_diff;
+mod results;
 mod secrets;
 mod token_lifecycle;
 mod transforms;

@@ -1,12 +1,32 @@
 //! Gathers rows under the row and byte caps. Each driver pushes rows until
-//! [`Collector::push`] says stop; the driver then stops fetching.
+//! [`Collector::push`] says stop; the driver then stops fetching. A page past
+//! the first skips `offset` rows first: the server still produces them (the
+//! drivers ask for `offset + max_rows + 1` rows), the collector drops them.
 
 use serde_json::{Map, Value};
 
 use super::Limits;
 
+/// The caps of one execution and where its page starts.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Window {
+    /// Row, byte and time bounds.
+    pub(crate) limits: Limits,
+    /// Rows to drop before the first one kept.
+    pub(crate) offset: usize,
+}
+
+impl std::ops::Deref for Window {
+    type Target = Limits;
+
+    fn deref(&self) -> &Limits {
+        &self.limits
+    }
+}
+
 /// Accumulates JSON rows and notices when a cap is reached.
 pub(crate) struct Collector {
+    skip: usize,
     rows: Vec<Map<String, Value>>,
     bytes: usize,
     max_rows: usize,
@@ -15,8 +35,10 @@ pub(crate) struct Collector {
 }
 
 impl Collector {
-    pub(crate) fn new(limits: &Limits) -> Self {
+    pub(crate) fn new(window: &Window) -> Self {
+        let limits = &window.limits;
         Collector {
+            skip: window.offset,
             rows: Vec::with_capacity(limits.max_rows.min(256)),
             bytes: 2,
             max_rows: limits.max_rows,
@@ -27,12 +49,16 @@ impl Collector {
 
     /// How many rows to fetch: one past the cap, to learn whether more exist.
     pub(crate) fn fetch_limit(&self) -> usize {
-        self.max_rows.saturating_add(1)
+        self.skip.saturating_add(self.max_rows).saturating_add(1)
     }
 
     /// Adds a row; returns `false` once the result is full (the row that did
     /// not fit is dropped and the result marked truncated).
     pub(crate) fn push(&mut self, row: Map<String, Value>) -> bool {
+        if self.skip > 0 {
+            self.skip -= 1;
+            return true;
+        }
         if self.rows.len() >= self.max_rows {
             self.truncated = true;
             return false;
@@ -91,13 +117,22 @@ mod tests {
     #[test]
     fn row_and_byte_caps_mark_the_result_truncated() {
         let row = |i: i64| json!({"i": i}).as_object().unwrap().clone();
-        let mut c = Collector::new(&Limits { max_rows: 2, max_bytes: 1000, timeout: Duration::from_secs(1) });
+        let window = |max_rows, max_bytes, offset| Window {
+            limits: Limits { max_rows, max_bytes, timeout: Duration::from_secs(1) },
+            offset,
+        };
+        let mut c = Collector::new(&window(2, 1000, 0));
         assert!(c.push(row(1)) && c.push(row(2)) && !c.push(row(3)));
         assert_eq!(c.finish().0.len(), 2);
-        let mut c = Collector::new(&Limits { max_rows: 100, max_bytes: 12, timeout: Duration::from_secs(1) });
+        let mut c = Collector::new(&window(100, 12, 0));
         assert!(c.push(row(1)));
         assert!(!c.push(row(2)));
         let (rows, truncated) = c.finish();
         assert_eq!((rows.len(), truncated), (1, true));
+        // A page skips its offset first; skipped rows count against no cap.
+        let mut c = Collector::new(&window(2, 1000, 3));
+        assert_eq!(c.fetch_limit(), 6);
+        assert!((1..=5).all(|i| c.push(row(i))) && !c.push(row(6)));
+        assert_eq!(c.finish().0, [row(4), row(5)]);
     }
 }

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use super::collect::Window;
 use super::compile::compile;
 use super::ident::parse_table;
 use super::{
@@ -102,16 +103,18 @@ impl Engine {
             mysql::policy::check(q.sql, &scan, &spec.allowed_functions)?;
         }
         let started = Instant::now();
+        let window = Window { limits: q.limits, offset: q.offset };
         let run = async {
             match &pool {
-                Pool::Pg(p) => pg::execute(p, &compiled, q.read_only, &q.limits).await,
-                Pool::MySql(p) => mysql::execute(p, &compiled, q.read_only, &q.limits).await,
-                Pool::Sqlite(p) => sqlite::execute(p, &compiled, q.read_only, &q.limits).await,
+                Pool::Pg(p) => pg::execute(p, &compiled, q.read_only, &window).await,
+                Pool::MySql(p) => mysql::execute(p, &compiled, q.read_only, &window).await,
+                Pool::Sqlite(p) => sqlite::execute(p, &compiled, q.read_only, &window).await,
             }
         };
-        let (columns, rows, truncated) = tokio::time::timeout(q.limits.timeout + CLIENT_GRACE, run)
+        let (columns, mut rows, truncated) = tokio::time::timeout(q.limits.timeout + CLIENT_GRACE, run)
             .await
             .map_err(|_| EngineError::Timeout(q.limits.timeout))??;
+        super::numbers::apply(spec.db_type, &columns, &mut rows, q.exact_numerics);
         Ok(QueryResult {
             row_count: rows.len(),
             columns,

@@ -17,6 +17,11 @@
 //! `SET` values are arrays of strings and `BIT` values integers. Types without
 //! a faithful mapping come back as their text when it is UTF-8, else base64;
 //! cast them in SQL (`::text`) for a chosen rendering.
+//!
+//! Then [`numbers`] turns the integers and decimals a double-parsing client
+//! would corrupt into strings, per the server's `exact_numerics` setting.
+//! Row objects keep the statement's column order (the workspace enables
+//! serde_json's `preserve_order`), in results and in every text made of them.
 
 mod collect;
 mod compile;
@@ -24,6 +29,7 @@ mod engine;
 mod error;
 mod ident;
 mod mysql;
+pub mod numbers;
 mod pg;
 mod spec;
 mod sqlite;

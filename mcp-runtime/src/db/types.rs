@@ -5,6 +5,7 @@ use std::time::Duration;
 use serde::Serialize;
 use serde_json::{Map, Value};
 use shared_model::ParamDef;
+use shared_model::manifest::ExactNumerics;
 
 use super::{PREVIEW_DEFAULT_ROWS, PREVIEW_MAX_BYTES, PREVIEW_MAX_ROWS, PREVIEW_TIMEOUT};
 
@@ -52,6 +53,24 @@ pub struct Query<'a> {
     pub read_only: bool,
     /// Row, byte and time bounds.
     pub limits: Limits,
+    /// Which exact numbers are written as strings (see [`super::numbers`]).
+    pub exact_numerics: ExactNumerics,
+    /// Rows of the result to skip before the first one returned (paging by
+    /// offset): they are fetched and dropped, and count against no cap.
+    pub offset: usize,
+}
+
+impl<'a> Query<'a> {
+    /// A query with the default number rendering (`string_when_unsafe`) that starts at the first row.
+    pub fn new(
+        sql: &'a str,
+        params: &'a [ParamDef],
+        args: &'a Map<String, Value>,
+        read_only: bool,
+        limits: Limits,
+    ) -> Self {
+        Query { sql, params, args, read_only, limits, exact_numerics: ExactNumerics::default(), offset: 0 }
+    }
 }
 
 /// A result column: its name and the database's name for its type.
@@ -68,7 +87,7 @@ pub struct Column {
 pub struct QueryResult {
     /// Result columns in order.
     pub columns: Vec<Column>,
-    /// One JSON object per row, keyed by column name.
+    /// One JSON object per row, keyed by column name, in the columns' order.
     pub rows: Vec<Map<String, Value>>,
     /// `rows.len()`.
     pub row_count: usize,

@@ -164,8 +164,9 @@ async fn run_sql(
         return_type: ReturnType::Rows,
         transform_template: None,
         limits: r.limits.clone(),
+        pageable: false,
     };
-    let out = execute(release, connection, sql, &as_tool, &args, ct).await.map_err(|e| {
+    let out = execute(release, connection, sql, &as_tool, &args, 0, ct).await.map_err(|e| {
         let msg = super::tools::db_error(release, &r.name, e)
             .content
             .first()

@@ -90,7 +90,15 @@ pub fn mcp_tool(t: &Tool) -> rmcp::model::Tool {
         .idempotent(a.idempotent)
         .open_world(a.open_world);
     hints.title = t.title.clone();
-    let mut tool = rmcp::model::Tool::new(t.name.clone(), description(t), input_schema(&t.parameters)).annotate(hints);
+    let mut input = input_schema(&t.parameters);
+    if t.pageable
+        && let Some(Value::Object(properties)) = input.get_mut("properties")
+    {
+        let cursor = serde_json::json!({"type": "string",
+            "description": "To continue a cut result: the `next_cursor` it returned (with the same other arguments)."});
+        properties.insert(shared_model::manifest::PAGE_CURSOR.into(), cursor);
+    }
+    let mut tool = rmcp::model::Tool::new(t.name.clone(), description(t), input).annotate(hints);
     if let Some(title) = &t.title {
         tool = tool.with_title(title.clone());
     }

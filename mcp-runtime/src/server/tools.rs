@@ -1,8 +1,10 @@
-//! `tools/call`: validate → cache → queue → engine → transform → result
-//! shaped by the tool's `return_type`.
+//! `tools/call`: validate (and open a page cursor) → cache → queue → engine →
+//! transform → result shaped by the tool's `return_type`, with a signed
+//! `next_cursor` when a pageable tool's result was cut (see `cursor.rs`).
 //! Failures the model can act on are `isError` results; only an unknown tool
 //! is a JSON-RPC error.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 use std::sync::atomic::Ordering::Relaxed;
 use std::time::{Duration, Instant};
@@ -10,10 +12,11 @@ use std::time::{Duration, Instant};
 use rmcp::ErrorData;
 use rmcp::model::{CallToolRequestParams, CallToolResult, ContentBlock};
 use serde_json::{Map, Value};
-use shared_model::manifest::{ReturnType, Tool};
+use shared_model::manifest::{PAGE_CURSOR, ReturnType, Tool};
 use tokio_util::sync::CancellationToken;
 
 use super::Shared;
+use super::cursor::Signer;
 use crate::cache;
 use crate::exec::{ExecError, QueryOutput, QueryRequest};
 use crate::release::Release;
@@ -64,20 +67,40 @@ async fn run(
     ct: CancellationToken,
 ) -> Outcome {
     let exec = &release.executor;
-    let args = match exec.validate(&tool.parameters, args) {
+    // A pageable tool takes `cursor` besides its parameters; the rest are validated as usual.
+    let mut raw = Cow::Borrowed(args);
+    let cursor = if tool.pageable && args.contains_key(PAGE_CURSOR) { raw.to_mut().remove(PAGE_CURSOR) } else { None };
+    let args = match exec.validate(&tool.parameters, &raw) {
         Ok(a) => a,
         Err(e) => return Outcome::fresh(tool_error(e.to_string())),
     };
-    let cache_key = (tool.cache_ttl_seconds > 0)
-        .then(|| cache::key(release.manifest.release, &tool.name, &Value::Object(args.clone())));
+    let offset = match cursor {
+        None => 0,
+        Some(Value::String(c)) => {
+            let signer = Signer::new(shared.runtime_key.as_deref());
+            match signer.open(&c, release.manifest.release, &tool.name, &args) {
+                Ok(offset) => offset,
+                Err(why) => return Outcome::fresh(tool_error(why)),
+            }
+        }
+        Some(_) => {
+            return Outcome::fresh(tool_error("`cursor` must be the string a result gave as `next_cursor`".into()));
+        }
+    };
+    let cache_key = (tool.cache_ttl_seconds > 0).then(|| {
+        let args = Value::Object(args.clone());
+        let what = if offset == 0 { args } else { serde_json::json!({"args": args, "offset": offset}) };
+        cache::key(release.manifest.release, &tool.name, &what)
+    });
     if let Some(hit) = cache_key.as_deref().and_then(|k| shared.cache.get(k)) {
         return Outcome { result: (*hit).clone(), cached: true };
     }
-    let out = match execute(release, &tool.connection, &tool.sql, tool, &args, ct).await {
+    let out = match execute(release, &tool.connection, &tool.sql, tool, &args, offset, ct).await {
         Ok(out) => out,
         Err(e) => return Outcome::fresh(db_error(release, &tool.name, e)),
     };
-    let result = success(release, tool, &args, out);
+    let page = tool.pageable.then(|| Page { signer: Signer::new(shared.runtime_key.as_deref()), offset });
+    let result = success(release, tool, &args, out, page);
     if let Some(key) = cache_key {
         let bytes = result.structured_content.as_ref().map_or(0, |v| v.to_string().len());
         shared.cache.put(key, Duration::from_secs(u64::from(tool.cache_ttl_seconds)), bytes, Arc::new(result.clone()));
@@ -93,6 +116,7 @@ pub(super) async fn execute(
     sql: &str,
     tool: &Tool,
     args: &Map<String, Value>,
+    offset: usize,
     ct: CancellationToken,
 ) -> Result<QueryOutput, ExecError> {
     let queue = release
@@ -110,6 +134,8 @@ pub(super) async fn execute(
         args,
         limits: &tool.limits,
         read_only: tool.annotations.read_only,
+        exact_numerics: release.manifest.server.exact_numerics,
+        offset,
         cancel: ct.clone(),
     };
     // Biased: the engine sees the cancellation first and stops the query
@@ -123,11 +149,23 @@ pub(super) async fn execute(
     out
 }
 
+/// Where a pageable tool's call starts, and the key its next cursor is signed with.
+struct Page {
+    signer: Signer,
+    offset: usize,
+}
+
 /// `structuredContent` shaped by the tool's `return_type`, and a text block:
 /// the tool's transform of the result, or else the JSON of what
 /// `structuredContent` holds (the rows, the row or the value). The rows are
 /// moved, never copied: a result can be as large as the tool's `max_bytes`.
-fn success(release: &Release, tool: &Tool, args: &Map<String, Value>, out: QueryOutput) -> CallToolResult {
+fn success(
+    release: &Release,
+    tool: &Tool,
+    args: &Map<String, Value>,
+    out: QueryOutput,
+    page: Option<Page>,
+) -> CallToolResult {
     let QueryOutput { columns, rows, truncated } = out;
     let transformed = match &tool.transform_template {
         None => None,
@@ -148,12 +186,29 @@ fn success(release: &Release, tool: &Tool, args: &Map<String, Value>, out: Query
         }
     };
     let no_rows = rows.is_empty();
-    let (key, structured) = shape(tool.return_type, columns, rows, truncated.is_some());
+    // A cut result of a pageable tool continues where this page ends.
+    let next = match (&page, &truncated) {
+        (Some(p), Some(_)) if !no_rows => {
+            let end = p.offset + rows.len();
+            Some((p.signer.issue(release.manifest.release, &tool.name, args, end), p.offset + 1, end))
+        }
+        _ => None,
+    };
+    let (key, mut structured) = shape(tool.return_type, columns, rows, truncated.is_some());
+    if let Some((cursor, _, _)) = &next {
+        structured.insert("next_cursor".into(), Value::String(cursor.clone()));
+    }
     let text = transformed.unwrap_or_else(|| structured[key].to_string());
     let mut content = vec![ContentBlock::text(text)];
     // A row or a value is whole however many rows were cut after it; only a
     // list of rows, or a first row lost to the byte cap, needs the notice.
-    if let Some(notice) = &truncated
+    if let Some((cursor, first, last)) = &next {
+        content.push(ContentBlock::text(format!(
+            "[truncated] rows {first}–{last} are shown and more exist: call `{}` again with the same arguments \
+             plus \"cursor\": \"{cursor}\" for the next rows",
+            tool.name
+        )));
+    } else if let Some(notice) = &truncated
         && (tool.return_type == ReturnType::Rows || no_rows)
     {
         content.push(ContentBlock::text(format!("[truncated] {notice}")));

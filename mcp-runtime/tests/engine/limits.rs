@@ -13,7 +13,7 @@ async fn limited(
     sql: &str,
     limits: Limits,
 ) -> Result<mcp_runtime::db::QueryResult, EngineError> {
-    engine.execute(&db.id, &db.spec, &Query { sql, params: &[], args: &Map::new(), read_only: true, limits }).await
+    engine.execute(&db.id, &db.spec, &Query::new(sql, &[], &Map::new(), true, limits)).await
 }
 
 fn rows(n: usize) -> Limits {

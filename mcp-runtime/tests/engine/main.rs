@@ -13,6 +13,7 @@ mod pools;
 mod read_only;
 mod read_only_mysql;
 mod scanner_parity;
+mod results;
 mod schema;
 mod sql_gen;
 mod sqlite_types;

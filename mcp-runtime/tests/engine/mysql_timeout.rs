@@ -18,7 +18,8 @@ const LATEST: Duration = Duration::from_millis(1000 + 2000 + 1500);
 async fn timed(engine: &Engine, db: &TestDb, sql: &str, read_only: bool) -> (Result<usize, EngineError>, Duration) {
     let limits = Limits { max_rows: 10, max_bytes: 1 << 20, timeout: LIMIT };
     let started = Instant::now();
-    let q = Query { sql, params: &[], args: &Map::new(), read_only, limits };
+    let args = Map::new();
+    let q = Query::new(sql, &[], &args, read_only, limits);
     let out = engine.execute(&db.id, &db.spec, &q).await.map(|r| r.row_count);
     (out, started.elapsed())
 }

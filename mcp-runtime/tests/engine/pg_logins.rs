@@ -139,7 +139,8 @@ async fn scram_md5_and_cleartext_logins_work_and_a_wrong_or_missing_password_is_
     let spec = cluster.spec("scram_user", Some("scram-pw"), SslMode::Require);
     let limits = Limits { max_rows: 10, max_bytes: 1 << 20, timeout: Duration::from_secs(5) };
     let sql = "SELECT current_user AS who, ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()";
-    let q = Query { sql, params: &[], args: &Map::new(), read_only: true, limits };
+    let args = Map::new();
+    let q = Query::new(sql, &[], &args, true, limits);
     let result = engine.execute("scram", &spec, &q).await.expect("a query after a SCRAM login");
     assert_eq!(result.rows[0]["who"], json!("scram_user"));
     assert_eq!(result.rows[0]["ssl"], json!(true));

@@ -16,7 +16,7 @@ fn limits() -> Limits {
 
 async fn call(engine: &Engine, db: &TestDb, sql: &str, read_only: bool) -> Result<QueryResult, EngineError> {
     let args = Map::new();
-    engine.execute(&db.id, &db.spec, &Query { sql, params: &[], args: &args, read_only, limits: limits() }).await
+    engine.execute(&db.id, &db.spec, &Query::new(sql, &[], &args, read_only, limits())).await
 }
 
 /// One call and the single row it must return.

@@ -28,7 +28,7 @@ async fn the_pool_never_opens_more_connections_than_pool_max() {
     let engine = Engine::new();
     let limits = Limits { max_rows: 10, max_bytes: 1 << 20, timeout: Duration::from_secs(10) };
     let args = Map::new();
-    let q = Query { sql: "SELECT pg_sleep(0.3) AS slept", params: &[], args: &args, read_only: true, limits };
+    let q = Query::new("SELECT pg_sleep(0.3) AS slept", &[], &args, true, limits);
     let calls = (0..6).map(|_| engine.execute(&db.id, &db.spec, &q));
     let sampler = async {
         tokio::time::sleep(Duration::from_millis(150)).await;

@@ -270,7 +270,7 @@ pub async fn run(
     read_only: bool,
 ) -> Result<QueryResult, EngineError> {
     let limits = Limits { max_rows: 1000, max_bytes: 10 << 20, timeout: Duration::from_secs(10) };
-    engine.execute(&db.id, &db.spec, &Query { sql, params: p, args: a, read_only, limits }).await
+    engine.execute(&db.id, &db.spec, &Query::new(sql, p, a, read_only, limits)).await
 }
 
 /// Runs a parameterless read-only query and returns its first row.

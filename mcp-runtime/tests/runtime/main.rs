@@ -5,6 +5,7 @@
 
 mod fixtures;
 mod harness;
+mod paging;
 mod real_db;
 mod real_queue;
 #[allow(dead_code)]

@@ -84,6 +84,10 @@ async fn sql_tools_return_rows_from_postgresql_and_mariadb_with_sealed_passwords
             .collect();
         assert_eq!(got, [(1, "paid".into(), "12.50".into()), (2, "open".into(), "3.00".into())], "{r}");
         assert_eq!(r["result"]["structuredContent"]["columns"], json!(["id", "status", "amount"]));
+        // Rows and the text keep the SELECT's column order (not sorted by name).
+        let keys: Vec<String> = rows(&r)[0].as_object().unwrap().keys().cloned().collect();
+        assert_eq!(keys, ["id", "status", "amount"], "{r}");
+        assert!(text(&r).starts_with(r#"[{"id":1,"status":"paid","amount":12.50}"#), "{r}");
         assert!(text(&r).contains("\"paid\""), "{r}");
         // Read-only tools cannot write; read-write tools can.
         let refused = s.call(&format!("{prefix}_delete"), json!({})).await;

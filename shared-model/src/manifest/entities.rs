@@ -45,7 +45,18 @@ pub struct Tool {
     /// Result and time bounds.
     #[serde(default)]
     pub limits: ResultLimits,
+    /// Whether a result cut by `max_rows`/`max_bytes` can be continued: the
+    /// result then carries a signed `next_cursor`, and the tool accepts it
+    /// back as the `cursor` argument to return the following rows (paged by
+    /// offset). Only for `return_type: rows`.
+    // Left out when false, so a manifest written before the field existed
+    // keeps its content hash.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub pageable: bool,
 }
+
+/// The argument a pageable tool takes its page cursor in.
+pub const PAGE_CURSOR: &str = "cursor";
 
 /// The shape of a tool's result.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]

@@ -4,7 +4,9 @@ use std::collections::{BTreeSet, HashMap};
 
 use base64::Engine as _;
 
-use super::{AuthSettings, Connection, Manifest, Prompt, Resource, ResourceSource, ResultLimits, Tool};
+use super::{
+    AuthSettings, Connection, Manifest, PAGE_CURSOR, Prompt, Resource, ResourceSource, ResultLimits, ReturnType, Tool,
+};
 use crate::names::{normalized_name, validate_name};
 use crate::params::check_params;
 use crate::placeholders::{Dialect, check_placeholders, uri_template_params};
@@ -92,6 +94,12 @@ impl Manifest {
         );
         if t.cache_ttl_seconds > 86_400 {
             p.push(format!("{path}.cache_ttl_seconds"), "must be at most 86400 (one day)");
+        }
+        if t.pageable && t.return_type != ReturnType::Rows {
+            p.push(format!("{path}.pageable"), "only a tool returning `rows` can be paged");
+        }
+        if t.pageable && t.parameters.iter().any(|d| d.name == PAGE_CURSOR) {
+            p.push(format!("{path}.pageable"), "a pageable tool takes `cursor` itself; rename that parameter");
         }
         check_limits(&t.limits, &format!("{path}.limits"), p);
     }

@@ -22,6 +22,8 @@ pub struct Model {
     pub annotations: Json,
     pub cache_ttl: i32,
     pub is_enabled: bool,
+    /// Whether cut results carry a page cursor (added by `migration_tool_paging`).
+    pub pageable: bool,
     pub version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

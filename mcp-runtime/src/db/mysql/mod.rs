@@ -33,9 +33,9 @@ use serde_json::{Map, Value};
 use shared_model::SqlModes;
 use tokio::sync::OnceCell;
 
-use super::collect::Collector;
+use super::collect::{Collector, Window};
 use super::compile::Compiled;
-use super::{CONNECT_TIMEOUT, Column, ConnectionSpec, EngineError, Limits, SslMode};
+use super::{CONNECT_TIMEOUT, Column, ConnectionSpec, EngineError, SslMode};
 use errors::{db_error, get_conn};
 
 /// A mysql_async pool (cheap to clone).
@@ -182,7 +182,7 @@ pub(crate) async fn execute(
     pool: &MyPool,
     c: &Compiled,
     read_only: bool,
-    limits: &Limits,
+    limits: &Window,
 ) -> Result<Output, EngineError> {
     let conn = get_conn(&pool.pool, limits.timeout, pool.max).await?;
     let mut guard = KillOnDrop { conn: Some(conn), pool: pool.pool.clone(), armed: true };
@@ -198,7 +198,7 @@ async fn run(
     c: &Compiled,
     lexing: &Lexing,
     read_only: bool,
-    limits: &Limits,
+    limits: &Window,
 ) -> Result<Output, EngineError> {
     let err = |e| db_error(e, limits);
     // MySQL versions are 5.x, 8.x, 9.x; MariaDB's are 10.x and later.

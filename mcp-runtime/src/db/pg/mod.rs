@@ -35,7 +35,7 @@ use postgres_protocol::message::backend::DataRowBody;
 use postgres_types::Type;
 use serde_json::{Map, Value};
 
-use super::collect::Collector;
+use super::collect::{Collector, Window};
 use super::compile::Compiled;
 use super::{CONNECT_TIMEOUT, Column, ConnectionSpec, EngineError, Limits};
 pub(crate) use errors::{connect_error, db_error, error_chain};
@@ -131,14 +131,14 @@ pub(crate) async fn execute(
     pool: &PgPool,
     c: &Compiled,
     read_only: bool,
-    limits: &Limits,
+    limits: &Window,
 ) -> Result<Output, EngineError> {
     let mut guard = CancelOnDrop { conn: Some(pool.get(limits.timeout).await?), target: pool.target.clone() };
     let Some(conn) = guard.conn.as_deref_mut() else { return Err(EngineError::Database("connection lost".into())) };
     run(conn, c, read_only, limits).await
 }
 
-async fn run(conn: &mut Conn, c: &Compiled, read_only: bool, limits: &Limits) -> Result<Output, EngineError> {
+async fn run(conn: &mut Conn, c: &Compiled, read_only: bool, limits: &Window) -> Result<Output, EngineError> {
     let cached = conn.has_prepared(&c.sql);
     match call(conn, c, read_only, limits).await {
         // "cached plan must not change result type": a table changed under the
@@ -186,7 +186,7 @@ impl From<PgError> for Failed {
 
 /// One attempt: prepare (or reuse) the statements, run the pipeline, and
 /// roll back after a failure.
-async fn call(conn: &mut Conn, c: &Compiled, read_only: bool, limits: &Limits) -> Result<Output, Failed> {
+async fn call(conn: &mut Conn, c: &Compiled, read_only: bool, limits: &Window) -> Result<Output, Failed> {
     let stmt = conn.prepare(&c.sql).await?;
     if read_only && stmt.columns.is_empty() {
         return Err(Failed::Engine(EngineError::ReadOnly(

@@ -17,7 +17,7 @@ use sqlx::pool::PoolConnection;
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
 use sqlx::{AssertSqlSafe, Column as _, Connection, Executor, SqlSafeStr, Sqlite, Statement, TypeInfo};
 
-use super::collect::Collector;
+use super::collect::{Collector, Window};
 use super::compile::Compiled;
 use super::error::one_line;
 use super::{Column, ConnectionSpec, EngineError, Limits};
@@ -107,7 +107,7 @@ pub(crate) async fn execute(
     p: &SqlitePools,
     c: &Compiled,
     read_only: bool,
-    limits: &Limits,
+    limits: &Window,
 ) -> Result<Output, EngineError> {
     let pool = if read_only { &p.ro } else { &p.rw };
     let (mut conn, _stop) = acquire(pool, p.max, limits.timeout).await?;
@@ -125,7 +125,7 @@ async fn run(
     conn: &mut sqlx::SqliteConnection,
     c: &Compiled,
     read_only: bool,
-    limits: &Limits,
+    limits: &Window,
 ) -> Result<Output, EngineError> {
     let err = |e| db_error(e, limits);
     // The SQL was compiled from the admin's text with placeholders only; values are bound.

@@ -16,6 +16,11 @@ type LimitKey = (typeof LIMITS)[number]['key'];
 
 const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
 
+const EXACT_NUMERICS = [
+  { value: 'string_when_unsafe', label: 'Numbers; strings only where a double would lose digits' },
+  { value: 'string', label: 'Always strings (64-bit integers and decimals)' },
+] as const;
+
 function limitText(config: ServerConfig, key: LimitKey): string {
   const v = (config.default_limits as Record<string, unknown> | undefined)?.[key];
   return typeof v === 'number' ? String(v) : '';
@@ -38,6 +43,7 @@ export function SettingsForm({ config }: { config: ServerConfig }) {
   });
   const [logLevel, setLogLevel] = useState(config.log_level ?? 'info');
   const [exposeDbErrors, setExposeDbErrors] = useState(config.expose_db_errors ?? false);
+  const [exactNumerics, setExactNumerics] = useState(config.exact_numerics ?? 'string_when_unsafe');
   const [vars, setVars] = useState<VarRow[]>(() => toRows(config.global_variables));
   const [localProblems, setLocalProblems] = useState<Map<string, string>>(new Map());
   const [saved, setSaved] = useState(false);
@@ -80,6 +86,7 @@ export function SettingsForm({ config }: { config: ServerConfig }) {
       default_limits: defaultLimits,
       log_level: logLevel,
       expose_db_errors: exposeDbErrors,
+      exact_numerics: exactNumerics,
       global_variables: globalVariables,
     };
     setSaved(true); // optimistic: taken back if the server refuses
@@ -178,6 +185,20 @@ export function SettingsForm({ config }: { config: ServerConfig }) {
             <Checkbox label="Show database error details to MCP clients" checked={exposeDbErrors} onChange={edit(setExposeDbErrors)} />
             <span className="hint">Off: clients get a generic message and an error id to look up in the logs.</span>
           </div>
+          <Field
+            label="Exact numbers"
+            htmlFor="srv-numerics"
+            problems={at('exact_numerics')}
+            hint="How bigint and numeric/decimal values reach clients that read JSON numbers as doubles."
+          >
+            <select
+              id="srv-numerics"
+              value={exactNumerics}
+              onChange={(e) => edit(setExactNumerics)(e.target.value as (typeof EXACT_NUMERICS)[number]['value'])}
+            >
+              {EXACT_NUMERICS.map((o) => <option key={o.value} value={o.value}>{o.label}</option>)}
+            </select>
+          </Field>
         </div>
       </fieldset>
 

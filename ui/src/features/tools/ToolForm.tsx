@@ -30,6 +30,7 @@ interface FormState {
   annotations: Required<Annotations>;
   cache_ttl: string;
   is_enabled: boolean;
+  pageable: boolean;
   tags: string;
   transform_template: string;
 }
@@ -50,6 +51,7 @@ function initial(t?: Tool): FormState {
     },
     cache_ttl: String(t?.cache_ttl ?? 0),
     is_enabled: t?.is_enabled ?? true,
+    pageable: t?.pageable ?? false,
     tags: (t?.tags ?? []).join(', '),
     transform_template: t?.transform_template ?? '',
   };
@@ -102,6 +104,7 @@ export function ToolForm({ tool, onReload }: { tool?: Tool; onReload?: () => voi
       annotations: f.annotations,
       cache_ttl: Number(f.cache_ttl || 0),
       is_enabled: f.is_enabled,
+      pageable: f.return_type === 'rows' && f.pageable,
       tags: parseTags(f.tags),
       transform_template: f.transform_template.trim() ? f.transform_template : null,
     };
@@ -155,6 +158,19 @@ export function ToolForm({ tool, onReload }: { tool?: Tool; onReload?: () => voi
             <input id="tool-cache" type="number" min={0} max={86400} value={f.cache_ttl} onChange={(e) => set('cache_ttl', e.target.value)} />
           </Field>
         </div>
+        {f.return_type === 'rows' && (
+          <Checkbox
+            label="Pageable"
+            checked={f.pageable}
+            onChange={(v) => set('pageable', v)}
+            hint="A result cut by the row or byte cap carries a cursor the model passes back to get the next rows."
+          />
+        )}
+        {at('pageable').map((p, i) => (
+          <div key={i} className="field-problem">
+            {p}
+          </div>
+        ))}
         <fieldset className="section">
           <legend>Annotations</legend>
           {HINTS.map((h) => (

@@ -1186,6 +1186,11 @@ export interface components {
             /** @description For validation errors: each problem with the path of the field. */
             problems?: components["schemas"]["ProblemBody"][] | null;
         };
+        /**
+         * @description How exact numeric values (64-bit integers, `numeric`/`decimal`) are written in results.
+         * @enum {string}
+         */
+        ExactNumerics: "string_when_unsafe" | "string";
         /** @description Health of the control plane. */
         Health: {
             /** @description Always `ok` when the process serves requests. */
@@ -1583,6 +1588,11 @@ export interface components {
                 /** @description Unique, MCP-safe name (letters, digits, `_`, `-`; 1–64). */
                 name: string;
                 /**
+                 * @description Whether a result cut by the row or byte cap can be continued with the signed `next_cursor` it carries
+                 *     (passed back as the `cursor` argument; paged by offset). Only with `return_type` `rows`.
+                 */
+                pageable?: boolean;
+                /**
                  * @description One definition per placeholder: name, type (string, integer, number,
                  *     boolean, array), required, default, enum, description, min, max, pattern.
                  */
@@ -1813,6 +1823,8 @@ export interface components {
             is_enabled?: boolean;
             /** @description Unique, MCP-safe name. */
             name: string;
+            /** @description Whether a cut result can be continued with a cursor (`return_type` `rows` only). */
+            pageable?: boolean;
             /** @description One definition per placeholder. */
             parameters?: components["schemas"]["ParamDef"][];
             /** @description Shape of the result: `rows` (default), `row` or `scalar`. */
@@ -2178,6 +2190,12 @@ export interface components {
             auth_mode?: components["schemas"]["AuthMode"];
             /** @description Default row, byte and time bounds of every tool and SQL resource. */
             default_limits?: Record<string, unknown>;
+            /**
+             * @description How 64-bit integers and decimals reach MCP clients: `string_when_unsafe` (default: a JSON string only when a
+             *     client reading numbers as doubles would lose digits) or `string` (always a string). Previews use it at once;
+             *     deployed tools with the next deploy.
+             */
+            exact_numerics?: components["schemas"]["ExactNumerics"];
             /** @description Whether database error details reach MCP clients (off: a generic message and an error id). */
             expose_db_errors?: boolean;
             /**
@@ -2325,6 +2343,11 @@ export interface components {
             /** @description Unique, MCP-safe name (letters, digits, `_`, `-`; 1–64). */
             name: string;
             /**
+             * @description Whether a result cut by the row or byte cap can be continued with the signed `next_cursor` it carries
+             *     (passed back as the `cursor` argument; paged by offset). Only with `return_type` `rows`.
+             */
+            pageable?: boolean;
+            /**
              * @description One definition per placeholder: name, type (string, integer, number,
              *     boolean, array), required, default, enum, description, min, max, pattern.
              */
@@ -2374,6 +2397,11 @@ export interface components {
             /** @description Unique, MCP-safe name (letters, digits, `_`, `-`; 1–64). */
             name: string;
             /**
+             * @description Whether a result cut by the row or byte cap can be continued with the signed `next_cursor` it carries
+             *     (passed back as the `cursor` argument; paged by offset). Only with `return_type` `rows`.
+             */
+            pageable?: boolean;
+            /**
              * @description One definition per placeholder: name, type (string, integer, number,
              *     boolean, array), required, default, enum, description, min, max, pattern.
              */
@@ -2407,6 +2435,11 @@ export interface components {
             is_enabled?: boolean;
             /** @description Unique, MCP-safe name (letters, digits, `_`, `-`; 1–64). */
             name?: string;
+            /**
+             * @description Whether a result cut by the row or byte cap can be continued with the signed `next_cursor` it carries
+             *     (passed back as the `cursor` argument; paged by offset). Only with `return_type` `rows`.
+             */
+            pageable?: boolean;
             /**
              * @description One definition per placeholder: name, type (string, integer, number,
              *     boolean, array), required, default, enum, description, min, max, pattern.
