@@ -53,8 +53,8 @@ async def scenario(name, server, connection):
         timeline.at = time.monotonic() + 2 + DOWN_SECONDS + 7
         timeline.set()
         await asyncio.sleep(2)
-        down_at = time.monotonic()
         await asyncio.to_thread(server.stop)
+        down_at = time.monotonic()  # once it is really down (pg_ctl can take a while on a busy machine)
         await asyncio.sleep(DOWN_SECONDS)
         await asyncio.to_thread(server.start)
         back_at = time.monotonic()
