@@ -95,6 +95,12 @@ pub struct PortableConnection {
     /// Inactive connections and their tools are not deployed.
     #[serde(default = "yes")]
     pub is_active: bool,
+    /// PostgreSQL: volatile functions read-only queries may call on top of the built-in allowlist.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub allowed_functions: Vec<String>,
+    /// PostgreSQL: the role read-only calls run as.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read_only_role: Option<String>,
 }
 
 /// A SQL tool.
@@ -235,6 +241,8 @@ impl PortableConnection {
             queue_timeout_seconds,
             queue_enabled,
             is_active,
+            allowed_functions,
+            read_only_role,
             version: _,
             created_at: _,
             updated_at: _,
@@ -255,6 +263,8 @@ impl PortableConnection {
             queue_timeout_seconds,
             queue_enabled,
             is_active,
+            allowed_functions,
+            read_only_role,
         }
     }
 
@@ -276,6 +286,8 @@ impl PortableConnection {
             queue_timeout_seconds,
             queue_enabled,
             is_active,
+            allowed_functions,
+            read_only_role,
         } = self;
         ConnectionInput {
             name,
@@ -293,6 +305,8 @@ impl PortableConnection {
             queue_timeout_seconds,
             queue_enabled,
             is_active,
+            allowed_functions,
+            read_only_role,
         }
     }
 }

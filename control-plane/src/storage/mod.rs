@@ -14,6 +14,7 @@ pub mod history;
 pub mod migration;
 pub mod migration_deploy;
 pub mod migration_history;
+pub mod migration_read_only;
 pub mod migration_two_factor;
 pub mod published;
 pub mod releases;

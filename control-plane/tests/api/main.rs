@@ -10,6 +10,7 @@ mod export_import;
 mod harness;
 mod history;
 mod list_filters;
+mod read_only_policy;
 mod release_diff;
 mod secrets;
 mod transforms;

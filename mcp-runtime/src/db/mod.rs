@@ -25,6 +25,7 @@ mod error;
 mod ident;
 mod mysql;
 mod pg;
+mod policy;
 mod spec;
 mod sqlite;
 mod tls;

@@ -36,6 +36,12 @@ pub struct ConnectionSpec {
     pub pool_min: u32,
     /// Most connections the pool opens at once (at least 1).
     pub pool_max: u32,
+    /// Volatile functions the admin allows in read-only queries on top of the
+    /// built-in allowlist (PostgreSQL; `name` or `schema.name`).
+    pub allowed_functions: Vec<String>,
+    /// A role read-only calls switch to with `SET LOCAL ROLE` (PostgreSQL),
+    /// so they run with that role's privileges instead of the login's.
+    pub read_only_role: Option<String>,
 }
 
 impl ConnectionSpec {
@@ -52,6 +58,8 @@ impl ConnectionSpec {
             extra_params: BTreeMap::new(),
             pool_min: 0,
             pool_max: 5,
+            allowed_functions: Vec::new(),
+            read_only_role: None,
         }
     }
 
@@ -71,6 +79,7 @@ impl ConnectionSpec {
         let mut h = std::collections::hash_map::DefaultHasher::new();
         (self.db_type, &self.host, self.port, &self.database, &self.username, &self.password).hash(&mut h);
         (self.ssl_mode as u8, &self.extra_params, self.pool_min, self.pool_max).hash(&mut h);
+        (&self.allowed_functions, &self.read_only_role).hash(&mut h);
         h.finish()
     }
 
@@ -98,6 +107,8 @@ impl fmt::Debug for ConnectionSpec {
             .field("ssl_mode", &self.ssl_mode)
             .field("extra_params", &self.extra_params.keys().collect::<Vec<_>>())
             .field("pool", &(self.pool_min, self.pool_max))
+            .field("allowed_functions", &self.allowed_functions)
+            .field("read_only_role", &self.read_only_role)
             .finish()
     }
 }

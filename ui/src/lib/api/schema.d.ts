@@ -941,6 +941,8 @@ export interface components {
         };
         /** @description A connection as returned by the API. */
         Connection: {
+            /** @description Volatile functions read-only queries may call (PostgreSQL). */
+            allowed_functions: string[];
             /** Format: date-time */
             created_at: string;
             database: string;
@@ -969,6 +971,8 @@ export interface components {
             queue_enabled: boolean;
             /** Format: int32 */
             queue_timeout_seconds: number;
+            /** @description The role read-only calls run as (PostgreSQL), if any. */
+            read_only_role?: string | null;
             ssl_mode: components["schemas"]["SslMode"];
             /** Format: date-time */
             updated_at: string;
@@ -978,6 +982,11 @@ export interface components {
         };
         /** @description The editable fields of a connection (the password is handled apart). */
         ConnectionInput: {
+            /**
+             * @description PostgreSQL: volatile functions read-only queries may call on top of
+             *     the built-in allowlist (`name` or `schema.name`; at most 100).
+             */
+            allowed_functions?: string[];
             /** @description Database name, or the file path for SQLite. */
             database: string;
             /** @description `postgresql`, `mysql` (also MariaDB) or `sqlite`. */
@@ -1021,6 +1030,11 @@ export interface components {
              * @description Longest a call waits for a slot (1–300 s, default 30).
              */
             queue_timeout_seconds?: number;
+            /**
+             * @description PostgreSQL: the role read-only calls run as (`SET LOCAL ROLE`); the
+             *     login must be a member of it. Empty or absent: the login's own privileges.
+             */
+            read_only_role?: string | null;
             /** @description TLS policy: `disable`, `prefer` (default), `require`, `verify-ca`, `verify-full`. */
             ssl_mode?: components["schemas"]["SslMode"];
             /** @description Login name. */
@@ -1028,6 +1042,8 @@ export interface components {
         };
         /** @description A partial update; absent fields keep their value. */
         ConnectionPatch: {
+            /** @description Replaces the allowed volatile functions. */
+            allowed_functions?: string[] | null;
             database?: string | null;
             db_type?: string | null;
             /** @description Replaces the extra parameters; a secret sent back as the mask keeps its stored value. */
@@ -1050,6 +1066,8 @@ export interface components {
             queue_enabled?: boolean | null;
             /** Format: int32 */
             queue_timeout_seconds?: number | null;
+            /** @description A new read-only role; `null` removes it; absent keeps it. */
+            read_only_role?: string | null;
             ssl_mode?: components["schemas"]["SslMode"] | null;
             username?: string | null;
             /**
@@ -1296,6 +1314,8 @@ export interface components {
         Page_Connection: {
             /** @description The items of this page. */
             items: {
+                /** @description Volatile functions read-only queries may call (PostgreSQL). */
+                allowed_functions: string[];
                 /** Format: date-time */
                 created_at: string;
                 database: string;
@@ -1324,6 +1344,8 @@ export interface components {
                 queue_enabled: boolean;
                 /** Format: int32 */
                 queue_timeout_seconds: number;
+                /** @description The role read-only calls run as (PostgreSQL), if any. */
+                read_only_role?: string | null;
                 ssl_mode: components["schemas"]["SslMode"];
                 /** Format: date-time */
                 updated_at: string;
@@ -1620,6 +1642,8 @@ export interface components {
         };
         /** @description A database connection. Export never writes its password or secret extra parameters. */
         PortableConnection: {
+            /** @description PostgreSQL: volatile functions read-only queries may call on top of the built-in allowlist. */
+            allowed_functions?: string[];
             /** @description Database name, or the file path for SQLite. */
             database: string;
             /** @description `postgresql`, `mysql` (also MariaDB) or `sqlite`. */
@@ -1669,6 +1693,8 @@ export interface components {
              * @description Longest a call waits for a slot (1–300 s).
              */
             queue_timeout_seconds?: number;
+            /** @description PostgreSQL: the role read-only calls run as. */
+            read_only_role?: string | null;
             /** @description TLS policy: `disable`, `prefer` (default), `require`, `verify-ca`, `verify-full`. */
             ssl_mode?: components["schemas"]["SslMode"];
             /** @description Login name. */
@@ -2200,6 +2226,12 @@ export interface components {
             message: string;
             /** @description Whether a login and `SELECT 1` succeeded. */
             success: boolean;
+            /**
+             * @description Privileges the login (or the read-only role) holds that read-only
+             *     tools do not need: superuser, replication, file or signal roles,
+             *     MariaDB `SUPER`/`FILE`/`PROCESS`…; empty when none, or on failure.
+             */
+            warnings: string[];
         };
         /** @description The editable fields of a tool. */
         Tool: {
