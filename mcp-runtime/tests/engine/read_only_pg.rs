@@ -187,7 +187,7 @@ const SESSION: &str = "SELECT current_setting('search_path') AS sp, current_sett
 async fn victim(db: &TestDb) -> tokio_postgres::Client {
     let mut cfg = tokio_postgres::Config::new();
     cfg.host(&db.spec.host).port(db.spec.port).dbname(&db.spec.database).user(&db.spec.username);
-    cfg.application_name(&format!("quarry_ro_victim_{}", std::process::id()));
+    cfg.application_name(format!("quarry_ro_victim_{}", std::process::id()));
     let (client, conn) = cfg.connect(tokio_postgres::NoTls).await.expect("the victim connects");
     tokio::spawn(conn);
     client
