@@ -66,6 +66,8 @@ impl EngineFactory {
         spec.extra_params = c.extra_params.clone();
         spec.pool_min = c.pool.min;
         spec.pool_max = c.pool.max;
+        spec.allowed_functions = c.allowed_functions.clone();
+        spec.read_only_role = c.read_only_role.clone();
         Ok(spec)
     }
 }

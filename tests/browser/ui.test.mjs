@@ -1,6 +1,7 @@
 // The web UI end to end in a real browser against a fresh control plane:
 // first-run setup, a SQLite connection and a tool made through the forms, with
-// "Detect from SQL" filling in the parameter. Needs the UI built into ui/dist.
+// "Detect from SQL" filling in the parameter; a PostgreSQL connection whose
+// test warns that its login is a superuser (the real server, TEST_POSTGRES_URL). Needs the UI built into ui/dist.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, rmSync } from 'node:fs';
@@ -145,6 +146,32 @@ test('logging out shows the login screen, and logging in returns to the page', a
   await page.getByLabel('Password').fill(ADMIN.password);
   await page.getByRole('button', { name: 'Log in' }).click();
   await page.getByRole('heading', { name: 'Tool get_user' }).waitFor();
+});
+
+test('a PostgreSQL connection logging in as a superuser is tested with privilege warnings', async () => {
+  const pg = new URL(process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres');
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Connections' }).click();
+  await page.getByRole('link', { name: 'New connection' }).click();
+  await page.getByLabel('Name', { exact: true }).fill('ui_postgres');
+  await page.getByLabel('Database type').selectOption('postgresql');
+  await page.getByLabel('Host').fill(pg.hostname);
+  await page.getByLabel('Port').fill(pg.port || '5432');
+  await page.getByLabel('SSL mode').selectOption('disable');
+  await page.getByLabel('Database', { exact: true }).fill(pg.pathname.slice(1) || 'postgres');
+  await page.getByLabel('Username').fill(decodeURIComponent(pg.username));
+  if (pg.password) await page.getByLabel('Password', { exact: true }).fill(decodeURIComponent(pg.password));
+  assert.equal(await page.getByLabel('Read-only role').inputValue(), '', 'no read-only role by default');
+  await page.getByRole('button', { name: 'Create connection' }).click();
+  await page.getByText('Saved connection “ui_postgres”.').waitFor();
+  const row = page.getByRole('row', { name: /ui_postgres/ });
+  await row.getByRole('button', { name: 'Test' }).click();
+  const warnings = row.getByRole('list', { name: 'Privilege warnings' });
+  await warnings.waitFor();
+  const text = await warnings.innerText();
+  assert.match(text, /SUPERUSER/, 'the superuser login is named');
+  assert.match(text, /pg_read_all_data/, 'and a read-only role is offered');
+  assert.match(await row.getByRole('status').innerText(), /✓ \d+ ms/, 'the connection itself works');
+  await page.screenshot({ path: `${SCREENSHOTS}/ui-connection-warnings.png`, fullPage: true });
 });
 
 test('the UI made no request outside the server and raised no errors', () => {

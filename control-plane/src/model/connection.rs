@@ -62,6 +62,14 @@ pub struct ConnectionInput {
     /// Inactive connections and their tools are not deployed (default true).
     #[serde(default = "yes")]
     pub is_active: bool,
+    /// PostgreSQL: volatile functions read-only queries may call on top of
+    /// the built-in allowlist (`name` or `schema.name`; at most 100).
+    #[serde(default)]
+    pub allowed_functions: Vec<String>,
+    /// PostgreSQL: the role read-only calls run as (`SET LOCAL ROLE`); the
+    /// login must be a member of it. Empty or absent: the login's own privileges.
+    #[serde(default)]
+    pub read_only_role: Option<String>,
 }
 
 fn default_pool_max() -> i32 {
@@ -101,6 +109,12 @@ pub struct ConnectionPatch {
     pub queue_timeout_seconds: Option<i32>,
     pub queue_enabled: Option<bool>,
     pub is_active: Option<bool>,
+    /// Replaces the allowed volatile functions.
+    pub allowed_functions: Option<Vec<String>>,
+    /// A new read-only role; `null` removes it; absent keeps it.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub read_only_role: Option<Option<String>>,
     /// The version this edit is based on; a stale one is refused with 409.
     pub version: Option<i32>,
     /// With a new `host` or `port` and no new `password`: keep the stored password for the new
@@ -140,6 +154,10 @@ pub struct Connection {
     pub queue_timeout_seconds: i32,
     pub queue_enabled: bool,
     pub is_active: bool,
+    /// Volatile functions read-only queries may call (PostgreSQL).
+    pub allowed_functions: Vec<String>,
+    /// The role read-only calls run as (PostgreSQL), if any.
+    pub read_only_role: Option<String>,
     pub version: i32,
     pub created_at: chrono::DateTime<Utc>,
     pub updated_at: chrono::DateTime<Utc>,
@@ -169,6 +187,8 @@ pub struct StoredConnection {
     pub queue_timeout_seconds: i32,
     pub queue_enabled: bool,
     pub is_active: bool,
+    pub allowed_functions: Vec<String>,
+    pub read_only_role: Option<String>,
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -201,6 +221,8 @@ impl From<StoredConnection> for Connection {
             queue_timeout_seconds: m.queue_timeout_seconds,
             queue_enabled: m.queue_enabled,
             is_active: m.is_active,
+            allowed_functions: m.allowed_functions,
+            read_only_role: m.read_only_role,
             version: m.version,
             created_at: m.created_at,
             updated_at: m.updated_at,
@@ -248,6 +270,25 @@ impl ConnectionInput {
         }
         range(&mut p, "max_concurrent_queries", self.max_concurrent_queries, 1, 200);
         range(&mut p, "queue_timeout_seconds", self.queue_timeout_seconds, 1, 300);
+        if self.allowed_functions.len() > 100 {
+            p.push("allowed_functions", "must list at most 100 functions");
+        }
+        for (i, f) in self.allowed_functions.iter().enumerate() {
+            if !is_function_name(f) {
+                p.push(
+                    format!("allowed_functions[{i}]"),
+                    "must be `name` or `schema.name` (letters, digits, `_`, `$`)",
+                );
+            }
+        }
+        if let Some(role) = &self.read_only_role {
+            if role.len() > 63 || role.trim() != role || role.chars().any(char::is_control) {
+                p.push("read_only_role", "must be a role name of at most 63 characters without surrounding spaces");
+            }
+            if db_type.is_some_and(|t| t != DbType::Postgresql) && !role.is_empty() {
+                p.push("read_only_role", "is supported for PostgreSQL only");
+            }
+        }
         if serde_json::to_vec(&self.extra_params).map_or(0, |v| v.len()) > 64 * 1024 {
             p.push("extra_params", "must be at most 64 KiB of JSON");
         }
@@ -288,6 +329,8 @@ impl ConnectionInput {
             queue_timeout_seconds: self.queue_timeout_seconds,
             queue_enabled: self.queue_enabled,
             is_active: self.is_active,
+            allowed_functions: self.allowed_functions,
+            read_only_role: self.read_only_role.filter(|r| !r.is_empty()),
             version: old.map_or(1, |o| o.version + 1),
             created_at: old.map_or(now, |o| o.created_at),
             updated_at: now,
@@ -335,8 +378,24 @@ impl ConnectionPatch {
             queue_timeout_seconds: self.queue_timeout_seconds.unwrap_or(m.queue_timeout_seconds),
             queue_enabled: self.queue_enabled.unwrap_or(m.queue_enabled),
             is_active: self.is_active.unwrap_or(m.is_active),
+            allowed_functions: self.allowed_functions.unwrap_or_else(|| m.allowed_functions.clone()),
+            read_only_role: self.read_only_role.unwrap_or_else(|| m.read_only_role.clone()),
         };
         (input, password)
+    }
+}
+
+/// `name` or `schema.name` as PostgreSQL folds unquoted identifiers
+/// (lower-case letters, digits, `_`, `$`; not starting with a digit or `$`).
+fn is_function_name(s: &str) -> bool {
+    let part = |p: &str| {
+        p.len() <= 63
+            && p.chars().next().is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+            && p.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '$')
+    };
+    match s.split_once('.') {
+        Some((schema, name)) => part(schema) && part(name),
+        None => part(s),
     }
 }
 
@@ -383,6 +442,8 @@ impl StoredConnection {
         }
         spec.pool_min = u32::try_from(self.pool_min_size).unwrap_or(0);
         spec.pool_max = u32::try_from(self.pool_max_size).unwrap_or(1).max(1);
+        spec.allowed_functions = self.allowed_functions.clone();
+        spec.read_only_role = self.read_only_role.clone();
         Ok(spec)
     }
 }

@@ -98,6 +98,12 @@ pub struct PortableConnection {
     /// Inactive connections and their tools are not deployed.
     #[serde(default = "yes")]
     pub is_active: bool,
+    /// PostgreSQL: volatile functions read-only queries may call on top of the built-in allowlist.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub allowed_functions: Vec<String>,
+    /// PostgreSQL: the role read-only calls run as.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read_only_role: Option<String>,
 }
 
 /// A SQL tool.
@@ -242,6 +248,8 @@ impl PortableConnection {
             queue_timeout_seconds,
             queue_enabled,
             is_active,
+            allowed_functions,
+            read_only_role,
             version: _,
             created_at: _,
             updated_at: _,
@@ -263,6 +271,8 @@ impl PortableConnection {
             queue_timeout_seconds,
             queue_enabled,
             is_active,
+            allowed_functions,
+            read_only_role,
         }
     }
 
@@ -285,6 +295,8 @@ impl PortableConnection {
             queue_timeout_seconds,
             queue_enabled,
             is_active,
+            allowed_functions,
+            read_only_role,
         } = self;
         ConnectionInput {
             name,
@@ -303,6 +315,8 @@ impl PortableConnection {
             queue_timeout_seconds,
             queue_enabled,
             is_active,
+            allowed_functions,
+            read_only_role,
         }
     }
 }

@@ -191,6 +191,8 @@ fn connection_patch(c: PortableConnection, kept_secrets: Vec<String>) -> Connect
         queue_timeout_seconds: Some(c.queue_timeout_seconds),
         queue_enabled: Some(c.queue_enabled),
         is_active: Some(c.is_active),
+        allowed_functions: Some(c.allowed_functions),
+        read_only_role: Some(c.read_only_role),
         version: None,
         // An import that moves a connection must carry its password too.
         keep_password: false,

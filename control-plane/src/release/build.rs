@@ -198,6 +198,8 @@ fn connection(c: &StoredConnection, keys: &Keys<'_>, p: &mut Problems) -> (Conne
             queue_timeout_seconds: u32::try_from(c.queue_timeout_seconds).unwrap_or(1),
             ..QueueSettings::default()
         },
+        allowed_functions: c.allowed_functions.clone(),
+        read_only_role: c.read_only_role.clone(),
     };
     let (mut sealed, mut fingerprint) = (base.clone(), base);
     if let Some(stored) = &c.password {

@@ -17,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(super::migration_two_factor::TwoFactorTables),
             Box::new(super::migration_cleartext::CleartextOptIn),
             Box::new(super::migration_tool_paging::ToolPaging),
+            Box::new(super::migration_read_only::ReadOnlySettings),
         ]
     }
 }

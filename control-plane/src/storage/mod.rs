@@ -16,6 +16,7 @@ pub mod migration_cleartext;
 pub mod migration_deploy;
 pub mod migration_history;
 pub mod migration_tool_paging;
+pub mod migration_read_only;
 pub mod migration_two_factor;
 pub mod published;
 pub mod releases;

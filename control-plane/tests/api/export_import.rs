@@ -17,7 +17,7 @@ use crate::harness::TestApp;
 const EXPORT: &str = "/api/v1/export-import/export";
 const IMPORT: &str = "/api/v1/export-import/import";
 
-/// A connection with a password and a secret extra parameter, a tool, two resources, a prompt, settings with
+/// A connection with a password, a secret extra parameter and read-only settings, a tool, two resources, a prompt, settings with
 /// global variables, and an MCP token.
 async fn seed(app: &TestApp) {
     let (status, conn) = app
@@ -25,7 +25,8 @@ async fn seed(app: &TestApp) {
             "/api/v1/connections",
             &json!({"name": "shop", "db_type": "postgresql", "host": "127.0.0.1", "port": 5432, "database": "postgres",
                 "username": "postgres", "password": "pg-secret-value",
-                "extra_params": {"sslpassword": "extra-secret-value", "application_name": "quarry"}}),
+                "extra_params": {"sslpassword": "extra-secret-value", "application_name": "quarry"},
+                "allowed_functions": ["pg_catalog.pg_is_in_recovery"], "read_only_role": "quarry_reader"}),
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{conn}");
@@ -90,6 +91,8 @@ async fn the_export_names_connections_by_name_and_holds_no_password_secret_or_to
         assert!(!text.contains(secret), "{secret} leaked: {text}");
     }
     assert_eq!(doc["connections"][0]["extra_params"], json!({"application_name": "quarry"}));
+    assert_eq!(doc["connections"][0]["allowed_functions"], json!(["pg_catalog.pg_is_in_recovery"]));
+    assert_eq!(doc["connections"][0]["read_only_role"], "quarry_reader");
     assert_eq!(doc["tools"][0]["connection"], "shop");
     assert!(doc["tools"][0].get("connection_id").is_none());
     assert_eq!(doc["resources"][0]["connection"], "shop");

@@ -11,6 +11,7 @@ mod ha;
 mod harness;
 mod history;
 mod list_filters;
+mod read_only_policy;
 mod release_diff;
 mod results;
 mod secrets;

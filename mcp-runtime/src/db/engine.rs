@@ -156,7 +156,8 @@ impl Engine {
         tokio::time::timeout(SCHEMA_TIMEOUT, run).await.map_err(|_| EngineError::Timeout(SCHEMA_TIMEOUT))?
     }
 
-    /// Opens a fresh connection (not from a pool) and runs `SELECT 1`, within 10 s.
+    /// Opens a fresh connection (not from a pool) and runs `SELECT 1`, within
+    /// 10 s, then reports privileges beyond what read-only tools need.
     pub async fn test_connection(&self, spec: &ConnectionSpec) -> TestOutcome {
         self.test_connection_within(spec, CONNECTION_TEST_TIMEOUT).await
     }
@@ -173,11 +174,15 @@ impl Engine {
         };
         let outcome = tokio::time::timeout(limit, probe).await;
         let latency_ms = started.elapsed().as_millis() as u64;
-        let (success, message) = match outcome {
-            Ok(Ok(())) => (true, format!("connected to {}", spec.target())),
-            Ok(Err(message)) => (false, message),
-            Err(_) => (false, format!("timed out after {} s connecting to {}", limit.as_secs_f64(), spec.target())),
+        let (success, message, warnings) = match outcome {
+            Ok(Ok(warnings)) => (true, format!("connected to {}", spec.target()), warnings),
+            Ok(Err(message)) => (false, message, Vec::new()),
+            Err(_) => (
+                false,
+                format!("timed out after {} s connecting to {}", limit.as_secs_f64(), spec.target()),
+                Vec::new(),
+            ),
         };
-        TestOutcome { success, message, latency_ms }
+        TestOutcome { success, message, latency_ms, warnings }
     }
 }

@@ -31,6 +31,7 @@ mod ident;
 mod mysql;
 pub mod numbers;
 mod pg;
+mod policy;
 mod spec;
 mod sqlite;
 mod tls;

@@ -38,8 +38,12 @@ pub struct ConnectionSpec {
     /// Most connections the pool opens at once (at least 1).
     pub pool_max: u32,
     /// Functions read-only queries may call beyond the built-in policy
-    /// (MySQL/MariaDB: stored functions as `name` or `db.name`).
+    /// (PostgreSQL: volatile functions as `name` or `schema.name`;
+    /// MySQL/MariaDB: stored functions as `name` or `db.name`).
     pub allowed_functions: Vec<String>,
+    /// A role read-only calls switch to with `SET LOCAL ROLE` (PostgreSQL),
+    /// so they run with that role's privileges instead of the login's.
+    pub read_only_role: Option<String>,
     /// Whether the password may be sent when the server asks for it in
     /// cleartext or as MD5 over a connection without TLS (off: such a login is
     /// refused before the password leaves, so a repointed host cannot collect it).
@@ -63,6 +67,7 @@ impl ConnectionSpec {
             pool_max: 5,
             allowed_functions: Vec::new(),
             allow_cleartext_password: false,
+            read_only_role: None,
         }
     }
 
@@ -81,8 +86,8 @@ impl ConnectionSpec {
     pub fn fingerprint(&self) -> u64 {
         let mut h = std::collections::hash_map::DefaultHasher::new();
         (self.db_type, &self.host, self.port, &self.database, &self.username, &self.password).hash(&mut h);
-        (self.ssl_mode as u8, &self.extra_params, self.pool_min, self.pool_max, &self.allowed_functions).hash(&mut h);
-        self.allow_cleartext_password.hash(&mut h);
+        (self.ssl_mode as u8, &self.extra_params, self.pool_min, self.pool_max).hash(&mut h);
+        (&self.allowed_functions, &self.read_only_role, self.allow_cleartext_password).hash(&mut h);
         h.finish()
     }
 
@@ -110,6 +115,8 @@ impl fmt::Debug for ConnectionSpec {
             .field("ssl_mode", &self.ssl_mode)
             .field("extra_params", &self.extra_params.keys().collect::<Vec<_>>())
             .field("pool", &(self.pool_min, self.pool_max))
+            .field("allowed_functions", &self.allowed_functions)
+            .field("read_only_role", &self.read_only_role)
             .finish()
     }
 }

@@ -158,4 +158,8 @@ pub struct TestOutcome {
     pub message: String,
     /// Time to connect and run `SELECT 1`.
     pub latency_ms: u64,
+    /// Privileges the login (or the read-only role) holds that read-only
+    /// tools do not need: superuser, replication, file or signal roles,
+    /// MariaDB `SUPER`/`FILE`/`PROCESS`…; empty when none, or on failure.
+    pub warnings: Vec<String>,
 }

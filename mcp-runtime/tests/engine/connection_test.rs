@@ -131,3 +131,14 @@ async fn tls_modes_encrypt_verify_or_fail_with_a_tls_message() {
         assert!(!outcome.success && outcome.message.starts_with("TLS failure"), "{}", outcome.message);
     }
 }
+
+#[tokio::test]
+async fn a_mariadb_root_login_is_warned_about_privileges_beyond_select() {
+    let Some(db) = mysql().await else { return };
+    let outcome = Engine::new().test_connection(&db.spec).await;
+    assert!(outcome.success, "{}", outcome.message);
+    let all = outcome.warnings.join(" | ");
+    assert!(all.contains("ALL PRIVILEGES on *.*") && all.contains("GRANT OPTION"), "{all}");
+    let lite = sqlite().await;
+    assert_eq!(Engine::new().test_connection(&lite.spec).await.warnings, Vec::<String>::new());
+}

@@ -46,6 +46,14 @@ pub struct Connection {
     /// Admission queue in front of the pool.
     #[serde(default)]
     pub queue: QueueSettings,
+    /// PostgreSQL: volatile functions read-only tools may call on top of the
+    /// built-in allowlist (`name` or `schema.name`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub allowed_functions: Vec<String>,
+    /// PostgreSQL: a role read-only calls switch to with `SET LOCAL ROLE`, so
+    /// they run with its privileges rather than the login's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read_only_role: Option<String>,
 }
 
 /// TLS policy for the database connection.

@@ -29,6 +29,10 @@ pub struct Model {
     pub queue_timeout_seconds: i32,
     pub queue_enabled: bool,
     pub is_active: bool,
+    /// JSON array of `name` / `schema.name` (PostgreSQL read-only allowlist extension).
+    pub allowed_functions: Json,
+    /// PostgreSQL role read-only calls switch to, if any.
+    pub read_only_role: Option<String>,
     pub version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -74,6 +74,7 @@ pub fn connection_snapshot(c: &StoredConnection) -> Value {
         "extra_params": c.extra_params, "pool_min_size": c.pool_min_size, "pool_max_size": c.pool_max_size,
         "max_concurrent_queries": c.max_concurrent_queries, "queue_timeout_seconds": c.queue_timeout_seconds,
         "queue_enabled": c.queue_enabled, "is_active": c.is_active, "version": c.version,
+        "allowed_functions": c.allowed_functions, "read_only_role": c.read_only_role,
         "created_at": c.created_at, "updated_at": c.updated_at,
     })
 }
@@ -106,6 +107,10 @@ pub(crate) fn connection_from_snapshot(v: &Value) -> Result<StoredConnection, St
         queue_timeout_seconds: i("queue_timeout_seconds")?,
         queue_enabled: b("queue_enabled")?,
         is_active: b("is_active")?,
+        // Absent in snapshots taken before these settings existed.
+        allowed_functions: serde_json::from_value(v.get("allowed_functions").cloned().unwrap_or_default())
+            .unwrap_or_default(),
+        read_only_role: v.get("read_only_role").and_then(Value::as_str).map(String::from),
         version: i("version")?,
         created_at: t("created_at")?,
         updated_at: t("updated_at")?,

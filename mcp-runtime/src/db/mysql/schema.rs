@@ -53,10 +53,12 @@ pub(crate) async fn columns(pool: &MyPool, table: &TableRef) -> Result<Vec<Colum
 }
 
 /// Connects afresh (not through the pool) and runs `SELECT 1`.
-pub(crate) async fn probe(spec: &ConnectionSpec) -> Result<(), String> {
+/// and reads `SHOW GRANTS` for privileges beyond what read-only tools need.
+pub(crate) async fn probe(spec: &ConnectionSpec) -> Result<Vec<String>, String> {
     let mut conn =
         mysql_async::Conn::new(opts(spec, false).map_err(|e| e.to_string())?).await.map_err(|e| connect_error(&e))?;
     conn.query_drop("SELECT 1").await.map_err(|e| connect_error(&e))?;
+    let grants: Vec<String> = conn.query("SHOW GRANTS").await.map_err(|e| connect_error(&e))?;
     let _ = conn.disconnect().await;
-    Ok(())
+    Ok(crate::db::policy::privileges::mysql_warnings(&grants))
 }

@@ -1,8 +1,12 @@
 //! PostgreSQL through a pool of [`wire::Conn`]s.
 //!
+//! Before a read-only call, the statement must pass the read-only policy
+//! (`db::policy::pg`; a cached verdict per SQL text, so usually no I/O).
+//!
 //! Every call is one pipelined exchange behind a single `Sync`, answered in
 //! one round trip: `BEGIN READ ONLY` (or `BEGIN` for read-write tools),
-//! `set_config('statement_timeout', …, true)`, the cached prepared statement
+//! `SET LOCAL ROLE <read_only_role>` when the connection names one (read-only
+//! calls only; ROLLBACK switches back), `set_config('statement_timeout', …, true)`, the cached prepared statement
 //! executed to at most `max_rows + 1` rows (so the server itself stops past
 //! the cap), then `ROLLBACK` and `pg_advisory_unlock_all()` — which undo
 //! session settings the statement changed and release session advisory locks
@@ -23,7 +27,7 @@ mod decode;
 mod errors;
 mod interval;
 pub(crate) mod schema;
-mod wire;
+pub(crate) mod wire;
 
 use std::io;
 use std::sync::Arc;
@@ -37,6 +41,8 @@ use serde_json::{Map, Value};
 
 use super::collect::{Collector, Window};
 use super::compile::Compiled;
+use super::ident::quote_double;
+use super::policy::pg::PgPolicy;
 use super::{CONNECT_TIMEOUT, Column, ConnectionSpec, EngineError, Limits};
 pub(crate) use errors::{connect_error, db_error, error_chain};
 pub(crate) use wire::MAX_STATEMENTS;
@@ -63,6 +69,10 @@ impl managed::Manager for Manager {
 pub(crate) struct PgPool {
     pool: managed::Pool<Manager>,
     target: Arc<Target>,
+    /// The read-only policy with its verdict and catalog caches.
+    policy: Arc<PgPolicy>,
+    /// `SET LOCAL ROLE "<read_only_role>"`, when the connection names a role.
+    set_role: Option<Arc<str>>,
 }
 
 /// Where `spec` points, with its TLS settings (no I/O).
@@ -88,7 +98,10 @@ pub(crate) fn build(spec: &ConnectionSpec) -> Result<PgPool, EngineError> {
         .runtime(deadpool::Runtime::Tokio1)
         .build()
         .map_err(|e| EngineError::Unsupported(format!("cannot build the pool: {e}")))?;
-    Ok(PgPool { pool, target: Arc::new(target) })
+    let role = spec.read_only_role.as_deref().map(str::trim).filter(|r| !r.is_empty());
+    let set_role = role.map(|r| Arc::from(format!("SET LOCAL ROLE {}", quote_double(r))));
+    let policy = Arc::new(PgPolicy::new(&spec.allowed_functions, role));
+    Ok(PgPool { pool, target: Arc::new(target), policy, set_role })
 }
 
 impl PgPool {
@@ -135,12 +148,22 @@ pub(crate) async fn execute(
 ) -> Result<Output, EngineError> {
     let mut guard = CancelOnDrop { conn: Some(pool.get(limits.timeout).await?), target: pool.target.clone() };
     let Some(conn) = guard.conn.as_deref_mut() else { return Err(EngineError::Database("connection lost".into())) };
-    run(conn, c, read_only, limits).await
+    if read_only {
+        pool.policy.check(&c.sql, conn).await?;
+    }
+    let role = if read_only { pool.set_role.as_deref() } else { None };
+    run(conn, c, read_only, role, limits).await
 }
 
-async fn run(conn: &mut Conn, c: &Compiled, read_only: bool, limits: &Window) -> Result<Output, EngineError> {
+async fn run(
+    conn: &mut Conn,
+    c: &Compiled,
+    read_only: bool,
+    role: Option<&str>,
+    limits: &Window,
+) -> Result<Output, EngineError> {
     let cached = conn.has_prepared(&c.sql);
-    match call(conn, c, read_only, limits).await {
+    match call(conn, c, read_only, role, limits).await {
         // "cached plan must not change result type": a table changed under the
         // statement this connection prepared earlier. The server refuses at
         // Bind, before the statement runs, and the transaction was rolled
@@ -148,7 +171,7 @@ async fn run(conn: &mut Conn, c: &Compiled, read_only: bool, limits: &Window) ->
         Err(Failed::Pg(e)) if cached && e.code() == Some(STALE_PLAN) => {
             tracing::debug!(error = %e, "A table changed under a prepared statement; preparing it again.");
             conn.forget(&c.sql);
-            call(conn, c, read_only, limits).await.map_err(|f| f.into_engine(conn, &c.sql, limits))
+            call(conn, c, read_only, role, limits).await.map_err(|f| f.into_engine(conn, &c.sql, limits))
         }
         ran => ran.map_err(|f| f.into_engine(conn, &c.sql, limits)),
     }
@@ -185,8 +208,15 @@ impl From<PgError> for Failed {
 }
 
 /// One attempt: prepare (or reuse) the statements, run the pipeline, and
-/// roll back after a failure.
-async fn call(conn: &mut Conn, c: &Compiled, read_only: bool, limits: &Window) -> Result<Output, Failed> {
+/// roll back after a failure. `role` is the `SET LOCAL ROLE` statement to
+/// run right after `BEGIN`, in the same pipeline.
+async fn call(
+    conn: &mut Conn,
+    c: &Compiled,
+    read_only: bool,
+    role: Option<&str>,
+    limits: &Window,
+) -> Result<Output, Failed> {
     let stmt = conn.prepare(&c.sql).await?;
     if read_only && stmt.columns.is_empty() {
         return Err(Failed::Engine(EngineError::ReadOnly(
@@ -200,6 +230,10 @@ async fn call(conn: &mut Conn, c: &Compiled, read_only: bool, limits: &Window) -
     let (begin, end): (&str, &[&str]) =
         if read_only { ("BEGIN READ ONLY", &["ROLLBACK", UNLOCK]) } else { ("BEGIN", &["COMMIT", "ROLLBACK"]) };
     let begin = conn.prepare(begin).await?;
+    let set_role = match role {
+        Some(sql) => Some(conn.prepare(sql).await?),
+        None => None,
+    };
     let timeout = conn.prepare("SELECT set_config('statement_timeout', $1, true)").await?;
     let mut ends = Vec::with_capacity(end.len());
     for sql in end {
@@ -210,15 +244,15 @@ async fn call(conn: &mut Conn, c: &Compiled, read_only: bool, limits: &Window) -
     let params: Vec<Option<String>> = c.binds.iter().map(bind::text).collect();
     let mut collector = Collector::new(limits);
     let fetch = i32::try_from(collector.fetch_limit()).unwrap_or(i32::MAX);
-    let mut steps = vec![
-        Step { stmt: &begin, params: &[], max_rows: 0 },
-        Step { stmt: &timeout, params: &timeout_ms, max_rows: 0 },
-        Step { stmt: &stmt, params: &params, max_rows: fetch },
-    ];
+    let mut steps = vec![Step { stmt: &begin, params: &[], max_rows: 0 }];
+    steps.extend(set_role.as_ref().map(|s| Step { stmt: s, params: &[], max_rows: 0 }));
+    steps.push(Step { stmt: &timeout, params: &timeout_ms, max_rows: 0 });
+    let main = steps.len();
+    steps.push(Step { stmt: &stmt, params: &params, max_rows: fetch });
     steps.extend(ends.iter().map(|s| Step { stmt: s, params: &[], max_rows: 0 }));
     let mut open = true;
     let ran = conn
-        .pipeline(&steps, 2, |row| {
+        .pipeline(&steps, main, |row| {
             if open {
                 open = collector.push(row_json(row, &stmt.columns, &columns)?);
             }

@@ -6,6 +6,7 @@ use super::wire::{self, PgError};
 use super::{PgPool, connect_error, target};
 use crate::db::error::one_line;
 use crate::db::ident::{TableRef, quote_double};
+use crate::db::policy::privileges::{PG_DANGEROUS_ROLES, PG_ROLE_QUERY, pg_warnings};
 use crate::db::{ColumnInfo, ConnectionSpec, EngineError, SCHEMA_TIMEOUT, TableInfo, TableKind};
 
 fn schema_error(e: PgError) -> EngineError {
@@ -75,10 +76,18 @@ pub(crate) async fn columns(pool: &PgPool, table: &TableRef) -> Result<Vec<Colum
         .collect())
 }
 
-/// Connects afresh (not through the pool) and runs `SELECT 1`.
-pub(crate) async fn probe(spec: &ConnectionSpec) -> Result<(), String> {
+/// Connects afresh (not through the pool), runs `SELECT 1`, and reads the
+/// login's (and the read-only role's) attributes and dangerous role
+/// memberships for the warnings.
+pub(crate) async fn probe(spec: &ConnectionSpec) -> Result<Vec<String>, String> {
     let target = target(spec).map_err(|e| e.to_string())?;
     let mut conn = wire::connect(&target).await.map_err(|e| connect_error(&e))?;
     conn.query_text("SELECT 1", &[]).await.map_err(|e| connect_error(&e))?;
-    Ok(())
+    let role = spec.read_only_role.as_deref().map(str::trim).filter(|r| !r.is_empty());
+    let dangerous = format!("{{{}}}", PG_DANGEROUS_ROLES.join(","));
+    let rows = conn
+        .query_text(PG_ROLE_QUERY, &[Some(role.unwrap_or_default().to_string()), Some(dangerous)])
+        .await
+        .map_err(|e| connect_error(&e))?;
+    Ok(pg_warnings(&rows, role))
 }

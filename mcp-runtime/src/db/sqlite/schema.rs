@@ -69,12 +69,12 @@ pub(crate) async fn columns(p: &SqlitePools, table: &TableRef) -> Result<Vec<Col
 }
 
 /// Opens the file read-only (never creating it) and runs `SELECT 1`.
-pub(crate) async fn probe(spec: &ConnectionSpec) -> Result<(), String> {
+pub(crate) async fn probe(spec: &ConnectionSpec) -> Result<Vec<String>, String> {
     let mut conn = sqlx::SqliteConnection::connect_with(&options(spec, true).busy_timeout(Duration::from_secs(2)))
         .await
         .map_err(|e| open_error(&e))?;
     // Reading the schema makes SQLite check the file header.
     sqlx::query("SELECT count(*) FROM sqlite_schema").fetch_one(&mut conn).await.map_err(|e| open_error(&e))?;
     let _ = conn.close().await;
-    Ok(())
+    Ok(Vec::new())
 }

@@ -31,6 +31,8 @@ interface FormState {
   queue_enabled: boolean;
   is_active: boolean;
   extra_params: string;
+  allowed_functions: string;
+  read_only_role: string;
 }
 
 function initial(c?: Connection): FormState {
@@ -52,6 +54,8 @@ function initial(c?: Connection): FormState {
     queue_enabled: c?.queue_enabled ?? true,
     is_active: c?.is_active ?? true,
     extra_params: c && Object.keys(c.extra_params).length ? JSON.stringify(c.extra_params, null, 2) : '',
+    allowed_functions: (c?.allowed_functions ?? []).join(', '),
+    read_only_role: c?.read_only_role ?? '',
   };
 }
 
@@ -105,6 +109,8 @@ export function ConnectionForm({ connection, onReload }: Props) {
       queue_enabled: f.queue_enabled,
       is_active: f.is_active,
       extra_params: extra,
+      allowed_functions: f.db_type === 'postgresql' ? f.allowed_functions.split(/[\s,]+/).filter(Boolean) : [],
+      read_only_role: f.db_type === 'postgresql' && f.read_only_role.trim() ? f.read_only_role.trim() : null,
     };
     // The password is write-only: send it when typed, null to remove it, else leave it out to keep it.
     if (f.password) body.password = f.password;
@@ -203,6 +209,23 @@ export function ConnectionForm({ connection, onReload }: Props) {
             hint="Inactive connections and their tools are not deployed." />
         </div>
       </fieldset>
+
+      {f.db_type === 'postgresql' && (
+        <fieldset className="section">
+          <legend>Read-only policy (PostgreSQL)</legend>
+          <div className="grid-2">
+            <Field label="Read-only role" htmlFor="conn-ro-role" problems={at('read_only_role')}
+              hint="Read-only calls run SET LOCAL ROLE to it, e.g. quarry_reader with pg_read_all_data. Empty: the login's own privileges.">
+              <input id="conn-ro-role" autoComplete="off" value={f.read_only_role} onChange={(e) => set('read_only_role', e.target.value)} />
+            </Field>
+            <Field label="Allowed volatile functions" htmlFor="conn-allowed-fns" problems={at('allowed_functions')}
+              hint="Comma-separated name or schema.name, on top of the built-in allowlist (random, clock_timestamp, gen_random_uuid, …).">
+              <input id="conn-allowed-fns" className="mono" autoComplete="off" value={f.allowed_functions}
+                onChange={(e) => set('allowed_functions', e.target.value)} />
+            </Field>
+          </div>
+        </fieldset>
+      )}
 
       <details className="section" open={f.extra_params !== ''}>
         <summary>Extra driver parameters</summary>

@@ -1,7 +1,7 @@
 import { errorMessage } from '../../lib/api/client';
 import { useTestConnection } from './api';
 
-/** The outcome of a connection test: latency, or what went wrong. */
+/** The outcome of a connection test: latency and privilege warnings, or what went wrong. */
 export function TestOutcome({ test }: { test: ReturnType<typeof useTestConnection> }) {
   const r = test.data;
   if (test.error != null) return <div role="status" className="test-outcome bad">{errorMessage(test.error)}</div>;
@@ -9,6 +9,11 @@ export function TestOutcome({ test }: { test: ReturnType<typeof useTestConnectio
   return (
     <div role="status" className={`test-outcome ${r.success ? 'ok' : 'bad'}`} title={r.message}>
       {r.success ? `✓ ${r.latency_ms} ms` : `✕ ${r.message}`}
+      {r.warnings.length > 0 && (
+        <ul className="test-warnings" aria-label="Privilege warnings">
+          {r.warnings.map((w) => <li key={w}>⚠ {w}</li>)}
+        </ul>
+      )}
     </div>
   );
 }
