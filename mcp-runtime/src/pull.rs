@@ -141,6 +141,7 @@ pub fn empty_manifest() -> Manifest {
             version: "0.0.0".into(),
             instructions: None,
             expose_db_errors: false,
+            request_log: false,
         },
         auth: AuthSettings::None,
         connections: vec![],

@@ -83,6 +83,14 @@ pub struct ServerInfo {
     /// and an error id; the detail is only logged).
     #[serde(default)]
     pub expose_db_errors: bool,
+    /// Whether the runtime sends one request-log record per call to the
+    /// control plane (default on; pull mode only).
+    #[serde(default = "default_true")]
+    pub request_log: bool,
+}
+
+fn default_true() -> bool {
+    true
 }
 
 fn default_version() -> String {

@@ -56,6 +56,7 @@ pub async fn build(
             version: format!("1.0.{number}"),
             instructions: settings.instructions.clone().filter(|i| !i.trim().is_empty()),
             expose_db_errors: settings.expose_db_errors,
+            request_log: settings.request_log,
         },
         auth: auth(settings, tokens, &mut p),
         connections: Vec::new(),
