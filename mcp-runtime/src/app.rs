@@ -85,7 +85,11 @@ impl Application {
         let cancel = CancellationToken::new();
         let router = router(shared.clone(), &config, cancel.clone());
         match (follow, &config.source) {
-            (Some((client, from)), _) => crate::pull::spawn_follow(shared.clone(), client, from),
+            (Some((client, from)), _) => {
+                let instance = crate::delivery::instance_id(&config.instance_id);
+                crate::delivery::spawn(shared.clone(), client.clone(), instance, config.delivery_interval);
+                crate::pull::spawn_follow(shared.clone(), client, from)
+            }
             (None, ManifestSource::File(path)) => spawn_sighup_reload(shared.clone(), path.clone()),
             (None, _) => {}
         }

@@ -8,7 +8,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use shared_model::manifest::AuthSettings;
 use shared_model::token::{TokenHasher, parse_hex_digest};
-use subtle::{Choice, ConstantTimeEq};
+use subtle::{Choice, ConditionallySelectable, ConstantTimeEq};
 
 use crate::server::Shared;
 
@@ -23,8 +23,15 @@ pub enum AuthCheck {
         hasher: Box<TokenHasher>,
         /// Accepted token digests.
         digests: Vec<[u8; 32]>,
+        /// The manifest id of each token, in the order of `digests`.
+        ids: Vec<String>,
     },
 }
+
+/// The id of the bearer token a request was let in with (a request
+/// extension; absent when auth is off). The request log names clients by it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientId(pub String);
 
 impl AuthCheck {
     /// Compiles the manifest's auth settings; bearer mode needs the runtime key.
@@ -38,24 +45,32 @@ impl AuthCheck {
                     .iter()
                     .map(|t| parse_hex_digest(&t.hash).ok_or_else(|| format!("token {} has a malformed hash", t.id)))
                     .collect::<Result<_, _>>()?;
-                Ok(AuthCheck::Bearer { hasher: Box::new(hasher), digests })
+                let ids = tokens.iter().map(|t| t.id.clone()).collect();
+                Ok(AuthCheck::Bearer { hasher: Box::new(hasher), digests, ids })
             }
         }
     }
 
     /// Whether a request with this `Authorization` header may pass.
     pub fn allows(&self, authorization: Option<&HeaderValue>) -> bool {
-        let AuthCheck::Bearer { hasher, digests } = self else { return true };
-        let Some(token) = authorization.and_then(|h| h.to_str().ok()).and_then(bearer_token) else {
-            return false;
-        };
+        self.admit(authorization).is_some()
+    }
+
+    /// `None` when the request may not pass; else the token it passed with
+    /// (`Some(None)` when auth is off).
+    pub fn admit(&self, authorization: Option<&HeaderValue>) -> Option<Option<ClientId>> {
+        let AuthCheck::Bearer { hasher, digests, ids } = self else { return Some(None) };
+        let token = authorization.and_then(|h| h.to_str().ok()).and_then(bearer_token)?;
         let presented = hasher.digest(token);
         // Compare against every digest without an early exit.
         let mut any = Choice::from(0);
-        for d in digests {
-            any |= presented.ct_eq(d);
+        let mut matched = 0u64;
+        for (i, d) in digests.iter().enumerate() {
+            let eq = presented.ct_eq(d);
+            matched = u64::conditional_select(&matched, &(i as u64), eq);
+            any |= eq;
         }
-        any.into()
+        bool::from(any).then(|| ids.get(matched as usize).cloned().map(ClientId))
     }
 }
 
@@ -65,9 +80,11 @@ fn bearer_token(value: &str) -> Option<&str> {
 }
 
 /// Axum middleware: 401 with `WWW-Authenticate: Bearer` unless the current release allows the request.
-pub async fn require_auth(State(shared): State<std::sync::Arc<Shared>>, req: Request, next: Next) -> Response {
-    let allowed = shared.current().auth.allows(req.headers().get(header::AUTHORIZATION));
-    if allowed {
+pub async fn require_auth(State(shared): State<std::sync::Arc<Shared>>, mut req: Request, next: Next) -> Response {
+    if let Some(client) = shared.current().auth.admit(req.headers().get(header::AUTHORIZATION)) {
+        if let Some(client) = client {
+            req.extensions_mut().insert(client);
+        }
         return next.run(req).await;
     }
     let challenge = if req.headers().contains_key(header::AUTHORIZATION) {

@@ -14,6 +14,8 @@ pub mod cache;
 pub mod config;
 pub mod db;
 #[cfg(feature = "server")]
+pub mod delivery;
+#[cfg(feature = "server")]
 pub mod engine_adapter;
 #[cfg(feature = "server")]
 pub mod exec;

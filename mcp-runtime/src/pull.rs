@@ -124,6 +124,16 @@ impl PullClient {
     }
 }
 
+impl PullClient {
+    /// POSTs `body` as JSON to `path` under the control plane's base URL with
+    /// the runtime token (the telemetry delivery uses it); the status is the caller's to judge.
+    pub async fn post_json<T: serde::Serialize>(&self, path: &str, body: &T) -> Result<StatusCode, PullError> {
+        let url = format!("{}{path}", self.base);
+        let res = self.http.post(url).bearer_auth(&self.token).json(body).send().await;
+        res.map(|r| r.status()).map_err(|e| PullError::Http(e.to_string()))
+    }
+}
+
 fn is_loopback(base: &str) -> bool {
     let host = base.split_once("://").map_or(base, |(_, r)| r).split('/').next().unwrap_or("");
     let host = host.rsplit_once(':').map_or(host, |(h, _)| h);
