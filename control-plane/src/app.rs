@@ -60,6 +60,7 @@ impl Application {
         state.deploy.set_bound_address(listener.local_addr()?);
         crate::tls::serve::start_side_tasks(&state).await?;
         tokio::spawn(storage::history::retention::run(state.db.clone(), state.config.history_retention));
+        tokio::spawn(storage::telemetry::rollup::run(state.db.clone(), state.config.telemetry));
         let resume = state.clone();
         tokio::spawn(async move {
             if let Err(e) = resume.deploy.resume(&resume.db).await {

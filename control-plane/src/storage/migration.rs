@@ -15,6 +15,7 @@ impl MigratorTrait for Migrator {
             Box::new(super::migration_deploy::DeployTables),
             Box::new(super::migration_history::HistoryTables),
             Box::new(super::migration_two_factor::TwoFactorTables),
+            Box::new(super::migration_telemetry::TelemetryTables),
         ]
     }
 }

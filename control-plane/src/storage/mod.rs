@@ -14,10 +14,12 @@ pub mod history;
 pub mod migration;
 pub mod migration_deploy;
 pub mod migration_history;
+pub mod migration_telemetry;
 pub mod migration_two_factor;
 pub mod published;
 pub mod releases;
 pub mod settings;
+pub mod telemetry;
 pub mod two_factor;
 pub mod write;
 

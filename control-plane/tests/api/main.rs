@@ -10,6 +10,7 @@ mod export_import;
 mod harness;
 mod history;
 mod list_filters;
+mod observability;
 mod release_diff;
 mod secrets;
 mod transforms;
