@@ -188,3 +188,79 @@ async fn a_resent_delivery_counts_once_and_a_restarted_runtime_adds_to_the_old_o
     assert_eq!(calls().await, 9);
     assert_eq!(app.get("/api/v1/logs").await.1["total"], 3);
 }
+
+/// Bytes the store uses for the two metric tables.
+async fn metric_bytes(app: &TestApp) -> i64 {
+    use sea_orm::{ConnectionTrait, DbBackend, Statement};
+    let db = &app.state.db;
+    let sql = match db.get_database_backend() {
+        DbBackend::Postgres => {
+            "SELECT (pg_total_relation_size('metric_minutes') + pg_total_relation_size('metric_hours'))::bigint AS n"
+        }
+        // The whole file: SQLite keeps no per-table figure without dbstat.
+        _ => "SELECT (SELECT page_count FROM pragma_page_count()) * (SELECT page_size FROM pragma_page_size()) AS n",
+    };
+    let row = db.query_one_raw(Statement::from_string(db.get_database_backend(), sql)).await.unwrap().unwrap();
+    row.try_get::<i64>("", "n").unwrap()
+}
+
+/// A busy tool's minute: latencies over 1 ms – 1 s fill every bucket in between (~350).
+fn busy_delta(minute: i64) -> MinuteDelta {
+    let mut latency = Sketch::default();
+    let mut us = 1_000f64;
+    while us < 1_000_000.0 {
+        latency.observe_micros(us as u64);
+        us *= 1.02;
+    }
+    let errors = [("timeout".to_string(), 3), ("database_error".to_string(), 2)].into();
+    MinuteDelta {
+        minute,
+        subject: Subject::Tool,
+        name: "orders_by_customer".into(),
+        connection: uuid::Uuid::new_v4().to_string(),
+        calls: 6000,
+        errors,
+        cache_hits: 100,
+        rows: 60_000,
+        bytes: 6_000_000,
+        latency,
+    }
+}
+
+#[tokio::test]
+async fn one_busy_tool_over_ninety_days_stays_within_the_stated_store_size() {
+    use control_plane::model::telemetry::Retention;
+    use control_plane::storage::telemetry::{apply, rollup};
+    let app = TestApp::spawn().await;
+    app.login_admin().await;
+    let before = metric_bytes(&app).await;
+    let now = Utc::now();
+    let hour = now.timestamp() / 3600 * 3600;
+    let connection = uuid::Uuid::new_v4().to_string();
+    // 90 days of hours (one minute row each, rolled up), then 48 h of minutes.
+    let hours: Vec<MinuteDelta> =
+        (1..=90 * 24).map(|h| MinuteDelta { connection: connection.clone(), ..busy_delta(hour - h * 3600) }).collect();
+    let minutes: Vec<MinuteDelta> = (1..=48 * 60)
+        .map(|m| MinuteDelta { connection: connection.clone(), ..busy_delta(now.timestamp() / 60 * 60 - m * 60) })
+        .collect();
+    let mut sequence = 0;
+    for (chunk, compact_after) in [(hours, true), (minutes, false)] {
+        for part in chunk.chunks(500) {
+            sequence += 1;
+            let d =
+                Delivery { instance_id: "pod-a.fill".into(), sequence, metrics: part.to_vec(), ..Default::default() };
+            apply(&app.state.db, &d).await.unwrap();
+        }
+        if compact_after {
+            let from = now.timestamp() - 91 * 86_400;
+            let done = rollup::compact(&app.state.db, Retention::default(), from, now).await.unwrap();
+            assert_eq!(done.hours, 90 * 24, "{done:?}");
+        }
+    }
+    let week = app.get("/api/v1/metrics/stats?period=30d").await.1;
+    assert!(week["items"][0]["calls"].as_u64().unwrap() >= 6000 * 30 * 24, "{week}");
+    let used = metric_bytes(&app).await - before;
+    eprintln!("one busy tool, 48 h of minutes + 90 days of hours: {:.1} MB", used as f64 / 1e6);
+    // Stated in docs/observability.md: at most 25 MB per busy tool and instance.
+    assert!(used < 25_000_000, "{used} bytes");
+}

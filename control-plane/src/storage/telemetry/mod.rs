@@ -14,8 +14,8 @@ pub mod rollup;
 use std::collections::BTreeMap;
 
 use chrono::Utc;
-use sea_orm::sea_query::OnConflict;
-use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait, TransactionTrait};
+use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionTrait};
 use shared_model::sketch::Sketch;
 use shared_model::telemetry::{Delivery, MinuteDelta};
 
@@ -118,6 +118,15 @@ pub enum Applied {
 /// Applies `d` once (see the module doc).
 pub async fn apply(db: &Db, d: &Delivery) -> Result<Applied, StoreError> {
     let txn = db.begin().await?;
+    // Write first: SQLite then takes its write lock now (waiting out the busy
+    // timeout) instead of failing on the upgrade from a read later, and
+    // PostgreSQL locks the instance's row against a concurrent resend.
+    use telemetry_instance::Column as I;
+    telemetry_instance::Entity::update_many()
+        .col_expr(I::LastSequence, Expr::col(I::LastSequence).into())
+        .filter(I::InstanceId.eq(d.instance_id.as_str()))
+        .exec(&txn)
+        .await?;
     let known = telemetry_instance::Entity::find_by_id(d.instance_id.clone()).one(&txn).await?;
     if known.as_ref().is_some_and(|k| u64::try_from(k.last_sequence).unwrap_or(0) >= d.sequence) {
         return Ok(Applied::Duplicate);
@@ -147,7 +156,6 @@ pub async fn apply(db: &Db, d: &Delivery) -> Result<Applied, StoreError> {
         dropped_deltas: Set(col(d.dropped_deltas)),
         last_seen: Set(now),
     };
-    use telemetry_instance::Column as I;
     let on = OnConflict::column(I::InstanceId)
         .update_columns([I::LastSequence, I::Release, I::DroppedRecords, I::DroppedDeltas, I::LastSeen])
         .to_owned();

@@ -6,7 +6,7 @@
 //! snapshots not heard from within the minute retention. [`run`] is the
 //! background task `app.rs` spawns: the first pass rolls up every hour the
 //! minute rows still cover, later passes the last [`REROLL_HOURS`] hours (a
-//! delivery may land a little late), every [`EVERY`].
+//! delivery may land a little late), every [`EVERY`] from a minute after start.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -115,9 +115,11 @@ async fn roll_hour(db: &impl ConnectionTrait, hour: i64) -> Result<u64, StoreErr
     Ok(written)
 }
 
-/// Compacts now and every [`EVERY`] until the process ends.
+/// Compacts a minute after start (start-up has more urgent work; nothing is
+/// lost by waiting) and then every [`EVERY`] until the process ends.
 pub async fn run(db: Db, retention: Retention) {
-    let mut tick = tokio::time::interval(EVERY);
+    let first = tokio::time::Instant::now() + Duration::from_secs(60);
+    let mut tick = tokio::time::interval_at(first, EVERY);
     let mut from = Utc::now().timestamp() - i64::from(retention.minute_hours) * 3600;
     loop {
         tick.tick().await;

@@ -37,6 +37,7 @@ export function SettingsForm({ config }: { config: ServerConfig }) {
   });
   const [logLevel, setLogLevel] = useState(config.log_level ?? 'info');
   const [exposeDbErrors, setExposeDbErrors] = useState(config.expose_db_errors ?? false);
+  const [requestLog, setRequestLog] = useState(config.request_log ?? true);
   const [vars, setVars] = useState<VarRow[]>(() => toRows(config.global_variables));
   const [localProblems, setLocalProblems] = useState<Map<string, string>>(new Map());
   const [saved, setSaved] = useState(false);
@@ -78,6 +79,7 @@ export function SettingsForm({ config }: { config: ServerConfig }) {
       default_limits: defaultLimits,
       log_level: logLevel,
       expose_db_errors: exposeDbErrors,
+      request_log: requestLog,
       global_variables: globalVariables,
     };
     setSaved(true); // optimistic: taken back if the server refuses
@@ -169,6 +171,11 @@ export function SettingsForm({ config }: { config: ServerConfig }) {
             <span className="field-label">Database errors</span>
             <Checkbox label="Show database error details to MCP clients" checked={exposeDbErrors} onChange={edit(setExposeDbErrors)} />
             <span className="hint">Off: clients get a generic message and an error id to look up in the logs.</span>
+          </div>
+          <div className="field">
+            <span className="field-label">Request log</span>
+            <Checkbox label="Keep a request log of every MCP call" checked={requestLog} onChange={edit(setRequestLog)} />
+            <span className="hint">Arguments of parameters marked sensitive are redacted. Applied with the next deploy.</span>
           </div>
         </div>
       </fieldset>
