@@ -204,6 +204,14 @@ async fn metric_bytes(app: &TestApp) -> i64 {
     row.try_get::<i64>("", "n").unwrap()
 }
 
+async fn count(app: &TestApp, table: &str) -> i64 {
+    use sea_orm::{ConnectionTrait, Statement};
+    let db = &app.state.db;
+    let sql = format!("SELECT COUNT(*) AS n FROM {table}");
+    let row = db.query_one_raw(Statement::from_string(db.get_database_backend(), sql)).await.unwrap().unwrap();
+    row.try_get::<i64>("", "n").unwrap()
+}
+
 /// A busy tool's minute: latencies over 1 ms – 1 s fill every bucket in between (~350).
 fn busy_delta(minute: i64) -> MinuteDelta {
     let mut latency = Sketch::default();
@@ -253,8 +261,15 @@ async fn one_busy_tool_over_ninety_days_stays_within_the_stated_store_size() {
         }
         if compact_after {
             let from = now.timestamp() - 91 * 86_400;
-            let done = rollup::compact(&app.state.db, Retention::default(), from, now).await.unwrap();
+            // Roll up while the minutes are kept, then apply the default retention.
+            let keep_all = Retention { minute_hours: 92 * 24, ..Retention::default() };
+            let done = rollup::compact(&app.state.db, keep_all, from, now).await.unwrap();
             assert_eq!(done.hours, 90 * 24, "{done:?}");
+            rollup::compact(&app.state.db, Retention::default(), from, now).await.unwrap();
+            // The oldest hour began just over 90 days ago: past the retention.
+            assert_eq!(count(&app, "metric_hours").await, 90 * 24 - 1);
+            let young = (1..=90 * 24).filter(|h| hour - h * 3600 >= now.timestamp() - 48 * 3600).count();
+            assert_eq!(count(&app, "metric_minutes").await, young as i64, "minutes past 48 h are deleted");
         }
     }
     let week = app.get("/api/v1/metrics/stats?period=30d").await.1;

@@ -6,7 +6,8 @@
 //! snapshots not heard from within the minute retention. [`run`] is the
 //! background task `app.rs` spawns: the first pass rolls up every hour the
 //! minute rows still cover, later passes the last [`REROLL_HOURS`] hours (a
-//! delivery may land a little late), every [`EVERY`] from a minute after start.
+//! delivery may land a little late), every [`EVERY`]. Only hours whose minutes
+//! are all still kept are rolled, so a pass never shrinks an hour's sum.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -34,7 +35,8 @@ pub struct Compacted {
     pub deleted: u64,
 }
 
-/// Rolls up the hours starting at or after `from` (Unix seconds) and ending by `now`, then applies `retention`.
+/// Rolls up the hours starting at or after `from` (Unix seconds) and ending by
+/// `now` whose minutes the retention still keeps, then applies `retention`.
 pub async fn compact(
     db: &impl ConnectionTrait,
     retention: Retention,
@@ -43,12 +45,14 @@ pub async fn compact(
 ) -> Result<Compacted, StoreError> {
     let mut done = Compacted::default();
     let end = now.timestamp() / 3600 * 3600;
-    let mut hour = from / 3600 * 3600;
+    let minute_cut = now.timestamp() - i64::from(retention.minute_hours) * 3600;
+    // Only hours whose minutes are all still kept: re-rolling an hour whose
+    // first minutes were already deleted would replace its sum with a part.
+    let mut hour = (from.max(minute_cut) + 3599) / 3600 * 3600;
     while hour < end {
         done.hours += roll_hour(db, hour).await?;
         hour += 3600;
     }
-    let minute_cut = now.timestamp() - i64::from(retention.minute_hours) * 3600;
     done.deleted += metric_minute::Entity::delete_many()
         .filter(metric_minute::Column::Minute.lt(minute_cut))
         .exec(db)
@@ -115,11 +119,10 @@ async fn roll_hour(db: &impl ConnectionTrait, hour: i64) -> Result<u64, StoreErr
     Ok(written)
 }
 
-/// Compacts a minute after start (start-up has more urgent work; nothing is
-/// lost by waiting) and then every [`EVERY`] until the process ends.
+/// Compacts every [`EVERY`], the first time [`EVERY`] after start (start-up
+/// has more urgent work; nothing is lost by waiting), until the process ends.
 pub async fn run(db: Db, retention: Retention) {
-    let first = tokio::time::Instant::now() + Duration::from_secs(60);
-    let mut tick = tokio::time::interval_at(first, EVERY);
+    let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + EVERY, EVERY);
     let mut from = Utc::now().timestamp() - i64::from(retention.minute_hours) * 3600;
     loop {
         tick.tick().await;
