@@ -123,7 +123,7 @@ pub async fn apply(db: &Db, d: &Delivery) -> Result<Applied, StoreError> {
     // PostgreSQL locks the instance's row against a concurrent resend.
     use telemetry_instance::Column as I;
     telemetry_instance::Entity::update_many()
-        .col_expr(I::LastSequence, Expr::col(I::LastSequence).into())
+        .col_expr(I::LastSequence, Expr::col(I::LastSequence))
         .filter(I::InstanceId.eq(d.instance_id.as_str()))
         .exec(&txn)
         .await?;
