@@ -69,6 +69,7 @@ impl Application {
         tokio::spawn(storage::history::retention::run(state.db.clone(), state.config.history_retention));
         let needs_ack = state.deploy.open_access_needs_ack();
         tokio::spawn(crate::release::access::run(state.db.clone(), state.deploy.hub_handle(), needs_ack));
+        tokio::spawn(storage::telemetry::rollup::run(state.db.clone(), state.config.telemetry));
         let resume = state.clone();
         tokio::spawn(async move {
             if let Err(e) = resume.deploy.resume(&resume.db).await {

@@ -32,6 +32,9 @@ pub struct Config {
     /// How long history and audit entries are kept (`QUARRY_HISTORY_RETENTION_DAYS`, default 90;
     /// `QUARRY_HISTORY_MAX_ENTRIES` per entity type, default 10000).
     pub history_retention: crate::model::history::Retention,
+    /// How long delivered metrics and request-log records are kept (`QUARRY_METRICS_MINUTE_HOURS`, default 48;
+    /// `QUARRY_METRICS_HOUR_DAYS`, default 90; `QUARRY_REQUEST_LOG_DAYS`, default 30).
+    pub telemetry: crate::model::telemetry::Retention,
 }
 
 /// A string that never prints.
@@ -109,6 +112,7 @@ impl Config {
             ui_dir: PathBuf::from(var("QUARRY_UI_DIR").unwrap_or_else(|| "ui/dist".into())),
             deploy: crate::deploy::DeployConfig::from_source(var)?,
             history_retention: retention(var)?,
+            telemetry: telemetry_retention(var)?,
         })
     }
 
@@ -117,6 +121,25 @@ impl Config {
     pub fn secure_cookies(&self) -> bool {
         self.tls.files.is_some() || self.public_url.starts_with("https://")
     }
+}
+
+fn telemetry_retention(var: &impl Fn(&str) -> Option<String>) -> anyhow::Result<crate::model::telemetry::Retention> {
+    let mut r = crate::model::telemetry::Retention::default();
+    let read = |name: &str, max: u32, into: &mut u32| -> anyhow::Result<()> {
+        if let Some(v) = var(name) {
+            *into = v
+                .trim()
+                .parse()
+                .ok()
+                .filter(|n| (1..=max).contains(n))
+                .with_context(|| format!("{name} must be 1–{max}"))?;
+        }
+        Ok(())
+    };
+    read("QUARRY_METRICS_MINUTE_HOURS", 24 * 31, &mut r.minute_hours)?;
+    read("QUARRY_METRICS_HOUR_DAYS", 3660, &mut r.hour_days)?;
+    read("QUARRY_REQUEST_LOG_DAYS", 3660, &mut r.log_days)?;
+    Ok(r)
 }
 
 fn retention(var: &impl Fn(&str) -> Option<String>) -> anyhow::Result<crate::model::history::Retention> {

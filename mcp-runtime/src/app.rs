@@ -89,6 +89,8 @@ impl Application {
             (Some((client, from)), _) => {
                 let access_etag = crate::pull::first_access(&shared, &client).await;
                 crate::pull::spawn_follow_access(shared.clone(), client.clone(), access_etag);
+                let instance = crate::delivery::instance_id(&config.instance_id);
+                crate::delivery::spawn(shared.clone(), client.clone(), instance, config.delivery_interval);
                 crate::pull::spawn_follow(shared.clone(), client, from)
             }
             (None, ManifestSource::File(path)) => spawn_sighup_reload(shared.clone(), path.clone()),

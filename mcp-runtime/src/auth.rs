@@ -44,6 +44,11 @@ pub enum AuthCheck {
     Closed,
 }
 
+/// The id of the bearer token a request was let in with (a request
+/// extension; absent when auth is off). The request log names clients by it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientId(pub String);
+
 /// What [`AuthCheck::check`] decided.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verdict {
@@ -144,11 +149,12 @@ fn bearer_token(value: &str) -> Option<&str> {
 }
 
 /// Axum middleware: 401 with `WWW-Authenticate: Bearer` unless the current release allows the request.
-pub async fn require_auth(State(shared): State<std::sync::Arc<Shared>>, req: Request, next: Next) -> Response {
+pub async fn require_auth(State(shared): State<std::sync::Arc<Shared>>, mut req: Request, next: Next) -> Response {
     let verdict = shared.check_auth(req.headers().get(header::AUTHORIZATION));
     if let Verdict::Token(id) = &verdict {
         let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
         shared.token_uses.record(id, peer);
+        req.extensions_mut().insert(ClientId(id.clone()));
     }
     if verdict != Verdict::Denied {
         return next.run(req).await;

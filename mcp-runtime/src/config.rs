@@ -95,6 +95,9 @@ pub struct RuntimeConfig {
     /// `QUARRY_RUNTIME_INSTANCE`: this instance's name in heartbeats (pull mode;
     /// default `HOSTNAME`, e.g. the pod name, else a random id).
     pub instance_id: String,
+    /// `QUARRY_RUNTIME_DELIVERY_SECONDS`: seconds between deliveries of metrics
+    /// and the request log to the control plane (pull mode; 1–300, default 10).
+    pub delivery_interval: Duration,
     /// `QUARRY_RUNTIME_WORKERS`: threads serving requests (1–1024; default the
     /// CPUs this process may use, cgroup quota included).
     pub workers: usize,
@@ -161,10 +164,17 @@ impl RuntimeConfig {
                 },
             )?),
         };
+        let delivery = match env.get("QUARRY_RUNTIME_DELIVERY_SECONDS") {
+            None => crate::delivery::DEFAULT_INTERVAL,
+            Some(v) => v.parse::<u64>().ok().filter(|s| (1..=300).contains(s)).map(Duration::from_secs).ok_or(
+                ConfigError::Invalid { name: "QUARRY_RUNTIME_DELIVERY_SECONDS", reason: "must be 1–300".into() },
+            )?,
+        };
         Ok(RuntimeConfig {
             bind,
             shutdown_grace,
             ready_interval,
+            delivery_interval: delivery,
             workers,
             source,
             runtime_key: secret(env, "QUARRY_RUNTIME_KEY")?.map(Secret),

@@ -15,6 +15,7 @@ pub mod config;
 pub mod db;
 #[cfg(feature = "server")]
 pub mod drain;
+pub mod delivery;
 #[cfg(feature = "server")]
 pub mod engine_adapter;
 #[cfg(feature = "server")]

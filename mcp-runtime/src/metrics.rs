@@ -5,6 +5,7 @@
 
 mod render;
 mod series;
+mod telemetry;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
@@ -13,6 +14,7 @@ use std::time::Duration;
 
 pub use render::PoolStatus;
 use series::Series;
+pub use telemetry::{Batch, FinishedCall, MAX_PENDING_DELTAS, MAX_PENDING_RECORDS, Telemetry};
 
 use crate::histogram::{BUCKETS_SECONDS, Histogram, Snapshot};
 use crate::queue::ConnStats;
@@ -36,6 +38,8 @@ pub struct Metrics {
     tools: RwLock<BTreeMap<String, Arc<ToolStats>>>,
     conns: RwLock<BTreeMap<String, Arc<ConnStats>>>,
     series: Series,
+    /// Deltas and request-log records waiting for delivery to the control plane.
+    pub telemetry: Telemetry,
 }
 
 impl Metrics {
@@ -79,7 +83,8 @@ impl Metrics {
         self.tools.read().map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect()).unwrap_or_default()
     }
 
-    fn conns_snapshot(&self) -> Vec<(String, Arc<ConnStats>)> {
+    /// Every connection's counters, by id.
+    pub fn conns_snapshot(&self) -> Vec<(String, Arc<ConnStats>)> {
         self.conns.read().map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect()).unwrap_or_default()
     }
 }

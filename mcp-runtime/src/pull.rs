@@ -244,6 +244,16 @@ pub fn spawn_follow_access(shared: Arc<Shared>, client: PullClient, mut etag: St
     });
 }
 
+impl PullClient {
+    /// POSTs `body` as JSON to `path` under the control plane's base URL with
+    /// the runtime token (the telemetry delivery uses it); the status is the caller's to judge.
+    pub async fn post_json<T: serde::Serialize>(&self, path: &str, body: &T) -> Result<StatusCode, PullError> {
+        let url = format!("{}{path}", self.base);
+        let res = self.http.post(url).bearer_auth(&self.token).json(body).send().await;
+        res.map(|r| r.status()).map_err(|e| PullError::Http(e.to_string()))
+    }
+}
+
 fn is_loopback(base: &str) -> bool {
     let host = base.split_once("://").map_or(base, |(_, r)| r).split('/').next().unwrap_or("");
     let host = host.rsplit_once(':').map_or(host, |(h, _)| h);
@@ -262,6 +272,7 @@ pub fn empty_manifest() -> Manifest {
             instructions: None,
             expose_db_errors: false,
             exact_numerics: Default::default(),
+            request_log: false,
         },
         auth: AuthSettings::None,
         connections: vec![],

@@ -4,12 +4,13 @@
 //! up after `queue_timeout_seconds`. A caller whose request is cancelled drops
 //! its future, which takes it out of the line.
 
-use std::sync::Arc;
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::atomic::{AtomicI64, AtomicU64};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use shared_model::manifest::QueueSettings;
+use shared_model::sketch::Sketch;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::histogram::Histogram;
@@ -55,6 +56,23 @@ pub struct ConnStats {
     pub cancelled: AtomicU64,
     /// Time spent waiting for a slot.
     pub wait: Histogram,
+    /// The same waits, since the last delivery to the control plane took them
+    /// (a mergeable sketch, for the plane's p50/p95 across instances).
+    pub recent_wait: Mutex<Sketch>,
+}
+
+impl ConnStats {
+    fn observe_wait(&self, d: Duration) {
+        self.wait.observe(d);
+        if let Ok(mut s) = self.recent_wait.lock() {
+            s.observe_micros(u64::try_from(d.as_micros()).unwrap_or(u64::MAX));
+        }
+    }
+
+    /// Takes the waits recorded since the previous call.
+    pub fn take_recent_wait(&self) -> Sketch {
+        self.recent_wait.lock().map(|mut s| std::mem::take(&mut *s)).unwrap_or_default()
+    }
 }
 
 /// The admission queue of one connection.
@@ -112,7 +130,7 @@ impl ConnectionQueue {
             return Ok(self.running(None));
         }
         if let Ok(permit) = self.slots.clone().try_acquire_owned() {
-            self.stats.wait.observe(Duration::ZERO);
+            self.stats.observe_wait(Duration::ZERO);
             return Ok(self.running(Some(permit)));
         }
         if self.stats.waiting.fetch_add(1, Relaxed) >= i64::from(self.settings.max_waiters) {
@@ -125,7 +143,7 @@ impl ConnectionQueue {
         let limit = Duration::from_secs(u64::from(self.settings.queue_timeout_seconds));
         let outcome = tokio::time::timeout(limit, self.slots.clone().acquire_owned()).await;
         waiting.finished = true;
-        self.stats.wait.observe(started.elapsed());
+        self.stats.observe_wait(started.elapsed());
         match outcome {
             Ok(Ok(permit)) => Ok(self.running(Some(permit))),
             // The semaphore is never closed; treat it like a timeout if it ever is.

@@ -9,6 +9,7 @@
 mod changes;
 mod cursor;
 mod fixtures;
+mod observe;
 mod prompts;
 mod resources;
 pub mod schema;
@@ -197,7 +198,8 @@ impl ServerHandler for QuarryServer {
         request: CallToolRequestParams,
         cx: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
-        tools::call(&self.shared, self.shared.current(), request, cx.ct).await.map(Into::into)
+        let client = observe::client_of(&cx);
+        tools::call(&self.shared, self.shared.current(), request, cx.ct, client).await.map(Into::into)
     }
 
     async fn list_resources(
@@ -221,7 +223,8 @@ impl ServerHandler for QuarryServer {
         request: ReadResourceRequestParams,
         cx: RequestContext<RoleServer>,
     ) -> Result<ReadResourceResponse, ErrorData> {
-        resources::read(&self.shared, self.shared.current(), &request.uri, cx.ct).await.map(Into::into)
+        let client = observe::client_of(&cx);
+        resources::read(&self.shared, self.shared.current(), &request.uri, cx.ct, client).await.map(Into::into)
     }
 
     async fn list_prompts(
@@ -235,9 +238,33 @@ impl ServerHandler for QuarryServer {
     async fn get_prompt(
         &self,
         request: GetPromptRequestParams,
-        _cx: RequestContext<RoleServer>,
+        cx: RequestContext<RoleServer>,
     ) -> Result<GetPromptResponse, ErrorData> {
-        prompts::get(&self.shared.current(), &request).map(Into::into)
+        let release = self.shared.current();
+        let started = Instant::now();
+        let out = prompts::get(&release, &request);
+        if release.manifest.prompts.iter().any(|p| p.name == request.name) {
+            let finished = crate::metrics::FinishedCall {
+                subject: shared_model::telemetry::Subject::Prompt,
+                name: &request.name,
+                connection: "",
+                elapsed: started.elapsed(),
+                rows: 0,
+                bytes: 0,
+                cached: false,
+                error_class: out.as_ref().err().map(|_| "invalid_argument"),
+            };
+            let arguments = || serde_json::to_value(&request.arguments).unwrap_or_default();
+            observe::finished(
+                &self.shared,
+                &release,
+                finished,
+                observe::Spent::default(),
+                observe::client_of(&cx),
+                arguments,
+            );
+        }
+        out.map(Into::into)
     }
 
     async fn complete(

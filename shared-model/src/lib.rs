@@ -11,7 +11,9 @@ pub mod placeholders;
 pub mod problems;
 pub mod protocol;
 pub mod secret;
+pub mod sketch;
 pub mod sql_calls;
+pub mod telemetry;
 pub mod token;
 pub mod vars;
 

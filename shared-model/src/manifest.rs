@@ -93,6 +93,11 @@ pub struct ServerInfo {
     // existed keeps its content hash.
     #[serde(default, skip_serializing_if = "ExactNumerics::is_default")]
     pub exact_numerics: ExactNumerics,
+    /// Whether the runtime sends one request-log record per call to the
+    /// control plane (default on; pull mode only).
+    // Left out when on (the default), so manifests keep their content hash.
+    #[serde(default = "default_true", skip_serializing_if = "is_true")]
+    pub request_log: bool,
 }
 
 /// How exact numeric values (64-bit integers, `numeric`/`decimal`) are written in results.
@@ -112,6 +117,14 @@ impl ExactNumerics {
     fn is_default(&self) -> bool {
         *self == ExactNumerics::default()
     }
+}
+
+fn default_true() -> bool {
+    true
+}
+
+fn is_true(b: &bool) -> bool {
+    *b
 }
 
 fn default_version() -> String {

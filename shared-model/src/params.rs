@@ -84,6 +84,10 @@ pub struct ParamDef {
     /// A regular expression a string value must match.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pattern: Option<String>,
+    /// Whether the value is kept out of the request log (shown there as
+    /// `[redacted]`); the query still receives it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub sensitive: bool,
 }
 
 fn default_true() -> bool {

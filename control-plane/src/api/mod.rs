@@ -9,6 +9,8 @@ pub mod deploy;
 pub mod docs;
 pub mod export_import;
 pub mod history;
+pub mod logs;
+pub mod metrics;
 pub mod page;
 pub mod patch;
 pub mod preview;
@@ -20,6 +22,7 @@ pub mod schema;
 pub mod server;
 mod server_info;
 mod ssl;
+pub mod telemetry;
 pub mod tools;
 pub mod two_factor;
 mod ui;
@@ -102,12 +105,18 @@ pub fn openapi_router(state: Option<&AppState>) -> OpenApiRouter<AppState> {
         .merge(ssl::router())
         .merge(history::router())
         .merge(audit::router())
-        .merge(export_import::router());
+        .merge(export_import::router())
+        .merge(metrics::router())
+        .merge(logs::router());
     if let Some(state) = state {
         protected =
             protected.route_layer(middleware::from_fn_with_state(state.clone(), crate::auth::guard::require_admin));
     }
-    let mut v1 = protected.merge(auth::public_router()).merge(two_factor::public_router()).merge(runtime::router());
+    let mut v1 = protected
+        .merge(auth::public_router())
+        .merge(two_factor::public_router())
+        .merge(runtime::router())
+        .merge(telemetry::router());
     if let Some(state) = state {
         v1 = v1.layer(middleware::from_fn_with_state(state.clone(), crate::auth::guard::same_origin_writes));
     }

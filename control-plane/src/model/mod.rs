@@ -11,6 +11,7 @@ pub mod prompt;
 pub mod published;
 pub mod release;
 pub mod resource;
+pub mod telemetry;
 pub mod tool;
 
 pub use actor::Actor;

@@ -57,6 +57,7 @@ pub async fn build(
             instructions: settings.instructions.clone().filter(|i| !i.trim().is_empty()),
             expose_db_errors: settings.expose_db_errors,
             exact_numerics: settings.exact_numerics,
+            request_log: settings.request_log,
         },
         auth: auth(settings, tokens, &mut p),
         connections: Vec::new(),

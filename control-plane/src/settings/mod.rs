@@ -99,6 +99,10 @@ pub struct ServerSettings {
     /// deployed tools with the next deploy.
     #[serde(default)]
     pub exact_numerics: ExactNumerics,
+    /// Whether runtimes keep a request log (one record per MCP call, sensitive arguments redacted; default on).
+    /// Applied with the next deploy.
+    #[serde(default = "default_true")]
+    pub request_log: bool,
     /// Global variables every transform template sees as `vars` (≤ 100; names `^[a-zA-Z_][a-zA-Z0-9_]{0,63}$`;
     /// values are strings, integers, numbers or booleans). A PATCH replaces the whole set. Previews use them at
     /// once; deployed tools with the next deploy.
@@ -106,6 +110,10 @@ pub struct ServerSettings {
     #[schema(value_type = HashMap<String, VarValue>)]
     #[schemars(with = "std::collections::BTreeMap<String, VarValue>")]
     pub global_variables: Map<String, Value>,
+}
+
+fn default_true() -> bool {
+    true
 }
 
 fn default_name() -> String {

@@ -114,6 +114,29 @@ pub fn unique_conflict(e: DbErr, what: &str, name: &str) -> StoreError {
 pub async fn recent_page<E, C>(
     db: &C,
     equal: &[(E::Column, Option<&str>)],
+    at: (E::Column, Option<chrono::DateTime<chrono::Utc>>, Option<chrono::DateTime<chrono::Utc>>),
+    id: E::Column,
+    skip: u64,
+    limit: u64,
+) -> Result<(Vec<E::Model>, u64), StoreError>
+where
+    E: EntityTrait,
+    E::Model: Sync,
+    C: ConnectionTrait,
+{
+    let mut cond = sea_orm::Condition::all();
+    for (col, value) in equal {
+        if let Some(v) = value {
+            cond = cond.add(col.eq(*v));
+        }
+    }
+    recent_page_where::<E, C>(db, cond, at, id, skip, limit).await
+}
+
+/// [`recent_page`] with any condition in place of the equal columns (the request log's filters).
+pub async fn recent_page_where<E, C>(
+    db: &C,
+    cond: sea_orm::Condition,
     (at, since, until): (E::Column, Option<chrono::DateTime<chrono::Utc>>, Option<chrono::DateTime<chrono::Utc>>),
     id: E::Column,
     skip: u64,
@@ -124,12 +147,7 @@ where
     E::Model: Sync,
     C: ConnectionTrait,
 {
-    let mut q = E::find();
-    for (col, value) in equal {
-        if let Some(v) = value {
-            q = q.filter(col.eq(*v));
-        }
-    }
+    let mut q = E::find().filter(cond);
     if let Some(t) = since {
         q = q.filter(at.gte(t));
     }

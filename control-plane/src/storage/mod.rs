@@ -17,10 +17,12 @@ pub mod migration_deploy;
 pub mod migration_history;
 pub mod migration_tool_paging;
 pub mod migration_read_only;
+pub mod migration_telemetry;
 pub mod migration_two_factor;
 pub mod published;
 pub mod releases;
 pub mod settings;
+pub mod telemetry;
 pub mod two_factor;
 pub mod write;
 

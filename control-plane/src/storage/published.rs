@@ -126,7 +126,7 @@ pub async fn page<F: Row>(
 }
 
 /// `text` with LIKE's wildcards (and the escape character) escaped by `\`.
-fn escape_like(text: &str) -> String {
+pub(crate) fn escape_like(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         if matches!(c, '%' | '_' | '\\') {

@@ -205,6 +205,7 @@ pub(crate) async fn start_runtime(app: &TestApp, key: &str, name: &str) -> u16 {
         ("QUARRY_RUNTIME_TOKEN".into(), TOKEN.into()),
         ("QUARRY_RUNTIME_KEY".into(), key.into()),
         ("QUARRY_RUNTIME_INSTANCE".into(), name.into()),
+        ("QUARRY_RUNTIME_DELIVERY_SECONDS".into(), "1".into()),
     ]);
     let args = vec!["--control-plane".to_string(), app.base.clone()];
     let config = mcp_runtime::config::RuntimeConfig::load(&args, &env).unwrap();

@@ -12,6 +12,7 @@ mod harness;
 mod history;
 mod list_filters;
 mod read_only_policy;
+mod observability;
 mod release_diff;
 mod results;
 mod secrets;

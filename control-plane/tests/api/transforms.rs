@@ -29,7 +29,7 @@ fn paths(body: &Value) -> Vec<String> {
 }
 
 /// Initializes an MCP session with the runtime on `port` (presenting `token`) and calls `tool`.
-async fn call_tool(port: u16, token: &str, tool: &str, arguments: Value) -> Value {
+pub(crate) async fn call_tool(port: u16, token: &str, tool: &str, arguments: Value) -> Value {
     let url = format!("http://127.0.0.1:{port}/mcp");
     let http = reqwest::Client::new();
     let post = |body: Value, session: Option<&str>| {

@@ -11,11 +11,14 @@ use rmcp::model::{
 };
 use serde_json::{Map, Value};
 use shared_model::manifest::{Resource, ResourceSource, ReturnType, Tool, ToolAnnotations};
+use shared_model::telemetry::Subject;
 use shared_model::{ParamType, uri_template_params};
 use tokio_util::sync::CancellationToken;
 
 use super::Shared;
+use super::observe::{self, Spent};
 use super::tools::execute;
+use crate::metrics::FinishedCall;
 use crate::release::Release;
 
 fn mime(r: &Resource) -> String {
@@ -92,6 +95,7 @@ pub(super) async fn read(
     release: Arc<Release>,
     uri: &str,
     ct: CancellationToken,
+    client: String,
 ) -> Result<ReadResourceResult, ErrorData> {
     let found = release.manifest.resources.iter().find_map(|r| match (&r.uri, &r.uri_template) {
         (Some(u), _) if u == uri => Some((r, Vec::new())),
@@ -115,12 +119,30 @@ pub(super) async fn read(
         ResourceSource::Blob { base64 } => ResourceContents::blob(base64.clone(), uri).with_mime_type(mime(resource)),
         ResourceSource::Sql { sql, connection } => {
             let started = Instant::now();
-            let out = run_sql(&release, resource, sql, connection, &vars, ct).await;
+            let mut spent = Spent::default();
+            let out = run_sql(&release, resource, sql, connection, &vars, ct, &mut spent).await;
+            let elapsed = started.elapsed();
             if let Some(stats) = release.resource_stats.get(&resource.name) {
                 let label = format!("resource:{}", resource.name);
-                shared.metrics.record_call(stats, &label, started.elapsed(), out.is_ok());
+                shared.metrics.record_call(stats, &label, elapsed, out.is_ok());
             }
-            ResourceContents::text(out?, uri).with_mime_type(mime(resource))
+            let finished = FinishedCall {
+                subject: Subject::Resource,
+                name: &resource.name,
+                connection,
+                elapsed,
+                rows: out.as_ref().map_or(0, |(_, rows)| *rows),
+                bytes: out.as_ref().map_or(0, |(text, _)| text.len() as u64),
+                cached: false,
+                error_class: out.as_ref().err().map(|_| "resource_error"),
+            };
+            let arguments = || {
+                let given: Map<String, Value> =
+                    vars.iter().map(|(k, v)| (k.clone(), Value::from(v.as_str()))).collect();
+                observe::redacted(&resource.parameters, &given)
+            };
+            observe::finished(shared, &release, finished, spent, client, arguments);
+            ResourceContents::text(out?.0, uri).with_mime_type(mime(resource))
         }
     };
     Ok(ReadResourceResult::new(vec![contents]))
@@ -133,7 +155,8 @@ async fn run_sql(
     connection: &str,
     vars: &[(String, String)],
     ct: CancellationToken,
-) -> Result<String, ErrorData> {
+    spent: &mut Spent,
+) -> Result<(String, u64), ErrorData> {
     let mut args = Map::new();
     for (k, raw) in vars {
         let ty = r.parameters.iter().find(|p| &p.name == k).map_or(ParamType::String, |p| p.param_type);
@@ -166,18 +189,19 @@ async fn run_sql(
         limits: r.limits.clone(),
         pageable: false,
     };
-    let out = execute(release, connection, sql, &as_tool, &args, 0, ct).await.map_err(|e| {
+    let out = execute(release, connection, sql, &as_tool, &args, 0, ct, spent).await.map_err(|e| {
         let msg = super::tools::db_error(release, &r.name, e)
             .content
             .first()
             .and_then(|c| c.as_text().map(|t| t.text.clone()));
         ErrorData::internal_error(msg.unwrap_or_default(), None)
     })?;
+    let rows = out.rows.len() as u64;
     let mut body = serde_json::json!({ "columns": out.columns, "rows": out.rows });
     if let Some(n) = out.truncated {
         body["truncated"] = Value::String(n);
     }
-    Ok(body.to_string())
+    Ok((body.to_string(), rows))
 }
 
 #[cfg(test)]

@@ -13,21 +13,25 @@ use rmcp::ErrorData;
 use rmcp::model::{CallToolRequestParams, CallToolResult, ContentBlock};
 use serde_json::{Map, Value};
 use shared_model::manifest::{PAGE_CURSOR, ReturnType, Tool};
+use shared_model::telemetry::Subject;
 use tokio_util::sync::CancellationToken;
 
 use super::Shared;
 use super::cursor::Signer;
+use super::observe::{self, Spent};
 use crate::cache;
 use crate::exec::{ExecError, QueryOutput, QueryRequest};
+use crate::metrics::FinishedCall;
 use crate::release::Release;
 use crate::transform::{self, TransformInput};
 
-/// Runs one tool call on `release`.
+/// Runs one tool call on `release` for `client`.
 pub(super) async fn call(
     shared: &Shared,
     release: Arc<Release>,
     request: CallToolRequestParams,
     ct: CancellationToken,
+    client: String,
 ) -> Result<CallToolResult, ErrorData> {
     let name = request.name.as_ref();
     let Some(entry) = release.tools.get(name) else {
@@ -36,12 +40,25 @@ pub(super) async fn call(
     let tool = &release.manifest.tools[entry.index];
     let started = Instant::now();
     let args = request.arguments.unwrap_or_default();
-    let Outcome { result, cached } = run(shared, &release, tool, &args, ct).await;
+    let mut spent = Spent::default();
+    let Outcome { result, cached, rows, error_class } = run(shared, &release, tool, &args, ct, &mut spent).await;
     let ok = result.is_error != Some(true);
     if cached {
         entry.stats.cache_hits.fetch_add(1, Relaxed);
     }
-    shared.metrics.record_call(&entry.stats, name, started.elapsed(), ok);
+    let elapsed = started.elapsed();
+    shared.metrics.record_call(&entry.stats, name, elapsed, ok);
+    let finished = FinishedCall {
+        subject: Subject::Tool,
+        name,
+        connection: &tool.connection,
+        elapsed,
+        rows,
+        bytes: observe::text_bytes(&result),
+        cached,
+        error_class: error_class.or((!ok).then_some("tool_error")),
+    };
+    observe::finished(shared, &release, finished, spent, client, || observe::redacted(&tool.parameters, &args));
     Ok(result)
 }
 
@@ -50,11 +67,19 @@ struct Outcome {
     result: CallToolResult,
     /// Whether it came from the cache.
     cached: bool,
+    /// Rows the query returned.
+    rows: u64,
+    /// Why it failed, when it did.
+    error_class: Option<&'static str>,
 }
 
 impl Outcome {
     fn fresh(result: CallToolResult) -> Outcome {
-        Outcome { result, cached: false }
+        Outcome { result, cached: false, rows: 0, error_class: None }
+    }
+
+    fn failed(result: CallToolResult, class: &'static str) -> Outcome {
+        Outcome { error_class: Some(class), ..Outcome::fresh(result) }
     }
 }
 
@@ -65,6 +90,7 @@ async fn run(
     tool: &Tool,
     args: &Map<String, Value>,
     ct: CancellationToken,
+    spent: &mut Spent,
 ) -> Outcome {
     let exec = &release.executor;
     // A pageable tool takes `cursor` besides its parameters; the rest are validated as usual.
@@ -72,7 +98,7 @@ async fn run(
     let cursor = if tool.pageable && args.contains_key(PAGE_CURSOR) { raw.to_mut().remove(PAGE_CURSOR) } else { None };
     let args = match exec.validate(&tool.parameters, &raw) {
         Ok(a) => a,
-        Err(e) => return Outcome::fresh(tool_error(e.to_string())),
+        Err(e) => return Outcome::failed(tool_error(e.to_string()), "invalid_argument"),
     };
     let offset = match cursor {
         None => 0,
@@ -93,23 +119,32 @@ async fn run(
         cache::key(release.manifest.release, &tool.name, &what)
     });
     if let Some(hit) = cache_key.as_deref().and_then(|k| shared.cache.get(k)) {
-        return Outcome { result: (*hit).clone(), cached: true };
+        let rows = hit.structured_content.as_ref().and_then(|v| v["row_count"].as_u64()).unwrap_or(0);
+        return Outcome { result: (*hit).clone(), cached: true, rows, error_class: None };
     }
-    let out = match execute(release, &tool.connection, &tool.sql, tool, &args, offset, ct).await {
+    let out = match execute(release, &tool.connection, &tool.sql, tool, &args, offset, ct, spent).await {
         Ok(out) => out,
-        Err(e) => return Outcome::fresh(db_error(release, &tool.name, e)),
+        Err(e) => {
+            let class = observe::error_class(&e);
+            return Outcome::failed(db_error(release, &tool.name, e), class);
+        }
     };
+    let rows = out.rows.len() as u64;
     let page = tool.pageable.then(|| Page { signer: Signer::new(shared.runtime_key.as_deref()), offset });
     let result = success(release, tool, &args, out, page);
+    if result.is_error == Some(true) {
+        return Outcome::failed(result, "transform_failed");
+    }
     if let Some(key) = cache_key {
         let bytes = result.structured_content.as_ref().map_or(0, |v| v.to_string().len());
         shared.cache.put(key, Duration::from_secs(u64::from(tool.cache_ttl_seconds)), bytes, Arc::new(result.clone()));
     }
-    Outcome::fresh(result)
+    Outcome { rows, ..Outcome::fresh(result) }
 }
 
 /// Waits for a slot on the connection's queue, then runs the SQL; a cancelled
-/// request leaves the line at once and its query is cancelled.
+/// request leaves the line at once and its query is cancelled. The wait and
+/// the database time are added to `spent`.
 pub(super) async fn execute(
     release: &Release,
     connection: &str,
@@ -118,14 +153,21 @@ pub(super) async fn execute(
     args: &Map<String, Value>,
     offset: usize,
     ct: CancellationToken,
+    spent: &mut Spent,
 ) -> Result<QueryOutput, ExecError> {
     let queue = release
         .queues
         .get(connection)
         .ok_or_else(|| ExecError::Unavailable { detail: format!("no connection {connection}") })?;
+    let waited = Instant::now();
     let slot = tokio::select! {
-        slot = queue.admit() => slot.map_err(|e| ExecError::Busy(e.to_string()))?,
-        _ = ct.cancelled() => return Err(ExecError::Cancelled),
+        slot = queue.admit() => Some(slot),
+        _ = ct.cancelled() => None,
+    };
+    spent.queue_wait += waited.elapsed();
+    let slot = match slot {
+        Some(admitted) => admitted.map_err(|e| ExecError::Busy(e.to_string()))?,
+        None => return Err(ExecError::Cancelled),
     };
     let request = QueryRequest {
         connection,
@@ -140,11 +182,13 @@ pub(super) async fn execute(
     };
     // Biased: the engine sees the cancellation first and stops the query
     // server-side; the second branch only guards an engine that ignores it.
+    let ran = Instant::now();
     let out = tokio::select! {
         biased;
         out = release.executor.execute(request) => out,
         _ = ct.cancelled() => Err(ExecError::Cancelled),
     };
+    spent.db += ran.elapsed();
     drop(slot);
     out
 }

@@ -10,6 +10,7 @@ import { ConnectionEditPage, NewConnectionPage } from '../features/connections/C
 import { ConnectionsPage } from '../features/connections/ConnectionsPage';
 import { DeployPage } from '../features/deploy/DeployPage';
 import { HistoryPage } from '../features/history/HistoryPage';
+import { MetricsPage } from '../features/metrics/MetricsPage';
 import { ExportImportPage } from '../features/export-import/ExportImportPage';
 import { OverviewPage } from '../features/overview/OverviewPage';
 import { NewPromptPage, PromptEditPage } from '../features/prompts/PromptEditPage';
@@ -70,6 +71,7 @@ function Gate() {
         <Route path="releases" element={<ReleasesPage />} />
         <Route path="releases/:number" element={<ReleaseDiffPage />} />
         <Route path="history" element={<HistoryPage />} />
+        <Route path="metrics" element={<MetricsPage />} />
         <Route path="export-import" element={<ExportImportPage />} />
         <Route path="server" element={<ServerPage />} />
         <Route path="account" element={<AccountPage me={s.me} />} />

@@ -10,6 +10,7 @@ const NAV = [
   { to: '/prompts', label: 'Prompts' },
   { to: '/deploy', label: 'Deploy' },
   { to: '/releases', label: 'Releases' },
+  { to: '/metrics', label: 'Metrics' },
   { to: '/history', label: 'History' },
   { to: '/export-import', label: 'Export / import' },
   { to: '/server', label: 'Server' },

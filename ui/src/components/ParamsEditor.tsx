@@ -10,7 +10,7 @@ interface Props {
   localProblems?: { path: string; message: string }[];
 }
 
-/** Rows of parameter definitions: name, type, required, default, description, enum, min, max, pattern. */
+/** Rows of parameter definitions: name, type, required, sensitive, default, description, enum, min, max, pattern. */
 export function ParamsEditor({ rows, onChange, error, localProblems = [] }: Props) {
   const update = (i: number, patch: Partial<ParamRow>) => onChange(rows.map((r, j) => (j === i ? { ...r, ...patch } : r)));
   const move = (i: number, by: number) => {
@@ -46,6 +46,11 @@ export function ParamsEditor({ rows, onChange, error, localProblems = [] }: Prop
                 <input type="checkbox" aria-label={label('required')} checked={r.required}
                   onChange={(e) => update(i, { required: e.target.checked })} />
                 <span>required</span>
+              </label>
+              <label className="check" title="Kept out of the request log: shown there as [redacted]">
+                <input type="checkbox" aria-label={label('sensitive')} checked={r.sensitive}
+                  onChange={(e) => update(i, { sensitive: e.target.checked })} />
+                <span>sensitive</span>
               </label>
               <span className="spacer" />
               <button type="button" className="btn btn-small btn-ghost" aria-label={`Move parameter ${i + 1} up`} disabled={i === 0} onClick={() => move(i, -1)}>↑</button>

@@ -19,10 +19,12 @@ export interface ParamRow {
   min: string;
   max: string;
   pattern: string;
+  /** Kept out of the request log (shown there as `[redacted]`). */
+  sensitive: boolean;
 }
 
 export function emptyRow(name = ''): ParamRow {
-  return { name, type: 'string', item_type: 'string', required: true, default: '', description: '', enum: '', min: '', max: '', pattern: '' };
+  return { name, type: 'string', item_type: 'string', required: true, default: '', description: '', enum: '', min: '', max: '', pattern: '', sensitive: false };
 }
 
 const show = (v: unknown): string => (v === undefined || v === null ? '' : typeof v === 'string' ? v : JSON.stringify(v));
@@ -39,6 +41,7 @@ export function toRow(p: ParamDef): ParamRow {
     min: show(p.min),
     max: show(p.max),
     pattern: p.pattern ?? '',
+    sensitive: p.sensitive ?? false,
   };
 }
 
@@ -96,6 +99,7 @@ export function fromRows(rows: ParamRow[], path = 'parameters'): { params: Param
     if (r.min.trim()) attempt('min', () => (p.min = parseValue(r.min, 'number') as number));
     if (r.max.trim()) attempt('max', () => (p.max = parseValue(r.max, 'number') as number));
     if (r.pattern) p.pattern = r.pattern;
+    if (r.sensitive) p.sensitive = true;
     return p;
   });
   return { params, problems };

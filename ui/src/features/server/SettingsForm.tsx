@@ -44,6 +44,7 @@ export function SettingsForm({ config }: { config: ServerConfig }) {
   const [logLevel, setLogLevel] = useState(config.log_level ?? 'info');
   const [exposeDbErrors, setExposeDbErrors] = useState(config.expose_db_errors ?? false);
   const [exactNumerics, setExactNumerics] = useState(config.exact_numerics ?? 'string_when_unsafe');
+  const [requestLog, setRequestLog] = useState(config.request_log ?? true);
   const [vars, setVars] = useState<VarRow[]>(() => toRows(config.global_variables));
   const [localProblems, setLocalProblems] = useState<Map<string, string>>(new Map());
   const [saved, setSaved] = useState(false);
@@ -87,6 +88,7 @@ export function SettingsForm({ config }: { config: ServerConfig }) {
       log_level: logLevel,
       expose_db_errors: exposeDbErrors,
       exact_numerics: exactNumerics,
+      request_log: requestLog,
       global_variables: globalVariables,
     };
     setSaved(true); // optimistic: taken back if the server refuses
@@ -199,6 +201,11 @@ export function SettingsForm({ config }: { config: ServerConfig }) {
               {EXACT_NUMERICS.map((o) => <option key={o.value} value={o.value}>{o.label}</option>)}
             </select>
           </Field>
+          <div className="field">
+            <span className="field-label">Request log</span>
+            <Checkbox label="Keep a request log of every MCP call" checked={requestLog} onChange={edit(setRequestLog)} />
+            <span className="hint">Arguments of parameters marked sensitive are redacted. Applied with the next deploy.</span>
+          </div>
         </div>
       </fieldset>
 

@@ -427,6 +427,54 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/logs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["list_logs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/metrics/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["stats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/metrics/timeseries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["timeseries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/preview/execute": {
         parameters: {
             query?: never;
@@ -473,6 +521,22 @@ export interface paths {
         options?: never;
         head?: never;
         patch: operations["update_prompt"];
+        trace?: never;
+    };
+    "/api/v1/queue/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["queue_metrics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/releases": {
@@ -599,6 +663,22 @@ export interface paths {
         get: operations["manifest"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/runtime/telemetry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["deliver"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1076,6 +1156,15 @@ export interface components {
              */
             version?: number | null;
         };
+        /** @description A connection's queue across the instances that reported in the last two minutes. */
+        ConnectionQueue: {
+            /** @description Connection id. */
+            connection_id: string;
+            /** @description Per instance. */
+            instances: components["schemas"]["InstanceQueue"][];
+            /** @description Summed over instances; wait percentiles from the merged distributions. */
+            total: components["schemas"]["QueueFigures"];
+        };
         /** @description A token just created: the only time it is shown. */
         CreatedToken: components["schemas"]["StoredToken"] & {
             /** @description The token; copy it now, it cannot be shown again. */
@@ -1230,6 +1319,73 @@ export interface components {
             /** @description Counts per action. */
             summary: components["schemas"]["PlanSummary"];
         };
+        /** @description One instance's view of a connection's queue. */
+        InstanceQueue: components["schemas"]["QueueFigures"] & {
+            /** @description The runtime process. */
+            instance_id: string;
+            /**
+             * Format: date-time
+             * @description When its snapshot arrived.
+             */
+            reported_at: string;
+        };
+        /** @description One MCP call in the request log. */
+        LogEntry: {
+            /** @description The arguments; parameters marked `sensitive` show `[redacted]`. */
+            arguments: Record<string, unknown>;
+            /**
+             * Format: date-time
+             * @description When the call finished.
+             */
+            at: string;
+            /**
+             * Format: int64
+             * @description Result bytes returned.
+             */
+            bytes: number;
+            /** @description The token's name, or `anonymous` (`token:<id>` when the token no longer exists). */
+            client: string;
+            /**
+             * Format: double
+             * @description Of which on the database, ms.
+             */
+            db_ms: number;
+            /**
+             * Format: double
+             * @description Whole duration, ms.
+             */
+            duration_ms: number;
+            /** @description The error class, for `error`. */
+            error_class?: string | null;
+            /**
+             * Format: int64
+             * @description Increasing id.
+             */
+            id: number;
+            /** @description The runtime process that served it. */
+            instance_id: string;
+            /** @description Its manifest name. */
+            name: string;
+            /** @description `ok` or `error`. */
+            outcome: string;
+            /**
+             * Format: double
+             * @description Of which waiting for a queue slot, ms.
+             */
+            queue_wait_ms: number;
+            /**
+             * Format: int64
+             * @description The release that served it.
+             */
+            release: number;
+            /**
+             * Format: int64
+             * @description Rows returned.
+             */
+            rows: number;
+            /** @description `tool`, `resource` or `prompt`. */
+            subject: string;
+        };
         /** @description The outcome of a successful setup or login; the session is in the cookie. */
         LoginResponse: {
             /** @description Single-use token for the second step, valid for five minutes. */
@@ -1360,6 +1516,23 @@ export interface components {
             total: number;
         };
         /** @description A page of items. */
+        Page_ConnectionQueue: {
+            /** @description The items of this page. */
+            items: {
+                /** @description Connection id. */
+                connection_id: string;
+                /** @description Per instance. */
+                instances: components["schemas"]["InstanceQueue"][];
+                /** @description Summed over instances; wait percentiles from the merged distributions. */
+                total: components["schemas"]["QueueFigures"];
+            }[];
+            /**
+             * Format: int64
+             * @description How many items exist in all.
+             */
+            total: number;
+        };
+        /** @description A page of items. */
         Page_HistoryEntry: {
             /** @description The items of this page. */
             items: {
@@ -1401,6 +1574,71 @@ export interface components {
                  * @description The entity's version after the change (for a delete, its last version), when it has versions.
                  */
                 version?: number | null;
+            }[];
+            /**
+             * Format: int64
+             * @description How many items exist in all.
+             */
+            total: number;
+        };
+        /** @description A page of items. */
+        Page_LogEntry: {
+            /** @description The items of this page. */
+            items: {
+                /** @description The arguments; parameters marked `sensitive` show `[redacted]`. */
+                arguments: Record<string, unknown>;
+                /**
+                 * Format: date-time
+                 * @description When the call finished.
+                 */
+                at: string;
+                /**
+                 * Format: int64
+                 * @description Result bytes returned.
+                 */
+                bytes: number;
+                /** @description The token's name, or `anonymous` (`token:<id>` when the token no longer exists). */
+                client: string;
+                /**
+                 * Format: double
+                 * @description Of which on the database, ms.
+                 */
+                db_ms: number;
+                /**
+                 * Format: double
+                 * @description Whole duration, ms.
+                 */
+                duration_ms: number;
+                /** @description The error class, for `error`. */
+                error_class?: string | null;
+                /**
+                 * Format: int64
+                 * @description Increasing id.
+                 */
+                id: number;
+                /** @description The runtime process that served it. */
+                instance_id: string;
+                /** @description Its manifest name. */
+                name: string;
+                /** @description `ok` or `error`. */
+                outcome: string;
+                /**
+                 * Format: double
+                 * @description Of which waiting for a queue slot, ms.
+                 */
+                queue_wait_ms: number;
+                /**
+                 * Format: int64
+                 * @description The release that served it.
+                 */
+                release: number;
+                /**
+                 * Format: int64
+                 * @description Rows returned.
+                 */
+                rows: number;
+                /** @description `tool`, `resource` or `prompt`. */
+                subject: string;
             }[];
             /**
              * Format: int64
@@ -1520,6 +1758,75 @@ export interface components {
             total: number;
         };
         /** @description A page of items. */
+        Page_SubjectStats: {
+            /** @description The items of this page. */
+            items: {
+                /**
+                 * Format: int64
+                 * @description Calls answered from the cache.
+                 */
+                cache_hits: number;
+                /**
+                 * Format: int64
+                 * @description Calls finished.
+                 */
+                calls: number;
+                /**
+                 * Format: double
+                 * @description `errors / calls` (0 without calls).
+                 */
+                error_rate: number;
+                /**
+                 * Format: int64
+                 * @description Failed calls.
+                 */
+                errors: number;
+                /** @description Failed calls by class (`invalid_argument`, `database_error`, `timeout`, `busy`, …). */
+                errors_by_class: {
+                    [key: string]: number;
+                };
+                /**
+                 * Format: date-time
+                 * @description Start of the last minute with a call.
+                 */
+                last_called?: string | null;
+                /**
+                 * Format: double
+                 * @description Result bytes per call.
+                 */
+                mean_bytes: number;
+                /**
+                 * Format: double
+                 * @description Rows per call.
+                 */
+                mean_rows: number;
+                /** @description Its manifest name. */
+                name: string;
+                /**
+                 * Format: double
+                 * @description Latency percentiles in ms from the merged distribution of every instance (±1 %); null without calls.
+                 */
+                p50_ms?: number | null;
+                /**
+                 * Format: double
+                 * @description 95th percentile, ms.
+                 */
+                p95_ms?: number | null;
+                /**
+                 * Format: double
+                 * @description 99th percentile, ms.
+                 */
+                p99_ms?: number | null;
+                /** @description `tool`, `resource` or `prompt`. */
+                subject: string;
+            }[];
+            /**
+             * Format: int64
+             * @description How many items exist in all.
+             */
+            total: number;
+        };
+        /** @description A page of items. */
         Page_Tool: {
             /** @description The items of this page. */
             items: {
@@ -1594,6 +1901,11 @@ export interface components {
             pattern?: string | null;
             /** @description Whether a caller must supply a value (a `default` makes this moot). */
             required?: boolean;
+            /**
+             * @description Whether the value is kept out of the request log (shown there as
+             *     `[redacted]`); the query still receives it.
+             */
+            sensitive?: boolean;
             /** @description The accepted JSON type. */
             type: components["schemas"]["ParamType"];
         };
@@ -1954,6 +2266,54 @@ export interface components {
             /** @description The version this edit is based on; a stale one is refused with 409. */
             version?: number;
         };
+        /** @description One connection's queue, as one instance or summed over all. */
+        QueueFigures: {
+            /**
+             * Format: int64
+             * @description `max_concurrent_queries` (summed: the capacity of all instances).
+             */
+            limit: number;
+            /**
+             * Format: int64
+             * @description Pool connections idle.
+             */
+            pool_idle: number;
+            /**
+             * Format: int64
+             * @description Pool connections in use.
+             */
+            pool_in_use: number;
+            /**
+             * Format: int64
+             * @description Calls refused, line full (since each instance started).
+             */
+            rejected: number;
+            /**
+             * Format: int64
+             * @description Queries running now.
+             */
+            running: number;
+            /**
+             * Format: int64
+             * @description Calls that gave up waiting (since each instance started).
+             */
+            timed_out: number;
+            /**
+             * Format: double
+             * @description Median admission wait over the last delivery interval, ms.
+             */
+            wait_p50_ms?: number | null;
+            /**
+             * Format: double
+             * @description 95th percentile admission wait, ms.
+             */
+            wait_p95_ms?: number | null;
+            /**
+             * Format: int64
+             * @description Calls waiting for a slot now.
+             */
+            waiting: number;
+        };
         /** @description New recovery codes; the previous ones no longer work. */
         RecoveryCodes: {
             /** @description Single-use recovery codes; shown once. */
@@ -2156,6 +2516,11 @@ export interface components {
              *     (default: `http://` + the runtime's bind address); `/mcp` is appended.
              */
             public_url?: string | null;
+            /**
+             * @description Whether runtimes keep a request log (one record per MCP call, sensitive arguments redacted; default on).
+             *     Applied with the next deploy.
+             */
+            request_log?: boolean;
             /** @description Name reported to MCP clients in `initialize` (1–255 characters; default `Quarry`). */
             server_name?: string;
         };
@@ -2196,6 +2561,67 @@ export interface components {
             /** @description The first characters of the token, to recognise it. */
             prefix: string;
         };
+        /** @description Aggregates of one tool, resource or prompt over a period. */
+        SubjectStats: {
+            /**
+             * Format: int64
+             * @description Calls answered from the cache.
+             */
+            cache_hits: number;
+            /**
+             * Format: int64
+             * @description Calls finished.
+             */
+            calls: number;
+            /**
+             * Format: double
+             * @description `errors / calls` (0 without calls).
+             */
+            error_rate: number;
+            /**
+             * Format: int64
+             * @description Failed calls.
+             */
+            errors: number;
+            /** @description Failed calls by class (`invalid_argument`, `database_error`, `timeout`, `busy`, …). */
+            errors_by_class: {
+                [key: string]: number;
+            };
+            /**
+             * Format: date-time
+             * @description Start of the last minute with a call.
+             */
+            last_called?: string | null;
+            /**
+             * Format: double
+             * @description Result bytes per call.
+             */
+            mean_bytes: number;
+            /**
+             * Format: double
+             * @description Rows per call.
+             */
+            mean_rows: number;
+            /** @description Its manifest name. */
+            name: string;
+            /**
+             * Format: double
+             * @description Latency percentiles in ms from the merged distribution of every instance (±1 %); null without calls.
+             */
+            p50_ms?: number | null;
+            /**
+             * Format: double
+             * @description 95th percentile, ms.
+             */
+            p95_ms?: number | null;
+            /**
+             * Format: double
+             * @description 99th percentile, ms.
+             */
+            p99_ms?: number | null;
+            /** @description `tool`, `resource` or `prompt`. */
+            subject: string;
+        };
         /** @description A table or view the connection can see. */
         TableInfo: {
             /** @description Table or view. */
@@ -2232,6 +2658,44 @@ export interface components {
              *     MariaDB `SUPER`/`FILE`/`PROCESS`…; empty when none, or on failure.
              */
             warnings: string[];
+        };
+        /** @description One point of a time series. */
+        TimePoint: {
+            /**
+             * Format: date-time
+             * @description Start of the step.
+             */
+            at: string;
+            /**
+             * Format: int64
+             * @description Calls finished in the step.
+             */
+            calls: number;
+            /**
+             * Format: int64
+             * @description Of which failed.
+             */
+            errors: number;
+            /**
+             * Format: double
+             * @description Median latency, ms (null without calls).
+             */
+            p50_ms?: number | null;
+            /**
+             * Format: double
+             * @description 95th percentile, ms.
+             */
+            p95_ms?: number | null;
+        };
+        /** @description A series of points. */
+        TimeSeries: {
+            /** @description Oldest first; steps without calls are included with zeros. */
+            points: components["schemas"]["TimePoint"][];
+            /**
+             * Format: int64
+             * @description Seconds per point.
+             */
+            step_seconds: number;
         };
         /** @description The editable fields of a tool. */
         Tool: {
@@ -3624,6 +4088,152 @@ export interface operations {
             };
         };
     };
+    list_logs: {
+        parameters: {
+            query?: {
+                /** @description `anonymous`, or an MCP token's name. */
+                client?: string;
+                /** @description Items to return, 1–100 (default 50). */
+                limit?: number;
+                /** @description `ok` or `error`. */
+                outcome?: string;
+                /** @description Text in the name, client, error class or arguments, ignoring case (up to 200 characters). */
+                search?: string;
+                /** @description Calls at or after this time (RFC 3339). */
+                since?: string;
+                /** @description Items to skip (default 0). */
+                skip?: number;
+                /** @description Only calls of this tool, resource or prompt name. */
+                tool?: string;
+                /** @description Calls before this time (RFC 3339). */
+                until?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_LogEntry"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    stats: {
+        parameters: {
+            query?: {
+                /** @description Only calls on this connection id. */
+                connection_id?: string;
+                /** @description Items to return, 1–100 (default 50). */
+                limit?: number;
+                /** @description `1h`, `6h`, `24h` (default), `7d` or `30d`. */
+                period?: string;
+                /** @description Items to skip (default 0). */
+                skip?: number;
+                /** @description Only `tool`, `resource` or `prompt`. */
+                subject?: string;
+                /** @description Only this tool, resource or prompt name. */
+                tool?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Per tool, resource and prompt, by name */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_SubjectStats"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    timeseries: {
+        parameters: {
+            query?: {
+                /** @description Only calls on this connection id. */
+                connection_id?: string;
+                /** @description `1h` (1-minute points), `6h` (5 min), `24h` (15 min, default), `7d` (1 h) or `30d` (6 h). */
+                period?: string;
+                /** @description Only `tool`, `resource` or `prompt`. */
+                subject?: string;
+                /** @description Only this tool, resource or prompt name (default: all calls). */
+                tool?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TimeSeries"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     preview_execute: {
         parameters: {
             query?: never;
@@ -3911,6 +4521,34 @@ export interface operations {
                 };
             };
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    queue_metrics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Per connection: summed and per instance (instances heard from in the last 2 minutes) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_ConnectionQueue"];
+                };
+            };
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4376,6 +5014,44 @@ export interface operations {
                 content?: never;
             };
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    deliver: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": Record<string, unknown>;
+            };
+        };
+        responses: {
+            /** @description Applied, or already applied before */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
