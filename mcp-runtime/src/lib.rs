@@ -14,8 +14,9 @@ pub mod cache;
 pub mod config;
 pub mod db;
 #[cfg(feature = "server")]
-pub mod drain;
 pub mod delivery;
+#[cfg(feature = "server")]
+pub mod drain;
 #[cfg(feature = "server")]
 pub mod engine_adapter;
 #[cfg(feature = "server")]

@@ -189,6 +189,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** @description Creates the first admin. When the control plane listens beyond loopback and no `QUARRY_ADMIN_*` was given, `setup_token` must be the one-time token printed in its log (403 otherwise), so that whoever reaches a fresh install first cannot claim it. */
         post: operations["setup"];
         delete?: never;
         options?: never;
@@ -269,7 +270,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description Validates the store (placeholders, connections of tools and resources, names, server settings), builds the next release and publishes it. With any problem, nothing is deployed and every problem is listed. */
+        /** @description Validates the store (placeholders, connections of tools and resources, names, server settings), builds the next release and publishes it. With any problem, nothing is deployed and every problem is listed. With bearer auth (the default) and no token yet, a first token is minted and returned once in `token`. `auth_mode: none` is refused when the runtime is reachable from the network, unless `allow_unauthenticated_network_access` is set. */
         post: operations["deploy"];
         delete?: never;
         options?: never;
@@ -637,6 +638,23 @@ export interface paths {
         patch: operations["update_resource"];
         trace?: never;
     };
+    "/api/v1/runtime/access": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Who may call the runtimes' `/mcp` now: the current auth mode and the keyed hashes of the tokens not revoked. Runtimes in pull mode apply it at once and ignore the `auth` section of releases. */
+        get: operations["access"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/runtime/heartbeat": {
         parameters: {
             query?: never;
@@ -825,7 +843,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description Creates an MCP bearer token. It is returned once; only a keyed hash is kept. Takes effect with the next deploy. */
+        /** @description Creates an MCP bearer token. It is returned once; only a keyed hash is kept. Running runtimes accept it within seconds, without a deploy. */
         post: operations["create_token"];
         delete?: never;
         options?: never;
@@ -843,6 +861,7 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
+        /** @description Revokes an MCP bearer token: running runtimes refuse it within seconds (no deploy needed), and no rollback brings it back. */
         delete: operations["revoke_token"];
         options?: never;
         head?: never;
@@ -901,6 +920,14 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * @description Who may call a runtime's `/mcp` right now: the current auth mode and the
+         *     keyed hashes of the tokens not revoked. Its `ETag` is [`AccessDocument::etag`].
+         */
+        AccessDocument: {
+            /** @description `{"mode": "none"}` or `{"mode": "bearer", "tokens": [{id, hash}]}`, as in the manifest. */
+            auth: Record<string, unknown>;
+        };
         /** @description What was asked for, kept for renewals. */
         AcmeRequest: {
             /** @description DNS names, the first is the primary one. */
@@ -946,6 +973,12 @@ export interface components {
         AuthStatus: {
             /** @description True until an admin exists. */
             setup_required: boolean;
+            /**
+             * @description True when setup must also carry the one-time `setup_token` printed in
+             *     the control plane's log (it listens beyond loopback and no
+             *     `QUARRY_ADMIN_*` was given).
+             */
+            setup_token_required: boolean;
         };
         /** @description A certificate's summary. */
         CertSummary: {
@@ -1021,6 +1054,8 @@ export interface components {
         };
         /** @description A connection as returned by the API. */
         Connection: {
+            /** @description Whether a PostgreSQL cleartext/MD5 password request without TLS is answered. */
+            allow_cleartext_password: boolean;
             /** @description Volatile functions read-only queries may call (PostgreSQL). */
             allowed_functions: string[];
             /** Format: date-time */
@@ -1062,6 +1097,11 @@ export interface components {
         };
         /** @description The editable fields of a connection (the password is handled apart). */
         ConnectionInput: {
+            /**
+             * @description Answer a PostgreSQL server that asks for the password in cleartext or as MD5 over a
+             *     connection without TLS (default false: the login is refused and the password never sent).
+             */
+            allow_cleartext_password?: boolean;
             /**
              * @description PostgreSQL: volatile functions read-only queries may call on top of
              *     the built-in allowlist (`name` or `schema.name`; at most 100).
@@ -1122,6 +1162,7 @@ export interface components {
         };
         /** @description A partial update; absent fields keep their value. */
         ConnectionPatch: {
+            allow_cleartext_password?: boolean | null;
             /** @description Replaces the allowed volatile functions. */
             allowed_functions?: string[] | null;
             database?: string | null;
@@ -1132,6 +1173,12 @@ export interface components {
             } | null;
             host?: string | null;
             is_active?: boolean | null;
+            /**
+             * @description With a new `host` or `port` and no new `password`: keep the stored password for the new
+             *     address. Without it such an edit is refused (422), so a stored password cannot be
+             *     recovered by pointing the connection at a server that collects it.
+             */
+            keep_password?: boolean;
             /** Format: int32 */
             max_concurrent_queries?: number | null;
             name?: string | null;
@@ -1183,6 +1230,11 @@ export interface components {
             release: components["schemas"]["ReleaseInfo"];
             /** @description The deployment's status right after publishing. */
             status: components["schemas"]["DeployStatus"];
+            /**
+             * @description A first MCP bearer token, minted because bearer auth (the default) had
+             *     none. This is the only time it is shown: copy it now.
+             */
+            token?: string | null;
         };
         /** @description The deployment as a whole. */
         DeployStatus: {
@@ -1241,6 +1293,11 @@ export interface components {
             /** @description For validation errors: each problem with the path of the field. */
             problems?: components["schemas"]["ProblemBody"][] | null;
         };
+        /**
+         * @description How exact numeric values (64-bit integers, `numeric`/`decimal`) are written in results.
+         * @enum {string}
+         */
+        ExactNumerics: "string_when_unsafe" | "string";
         /** @description Health of the control plane. */
         Health: {
             /** @description Always `ok` when the process serves requests. */
@@ -1268,6 +1325,11 @@ export interface components {
             runtime_version?: string;
             /** @description `running` or `error` (it refused a release; see `message`). */
             status?: string;
+            /**
+             * @description The bearer tokens this instance accepted since it started, each with its
+             *     latest use (at most [`MAX_TOKEN_USES`]).
+             */
+            token_uses?: components["schemas"]["TokenUse"][];
         };
         /** @description One change of an entity. */
         HistoryEntry: {
@@ -1470,6 +1532,8 @@ export interface components {
         Page_Connection: {
             /** @description The items of this page. */
             items: {
+                /** @description Whether a PostgreSQL cleartext/MD5 password request without TLS is answered. */
+                allow_cleartext_password: boolean;
                 /** @description Volatile functions read-only queries may call (PostgreSQL). */
                 allowed_functions: string[];
                 /** Format: date-time */
@@ -1853,6 +1917,11 @@ export interface components {
                 /** @description Unique, MCP-safe name (letters, digits, `_`, `-`; 1–64). */
                 name: string;
                 /**
+                 * @description Whether a result cut by the row or byte cap can be continued with the signed `next_cursor` it carries
+                 *     (passed back as the `cursor` argument; paged by offset). Only with `return_type` `rows`.
+                 */
+                pageable?: boolean;
+                /**
                  * @description One definition per placeholder: name, type (string, integer, number,
                  *     boolean, array), required, default, enum, description, min, max, pattern.
                  */
@@ -1954,6 +2023,8 @@ export interface components {
         };
         /** @description A database connection. Export never writes its password or secret extra parameters. */
         PortableConnection: {
+            /** @description Answer a PostgreSQL server asking for the password in cleartext or as MD5 without TLS (default false). */
+            allow_cleartext_password?: boolean;
             /** @description PostgreSQL: volatile functions read-only queries may call on top of the built-in allowlist. */
             allowed_functions?: string[];
             /** @description Database name, or the file path for SQLite. */
@@ -2090,6 +2161,8 @@ export interface components {
             is_enabled?: boolean;
             /** @description Unique, MCP-safe name. */
             name: string;
+            /** @description Whether a cut result can be continued with a cursor (`return_type` `rows` only). */
+            pageable?: boolean;
             /** @description One definition per placeholder. */
             parameters?: components["schemas"]["ParamDef"][];
             /** @description Shape of the result: `rows` (default), `row` or `scalar`. */
@@ -2481,11 +2554,17 @@ export interface components {
             mcp_url: string;
             /** @description Where a `local` or `docker` runtime listens (`QUARRY_RUNTIME_BIND`). */
             runtime_bind: string;
-            /** @description The bearer tokens (never the tokens themselves). */
-            tokens: components["schemas"]["StoredToken"][];
+            /** @description The bearer tokens (never the tokens themselves), with their latest use. */
+            tokens: components["schemas"]["TokenInfo"][];
         };
         /** @description Editable server settings (`PATCH /server/config` merges over these). */
         ServerSettings: {
+            /**
+             * @description Acknowledges that `auth_mode: none` serves MCP without authentication on
+             *     an address other than loopback (a non-loopback `QUARRY_RUNTIME_BIND`, or
+             *     the `kubernetes` target). Without it, `none` is refused there.
+             */
+            allow_unauthenticated_network_access?: boolean;
             /**
              * @description `Host` header values the runtime accepts (≤ 20; empty = loopback names; `*` = any).
              *     Applied when the runtime starts.
@@ -2493,10 +2572,16 @@ export interface components {
             allowed_hosts?: string[];
             /** @description Browser origins allowed to call `/mcp` (≤ 20; empty = any). Applied when the runtime starts. */
             allowed_origins?: string[];
-            /** @description `none` or `bearer` (then at least one token must exist). */
+            /** @description `bearer` (default; a deploy without any token mints one and returns it once) or `none`. */
             auth_mode?: components["schemas"]["AuthMode"];
             /** @description Default row, byte and time bounds of every tool and SQL resource. */
             default_limits?: Record<string, unknown>;
+            /**
+             * @description How 64-bit integers and decimals reach MCP clients: `string_when_unsafe` (default: a JSON string only when a
+             *     client reading numbers as doubles would lose digits) or `string` (always a string). Previews use it at once;
+             *     deployed tools with the next deploy.
+             */
+            exact_numerics?: components["schemas"]["ExactNumerics"];
             /** @description Whether database error details reach MCP clients (off: a generic message and an error id). */
             expose_db_errors?: boolean;
             /**
@@ -2523,6 +2608,15 @@ export interface components {
             request_log?: boolean;
             /** @description Name reported to MCP clients in `initialize` (1–255 characters; default `Quarry`). */
             server_name?: string;
+        };
+        /** @description The first admin's credentials. */
+        SetupRequest: {
+            /** @description Password (at least 8 characters). */
+            password: string;
+            /** @description The one-time setup token from the control plane's log, when `setup_token_required`. */
+            setup_token?: string | null;
+            /** @description Login name (1–255 characters). */
+            username: string;
         };
         /**
          * @description TLS policy for the database connection.
@@ -2697,6 +2791,29 @@ export interface components {
              */
             step_seconds: number;
         };
+        /** @description A bearer token as listed: its record and its latest use seen by a runtime. */
+        TokenInfo: components["schemas"]["StoredToken"] & {
+            /**
+             * Format: date-time
+             * @description When a runtime last accepted it (reported with heartbeats; unknown after a
+             *     control-plane restart until the runtimes report again).
+             */
+            last_used_at?: string | null;
+            /** @description The client address of that request. */
+            last_used_from?: string | null;
+        };
+        /** @description When and from where a runtime last saw a bearer token used. */
+        TokenUse: {
+            /** @description The client address of that request (IP only; ≤ 64 characters). */
+            address: string;
+            /** @description The token's id (as in the access document). */
+            id: string;
+            /**
+             * Format: date-time
+             * @description The last accepted request carrying it.
+             */
+            last_used_at: string;
+        };
         /** @description The editable fields of a tool. */
         Tool: {
             /** @description MCP hints: read_only (default true; enforced by the engine), destructive, idempotent, open_world. */
@@ -2721,6 +2838,11 @@ export interface components {
             is_enabled?: boolean;
             /** @description Unique, MCP-safe name (letters, digits, `_`, `-`; 1–64). */
             name: string;
+            /**
+             * @description Whether a result cut by the row or byte cap can be continued with the signed `next_cursor` it carries
+             *     (passed back as the `cursor` argument; paged by offset). Only with `return_type` `rows`.
+             */
+            pageable?: boolean;
             /**
              * @description One definition per placeholder: name, type (string, integer, number,
              *     boolean, array), required, default, enum, description, min, max, pattern.
@@ -2771,6 +2893,11 @@ export interface components {
             /** @description Unique, MCP-safe name (letters, digits, `_`, `-`; 1–64). */
             name: string;
             /**
+             * @description Whether a result cut by the row or byte cap can be continued with the signed `next_cursor` it carries
+             *     (passed back as the `cursor` argument; paged by offset). Only with `return_type` `rows`.
+             */
+            pageable?: boolean;
+            /**
              * @description One definition per placeholder: name, type (string, integer, number,
              *     boolean, array), required, default, enum, description, min, max, pattern.
              */
@@ -2804,6 +2931,11 @@ export interface components {
             is_enabled?: boolean;
             /** @description Unique, MCP-safe name (letters, digits, `_`, `-`; 1–64). */
             name?: string;
+            /**
+             * @description Whether a result cut by the row or byte cap can be continued with the signed `next_cursor` it carries
+             *     (passed back as the `cursor` argument; paged by offset). Only with `return_type` `rows`.
+             */
+            pageable?: boolean;
             /**
              * @description One definition per placeholder: name, type (string, integer, number,
              *     boolean, array), required, default, enum, description, min, max, pattern.
@@ -3370,7 +3502,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["Credentials"];
+                "application/json": components["schemas"]["SetupRequest"];
             };
         };
         responses: {
@@ -3380,6 +3512,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["LoginResponse"];
+                };
+            };
+            /** @description Missing or wrong setup token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description An admin exists */
@@ -3426,7 +3567,7 @@ export interface operations {
             query?: {
                 /** @description Items to return, 1–100 (default 50). */
                 limit?: number;
-                /** @description Items to skip (default 0). */
+                /** @description Items to skip (default 0; at most 2^63 − 1, the databases' offset range). */
                 skip?: number;
             };
             header?: never;
@@ -3991,7 +4132,7 @@ export interface operations {
             query?: {
                 /** @description Items to return, 1–100 (default 50). */
                 limit?: number;
-                /** @description Items to skip (default 0). */
+                /** @description Items to skip (default 0; at most 2^63 − 1, the databases' offset range). */
                 skip?: number;
             };
             header?: never;
@@ -4316,7 +4457,7 @@ export interface operations {
                 limit?: number;
                 /** @description Only those whose name or description contains this text, ignoring case (up to 200 characters). */
                 search?: string;
-                /** @description Items to skip (default 0). */
+                /** @description Items to skip (default 0; at most 2^63 − 1, the databases' offset range). */
                 skip?: number;
                 /** @description Comma-separated tags; only those carrying all of them. */
                 tags?: string;
@@ -4563,7 +4704,7 @@ export interface operations {
             query?: {
                 /** @description Items to return, 1–100 (default 50). */
                 limit?: number;
-                /** @description Items to skip (default 0). */
+                /** @description Items to skip (default 0; at most 2^63 − 1, the databases' offset range). */
                 skip?: number;
             };
             header?: never;
@@ -4726,7 +4867,7 @@ export interface operations {
                 limit?: number;
                 /** @description Only those whose name or description contains this text, ignoring case (up to 200 characters). */
                 search?: string;
-                /** @description Items to skip (default 0). */
+                /** @description Items to skip (default 0; at most 2^63 − 1, the databases' offset range). */
                 skip?: number;
                 /** @description Comma-separated tags; only those carrying all of them. */
                 tags?: string;
@@ -4931,6 +5072,44 @@ export interface operations {
                 };
             };
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    access: {
+        parameters: {
+            query?: {
+                /** @description Seconds to wait for a release other than `If-None-Match` (0–60, default 0). */
+                wait?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The access document; `ETag` is its hash */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessDocument"];
+                };
+            };
+            /** @description Still the document named by `If-None-Match` */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5477,7 +5656,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Revoked (effective with the next deploy) */
+            /** @description Revoked */
             204: {
                 headers: {
                     [name: string]: unknown;
@@ -5511,7 +5690,7 @@ export interface operations {
                 limit?: number;
                 /** @description Only those whose name or description contains this text, ignoring case (up to 200 characters). */
                 search?: string;
-                /** @description Items to skip (default 0). */
+                /** @description Items to skip (default 0; at most 2^63 − 1, the databases' offset range). */
                 skip?: number;
                 /** @description Comma-separated tags; only those carrying all of them. */
                 tags?: string;
