@@ -77,13 +77,12 @@ impl Application {
     /// Serves until SIGINT or SIGTERM.
     pub async fn run(self) -> anyhow::Result<()> {
         tracing::info!(addr = %self.local_addr(), public_url = %self.state.config.public_url, "Quarry is listening.");
-        if let Some(files) = self.state.config.tls.files.clone() {
-            let tls = mcp_runtime::tls::load(&files).await?;
-            mcp_runtime::tls::serve(self.listener, tls, files, self.router, shutdown_signal()).await?;
-            return Ok(());
-        }
-        let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(self.listener, service).with_graceful_shutdown(shutdown_signal()).await?;
+        let tls = match self.state.config.tls.files.clone() {
+            Some(files) => Some(mcp_runtime::tls::load_and_watch(files).await?),
+            None => None,
+        };
+        let limits = self.state.config.limits.clone();
+        mcp_runtime::serving::serve(self.listener, self.router, tls, limits, shutdown_signal()).await?;
         Ok(())
     }
 }

@@ -9,7 +9,6 @@ use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::serve::ListenerExt;
 use axum::{Json, Router, middleware};
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
@@ -25,6 +24,9 @@ use crate::metrics::Metrics;
 use crate::release::{LoadContext, Release};
 use crate::reload::{read_manifest, spawn_sighup_reload};
 use crate::server::{FixturesServer, QuarryServer, Shared};
+use crate::serving::headers::{NO_PAGES_CSP, SecurityHeaders, security_headers};
+use crate::serving::hosts::{AllowedHosts, check_host};
+use crate::sessions::CappedSessions;
 
 /// Why the runtime could not start.
 #[derive(Debug, thiserror::Error)]
@@ -52,6 +54,7 @@ pub struct Application {
     shared: Arc<Shared>,
     cancel: CancellationToken,
     tls: Option<crate::tls::TlsFiles>,
+    limits: crate::serving::Limits,
 }
 
 impl Application {
@@ -89,7 +92,7 @@ impl Application {
             (None, ManifestSource::File(path)) => spawn_sighup_reload(shared.clone(), path.clone()),
             (None, _) => {}
         }
-        Ok(Application { listener, router, shared, cancel, tls: config.tls.clone() })
+        Ok(Application { listener, router, shared, cancel, tls: config.tls.clone(), limits: config.limits.clone() })
     }
 
     /// The bound port (useful with port 0).
@@ -109,16 +112,11 @@ impl Application {
             shutdown_signal().await;
             cancel.cancel();
         };
-        if let Some(files) = self.tls {
-            let config = crate::tls::load(&files).await?;
-            return crate::tls::serve(self.listener, config, files, self.router, shutdown).await;
-        }
-        // Without TCP_NODELAY, a response written in two segments waits for the
-        // client's delayed ACK (~40 ms per call). axum-server (TLS) sets it itself.
-        let listener = self.listener.tap_io(|tcp| {
-            let _ = tcp.set_nodelay(true);
-        });
-        axum::serve(listener, self.router).with_graceful_shutdown(shutdown).await
+        let tls = match self.tls {
+            Some(files) => Some(crate::tls::load_and_watch(files).await?),
+            None => None,
+        };
+        crate::serving::serve(self.listener, self.router, tls, self.limits, shutdown).await
     }
 }
 
@@ -136,18 +134,17 @@ async fn shutdown_signal() {
 
 /// The runtime's routes over `shared`.
 pub fn router(shared: Arc<Shared>, config: &RuntimeConfig, cancel: CancellationToken) -> Router {
-    let mut http = StreamableHttpServerConfig::default().with_cancellation_token(cancel).with_sse_keep_alive(None);
-    http = if config.allowed_hosts.iter().any(|h| h == "*") {
-        http.disable_allowed_hosts()
-    } else {
-        http.with_allowed_hosts(config.allowed_hosts.clone())
-    };
+    // The Host check covers the whole listener (below), so rmcp's own, for /mcp alone, is off.
+    let mut http = StreamableHttpServerConfig::default()
+        .with_cancellation_token(cancel)
+        .with_sse_keep_alive(None)
+        .disable_allowed_hosts();
     if !config.allowed_origins.is_empty() {
         http = http.with_allowed_origins(config.allowed_origins.clone());
     }
     let mut sessions = LocalSessionManager::default();
     sessions.session_config.keep_alive = Some(config.session_idle);
-    let sessions = Arc::new(sessions);
+    let sessions = CappedSessions::new(sessions, config.max_sessions);
     let handler = QuarryServer::new(shared.clone());
     let mcp = if config.conformance_fixtures {
         let handler = FixturesServer::new(handler);
@@ -159,11 +156,15 @@ pub fn router(shared: Arc<Shared>, config: &RuntimeConfig, cancel: CancellationT
         .route("/metrics", get(metrics))
         .route("/internal/stats", get(stats))
         .route_layer(middleware::from_fn_with_state(shared.clone(), require_auth));
+    let hosts = Arc::new(AllowedHosts::parse(&config.allowed_hosts, "QUARRY_RUNTIME_ALLOWED_HOSTS"));
+    let headers = SecurityHeaders::new(NO_PAGES_CSP, config.tls.is_some());
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(ready))
         .merge(protected)
         .with_state(shared)
+        .layer(middleware::from_fn_with_state(hosts, check_host))
+        .layer(middleware::from_fn_with_state(headers, security_headers))
 }
 
 async fn ready(State(shared): State<Arc<Shared>>) -> Response {
