@@ -32,9 +32,9 @@ pub struct Config {
     /// How long history and audit entries are kept (`QUARRY_HISTORY_RETENTION_DAYS`, default 90;
     /// `QUARRY_HISTORY_MAX_ENTRIES` per entity type, default 10000).
     pub history_retention: crate::model::history::Retention,
-    /// Host names accepted in `Host` (`QUARRY_ALLOWED_HOSTS`, comma list, `*` for any; default:
-    /// the hosts of `QUARRY_PUBLIC_URL` and `QUARRY_RUNTIME_PULL_URL`, plus `localhost` on a
-    /// loopback or wildcard bind). IP literals always pass.
+    /// Host names accepted in `Host`: the host of `QUARRY_PUBLIC_URL`, plus `QUARRY_ALLOWED_HOSTS`
+    /// (comma list, `*` for any) or by default the host of `QUARRY_RUNTIME_PULL_URL` and
+    /// `localhost` on a loopback or wildcard bind. IP literals always pass.
     pub allowed_hosts: mcp_runtime::serving::AllowedHosts,
     /// Proxies whose `X-Forwarded-For` is believed (`QUARRY_TRUSTED_PROXIES`, CIDRs; default none).
     pub trusted_proxies: crate::auth::client_ip::TrustedProxies,
@@ -85,8 +85,11 @@ impl Config {
         let deploy = crate::deploy::DeployConfig::from_source(&var)?;
         let allowed_hosts = match var("QUARRY_ALLOWED_HOSTS") {
             Some(list) => {
+                // The public URL names this server by definition, so it is always allowed.
                 let list: Vec<String> = list.split(',').map(|h| h.trim().to_string()).collect();
-                mcp_runtime::serving::AllowedHosts::parse(&list, "QUARRY_ALLOWED_HOSTS")
+                let mut hosts = mcp_runtime::serving::AllowedHosts::parse(&list, "QUARRY_ALLOWED_HOSTS");
+                hosts.add_url_hosts(&[&public_url]);
+                hosts
             }
             None => {
                 let urls: Vec<&str> = std::iter::once(public_url.as_str()).chain(deploy.pull_url.as_deref()).collect();
@@ -183,6 +186,9 @@ mod tests {
         assert!(!c.allowed_hosts.allows("evil.example"));
         let listed = from(&[("QUARRY_ALLOWED_HOSTS", "a.example, b.example:8443")]).unwrap();
         assert!(listed.allowed_hosts.allows("a.example") && !listed.allowed_hosts.allows("localhost"));
+        let public =
+            from(&[("QUARRY_ALLOWED_HOSTS", "a.example"), ("QUARRY_PUBLIC_URL", "https://q.example")]).unwrap();
+        assert!(public.allowed_hosts.allows("q.example"));
         assert!(from(&[("QUARRY_TRUSTED_PROXIES", "10.0.0.0/99")]).is_err());
         assert!(from(&[("QUARRY_MAX_CONNECTIONS", "0")]).is_err());
     }

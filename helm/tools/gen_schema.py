@@ -136,6 +136,8 @@ control_plane = obj({
     "image": image,
     "replicaCount": integer("Replicas (1 unless externalDatabase.enabled).", 0),
     "publicUrl": string("QUARRY_PUBLIC_URL.", pattern="^(https?://.+)?$"),
+    "allowedHosts": {"type": "array", "items": {"type": "string", "minLength": 1}, "description": "Extra Host names accepted by the control plane."},
+    "trustedProxies": {"type": "array", "items": {"type": "string", "minLength": 1}, "description": "QUARRY_TRUSTED_PROXIES: CIDRs of proxies whose X-Forwarded-For is believed."},
     **common_container,
     "service": service(3000),
     "persistence": obj({

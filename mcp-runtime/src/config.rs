@@ -153,7 +153,7 @@ impl RuntimeConfig {
             })?,
         };
         let limits = crate::serving::Limits::from_source("QUARRY_RUNTIME_", |k| env.get(k))
-            .map_err(|reason| ConfigError::Invalid { name: "QUARRY_RUNTIME_*_TIMEOUT_SECONDS", reason })?;
+            .map_err(|reason| ConfigError::Invalid { name: "connection limits", reason })?;
         Ok(RuntimeConfig {
             bind,
             max_sessions,

@@ -7,6 +7,7 @@ use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use shared_model::Problems;
 use tokio::sync::Semaphore;
@@ -35,11 +36,21 @@ pub fn max_concurrent_hashes() -> usize {
     std::thread::available_parallelism().map_or(1, usize::from)
 }
 
+static STARTED: AtomicU64 = AtomicU64::new(0);
+
+/// Argon2 runs started by this process (hashes and checks), so tests can
+/// prove a request never reached the hash.
+pub fn hashes_started() -> u64 {
+    STARTED.load(Ordering::Relaxed)
+}
+
 /// Waits for a hashing slot.
 async fn slot() -> tokio::sync::SemaphorePermit<'static> {
     static SLOTS: OnceLock<Semaphore> = OnceLock::new();
     let slots = SLOTS.get_or_init(|| Semaphore::new(max_concurrent_hashes()));
-    slots.acquire().await.expect("the hashing semaphore is never closed")
+    let permit = slots.acquire().await.expect("the hashing semaphore is never closed");
+    STARTED.fetch_add(1, Ordering::Relaxed);
+    permit
 }
 
 /// Hashes `password` into a PHC string.

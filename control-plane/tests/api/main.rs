@@ -9,9 +9,13 @@ mod errors;
 mod export_import;
 mod harness;
 mod history;
+mod hygiene;
 mod list_filters;
+mod login_abuse;
 mod release_diff;
 mod secrets;
+#[path = "../../../tests/rust/slowloris.rs"]
+mod slowloris;
 mod transforms;
 mod two_factor;
 mod write_path;

@@ -59,7 +59,13 @@ where
     // Once asked to finish, a connection gets one more head-read period before it is dropped.
     let mut drop_at: Option<tokio::time::Instant> = None;
     loop {
-        let idle_check = activity.idle_left(limits.idle_timeout);
+        // Before its first request, a connection gets no longer than a request head may take.
+        let idle = if activity.requests.load(Ordering::Relaxed) == 0 {
+            limits.idle_timeout.min(limits.header_read_timeout)
+        } else {
+            limits.idle_timeout
+        };
+        let idle_check = activity.idle_left(idle);
         tokio::select! {
             result = conn.as_mut() => {
                 if let Err(e) = result {
@@ -72,7 +78,7 @@ where
                 drop_at = Some(tokio::time::Instant::now() + limits.shutdown_grace);
             }
             () = tokio::time::sleep(idle_check), if drop_at.is_none() => {
-                if activity.idle_left(limits.idle_timeout).is_zero() {
+                if activity.idle_left(idle).is_zero() {
                     tracing::debug!(%peer, "Closing an idle connection.");
                     conn.as_mut().graceful_shutdown();
                     drop_at = Some(tokio::time::Instant::now() + limits.header_read_timeout);
@@ -95,11 +101,18 @@ struct Activity {
     start: Instant,
     last_ms: AtomicU64,
     in_flight: AtomicUsize,
+    /// Requests started on this connection.
+    requests: AtomicUsize,
 }
 
 impl Activity {
     fn new() -> Self {
-        Activity { start: Instant::now(), last_ms: AtomicU64::new(0), in_flight: AtomicUsize::new(0) }
+        Activity {
+            start: Instant::now(),
+            last_ms: AtomicU64::new(0),
+            in_flight: AtomicUsize::new(0),
+            requests: AtomicUsize::new(0),
+        }
     }
 
     fn touch(&self) {
@@ -123,6 +136,7 @@ struct InFlight(Arc<Activity>);
 impl InFlight {
     fn start(activity: Arc<Activity>) -> Self {
         activity.in_flight.fetch_add(1, Ordering::Relaxed);
+        activity.requests.fetch_add(1, Ordering::Relaxed);
         InFlight(activity)
     }
 }

@@ -45,13 +45,18 @@ impl AllowedHosts {
         if bind.ip().is_loopback() || bind.ip().is_unspecified() {
             hosts.names.push(("localhost".into(), None));
         }
+        hosts.add_url_hosts(urls);
+        hosts
+    }
+
+    /// Also allows the host (any port) of each URL in `urls`.
+    pub fn add_url_hosts(&mut self, urls: &[&str]) {
         for url in urls {
             let authority = url.split_once("://").map_or(*url, |(_, rest)| rest).split(['/', '?', '#']).next();
             if let Some((name, _)) = authority.and_then(split) {
-                hosts.names.push((name, None));
+                self.names.push((name, None));
             }
         }
-        hosts
     }
 
     /// Whether a `Host` value is ours.
