@@ -160,8 +160,8 @@ async fn login(
     };
     if two_factor::is_enabled(&s.db, &admin.id).await? {
         // The password was right but the second factor is due: no session yet, and the
-        // limiter keeps counting (this attempt included) until the code step succeeds.
-        drop(reservation);
+        // failures counted so far stay until the code step succeeds.
+        reservation.refund();
         let actor = Actor::Admin { id: admin.id.clone(), address, user_agent };
         let w = Write::begin(&s.db, &actor).await?;
         let pending_token = totp::start_login(w.tx(), &admin.id).await?;

@@ -30,8 +30,9 @@ use sha2::{Digest, Sha256};
 pub const MAX_FAILURES: usize = 5;
 /// The sliding window failures are counted in.
 pub const WINDOW: Duration = Duration::from_secs(15 * 60);
-/// Tracked pairs at most (about 120 bytes each, so a few MB when full).
-pub const CAPACITY: usize = 50_000;
+/// Tracked pairs at most (a few hundred bytes each with the indexes, so well
+/// under 24 MB when full; a test measures it).
+pub const CAPACITY: usize = 20_000;
 
 /// An address (IPv6 cut to its /64) and the first 16 bytes of SHA-256 of the lowercased username.
 type Key = (IpAddr, [u8; 16]);

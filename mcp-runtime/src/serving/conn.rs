@@ -1,7 +1,17 @@
-//! One connection: HTTP/1 or HTTP/2 (hyper-util's auto builder), the request
-//! head timeout, and the idle watchdog. Activity is every byte read or written
-//! plus every request whose response body is still being sent, so a silent
-//! long-poll or event stream is never taken for idle.
+//! One connection: HTTP/1 or HTTP/2 (hyper-util's auto builder) under a
+//! watchdog that enforces two clocks:
+//! - the head clock starts at the first byte received while no request is in
+//!   flight and stops when a request reaches the router; past the header-read
+//!   timeout the connection is asked to finish and, a second later, dropped
+//!   (slowloris). A new connection that sends nothing gets the same time.
+//!   hyper's own header-read timeout is off: it also runs while an idle
+//!   keep-alive connection waits for its next request, which would make the
+//!   keep-alive window as short as the head timeout and race clients that
+//!   reuse a pooled connection just then;
+//! - the idle clock: no byte moved and nothing in flight (a request whose
+//!   response body is still being sent counts, so a silent long-poll or event
+//!   stream is never taken for idle) for the idle timeout ends the connection
+//!   gracefully.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -52,20 +62,14 @@ where
         }
     });
     let mut builder = auto::Builder::new(TokioExecutor::new());
-    builder.http1().timer(TokioTimer::new()).header_read_timeout(limits.header_read_timeout);
+    builder.http1().timer(TokioTimer::new()).header_read_timeout(None);
     builder.http2().timer(TokioTimer::new());
     let conn = builder.serve_connection_with_upgrades(io, service);
     tokio::pin!(conn);
-    // Once asked to finish, a connection gets one more head-read period before it is dropped.
+    // Once asked to finish, a connection has until `drop_at` before it is dropped.
     let mut drop_at: Option<tokio::time::Instant> = None;
     loop {
-        // Before its first request, a connection gets no longer than a request head may take.
-        let idle = if activity.requests.load(Ordering::Relaxed) == 0 {
-            limits.idle_timeout.min(limits.header_read_timeout)
-        } else {
-            limits.idle_timeout
-        };
-        let idle_check = activity.idle_left(idle);
+        let wait = activity.next_check(&limits);
         tokio::select! {
             result = conn.as_mut() => {
                 if let Err(e) = result {
@@ -77,11 +81,11 @@ where
                 conn.as_mut().graceful_shutdown();
                 drop_at = Some(tokio::time::Instant::now() + limits.shutdown_grace);
             }
-            () = tokio::time::sleep(idle_check), if drop_at.is_none() => {
-                if activity.idle_left(idle).is_zero() {
-                    tracing::debug!(%peer, "Closing an idle connection.");
+            () = tokio::time::sleep(wait), if drop_at.is_none() => {
+                if let Some(reason) = activity.expired(&limits) {
+                    tracing::debug!(%peer, reason, "Closing a connection.");
                     conn.as_mut().graceful_shutdown();
-                    drop_at = Some(tokio::time::Instant::now() + limits.header_read_timeout);
+                    drop_at = Some(tokio::time::Instant::now() + Duration::from_secs(1));
                 }
             }
             () = sleep_until(drop_at) => return,
@@ -96,10 +100,13 @@ async fn sleep_until(at: Option<tokio::time::Instant>) {
     }
 }
 
-/// When the connection last moved a byte, and how many responses are open.
+/// The two clocks' state, in milliseconds since the connection opened.
 struct Activity {
     start: Instant,
+    /// When a byte last moved either way.
     last_ms: AtomicU64,
+    /// When the current request head began (0: no head in progress), plus one.
+    head_ms: AtomicU64,
     in_flight: AtomicUsize,
     /// Requests started on this connection.
     requests: AtomicUsize,
@@ -110,23 +117,59 @@ impl Activity {
         Activity {
             start: Instant::now(),
             last_ms: AtomicU64::new(0),
+            head_ms: AtomicU64::new(0),
             in_flight: AtomicUsize::new(0),
             requests: AtomicUsize::new(0),
         }
     }
 
-    fn touch(&self) {
-        let ms = u64::try_from(self.start.elapsed().as_millis()).unwrap_or(u64::MAX);
-        self.last_ms.store(ms, Ordering::Relaxed);
+    fn now_ms(&self) -> u64 {
+        u64::try_from(self.start.elapsed().as_millis()).unwrap_or(u64::MAX)
     }
 
-    /// Time until the connection counts as idle (zero: it is idle now).
-    fn idle_left(&self, idle: Duration) -> Duration {
-        if self.in_flight.load(Ordering::Relaxed) > 0 {
-            return idle;
+    fn touch(&self) {
+        self.last_ms.store(self.now_ms(), Ordering::Relaxed);
+    }
+
+    /// Bytes arrived: between requests, they begin a head.
+    fn received(&self) {
+        let now = self.now_ms();
+        self.last_ms.store(now, Ordering::Relaxed);
+        if self.in_flight.load(Ordering::Relaxed) == 0 {
+            let _ = self.head_ms.compare_exchange(0, now + 1, Ordering::Relaxed, Ordering::Relaxed);
         }
-        let last = self.start + Duration::from_millis(self.last_ms.load(Ordering::Relaxed));
-        idle.saturating_sub(last.elapsed())
+    }
+
+    /// The time left on each clock; `None` for a clock that is not running.
+    fn left(&self, limits: &Limits) -> (Option<Duration>, Option<Duration>) {
+        let now = self.now_ms();
+        let since = |ms: u64| Duration::from_millis(now.saturating_sub(ms));
+        let head = match self.head_ms.load(Ordering::Relaxed) {
+            // A connection that has sent nothing yet is on the head clock from its start.
+            0 if self.requests.load(Ordering::Relaxed) == 0 => Some(since(0)),
+            0 => None,
+            started => Some(since(started - 1)),
+        };
+        let idle = (self.in_flight.load(Ordering::Relaxed) == 0).then(|| since(self.last_ms.load(Ordering::Relaxed)));
+        (
+            head.map(|h| limits.header_read_timeout.saturating_sub(h)),
+            idle.map(|i| limits.idle_timeout.saturating_sub(i)),
+        )
+    }
+
+    /// How long to sleep before looking again.
+    fn next_check(&self, limits: &Limits) -> Duration {
+        let (head, idle) = self.left(limits);
+        [head, idle].into_iter().flatten().min().unwrap_or(limits.idle_timeout).max(Duration::from_millis(10))
+    }
+
+    /// Which clock ran out, if one did.
+    fn expired(&self, limits: &Limits) -> Option<&'static str> {
+        match self.left(limits) {
+            (Some(h), _) if h.is_zero() => Some("the request head took too long"),
+            (_, Some(i)) if i.is_zero() => Some("idle"),
+            _ => None,
+        }
     }
 }
 
@@ -137,6 +180,7 @@ impl InFlight {
     fn start(activity: Arc<Activity>) -> Self {
         activity.in_flight.fetch_add(1, Ordering::Relaxed);
         activity.requests.fetch_add(1, Ordering::Relaxed);
+        activity.head_ms.store(0, Ordering::Relaxed);
         InFlight(activity)
     }
 }
@@ -189,7 +233,7 @@ impl<I: AsyncRead + Unpin> AsyncRead for Tracked<I> {
         let before = buf.filled().len();
         let result = Pin::new(&mut self.io).poll_read(cx, buf);
         if buf.filled().len() > before {
-            self.activity.touch();
+            self.activity.received();
         }
         result
     }

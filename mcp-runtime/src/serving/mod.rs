@@ -5,13 +5,11 @@
 //! - a connection is accepted only while a permit of [`Limits::max_connections`]
 //!   is free; beyond the cap new connections wait in the kernel's accept
 //!   backlog (nothing is read from them, nothing is refused) until one closes;
-//! - TLS handshakes and HTTP/1 request heads must complete within
-//!   [`Limits::header_read_timeout`], else the connection is closed (slowloris).
-//!   hyper starts that clock whenever it waits for a head, so an HTTP/1
-//!   keep-alive connection waiting for its next request is bounded by it too,
-//!   and so is a new connection that has not sent its first request;
-//! - any other connection (HTTP/2, upgraded) with no request in flight and no
-//!   byte moved for [`Limits::idle_timeout`] is closed;
+//! - a TLS handshake, a new connection's first request and every request head
+//!   (from its first byte until it reaches the router) must complete within
+//!   [`Limits::header_read_timeout`], else the connection is closed (slowloris);
+//! - a connection with no request in flight and no byte moved for
+//!   [`Limits::idle_timeout`] is closed gracefully (idle keep-alive);
 //! - at shutdown the listener closes at once, every connection is asked to
 //!   finish its current exchange, and whatever is still open after
 //!   [`Limits::shutdown_grace`] is dropped.
@@ -39,9 +37,9 @@ pub use hosts::AllowedHosts;
 /// Bounds on connections; see the module doc for what each does on the wire.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Limits {
-    /// Longest time for a TLS handshake or a complete HTTP/1 request head (default 10 s).
+    /// Longest time for a TLS handshake, a first request or a complete request head (default 10 s).
     pub header_read_timeout: Duration,
-    /// An HTTP/2 or upgraded connection with nothing in flight and no traffic for this long is closed (default 60 s).
+    /// A connection with nothing in flight and no traffic for this long is closed (default 60 s).
     pub idle_timeout: Duration,
     /// Open connections at most; further ones wait in the accept backlog (default 4096).
     pub max_connections: usize,
