@@ -99,7 +99,7 @@ impl Config {
         let trusted_proxies =
             crate::auth::client_ip::TrustedProxies::parse(&var("QUARRY_TRUSTED_PROXIES").unwrap_or_default())
                 .map_err(|e| anyhow::anyhow!("QUARRY_TRUSTED_PROXIES: {e}"))?;
-        let limits = mcp_runtime::serving::Limits::from_source("QUARRY_", &var).map_err(anyhow::Error::msg)?;
+        let limits = mcp_runtime::serving::Limits::from_source("QUARRY_", var).map_err(anyhow::Error::msg)?;
         Ok(Self {
             allowed_hosts,
             trusted_proxies,
