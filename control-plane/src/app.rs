@@ -97,35 +97,24 @@ impl Application {
         tracing::info!(addr = %self.local_addr(), public_url = %self.state.config.public_url, "Quarry is listening.");
         // Shutdown hook: `stopping` ends accepting; the deploy service ends what would hold connections open.
         let (stopping, stopped) = tokio::sync::watch::channel(false);
-        let until_stopped = move || {
-            let mut rx = stopped.clone();
-            async move {
-                let _ = rx.wait_for(|s| *s).await;
-            }
-        };
         let deploy = self.state.deploy.clone();
         let shut_down = tokio::spawn(async move {
             stop.await;
             stopping.send_replace(true);
             deploy.shut_down().await;
         });
-        let deadline = until_stopped();
-        let serve = async move {
-            if let Some(files) = self.state.config.tls.files.clone() {
-                let tls = mcp_runtime::tls::load(&files).await?;
-                mcp_runtime::tls::serve(self.listener, tls, files, self.router, until_stopped()).await?;
-                return anyhow::Ok(());
-            }
-            let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
-            axum::serve(self.listener, service).with_graceful_shutdown(until_stopped()).await?;
-            Ok(())
+        let until_stopped = async move {
+            let mut rx = stopped;
+            let _ = rx.wait_for(|s| *s).await;
         };
-        tokio::select! {
-            served = serve => served?,
-            () = async { deadline.await; tokio::time::sleep(SHUTDOWN_DEADLINE).await } => {
-                tracing::warn!("Connections still open at the shutdown deadline are dropped.");
-            }
-        }
+        let tls = match self.state.config.tls.files.clone() {
+            Some(files) => Some(mcp_runtime::tls::load_and_watch(files).await?),
+            None => None,
+        };
+        // Connections still open past the deadline are dropped.
+        let mut limits = self.state.config.limits.clone();
+        limits.shutdown_grace = limits.shutdown_grace.min(SHUTDOWN_DEADLINE);
+        mcp_runtime::serving::serve(self.listener, self.router, tls, limits, until_stopped).await?;
         // The local runtime was given 2 s from the signal; it is killed with us past that.
         let _ = tokio::time::timeout(std::time::Duration::from_millis(500), shut_down).await;
         Ok(())

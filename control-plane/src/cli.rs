@@ -121,7 +121,9 @@ async fn healthcheck(config: &Config) -> anyhow::Result<()> {
     }
     let mut stream =
         tokio::time::timeout(std::time::Duration::from_secs(3), tokio::net::TcpStream::connect(addr)).await??;
-    stream.write_all(b"GET /api/health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").await?;
+    // The address itself as Host: an IP literal passes any QUARRY_ALLOWED_HOSTS.
+    let request = format!("GET /api/health HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await?;
     let mut response = String::new();
     stream.read_to_string(&mut response).await?;
     if response.starts_with("HTTP/1.1 200") {

@@ -35,6 +35,15 @@ pub struct Config {
     /// How long delivered metrics and request-log records are kept (`QUARRY_METRICS_MINUTE_HOURS`, default 48;
     /// `QUARRY_METRICS_HOUR_DAYS`, default 90; `QUARRY_REQUEST_LOG_DAYS`, default 30).
     pub telemetry: crate::model::telemetry::Retention,
+    /// Host names accepted in `Host`: the host of `QUARRY_PUBLIC_URL`, plus `QUARRY_ALLOWED_HOSTS`
+    /// (comma list, `*` for any) or by default the host of `QUARRY_RUNTIME_PULL_URL` and
+    /// `localhost` on a loopback or wildcard bind. IP literals always pass.
+    pub allowed_hosts: mcp_runtime::serving::AllowedHosts,
+    /// Proxies whose `X-Forwarded-For` is believed (`QUARRY_TRUSTED_PROXIES`, CIDRs; default none).
+    pub trusted_proxies: crate::auth::client_ip::TrustedProxies,
+    /// Connection bounds (`QUARRY_HEADER_READ_TIMEOUT_SECONDS`, `QUARRY_IDLE_TIMEOUT_SECONDS`,
+    /// `QUARRY_MAX_CONNECTIONS`).
+    pub limits: mcp_runtime::serving::Limits,
 }
 
 /// A string that never prints.
@@ -100,7 +109,28 @@ impl Config {
         let public_url = var("QUARRY_PUBLIC_URL")
             .map(|u| u.trim_end_matches('/').to_string())
             .unwrap_or_else(|| format!("{scheme}://{bind}"));
+        let deploy = crate::deploy::DeployConfig::from_source(var)?;
+        let allowed_hosts = match var("QUARRY_ALLOWED_HOSTS") {
+            Some(list) => {
+                // The public URL names this server by definition, so it is always allowed.
+                let list: Vec<String> = list.split(',').map(|h| h.trim().to_string()).collect();
+                let mut hosts = mcp_runtime::serving::AllowedHosts::parse(&list, "QUARRY_ALLOWED_HOSTS");
+                hosts.add_url_hosts(&[&public_url]);
+                hosts
+            }
+            None => {
+                let urls: Vec<&str> = std::iter::once(public_url.as_str()).chain(deploy.pull_url.as_deref()).collect();
+                mcp_runtime::serving::AllowedHosts::defaults(bind, &urls, "QUARRY_ALLOWED_HOSTS")
+            }
+        };
+        let trusted_proxies =
+            crate::auth::client_ip::TrustedProxies::parse(&var("QUARRY_TRUSTED_PROXIES").unwrap_or_default())
+                .map_err(|e| anyhow::anyhow!("QUARRY_TRUSTED_PROXIES: {e}"))?;
+        let limits = mcp_runtime::serving::Limits::from_source("QUARRY_", var).map_err(anyhow::Error::msg)?;
         Ok(Self {
+            allowed_hosts,
+            trusted_proxies,
+            limits,
             tls,
             bind,
             data_dir,
@@ -110,7 +140,7 @@ impl Config {
             bootstrap_admin,
             public_url,
             ui_dir: PathBuf::from(var("QUARRY_UI_DIR").unwrap_or_else(|| "ui/dist".into())),
-            deploy: crate::deploy::DeployConfig::from_source(var)?,
+            deploy,
             history_retention: retention(var)?,
             telemetry: telemetry_retention(var)?,
         })
@@ -202,6 +232,27 @@ mod tests {
         let missing = from(&[("QUARRY_JWT_SECRET_FILE", "/nonexistent/quarry-secret")]).unwrap_err();
         assert!(missing.to_string().contains("QUARRY_JWT_SECRET_FILE"), "{missing}");
         std::fs::remove_file(path).unwrap();
+    }
+
+    #[test]
+    fn allowed_hosts_default_to_the_public_and_pull_urls_and_can_be_listed() {
+        let c = from(&[
+            ("QUARRY_BIND", "0.0.0.0:3000"),
+            ("QUARRY_PUBLIC_URL", "https://quarry.example.com"),
+            ("QUARRY_RUNTIME_PULL_URL", "http://quarry:3000"),
+        ])
+        .unwrap();
+        for host in ["quarry.example.com", "quarry:3000", "localhost:3000", "10.0.0.7:3000"] {
+            assert!(c.allowed_hosts.allows(host), "{host}");
+        }
+        assert!(!c.allowed_hosts.allows("evil.example"));
+        let listed = from(&[("QUARRY_ALLOWED_HOSTS", "a.example, b.example:8443")]).unwrap();
+        assert!(listed.allowed_hosts.allows("a.example") && !listed.allowed_hosts.allows("localhost"));
+        let public =
+            from(&[("QUARRY_ALLOWED_HOSTS", "a.example"), ("QUARRY_PUBLIC_URL", "https://q.example")]).unwrap();
+        assert!(public.allowed_hosts.allows("q.example"));
+        assert!(from(&[("QUARRY_TRUSTED_PROXIES", "10.0.0.0/99")]).is_err());
+        assert!(from(&[("QUARRY_MAX_CONNECTIONS", "0")]).is_err());
     }
 
     #[test]

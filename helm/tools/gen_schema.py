@@ -152,6 +152,8 @@ control_plane = obj({
     "publicUrl": string("QUARRY_PUBLIC_URL.", pattern="^(https?://.+)?$"),
     "runtimePublicUrl": string("QUARRY_RUNTIME_PUBLIC_URL.", pattern="^(https?://.+)?$"),
     "podDisruptionBudget": pdb,
+    "allowedHosts": {"type": "array", "items": {"type": "string", "minLength": 1}, "description": "Extra Host names accepted by the control plane."},
+    "trustedProxies": {"type": "array", "items": {"type": "string", "minLength": 1}, "description": "QUARRY_TRUSTED_PROXIES: CIDRs of proxies whose X-Forwarded-For is believed."},
     **common_container,
     "service": service(3000),
     "persistence": obj({

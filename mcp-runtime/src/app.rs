@@ -9,7 +9,6 @@ use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::serve::ListenerExt;
 use axum::{Json, Router, middleware};
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
@@ -25,6 +24,9 @@ use crate::metrics::Metrics;
 use crate::release::{LoadContext, Release};
 use crate::reload::{read_manifest, spawn_sighup_reload};
 use crate::server::{FixturesServer, QuarryServer, Shared};
+use crate::serving::headers::{NO_PAGES_CSP, SecurityHeaders, security_headers};
+use crate::serving::hosts::{AllowedHosts, check_host};
+use crate::sessions::CappedSessions;
 
 /// Why the runtime could not start.
 #[derive(Debug, thiserror::Error)]
@@ -53,6 +55,7 @@ pub struct Application {
     cancel: CancellationToken,
     tls: Option<crate::tls::TlsFiles>,
     shutdown_grace: std::time::Duration,
+    limits: crate::serving::Limits,
 }
 
 impl Application {
@@ -103,6 +106,7 @@ impl Application {
             cancel,
             tls: config.tls.clone(),
             shutdown_grace: config.shutdown_grace,
+            limits: config.limits.clone(),
         })
     }
 
@@ -139,18 +143,11 @@ impl Application {
             tokio::time::sleep(crate::drain::CLOSE_AFTER_CANCEL).await;
         };
         let serve = async move {
-            if let Some(files) = self.tls {
-                let config = crate::tls::load(&files).await?;
-                return crate::tls::serve(self.listener, config, files, self.router, stopping.cancelled_owned()).await;
-            }
-            // Without TCP_NODELAY, a response written in two segments waits for the
-            // client's delayed ACK (~40 ms per call). axum-server (TLS) sets it itself.
-            let listener = self.listener.tap_io(|tcp| {
-                let _ = tcp.set_nodelay(true);
-            });
-            // The peer address reaches the auth middleware (a token's last use).
-            let service = self.router.into_make_service_with_connect_info::<std::net::SocketAddr>();
-            axum::serve(listener, service).with_graceful_shutdown(stopping.cancelled_owned()).await
+            let tls = match self.tls {
+                Some(files) => Some(crate::tls::load_and_watch(files).await?),
+                None => None,
+            };
+            crate::serving::serve(self.listener, self.router, tls, self.limits, stopping.cancelled_owned()).await
         };
         tokio::select! {
             served = serve => served,
@@ -168,21 +165,18 @@ pub fn router(shared: Arc<Shared>, config: &RuntimeConfig, cancel: CancellationT
     // any stateless request) is answered with one `application/json` body;
     // rmcp falls back to SSE when the handler sends anything before its
     // result (progress, logs, input requests) and for session requests.
+    // The Host check covers the whole listener (below), so rmcp's own, for /mcp alone, is off.
     let mut http = StreamableHttpServerConfig::default()
         .with_cancellation_token(cancel)
         .with_sse_keep_alive(None)
-        .with_json_response(true);
-    http = if config.allowed_hosts.iter().any(|h| h == "*") {
-        http.disable_allowed_hosts()
-    } else {
-        http.with_allowed_hosts(config.allowed_hosts.clone())
-    };
+        .with_json_response(true)
+        .disable_allowed_hosts();
     if !config.allowed_origins.is_empty() {
         http = http.with_allowed_origins(config.allowed_origins.clone());
     }
     let mut sessions = LocalSessionManager::default();
     sessions.session_config.keep_alive = Some(config.session_idle);
-    let sessions = Arc::new(sessions);
+    let sessions = CappedSessions::new(sessions, config.max_sessions);
     let handler = QuarryServer::new(shared.clone());
     let mcp = if config.conformance_fixtures {
         let handler = FixturesServer::new(handler);
@@ -196,11 +190,15 @@ pub fn router(shared: Arc<Shared>, config: &RuntimeConfig, cancel: CancellationT
         .route("/internal/stats", get(stats))
         .route("/internal/ready", get(ready_detail))
         .route_layer(middleware::from_fn_with_state(shared.clone(), require_auth));
+    let hosts = Arc::new(AllowedHosts::parse(&config.allowed_hosts, "QUARRY_RUNTIME_ALLOWED_HOSTS"));
+    let headers = SecurityHeaders::new(NO_PAGES_CSP, config.tls.is_some());
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(ready))
         .merge(protected)
         .with_state(shared)
+        .layer(middleware::from_fn_with_state(hosts, check_host))
+        .layer(middleware::from_fn_with_state(headers, security_headers))
 }
 
 /// Unauthenticated: the cached readiness, with no connection detail.

@@ -79,13 +79,20 @@ pub struct RuntimeConfig {
     pub source: ManifestSource,
     /// `QUARRY_RUNTIME_KEY`: base64 key(s) opening the manifest's secrets and hashing tokens.
     pub runtime_key: Option<Secret>,
-    /// `QUARRY_RUNTIME_ALLOWED_HOSTS`: `Host` values accepted on `/mcp` (comma list;
-    /// default loopback names; `*` disables the check).
+    /// `QUARRY_RUNTIME_ALLOWED_HOSTS`: host names accepted in `Host` on every
+    /// route (comma list; default `localhost`; IP literals always pass; `*`
+    /// disables the check).
     pub allowed_hosts: Vec<String>,
     /// `QUARRY_RUNTIME_ALLOWED_ORIGINS`: browser origins accepted (comma list; empty = any).
     pub allowed_origins: Vec<String>,
     /// `QUARRY_RUNTIME_SESSION_IDLE_SECONDS`: idle MCP sessions close after this (default 300).
     pub session_idle: Duration,
+    /// `QUARRY_RUNTIME_MAX_SESSIONS`: live MCP sessions at most; a new one
+    /// closes the least recently used (1–1000000, default 10000).
+    pub max_sessions: usize,
+    /// `QUARRY_RUNTIME_HEADER_READ_TIMEOUT_SECONDS`, `QUARRY_RUNTIME_IDLE_TIMEOUT_SECONDS`,
+    /// `QUARRY_RUNTIME_MAX_CONNECTIONS`: connection bounds (see [`crate::serving::Limits`]).
+    pub limits: crate::serving::Limits,
     /// `QUARRY_RUNTIME_TLS_CERT` + `QUARRY_RUNTIME_TLS_KEY`: serve HTTPS with
     /// these PEM files (re-read when they change); unset: plain HTTP.
     pub tls: Option<crate::tls::TlsFiles>,
@@ -170,11 +177,22 @@ impl RuntimeConfig {
                 ConfigError::Invalid { name: "QUARRY_RUNTIME_DELIVERY_SECONDS", reason: "must be 1–300".into() },
             )?,
         };
+        let max_sessions = match env.get("QUARRY_RUNTIME_MAX_SESSIONS") {
+            None => 10_000,
+            Some(v) => v.parse::<usize>().ok().filter(|n| (1..=1_000_000).contains(n)).ok_or(ConfigError::Invalid {
+                name: "QUARRY_RUNTIME_MAX_SESSIONS",
+                reason: "must be 1–1000000".into(),
+            })?,
+        };
+        let limits = crate::serving::Limits::from_source("QUARRY_RUNTIME_", |k| env.get(k))
+            .map_err(|reason| ConfigError::Invalid { name: "connection limits", reason })?;
         Ok(RuntimeConfig {
             bind,
             shutdown_grace,
             ready_interval,
             delivery_interval: delivery,
+            max_sessions,
+            limits,
             workers,
             source,
             runtime_key: secret(env, "QUARRY_RUNTIME_KEY")?.map(Secret),
@@ -189,8 +207,7 @@ impl RuntimeConfig {
                 .get("QUARRY_RUNTIME_INSTANCE")
                 .or_else(|| env.get("HOSTNAME"))
                 .unwrap_or_else(|| format!("runtime-{}", &uuid::Uuid::new_v4().simple().to_string()[..8])),
-            allowed_hosts: list("QUARRY_RUNTIME_ALLOWED_HOSTS")
-                .unwrap_or_else(|| vec!["localhost".into(), "127.0.0.1".into(), "::1".into()]),
+            allowed_hosts: list("QUARRY_RUNTIME_ALLOWED_HOSTS").unwrap_or_else(|| vec!["localhost".into()]),
             allowed_origins: list("QUARRY_RUNTIME_ALLOWED_ORIGINS").unwrap_or_default(),
             session_idle: Duration::from_secs(idle),
             conformance_fixtures: env.get("QUARRY_RUNTIME_CONFORMANCE_FIXTURES").is_some_and(|v| v == "1"),

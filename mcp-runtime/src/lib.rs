@@ -1,6 +1,7 @@
 //! Quarry's runtime library: the SQL engine shared with the control plane and,
 //! with the `server` feature (on by default), the MCP server that serves a
 //! manifest. The engine modules (`db`, `args`, `queue`, `transform`, `tls`)
+//! and the HTTP serving loop (`serving`, which the control plane uses too)
 //! import nothing from the server side.
 
 #[cfg(feature = "server")]
@@ -39,5 +40,8 @@ pub mod release;
 pub mod reload;
 #[cfg(feature = "server")]
 pub mod server;
+pub mod serving;
+#[cfg(feature = "server")]
+pub mod sessions;
 pub mod tls;
 pub mod transform;

@@ -1,20 +1,15 @@
-//! HTTPS for the runtime and the control plane: serve an axum app with a PEM
-//! certificate and key (rustls), and pick up a renewed certificate — the
-//! files are re-read when they change, without dropping connections.
+//! HTTPS for the runtime and the control plane: a PEM certificate and key
+//! (rustls) for [`crate::serving::serve`], and a renewed certificate picked
+//! up when its files change, without dropping connections.
 
-use std::future::Future;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
-use axum_server::Handle;
 use axum_server::tls_rustls::RustlsConfig;
-use tokio::net::TcpListener;
 
 /// How often the certificate files are checked for a change.
 const RELOAD_EVERY: Duration = Duration::from_secs(30);
-/// Longest wait for open connections at shutdown.
-const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
 /// A certificate chain and its private key, PEM files.
 #[derive(Debug, Clone, PartialEq)]
@@ -48,25 +43,12 @@ pub async fn load(files: &TlsFiles) -> io::Result<RustlsConfig> {
     })
 }
 
-/// Serves `router` over HTTPS on `listener` until `shutdown` completes
-/// (handlers can extract the peer's `ConnectInfo<SocketAddr>`).
-pub async fn serve(
-    listener: TcpListener,
-    config: RustlsConfig,
-    files: TlsFiles,
-    router: axum::Router,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> io::Result<()> {
-    let std_listener = listener.into_std()?;
-    let handle = Handle::new();
-    let h = handle.clone();
-    tokio::spawn(async move {
-        shutdown.await;
-        h.graceful_shutdown(Some(SHUTDOWN_GRACE));
-    });
+/// Loads the files and keeps the config current when they change (the
+/// config handed to [`crate::serving::serve`]).
+pub async fn load_and_watch(files: TlsFiles) -> io::Result<RustlsConfig> {
+    let config = load(&files).await?;
     tokio::spawn(watch(config.clone(), files));
-    let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum_server::from_tcp_rustls(std_listener, config)?.handle(handle).serve(service).await
+    Ok(config)
 }
 
 /// Reloads the certificate when its files change (e.g. after an ACME renewal).

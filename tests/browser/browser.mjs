@@ -6,8 +6,14 @@ import { join } from 'node:path';
 /** Where screenshots are written (kept out of git). */
 export const SCREENSHOTS = process.env.SCREENSHOT_DIR ?? join(process.cwd(), '..', '..', 'target', 'screenshots');
 
-export function launch() {
-  return chromium.launch({
+/**
+ * The browser every test uses. A Content Security Policy violation on any of
+ * its pages (an inline script, a foreign source) is a test failure: it is
+ * collected from the console, and `close()` prints the list and makes the
+ * test file exit with a failure.
+ */
+export async function launch() {
+  const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
     headless: true,
     args: [
@@ -15,4 +21,34 @@ export function launch() {
       '--disable-component-update', '--disable-sync',
     ],
   });
+  return failOnCspViolations(browser);
+}
+
+function failOnCspViolations(browser) {
+  const violations = [];
+  const watch = (page) => page.on('console', (m) => {
+    if (/Content Security Policy/i.test(m.text())) violations.push(`${page.url()}: ${m.text()}`);
+  });
+  const newContext = browser.newContext.bind(browser);
+  browser.newContext = async (...args) => {
+    const context = await newContext(...args);
+    context.on('page', watch);
+    return context;
+  };
+  const newPage = browser.newPage.bind(browser);
+  browser.newPage = async (...args) => {
+    const page = await newPage(...args);
+    watch(page);
+    return page;
+  };
+  const close = browser.close.bind(browser);
+  browser.close = async (...args) => {
+    await close(...args);
+    if (violations.length) {
+      // A failing exit code fails this test file without skipping the cleanup that follows close().
+      console.error(`Content Security Policy violations:\n${[...new Set(violations)].join('\n')}`);
+      process.exitCode = 1;
+    }
+  };
+  return browser;
 }

@@ -21,7 +21,7 @@ const errors = [];
 const foreign = [];
 
 async function api(method, path, body) {
-  const res = await page.request.fetch(base + path, { method, data: body, headers: { Origin: base } });
+  const res = await page.request.fetch(base + path, { method, data: body, headers: { Origin: base, 'X-Quarry-Request': '1' } });
   return { status: res.status(), body: res.status() === 204 ? null : await res.json() };
 }
 

@@ -41,7 +41,7 @@ after(async () => {
 
 /** The API as the logged-in browser (same cookies, same origin). */
 async function apiCall(method, path, body) {
-  const res = await page.request.fetch(BASE + path, { method, data: body, headers: { Origin: BASE } });
+  const res = await page.request.fetch(BASE + path, { method, data: body, headers: { Origin: BASE, 'X-Quarry-Request': '1' } });
   assert.ok(res.ok(), `${method} ${path}: ${res.status()} ${await res.text()}`);
   return res.json();
 }

@@ -38,6 +38,8 @@ class Client:
     def call(self, method: str, path: str, body=None):
         data = None if body is None else json.dumps(body).encode()
         req = urllib.request.Request(self.base + path, data=data, method=method)
+        # Like the UI: the header Quarry requires on state-changing requests without a JSON body.
+        req.add_header("X-Quarry-Request", "1")
         if data is not None:
             req.add_header("Content-Type", "application/json")
         try:

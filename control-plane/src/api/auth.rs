@@ -1,9 +1,7 @@
 //! `/auth`: first-run setup, login with rate limiting, logout, and the
 //! admin's own account.
 
-use std::net::SocketAddr;
-
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum_extra::extract::CookieJar;
 use serde::{Deserialize, Serialize};
@@ -12,8 +10,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::app::AppState;
+use crate::auth::client_ip::ClientIp;
 use crate::auth::guard::user_agent_of;
-use crate::auth::{Admin, check_username, create_admin, password, totp};
+use crate::auth::{Admin, MAX_USERNAME_LEN, check_username, create_admin, password, totp};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::AppJson;
 use crate::model::Actor;
@@ -126,11 +125,15 @@ async fn auth_status(State(s): State<AppState>) -> ApiResult<AppJson<AuthStatus>
         (status = 409, description = "An admin exists", body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn setup(
     State(s): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientIp(ip): ClientIp,
     headers: HeaderMap,
     jar: CookieJar,
     AppJson(c): AppJson<SetupRequest>,
 ) -> ApiResult<(CookieJar, AppJson<LoginResponse>)> {
+    // Hashing is the expensive part: a setup that cannot succeed never reaches it.
+    if admins::count(&s.db).await? > 0 {
+        return Err(ApiError::Conflict("an admin already exists; log in instead".into()));
+    }
     if let Some(expected) = &s.setup_token {
         use subtle::ConstantTimeEq;
         let given = c.setup_token.as_deref().unwrap_or_default().trim();
@@ -143,27 +146,33 @@ async fn setup(
     let admin = create_admin(&s.db, &c.username, &c.password).await?;
     let cookie = s.sessions.issue(&s.db, &admin.id).await?;
     let user_agent = user_agent_of(&headers);
-    let actor = Actor::Admin { id: admin.id.clone(), address: Some(peer.ip().to_string()), user_agent };
+    let actor = Actor::Admin { id: admin.id.clone(), address: Some(ip.to_string()), user_agent };
     audit::record(&s.db, &actor, events::SETUP, serde_json::json!({"username": admin.username})).await?;
     Ok((jar.add(cookie), AppJson(LoginResponse { username: admin.username, requires_2fa: false, pending_token: None })))
 }
 
 #[utoipa::path(post, path = "/auth/login", tag = "auth", request_body = Credentials,
     responses((status = 200, description = "Logged in, or with 2FA on: `requires_2fa` and a `pending_token`", body = LoginResponse),
-        (status = 401, body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 422, description = "The username is too long", body = ErrorBody),
         (status = 429, description = "Too many failed attempts; see Retry-After", body = ErrorBody)))]
 async fn login(
     State(s): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientIp(ip): ClientIp,
     headers: HeaderMap,
     jar: CookieJar,
     AppJson(c): AppJson<Credentials>,
 ) -> ApiResult<(CookieJar, AppJson<LoginResponse>)> {
-    let ip = peer.ip();
+    // No name can be longer than this, so such an attempt is refused before
+    // it costs a limiter entry, a store read or a hash.
+    if c.username.chars().count() > MAX_USERNAME_LEN {
+        let problem = format!("must be at most {MAX_USERNAME_LEN} characters");
+        return Err(shared_model::Problems::one("username", problem).into());
+    }
     let address = Some(ip.to_string());
     let user_agent = user_agent_of(&headers);
-    let tried: String = c.username.chars().take(255).collect();
-    s.limiter.check(ip, &c.username).map_err(ApiError::RateLimited)?;
+    // The failure is counted before the hash runs (and refunded on success),
+    // so parallel guesses cannot all slip past the limit while hashing.
+    let reservation = s.limiter.reserve(ip, &c.username).map_err(ApiError::RateLimited)?;
     let row = admins::find(&s.db).await?;
     let matched = match &row {
         Some(a) if a.username == c.username => password::verify(c.password, a.password_hash.clone()).await,
@@ -172,7 +181,8 @@ async fn login(
     let admin = match (matched, row) {
         (true, Some(a)) => a,
         _ => {
-            s.limiter.record_failure(ip, &c.username);
+            drop(reservation);
+            let tried = c.username;
             let visitor = Actor::Visitor { address, user_agent };
             audit::record(&s.db, &visitor, events::LOGIN_FAILED, serde_json::json!({"username": tried})).await?;
             return Err(ApiError::Unauthorized("wrong username or password".into()));
@@ -180,7 +190,8 @@ async fn login(
     };
     if two_factor::is_enabled(&s.db, &admin.id).await? {
         // The password was right but the second factor is due: no session yet, and the
-        // limiter keeps counting until the code step succeeds.
+        // failures counted so far stay until the code step succeeds.
+        reservation.refund();
         let actor = Actor::Admin { id: admin.id.clone(), address, user_agent };
         let w = Write::begin(&s.db, &actor).await?;
         let pending_token = totp::start_login(w.tx(), &admin.id).await?;
@@ -188,6 +199,7 @@ async fn login(
         let body = LoginResponse { username: admin.username, requires_2fa: true, pending_token: Some(pending_token) };
         return Ok((jar, AppJson(body)));
     }
+    reservation.refund();
     s.limiter.clear(ip, &c.username);
     let cookie = s.sessions.issue(&s.db, &admin.id).await?;
     let actor = Actor::Admin { id: admin.id.clone(), address, user_agent };

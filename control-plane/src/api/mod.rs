@@ -27,6 +27,8 @@ pub mod tools;
 pub mod two_factor;
 mod ui;
 
+use std::sync::Arc;
+
 use axum::extract::Request;
 use axum::http::{StatusCode, header};
 use axum::middleware::{self, Next};
@@ -39,6 +41,9 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
+
+use mcp_runtime::serving::headers::{PAGES_CSP, SecurityHeaders, security_headers};
+use mcp_runtime::serving::hosts::check_host;
 
 use crate::app::AppState;
 use crate::error::{ApiError, ErrorBody};
@@ -146,6 +151,11 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(CatchPanicLayer::custom(|_| ApiError::internal(anyhow::anyhow!("a handler panicked")).into_response()))
         .layer(TraceLayer::new_for_http())
+        .layer(middleware::from_fn_with_state(Arc::new(state.config.allowed_hosts.clone()), check_host))
+        .layer(middleware::from_fn_with_state(
+            SecurityHeaders::new(PAGES_CSP, state.config.secure_cookies()),
+            security_headers,
+        ))
         .with_state(state)
 }
 

@@ -2,9 +2,9 @@
 //! authenticator app (TOTP) and recovery codes. The logic is in `auth::totp`;
 //! every failed proof counts toward the login limiter under the admin's name.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum_extra::extract::CookieJar;
 use serde::{Deserialize, Serialize};
@@ -14,6 +14,7 @@ use utoipa_axum::routes;
 
 use super::auth::LoginResponse;
 use crate::app::AppState;
+use crate::auth::client_ip::ClientIp;
 use crate::auth::guard::user_agent_of;
 use crate::auth::totp::{self, Proof};
 use crate::auth::{Admin, password};
@@ -140,14 +141,13 @@ fn accepted(proof: Proof, refuse: fn(String) -> ApiError) -> Result<(), ApiError
         (status = 429, description = "Too many failed attempts; see Retry-After", body = ErrorBody)))]
 async fn login_verify_2fa(
     State(s): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientIp(ip): ClientIp,
     headers: HeaderMap,
     jar: CookieJar,
     AppJson(b): AppJson<VerifyLogin>,
 ) -> ApiResult<(CookieJar, AppJson<LoginResponse>)> {
     let admin_id = totp::pending_login_admin(&s.db, &b.pending_token).await?;
     let admin = load_admin(&s, &admin_id).await?;
-    let ip = peer.ip();
     s.limiter.check(ip, &admin.username).map_err(ApiError::RateLimited)?;
     let actor =
         Actor::Admin { id: admin.id.clone(), address: Some(ip.to_string()), user_agent: user_agent_of(&headers) };
@@ -199,11 +199,10 @@ async fn two_factor_setup(admin: Admin, State(s): State<AppState>) -> ApiResult<
 async fn two_factor_verify_setup(
     admin: Admin,
     State(s): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientIp(ip): ClientIp,
     AppJson(b): AppJson<CodeInput>,
 ) -> ApiResult<AppJson<TwoFactorChanged>> {
     let row = load_admin(&s, &admin.id).await?;
-    let ip = peer.ip();
     s.limiter.check(ip, &row.username).map_err(ApiError::RateLimited)?;
     let actor = admin.actor();
     let w = Write::begin(&s.db, &actor).await?;
@@ -214,12 +213,17 @@ async fn two_factor_verify_setup(
     Ok(AppJson(TwoFactorChanged { ok: true, message: "two-factor login is on".into() }))
 }
 
-/// Checks the password and then the code (using it up) inside `w`.
+/// Checks the password, outside any write: on SQLite a write holds the store's write lock, and argon2 takes
+/// long enough that other writes would time out behind it. Counted before the hash runs, refunded when the
+/// password is right (as at login).
 async fn check_password(s: &AppState, ip: IpAddr, row: &StoredAdmin, b: &PasswordAndCode) -> Result<(), ApiError> {
-    s.limiter.check(ip, &row.username).map_err(ApiError::RateLimited)?;
-    let password_ok = password::verify(b.current_password.clone(), row.password_hash.clone()).await;
-    let password_ok = if password_ok { Ok(()) } else { Err(ApiError::Forbidden("current_password is wrong".into())) };
-    counted(s, ip, &row.username, password_ok)
+    let reservation = s.limiter.reserve(ip, &row.username).map_err(ApiError::RateLimited)?;
+    if !password::verify(b.current_password.clone(), row.password_hash.clone()).await {
+        drop(reservation);
+        return Err(ApiError::Forbidden("current_password is wrong".into()));
+    }
+    reservation.refund();
+    Ok(())
 }
 
 /// The code half of [`check_password`]'s pair, inside the write (a code is used up with it).
@@ -242,16 +246,16 @@ async fn check_code(
 async fn two_factor_disable(
     admin: Admin,
     State(s): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientIp(ip): ClientIp,
     AppJson(b): AppJson<PasswordAndCode>,
 ) -> ApiResult<AppJson<TwoFactorChanged>> {
     let row = load_admin(&s, &admin.id).await?;
     // The password first, outside the write: on SQLite a write holds the store's write lock,
     // and argon2 takes long enough that other writes timed out behind it (500s under load).
-    check_password(&s, peer.ip(), &row, &b).await?;
+    check_password(&s, ip, &row, &b).await?;
     let actor = admin.actor();
     let w = Write::begin(&s.db, &actor).await?;
-    check_code(&s, &w, peer.ip(), &row, b).await?;
+    check_code(&s, &w, ip, &row, b).await?;
     totp::disable(w.tx(), &admin.id).await?;
     audit::record(w.tx(), &actor, events::TWO_FACTOR_DISABLED, serde_json::json!({})).await?;
     w.commit().await?;
@@ -267,16 +271,16 @@ async fn two_factor_disable(
 async fn two_factor_regenerate_recovery(
     admin: Admin,
     State(s): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientIp(ip): ClientIp,
     AppJson(b): AppJson<PasswordAndCode>,
 ) -> ApiResult<AppJson<RecoveryCodes>> {
     let row = load_admin(&s, &admin.id).await?;
     // The password first, outside the write: on SQLite a write holds the store's write lock,
     // and argon2 takes long enough that other writes timed out behind it (500s under load).
-    check_password(&s, peer.ip(), &row, &b).await?;
+    check_password(&s, ip, &row, &b).await?;
     let actor = admin.actor();
     let w = Write::begin(&s.db, &actor).await?;
-    check_code(&s, &w, peer.ip(), &row, b).await?;
+    check_code(&s, &w, ip, &row, b).await?;
     let codes = totp::regenerate_recovery_codes(w.tx(), &admin.id).await?;
     audit::record(w.tx(), &actor, events::RECOVERY_CODES_REGENERATED, serde_json::json!({})).await?;
     w.commit().await?;

@@ -1,6 +1,7 @@
 //! Admin authentication: the account, passwords, sessions, the login limiter
 //! and the guard in front of protected routes. The routes are in `api::auth`.
 
+pub mod client_ip;
 pub mod guard;
 pub mod jwt_hs256;
 pub mod password;
@@ -41,11 +42,14 @@ impl From<Problems> for AuthError {
     }
 }
 
+/// Longest login name, in characters.
+pub const MAX_USERNAME_LEN: usize = 255;
+
 /// A login name, trimmed, or the problem with it.
 pub fn check_username(name: &str) -> Result<String, Problems> {
     let name = name.trim();
-    if name.is_empty() || name.chars().count() > 255 {
-        return Err(Problems::one("username", "must be 1–255 characters"));
+    if name.is_empty() || name.chars().count() > MAX_USERNAME_LEN {
+        return Err(Problems::one("username", format!("must be 1–{MAX_USERNAME_LEN} characters")));
     }
     Ok(name.to_string())
 }

@@ -20,7 +20,8 @@ pub async fn start_side_tasks(state: &AppState) -> anyhow::Result<()> {
             .with_state(state.clone());
         tracing::info!(%addr, "Answering ACME HTTP-01 challenges.");
         tokio::spawn(async move {
-            if let Err(e) = axum::serve(listener, app).await {
+            let limits = mcp_runtime::serving::Limits::default();
+            if let Err(e) = mcp_runtime::serving::serve(listener, app, None, limits, std::future::pending()).await {
                 tracing::error!(error = %e, "The challenge listener stopped.");
             }
         });

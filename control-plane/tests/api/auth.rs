@@ -74,7 +74,13 @@ async fn login_logout_and_me_work_and_logout_revokes_the_token_on_the_server() {
     let res = me(cookie.clone()).await;
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(res.json::<Value>().await.unwrap(), json!({"username": "admin", "totp_enabled": false}));
-    let out = client.post(app.url("/api/v1/auth/logout")).header(header::COOKIE, cookie.clone()).send().await.unwrap();
+    let out = client
+        .post(app.url("/api/v1/auth/logout"))
+        .header(header::COOKIE, cookie.clone())
+        .header("x-quarry-request", "1")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(out.status(), StatusCode::OK);
     // The browser would drop the cookie; a stolen copy must stop working too.
     assert_eq!(me(cookie).await.status(), StatusCode::UNAUTHORIZED);

@@ -23,6 +23,7 @@ async fn raw(
         .client
         .request(method, app.url(path))
         .header(header::CONTENT_TYPE, content_type)
+        .header("x-quarry-request", "1")
         .body(body)
         .send()
         .await

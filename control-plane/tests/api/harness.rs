@@ -75,7 +75,8 @@ impl TestApp {
         path: &str,
         body: Option<&Value>,
     ) -> (StatusCode, Value) {
-        let mut req = client.request(method, self.url(path));
+        // Like the UI's client: the header that marks a request as our own page's.
+        let mut req = client.request(method, self.url(path)).header("x-quarry-request", "1");
         if let Some(b) = body {
             req = req.json(b);
         }

@@ -10,13 +10,17 @@ mod export_import;
 mod ha;
 mod harness;
 mod history;
+mod hygiene;
 mod list_filters;
 mod read_only_policy;
 mod observability;
+mod login_abuse;
 mod release_diff;
 mod results;
 mod secrets;
 mod token_lifecycle;
+#[path = "../../../tests/rust/slowloris.rs"]
+mod slowloris;
 mod transforms;
 mod two_factor;
 mod write_path;

@@ -197,6 +197,29 @@ and runtime.allowedHosts. A name without a port matches any port.
 {{- end }}
 
 {{/*
+QUARRY_ALLOWED_HOSTS: loopback, the control plane Service's DNS names (runtimes pull through them), the Ingress
+hosts, the public URL's host and controlPlane.allowedHosts. A name without a port matches any port.
+*/}}
+{{- define "quarry.controlPlane.allowedHosts" -}}
+{{- if has "*" .Values.controlPlane.allowedHosts }}
+{{- "*" }}
+{{- else }}
+{{- $svc := include "quarry.controlPlane.fullname" . }}
+{{- $ns := .Release.Namespace }}
+{{- $hosts := list "localhost" $svc (printf "%s.%s" $svc $ns) (printf "%s.%s.svc" $svc $ns) (printf "%s.%s.svc.cluster.local" $svc $ns) }}
+{{- if .Values.ingress.enabled }}
+{{- $hosts = concat $hosts .Values.ingress.hosts }}
+{{- end }}
+{{- $public := urlParse (include "quarry.publicUrl" .) }}
+{{- if $public.host }}
+{{- $hosts = append $hosts $public.host }}
+{{- end }}
+{{- $hosts = concat $hosts .Values.controlPlane.allowedHosts }}
+{{- join "," (uniq $hosts) }}
+{{- end }}
+{{- end }}
+
+{{/*
 QUARRY_PUBLIC_URL: explicit, else the first Ingress host, else the in-cluster control plane URL.
 */}}
 {{- define "quarry.publicUrl" -}}

@@ -104,7 +104,7 @@ def main():
     ap.add_argument("--target", required=True, choices=["local", "docker"])
     ap.add_argument("--runtime-url", required=True)
     a = ap.parse_args()
-    api = httpx.Client(base_url=a.quarry + "/api/v1", timeout=300)
+    api = httpx.Client(base_url=a.quarry + "/api/v1", timeout=300, headers={"X-Quarry-Request": "1"})
     mcp_url = a.runtime_url + "/mcp"
 
     r = api.post("/auth/setup", json={"username": "admin", "password": "correct horse battery"})

@@ -38,7 +38,7 @@ def main():
     ap.add_argument("--quarry", required=True)
     ap.add_argument("--runtime-url", action="append", required=True)
     a = ap.parse_args()
-    api = httpx.Client(base_url=a.quarry + "/api/v1", timeout=60)
+    api = httpx.Client(base_url=a.quarry + "/api/v1", timeout=60, headers={"X-Quarry-Request": "1"})
     api.post("/auth/setup", json={"username": "admin", "password": "correct horse battery"})
     conn = api.post("/connections", json={"name": "pg", "db_type": "postgresql", "host": "127.0.0.1", "port": 5432,
                                           "database": "postgres", "username": "postgres", "ssl_mode": "disable"}).json()["id"]

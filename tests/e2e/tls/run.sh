@@ -45,7 +45,7 @@ start_quarry() { # extra env as arguments
   env QUARRY_BIND=127.0.0.1:$quarry_port QUARRY_DATA_DIR=$dir/data QUARRY_DEPLOY_TARGET=kubernetes \
     QUARRY_ADMIN_USERNAME=admin QUARRY_ADMIN_PASSWORD='correct horse battery' \
     QUARRY_ACME_DIRECTORY=https://127.0.0.1:$acme_port/dir QUARRY_ACME_CA_FILE=$dir/ca.pem \
-    QUARRY_HTTP_CHALLENGE_BIND=127.0.0.1:$challenge_port "$@" $CARGO_TARGET_DIR/debug/quarry >>"$dir/quarry.log" 2>&1 &
+    QUARRY_HTTP_CHALLENGE_BIND=127.0.0.1:$challenge_port QUARRY_ALLOWED_HOSTS=quarry.test "$@" $CARGO_TARGET_DIR/debug/quarry >>"$dir/quarry.log" 2>&1 &
   quarry_pid=$!
   pids+=($quarry_pid)
 }

@@ -3,7 +3,13 @@
 import createClient from 'openapi-fetch';
 import type { components, paths } from './schema';
 
-export const api = createClient<paths>({ baseUrl: '/', credentials: 'same-origin' });
+/**
+ * Sent on every call: the server refuses state-changing requests that carry
+ * neither a JSON body nor this header (a cross-site form can send neither).
+ */
+export const INTENT_HEADER = { 'X-Quarry-Request': '1' } as const;
+
+export const api = createClient<paths>({ baseUrl: '/', credentials: 'same-origin', headers: INTENT_HEADER });
 
 /** Component schemas by name, e.g. `Schema<'Tool'>`. */
 export type Schema<Name extends keyof components['schemas']> = components['schemas'][Name];
