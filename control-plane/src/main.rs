@@ -2,7 +2,7 @@
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    mcp_runtime::logging::init();
+    mcp_runtime::logging::init(mcp_runtime::logging::Stream::Stderr);
     // Several crates bring rustls; pick the one provider explicitly before any TLS use.
     let _ = rustls::crypto::ring::default_provider().install_default();
     let args: Vec<String> = std::env::args().skip(1).collect();

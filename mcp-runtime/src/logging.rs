@@ -28,19 +28,38 @@ impl LogFormat {
     }
 }
 
+/// Where log lines go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stream {
+    /// Standard output (the runtime, as it always has).
+    Stdout,
+    /// Standard error (the control plane, whose standard output carries command results).
+    Stderr,
+}
+
 /// Installs the global subscriber from `QUARRY_LOG` and `QUARRY_LOG_FORMAT`,
-/// writing to standard error. A bad format is reported and text is used, so a
-/// typo never keeps a server from starting.
-pub fn init() {
+/// writing to `stream`. A bad format is reported and text is used, so a typo
+/// never keeps a server from starting.
+pub fn init(stream: Stream) {
     let filter = EnvFilter::try_from_env("QUARRY_LOG").unwrap_or_else(|_| "info".into());
     let (format, problem) = match LogFormat::parse(std::env::var("QUARRY_LOG_FORMAT").ok().as_deref()) {
         Ok(f) => (f, None),
         Err(e) => (LogFormat::Text, Some(e)),
     };
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
-    match format {
-        LogFormat::Json => builder.json().flatten_event(true).with_current_span(false).init(),
-        LogFormat::Text => builder.with_ansi(std::io::stderr().is_terminal()).init(),
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    match (format, stream) {
+        (LogFormat::Json, Stream::Stdout) => {
+            builder.json().flatten_event(true).with_current_span(false).with_writer(std::io::stdout).init()
+        }
+        (LogFormat::Json, Stream::Stderr) => {
+            builder.json().flatten_event(true).with_current_span(false).with_writer(std::io::stderr).init()
+        }
+        (LogFormat::Text, Stream::Stdout) => {
+            builder.with_ansi(std::io::stdout().is_terminal()).with_writer(std::io::stdout).init()
+        }
+        (LogFormat::Text, Stream::Stderr) => {
+            builder.with_ansi(std::io::stderr().is_terminal()).with_writer(std::io::stderr).init()
+        }
     }
     if let Some(problem) = problem {
         tracing::warn!(%problem, "Ignoring QUARRY_LOG_FORMAT; logging as text.");

@@ -35,7 +35,7 @@ fn main() -> anyhow::Result<()> {
     }
     // reqwest (pull mode) and the database drivers share one rustls provider.
     let _ = rustls::crypto::ring::default_provider().install_default();
-    mcp_runtime::logging::init();
+    mcp_runtime::logging::init(mcp_runtime::logging::Stream::Stdout);
     let config = RuntimeConfig::load(&args, &ProcessEnv)?;
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(config.workers).enable_all().build()?;
     runtime.block_on(async {

@@ -19,7 +19,11 @@ async fn a_foreign_host_is_refused_before_routing_and_our_own_names_pass() {
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
     let body: Value = res.json().await.unwrap();
     assert!(body["detail"].as_str().unwrap().contains("QUARRY_ALLOWED_HOSTS"), "{body}");
-    assert_eq!(app.get("/api/v1/auth/status").await.1, json!({"setup_required": true}), "nothing was written");
+    assert_eq!(
+        app.get("/api/v1/auth/status").await.1,
+        json!({"setup_required": true, "setup_token_required": false}),
+        "nothing was written"
+    );
     for host in ["quarry.example.com", "localhost:3000", "127.0.0.1", "[::1]:8080"] {
         let res = client.get(app.url("/api/health")).header(header::HOST, host).send().await.unwrap();
         assert_eq!(res.status(), StatusCode::OK, "{host}");

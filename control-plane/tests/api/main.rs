@@ -12,15 +12,15 @@ mod harness;
 mod history;
 mod hygiene;
 mod list_filters;
-mod read_only_policy;
-mod observability;
 mod login_abuse;
+mod observability;
+mod read_only_policy;
 mod release_diff;
 mod results;
 mod secrets;
-mod token_lifecycle;
 #[path = "../../../tests/rust/slowloris.rs"]
 mod slowloris;
+mod token_lifecycle;
 mod transforms;
 mod two_factor;
 mod write_path;

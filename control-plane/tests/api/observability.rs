@@ -76,7 +76,10 @@ async fn two_runtimes_deliver_and_the_merged_p95_is_the_p95_of_all_their_calls()
     assert_eq!(ok.len(), 60);
     assert_eq!(ok[0]["arguments"]["secret"], "[redacted]");
     assert!(ok[0]["arguments"]["ms"].is_number());
-    assert_eq!(ok[0]["client"], "anonymous");
+    // Bearer auth is the default: records name the token the client presented.
+    let (_, config) = app.get("/api/v1/server/config").await;
+    let token_name = config["tokens"][0]["name"].as_str().expect("the minted token is listed");
+    assert!(ok.iter().all(|e| e["client"] == token_name), "{}", ok[0]);
     assert!(ok.iter().all(|e| e["rows"] == 1 && e["db_ms"].as_f64().unwrap() > 0.0));
     let instances: std::collections::BTreeSet<&str> =
         entries.iter().map(|e| e["instance_id"].as_str().unwrap()).collect();
@@ -98,7 +101,12 @@ async fn two_runtimes_deliver_and_the_merged_p95_is_the_p95_of_all_their_calls()
     assert_eq!(failed["total"], 1, "{failed}");
     assert_eq!(failed["items"][0]["error_class"], "invalid_argument");
     assert_eq!(app.get("/api/v1/logs?search=INVALID_arg").await.1["total"], 1);
-    assert_eq!(app.get("/api/v1/logs?client=anonymous&limit=1").await.1["total"], 61);
+    let by_client = format!(
+        "/api/v1/logs?client={}&limit=1",
+        token_name.replace(' ', "%20").replace('(', "%28").replace(')', "%29")
+    );
+    assert_eq!(app.get(&by_client).await.1["total"], 61);
+    assert_eq!(app.get("/api/v1/logs?client=anonymous&limit=1").await.1["total"], 0);
     let (s, b) = app.get("/api/v1/logs?outcome=maybe").await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
 

@@ -156,7 +156,8 @@ mod tests {
         let refused = run("SELECT Load_Extension('/tmp/evil.so')", Dialect::Sqlite, json!({})).unwrap_err();
         assert!(matches!(&refused, EngineError::ReadOnly(m) if m.contains("load_extension")), "{refused}");
         assert!(run("SELECT 'load_extension(' AS s", Dialect::Sqlite, json!({})).is_ok());
-        let rw = compile("SELECT load_extension('/tmp/x')", Dialect::Sqlite, SqlModes::default(), &[], &Map::new(), false);
+        let rw =
+            compile("SELECT load_extension('/tmp/x')", Dialect::Sqlite, SqlModes::default(), &[], &Map::new(), false);
         assert!(rw.is_ok(), "read-write work is the admin's choice");
     }
 

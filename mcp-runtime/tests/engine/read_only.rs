@@ -1,8 +1,8 @@
 //! Published read-only bypass attempts must fail, leaving the data unchanged
 //! (SQLite; PostgreSQL's are in `read_only_pg.rs`, MariaDB's in `read_only_mysql.rs`).
 
-use serde_json::Map;
 use mcp_runtime::db::Engine;
+use serde_json::Map;
 
 use crate::support::{run, sqlite};
 

@@ -5,8 +5,8 @@
 
 mod fixtures;
 mod harness;
-mod paging;
 mod hygiene;
+mod paging;
 mod real_db;
 mod real_queue;
 #[path = "../../../tests/rust/slowloris.rs"]
