@@ -189,7 +189,7 @@ async fn run_sql(
         limits: r.limits.clone(),
         pageable: false,
     };
-    let out = execute(release, connection, sql, &as_tool, &args, 0, ct, spent).await.map_err(|e| {
+    let out = execute(release, &as_tool, &args, 0, ct, spent).await.map_err(|e| {
         let msg = super::tools::db_error(release, &r.name, e)
             .content
             .first()

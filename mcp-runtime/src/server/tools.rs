@@ -122,7 +122,7 @@ async fn run(
         let rows = hit.structured_content.as_ref().and_then(|v| v["row_count"].as_u64()).unwrap_or(0);
         return Outcome { result: (*hit).clone(), cached: true, rows, error_class: None };
     }
-    let out = match execute(release, &tool.connection, &tool.sql, tool, &args, offset, ct, spent).await {
+    let out = match execute(release, tool, &args, offset, ct, spent).await {
         Ok(out) => out,
         Err(e) => {
             let class = observe::error_class(&e);
@@ -142,19 +142,18 @@ async fn run(
     Outcome { rows, ..Outcome::fresh(result) }
 }
 
-/// Waits for a slot on the connection's queue, then runs the SQL; a cancelled
+/// Waits for a slot on the tool's connection queue, then runs its SQL; a cancelled
 /// request leaves the line at once and its query is cancelled. The wait and
 /// the database time are added to `spent`.
 pub(super) async fn execute(
     release: &Release,
-    connection: &str,
-    sql: &str,
     tool: &Tool,
     args: &Map<String, Value>,
     offset: usize,
     ct: CancellationToken,
     spent: &mut Spent,
 ) -> Result<QueryOutput, ExecError> {
+    let (connection, sql) = (tool.connection.as_str(), tool.sql.as_str());
     let queue = release
         .queues
         .get(connection)
