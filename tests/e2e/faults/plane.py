@@ -59,6 +59,11 @@ class Plane:
         assert r.status_code == 201, r.text
         return r.json()["id"]
 
+    def open_access(self):
+        """MCP without client auth (these tests are about faults, not auth; the default is bearer)."""
+        r = self.api.patch("/server/config", json={"auth_mode": "none", "allow_unauthenticated_network_access": True})
+        assert r.status_code == 200, r.text
+
     def deploy(self):
         r = self.api.post("/deploy", json={})
         assert r.status_code == 201, r.text

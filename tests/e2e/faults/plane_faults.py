@@ -67,6 +67,7 @@ async def load_until(url, stop_at, log, workers=8):
 
 def runtime_killed_and_shutdown():
     plane = Plane(tempfile.mkdtemp(prefix="quarry-faults-plane-")).start()
+    plane.open_access()
     mcp = f"http://127.0.0.1:{plane.runtime_port}/mcp"
     try:
         plane.pg_tool()
@@ -200,6 +201,7 @@ def acknowledged_writes_survive(name, database_url=None):
 def plane_down_runtime_keeps_serving():
     data = tempfile.mkdtemp(prefix="quarry-faults-pull-")
     plane = Plane(data, target="kubernetes").start()
+    plane.open_access()
     tool_id = plane.pg_tool(sql="SELECT 'first' AS v")
     plane.deploy()
     rport = free_port()

@@ -108,7 +108,8 @@ cat >"$dir/empty.json" <<JSON
 {"format_version": 1, "release": 1, "server": {"name": "tls"}}
 JSON
 QUARRY_RUNTIME_BIND=127.0.0.1:$runtime_port QUARRY_RUNTIME_TLS_CERT="$dir/data/tls/cert.pem" \
-  QUARRY_RUNTIME_TLS_KEY="$dir/data/tls/key.pem" $CARGO_TARGET_DIR/debug/quarry-runtime --manifest "$dir/empty.json" >"$dir/runtime.log" 2>&1 &
+  QUARRY_RUNTIME_TLS_KEY="$dir/data/tls/key.pem" QUARRY_RUNTIME_ALLOWED_HOSTS=quarry.test \
+  $CARGO_TARGET_DIR/debug/quarry-runtime --manifest "$dir/empty.json" >"$dir/runtime.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 100); do curl -s --cacert "$dir/pebble-roots.pem" --resolve "quarry.test:$runtime_port:127.0.0.1" "https://quarry.test:$runtime_port/healthz" >/dev/null && break; sleep 0.1; done
 body=$(curl -s --cacert "$dir/pebble-roots.pem" --resolve "quarry.test:$runtime_port:127.0.0.1" "https://quarry.test:$runtime_port/healthz")
