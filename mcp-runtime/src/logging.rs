@@ -6,6 +6,7 @@
 use std::io::IsTerminal;
 
 use tracing_subscriber::EnvFilter;
+use tracing_subscriber::fmt::writer::BoxMakeWriter;
 
 /// How log lines are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,20 +47,14 @@ pub fn init(stream: Stream) {
         Ok(f) => (f, None),
         Err(e) => (LogFormat::Text, Some(e)),
     };
-    let builder = tracing_subscriber::fmt().with_env_filter(filter);
-    match (format, stream) {
-        (LogFormat::Json, Stream::Stdout) => {
-            builder.json().flatten_event(true).with_current_span(false).with_writer(std::io::stdout).init()
-        }
-        (LogFormat::Json, Stream::Stderr) => {
-            builder.json().flatten_event(true).with_current_span(false).with_writer(std::io::stderr).init()
-        }
-        (LogFormat::Text, Stream::Stdout) => {
-            builder.with_ansi(std::io::stdout().is_terminal()).with_writer(std::io::stdout).init()
-        }
-        (LogFormat::Text, Stream::Stderr) => {
-            builder.with_ansi(std::io::stderr().is_terminal()).with_writer(std::io::stderr).init()
-        }
+    let (writer, terminal) = match stream {
+        Stream::Stdout => (BoxMakeWriter::new(std::io::stdout), std::io::stdout().is_terminal()),
+        Stream::Stderr => (BoxMakeWriter::new(std::io::stderr), std::io::stderr().is_terminal()),
+    };
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(writer);
+    match format {
+        LogFormat::Json => builder.json().flatten_event(true).with_current_span(false).init(),
+        LogFormat::Text => builder.with_ansi(terminal).init(),
     }
     if let Some(problem) = problem {
         tracing::warn!(%problem, "Ignoring QUARRY_LOG_FORMAT; logging as text.");
