@@ -6,7 +6,7 @@
 // a token (shown once) and bearer auth → deploy → the Claude Code config copied →
 // the client calls the tool with the token → the release is listed → the SQL
 // changes → the undeployed banner → redeploy → the client sees the new result →
-// roll back → the client sees the old one. Fails as soon as any step fails.
+// roll back → the client sees the old one → the token's last use (time, address) on the Server page. Fails as soon as any step fails.
 // Needs: the debug `quarry` and `quarry-runtime`, ui/dist, PostgreSQL, and
 // JOURNEY_PYTHON (a python with `mcp`); scripts/ci/50-deploy-e2e.sh runs it (the name keeps it out of
 // stage 30's `node --test`).
@@ -136,6 +136,8 @@ test('a new user goes from setup to a tool an MCP client calls, changes it, rede
   await tokens.getByRole('button', { name: 'Create token' }).click();
   const token = await page.getByTestId('new-token').innerText();
   assert.match(token, /^qry_[0-9a-f]{64}$/);
+  const unused = page.getByRole('table', { name: 'MCP tokens' }).getByRole('row').filter({ hasText: 'journey' });
+  await unused.getByText('not seen').waitFor();
   const settings = page.getByRole('form', { name: 'Settings' });
   await settings.getByRole('radio', { name: 'Bearer token' }).check();
   await settings.getByRole('button', { name: 'Save settings' }).click();
@@ -192,6 +194,22 @@ test('a new user goes from setup to a tool an MCP client calls, changes it, rede
   const back = await callTool(url, token, 'product_price', { id: 2 }, (t) => t.includes('Desk') && !t.includes('DESK'));
   assert.match(back, /Desk/);
   await shot('rolled-back');
+
+  // The runtime reports the token's use with its heartbeat (one per long poll, so within ~25 s); then the
+  // Tokens card says when and from where.
+  for (let i = 0; ; i++) {
+    const config = await (await page.request.get(`${quarry.base}/api/v1/server/config`)).json();
+    if (config.tokens.some((t) => t.name === 'journey' && t.last_used_at)) break;
+    assert.ok(i < 80, `no heartbeat reported the token's use: ${JSON.stringify(config.tokens)}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  await nav('Server');
+  await page.reload({ waitUntil: 'networkidle' });
+  const used = page.getByRole('table', { name: 'MCP tokens' }).getByRole('row').filter({ hasText: 'journey' });
+  await used.getByText(/from 127\.0\.0\.1/).waitFor();
+  assert.doesNotMatch(await used.innerText(), /not seen/, 'a used token no longer reads as unseen');
+  await used.scrollIntoViewIfNeeded();
+  await shot('token-last-used');
 
   assert.deepEqual(foreign, [], 'requests to another origin');
   assert.deepEqual(errors, [], 'page errors');

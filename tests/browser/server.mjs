@@ -28,10 +28,11 @@ export function freePort() {
 
 /**
  * Starts `quarry serve` and waits for /api/health. `admin` ({username, password}) bootstraps the admin;
- * `env` adds variables (the parent's QUARRY_* are not passed on). Returns {base, data, stop}, and `kill`/`start`
- * to take the same server (port, data) down and up again.
+ * `env` adds variables (the parent's QUARRY_* are not passed on); `listen` is the bind address (the tests reach
+ * it on 127.0.0.1 either way). Returns {base, data, stop, log}, and `kill`/`start` to take the same server
+ * (port, data) down and up again; `log()` is what it wrote to stderr so far (also passed through).
  */
-export async function startQuarry({ name = 'test', admin, env = {} } = {}) {
+export async function startQuarry({ name = 'test', admin, env = {}, listen = '127.0.0.1' } = {}) {
   assert.ok(existsSync(QUARRY_BIN), `build the control plane first: ${QUARRY_BIN} is missing`);
   const data = mkdtempSync(join(tmpdir(), `quarry-${name}-`));
   const port = await freePort();
@@ -39,12 +40,17 @@ export async function startQuarry({ name = 'test', admin, env = {} } = {}) {
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('QUARRY_')));
   const bootstrap = admin ? { QUARRY_ADMIN_USERNAME: admin.username, QUARRY_ADMIN_PASSWORD: admin.password } : {};
   const environment = {
-    ...inherited, QUARRY_BIND: `127.0.0.1:${port}`, QUARRY_DATA_DIR: data, QUARRY_UI_DIR: join(REPO, 'ui', 'dist'),
+    ...inherited, QUARRY_BIND: `${listen}:${port}`, QUARRY_DATA_DIR: data, QUARRY_UI_DIR: join(REPO, 'ui', 'dist'),
     QUARRY_LOG: 'warn', ...bootstrap, ...env,
   };
   let child;
+  let log = '';
   const start = async () => {
-    child = spawn(QUARRY_BIN, ['serve'], { env: environment, stdio: ['ignore', 'ignore', 'inherit'] });
+    child = spawn(QUARRY_BIN, ['serve'], { env: environment, stdio: ['ignore', 'ignore', 'pipe'] });
+    child.stderr.on('data', (chunk) => {
+      log += chunk;
+      process.stderr.write(chunk);
+    });
     for (let i = 0; ; i++) {
       try {
         if ((await fetch(`${base}/api/health`)).ok) return;
@@ -64,7 +70,7 @@ export async function startQuarry({ name = 'test', admin, env = {} } = {}) {
     child.kill();
     rmSync(data, { recursive: true, force: true });
   };
-  return { base, data, stop, kill, start };
+  return { base, data, stop, kill, start, log: () => log };
 }
 
 /** Creates the SQLite database `path` by running `statements` (Python's sqlite3, so the tests need no npm driver). */

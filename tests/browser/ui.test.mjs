@@ -1,7 +1,8 @@
 // The web UI end to end in a real browser against a fresh control plane:
 // first-run setup, a SQLite connection and a tool made through the forms, with
 // "Detect from SQL" filling in the parameter; a PostgreSQL connection whose
-// test warns that its login is a superuser (the real server, TEST_POSTGRES_URL). Needs the UI built into ui/dist.
+// test warns that its login is a superuser (the real server, TEST_POSTGRES_URL); an edit that moves a stored
+// password to another host is confirmed in a dialog first. Needs the UI built into ui/dist.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, rmSync } from 'node:fs';
@@ -172,6 +173,52 @@ test('a PostgreSQL connection logging in as a superuser is tested with privilege
   assert.match(text, /pg_read_all_data/, 'and a read-only role is offered');
   assert.match(await row.getByRole('status').innerText(), /✓ \d+ ms/, 'the connection itself works');
   await page.screenshot({ path: `${SCREENSHOTS}/ui-connection-warnings.png`, fullPage: true });
+});
+
+test('moving a connection with a stored password asks first; cancel keeps the old address, confirm moves it', async () => {
+  const pg = new URL(process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres');
+  const nav = () => page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Connections' }).click();
+  await nav();
+  await page.getByRole('link', { name: 'New connection' }).click();
+  await page.getByLabel('Name', { exact: true }).fill('ui_moving');
+  await page.getByLabel('Database type').selectOption('postgresql');
+  await page.getByLabel('Host').fill('127.0.0.1');
+  await page.getByLabel('Port').fill(pg.port || '5432');
+  await page.getByLabel('SSL mode').selectOption('disable');
+  await page.getByLabel('Database', { exact: true }).fill(pg.pathname.slice(1) || 'postgres');
+  await page.getByLabel('Username').fill(decodeURIComponent(pg.username));
+  await page.getByLabel('Password', { exact: true }).fill(decodeURIComponent(pg.password) || 'moving-secret-1');
+  await page.getByRole('button', { name: 'Create connection' }).click();
+  await page.getByText('Saved connection “ui_moving”.').waitFor();
+  const stored = (await apiGet('/api/v1/connections?limit=100')).items.find((c) => c.name === 'ui_moving');
+  assert.equal(stored.has_password, true);
+
+  // Another host, the password field left empty: the form asks before sending the stored password there.
+  await page.getByRole('link', { name: 'ui_moving' }).click();
+  await page.getByLabel('Host').fill('localhost');
+  await page.getByRole('button', { name: 'Save connection' }).click();
+  const dialog = page.getByRole('alertdialog', { name: 'Send the stored password to the new address?' });
+  await dialog.waitFor();
+  assert.match(await dialog.innerText(), /sent to localhost:5432/);
+  await page.screenshot({ path: `${SCREENSHOTS}/ui-connection-keep-password.png` });
+  // Escape (the dialog's focus starts on Cancel) cancels: nothing is saved and the form stays open.
+  await page.keyboard.press('Escape');
+  await dialog.waitFor({ state: 'hidden' });
+  assert.equal(await page.getByLabel('Host').inputValue(), 'localhost', 'the edit is still in the form');
+  let now = await apiGet(`/api/v1/connections/${stored.id}`);
+  assert.equal(now.host, '127.0.0.1', 'a cancelled move saves nothing');
+  assert.equal(now.version, stored.version);
+
+  // Confirmed: saved with the stored password kept, and the connection still works at its new address.
+  await page.getByRole('button', { name: 'Save connection' }).click();
+  await dialog.getByRole('button', { name: 'Keep the stored password' }).click();
+  await page.getByText('Saved connection “ui_moving”.').waitFor();
+  now = await apiGet(`/api/v1/connections/${stored.id}`);
+  assert.equal(now.host, 'localhost');
+  assert.equal(now.has_password, true, 'the stored password was kept');
+  const row = page.getByRole('row', { name: /ui_moving/ });
+  await row.getByRole('button', { name: 'Test' }).click();
+  await row.getByRole('status').filter({ hasText: /✓ \d+ ms/ }).waitFor();
 });
 
 test('the UI made no request outside the server and raised no errors', () => {

@@ -139,7 +139,9 @@ async fn setup(
         let given = c.setup_token.as_deref().unwrap_or_default().trim();
         if !bool::from(given.as_bytes().ct_eq(expected.as_bytes())) {
             return Err(ApiError::Forbidden(
-                "send setup_token: the one-time token printed in the control plane's log at start".into(),
+                "the setup token is missing or wrong: copy setup_token, the one-time token printed in the control plane's \
+                 log at start"
+                    .into(),
             ));
         }
     }
