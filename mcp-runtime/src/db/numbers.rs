@@ -71,14 +71,15 @@ pub fn number_kind(db: DbType, db_type: &str) -> NumberKind {
 /// Rewrites the numbers of `rows` that `mode` wants as strings, in place.
 pub(crate) fn apply(db: DbType, columns: &[Column], rows: &mut [Map<String, Value>], mode: ExactNumerics) {
     let kinds: Vec<NumberKind> = columns.iter().map(|c| number_kind(db, &c.db_type)).collect();
-    if kinds.iter().all(|k| matches!(k, NumberKind::Float | NumberKind::Json)) {
+    if kinds.iter().all(|k| matches!(k, NumberKind::Narrow | NumberKind::Float | NumberKind::Json)) {
         return;
     }
     for row in rows {
         // Rows hold the columns in order (serde_json keeps insertion order).
         for (value, kind) in row.values_mut().zip(&kinds) {
             let always = mode == ExactNumerics::String && matches!(kind, NumberKind::Wide | NumberKind::Decimal);
-            if !matches!(kind, NumberKind::Float | NumberKind::Json) {
+            // 16/32-bit integers are exact in a double; floats and JSON are left alone.
+            if !matches!(kind, NumberKind::Narrow | NumberKind::Float | NumberKind::Json) {
                 rewrite(value, always);
             }
         }
@@ -98,8 +99,14 @@ fn rewrite(value: &mut Value, always: bool) {
 /// leading and trailing zeros).
 pub fn survives_double(text: &str) -> bool {
     let digits = text.trim_start_matches('-');
-    // Fast path: every integer of at most 15 digits is exact in a double.
-    if digits.len() <= 15 && digits.bytes().all(|b| b.is_ascii_digit()) {
+    // Fast path, no allocation: a plain decimal with at most 15 significant
+    // digits (DBL_DIG) maps to a double whose shortest form is that same
+    // value. Leading zeros of the integer part and trailing zeros of the
+    // fraction do not count; zeros right after the point do, which keeps
+    // tiny magnitudes (that could underflow) on the exact path below.
+    if let Some(n) = plain_digits(digits)
+        && n <= 15
+    {
         return true;
     }
     let Ok(f) = text.parse::<f64>() else { return false };
@@ -112,6 +119,18 @@ pub fn survives_double(text: &str) -> bool {
         return digits.bytes().take_while(|b| *b != b'e' && *b != b'E').filter(u8::is_ascii_digit).count() <= 15;
     }
     plain_decimal(text) == plain_decimal(&f.to_string())
+}
+
+/// How many digits of the plain decimal `digits` (no sign) count: those of
+/// the integer part without its leading zeros and those of the fraction
+/// without its trailing zeros. `None` for anything but `123`, `1.5`, `.5`
+/// or `1.` shapes (exponents, signs, other characters).
+fn plain_digits(digits: &str) -> Option<usize> {
+    let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
+    if int.is_empty() && frac.is_empty() || !int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some(int.trim_start_matches('0').len() + frac.trim_end_matches('0').len())
 }
 
 /// `-0012.3400` → `-12.34`; `0.0` → `0`; `100` → `100`.
@@ -142,6 +161,57 @@ mod tests {
         for unsafe_ in ["9007199254740993", "18446744073709551615", "12345678901234.123456", "0.12345678901234567891"] {
             assert!(!survives_double(unsafe_), "{unsafe_}");
         }
+    }
+
+    /// The exact check, without the fast path: what `survives_double` must agree with.
+    fn round_trips(text: &str) -> bool {
+        let f: f64 = text.parse().unwrap();
+        f.is_finite() && plain_decimal(text) == plain_decimal(&f.to_string())
+    }
+
+    #[test]
+    fn the_fast_path_agrees_with_the_round_trip() {
+        // 200,000 plain decimals of up to 15 significant digits, zeros padded on both sides, from a fixed-seed LCG.
+        let mut state: u64 = 0x2026_1206;
+        let mut next = |n: u64| {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (state >> 33) % n
+        };
+        for _ in 0..200_000 {
+            let int_len = next(16) as usize;
+            let frac_len = next(16 - int_len as u64) as usize;
+            let digit = |next: &mut dyn FnMut(u64) -> u64| char::from(b'0' + next(10) as u8);
+            let mut text = String::new();
+            if next(4) == 0 {
+                text.push('-');
+            }
+            text.extend((0..next(3)).map(|_| '0'));
+            text.extend((0..int_len).map(|_| digit(&mut next)));
+            if frac_len > 0 || next(2) == 0 {
+                text.push('.');
+                text.extend((0..frac_len).map(|_| digit(&mut next)));
+                text.extend((0..next(3)).map(|_| '0'));
+            }
+            if text.trim_start_matches('-').is_empty() || text.trim_start_matches('-') == "." {
+                continue;
+            }
+            assert!(plain_digits(text.trim_start_matches('-')).is_some_and(|n| n <= 15), "{text}");
+            assert_eq!(survives_double(&text), round_trips(&text), "{text}");
+            assert!(survives_double(&text), "{text}: 15 significant digits always survive");
+        }
+    }
+
+    #[test]
+    fn long_or_tiny_decimals_take_the_exact_path() {
+        let tiny = format!("0.{}1", "0".repeat(400));
+        assert!(!survives_double(&tiny), "1e-401 underflows to 0");
+        let huge = format!("1{}", "0".repeat(400));
+        assert!(!survives_double(&huge), "1e400 overflows");
+        assert!(
+            survives_double("123000000000000000000"),
+            "1.23e20 is exact enough: its shortest form is the same value"
+        );
+        assert!(!survives_double("1234567890123456.1"), "doubles near 1.2e15 step by 0.25");
     }
 
     fn columns(types: &[(&str, &str)]) -> Vec<Column> {
