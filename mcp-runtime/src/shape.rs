@@ -155,6 +155,10 @@ fn widen(mut schema: Value, extra: &[&str]) -> Value {
 
 /// The JSON of one non-NULL value of the type named `name` (lowercase).
 fn value_schema(db: DbType, name: &str, exact: ExactNumerics) -> Value {
+    if name.is_empty() {
+        // The server named no type (see `ColumnDesc::sql_type`).
+        return json!({});
+    }
     let strings = exact == ExactNumerics::String;
     // `number_kind` is what `numbers::apply` goes by: the same call decides
     // which numbers may arrive as strings.

@@ -83,14 +83,17 @@ pub struct Column {
 }
 
 /// A result column as the database describes a statement before running it
-/// (see [`super::Engine::describe`]): what a tool's output schema is derived
-/// from, and what the deploy check compares with the database again.
+/// (the engine's `describe`): what a tool's output schema is derived from, and
+/// what the deploy check compares with the database again.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ColumnDesc {
     /// Column name, de-duplicated as in results (`id`, `id_2`, …).
     pub name: String,
-    /// Database type name, exactly as [`Column::db_type`] reports it for the same statement.
+    /// Database type name, exactly as a result of the same statement names it
+    /// (e.g. `int8`, `_text`, `BIGINT UNSIGNED`, `TEXT`); empty when the
+    /// server cannot tell before the arguments are bound (MySQL/MariaDB
+    /// expressions in a statement with placeholders).
     pub sql_type: String,
     /// Whether the column can be NULL: `false` only when the server vouches for
     /// it (PostgreSQL: a plain reference to a `NOT NULL` table column in a

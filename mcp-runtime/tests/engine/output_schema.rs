@@ -52,7 +52,7 @@ async fn results_validate(engine: &Engine, db: &TestDb, sql: &str) -> Vec<Column
     described
 }
 
-fn nullability<'a>(cols: &'a [ColumnDesc]) -> Vec<(&'a str, Option<bool>)> {
+fn nullability(cols: &[ColumnDesc]) -> Vec<(&str, Option<bool>)> {
     cols.iter().map(|c| (c.name.as_str(), c.nullable)).collect()
 }
 
@@ -121,4 +121,37 @@ fn the_schemas_refuse_what_the_columns_cannot_hold() {
     assert!(!check(Sqlite, "TEXT", unsafe_, json!(1)));
     // No rows: the value is null whatever the column.
     assert!(check(Postgresql, "int4", unsafe_, Value::Null));
+}
+
+#[tokio::test]
+async fn a_column_computed_from_an_argument_is_described_as_it_arrives() {
+    let (Some(p), Some(m)) = (pg().await, mysql().await) else { return };
+    let engine = Engine::new();
+    let params = crate::support::params(json!([{"name": "n", "type": "integer"}, {"name": "s", "type": "string"}]));
+    for (db, sql) in [(&p, "SELECT :n::int8 AS n, :s AS s"), (&m, "SELECT :n AS n, :s AS s, :n + 1 AS next")] {
+        let described = engine.describe(&db.id, &db.spec, sql, &params, LIMIT).await.unwrap();
+        let args = crate::support::args(json!({"n": 9007199254740993_u64, "s": "x"}));
+        let limits = Limits { max_rows: 10, max_bytes: 1 << 20, timeout: LIMIT };
+        let out = engine.execute(&db.id, &db.spec, &Query::new(sql, &params, &args, true, limits)).await.unwrap();
+        let ran: Vec<&str> = out.columns.iter().map(|c| c.db_type.as_str()).collect();
+        let said: Vec<&str> = described.iter().map(|c| c.sql_type.as_str()).collect();
+        // PostgreSQL types parameters at Parse and keeps them; MariaDB types an
+        // expression over `?` by the value bound, so such columns are left untyped.
+        let expected: &[&str] = if db.spec.db_type == shared_model::DbType::Postgresql { &ran } else { &["", "", ""] };
+        assert_eq!(said, expected, "{sql} ran as {ran:?}");
+        let schema =
+            Value::Object(output_schema(db.spec.db_type, &described, ReturnType::Rows, Default::default(), false));
+        let (_, content) = structured(
+            ReturnType::Rows,
+            out.columns.iter().map(|c| c.name.clone()).collect(),
+            out.rows.into_iter().map(Value::Object).collect(),
+            false,
+        );
+        let errors: Vec<String> = jsonschema::draft202012::new(&schema)
+            .unwrap()
+            .iter_errors(&Value::Object(content))
+            .map(|e| e.to_string())
+            .collect();
+        assert!(errors.is_empty(), "{sql}: {errors:?}");
+    }
 }
