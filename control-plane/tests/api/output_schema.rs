@@ -1,15 +1,18 @@
 //! Result columns and output schemas through the API, against a real
 //! PostgreSQL database: derived when a tool is saved, derived again when its
 //! SQL changes, carried by the release as `output_schema`, filled in by a
-//! deploy when they are missing, and a deploy problem once the table changed.
+//! deploy when they are missing, advertised by a pulling runtime as the
+//! `outputSchema` its results validate against, and a deploy problem once the
+//! table changed.
 
 use reqwest::StatusCode;
 use sea_orm::{ConnectionTrait, Database};
 use serde_json::{Value, json};
 
-use crate::deploy::{TOKEN, pull, spawn_pull_app};
+use crate::deploy::{TOKEN, pull, spawn_pull_app, start_runtime, wait_for_release};
 use crate::engine_routes::{PgFixture, pg_connection};
 use crate::harness::{TestApp, pg_database_url};
+use crate::transforms::{call_tool, mcp_request};
 
 async fn alter(fx: &PgFixture, sql: &str) {
     let db = Database::connect(&pg_database_url(&fx.name)).await.unwrap();
@@ -61,7 +64,7 @@ async fn saving_a_tool_derives_its_result_columns_and_changing_its_sql_derives_t
 #[tokio::test]
 async fn the_release_carries_the_output_schema_and_a_table_changed_after_the_save_is_a_deploy_problem() {
     let fx = PgFixture::new().await;
-    let (app, _) = spawn_pull_app().await;
+    let (app, key) = spawn_pull_app().await;
     let conn = pg_connection(&app, &fx.name).await;
     let tool =
         save_tool(&app, &conn, "first_order", "SELECT id, total FROM orders WHERE customer_id = :c", "row").await;
@@ -72,6 +75,21 @@ async fn the_release_carries_the_output_schema_and_a_table_changed_after_the_sav
 
     let (status, body) = app.post("/api/v1/deploy", &json!({})).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
+    // A runtime pulls the release, lists the schema and returns what it describes.
+    let port = start_runtime(&app, &key, "pod-a").await;
+    wait_for_release(&app, 1, 1).await;
+    let token = body["token"].as_str().expect("the first deploy returns the minted token");
+    let listed = mcp_request(port, token, "tools/list", json!({})).await;
+    let listed = listed["result"]["tools"].as_array().unwrap();
+    let schema = &listed.iter().find(|t| t["name"] == "first_order").unwrap()["outputSchema"];
+    assert_eq!(schema, &manifest_tool(&app, "first_order").await["output_schema"]);
+    let validator = jsonschema::draft202012::new(schema).expect("a valid schema");
+    for customer in [1, 99] {
+        let called = call_tool(port, token, "first_order", json!({"c": customer})).await;
+        let content = &called["result"]["structuredContent"];
+        let errors: Vec<String> = validator.iter_errors(content).map(|e| e.to_string()).collect();
+        assert!(errors.is_empty(), "{errors:?} in {content}");
+    }
     let row = &manifest_tool(&app, "first_order").await["output_schema"]["properties"]["row"];
     assert_eq!(row["type"], json!(["object", "null"]));
     assert_eq!(row["properties"]["id"], json!({"type": ["integer", "string"], "pattern": "^-?[0-9]+$"}));

@@ -1028,8 +1028,8 @@ export interface components {
         };
         /**
          * @description A result column as the database describes a statement before running it
-         *     (see [`super::Engine::describe`]): what a tool's output schema is derived
-         *     from, and what the deploy check compares with the database again.
+         *     (the engine's `describe`): what a tool's output schema is derived from, and
+         *     what the deploy check compares with the database again.
          */
         ColumnDesc: {
             /** @description Column name, de-duplicated as in results (`id`, `id_2`, …). */
@@ -1042,7 +1042,12 @@ export interface components {
              *     (SQLite, expressions).
              */
             nullable?: boolean | null;
-            /** @description Database type name, exactly as [`Column::db_type`] reports it for the same statement. */
+            /**
+             * @description Database type name, exactly as a result of the same statement names it
+             *     (e.g. `int8`, `_text`, `BIGINT UNSIGNED`, `TEXT`); empty when the
+             *     server cannot tell before the arguments are bound (MySQL/MariaDB
+             *     expressions in a statement with placeholders).
+             */
             sql_type: string;
         };
         /** @description One column of a table. */
