@@ -7,6 +7,7 @@ pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod deploy;
+pub mod describe;
 pub mod error;
 pub mod extract;
 pub mod keys;

@@ -1,6 +1,6 @@
 //! Quarry's runtime library: the SQL engine shared with the control plane and,
 //! with the `server` feature (on by default), the MCP server that serves a
-//! manifest. The engine modules (`db`, `args`, `queue`, `transform`, `tls`)
+//! manifest. The engine modules (`db`, `args`, `queue`, `shape`, `transform`, `tls`)
 //! and the HTTP serving loop (`serving`, which the control plane uses too)
 //! import nothing from the server side.
 
@@ -43,5 +43,6 @@ pub mod server;
 pub mod serving;
 #[cfg(feature = "server")]
 pub mod sessions;
+pub mod shape;
 pub mod tls;
 pub mod transform;

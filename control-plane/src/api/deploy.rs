@@ -44,14 +44,15 @@ pub struct DeployResult {
 
 #[utoipa::path(post, path = "/deploy", tag = "deploy", security(("session" = [])),
     description = "Validates the store (placeholders, connections of tools and resources, names, server settings), \
-        builds the next release and publishes it. With any problem, nothing is deployed and every problem is listed. \
+        describes every enabled tool's statement on its database again (result columns that changed since the tool \
+        was saved are a problem: save the tool again), builds the next release and publishes it. With any problem, nothing is deployed and every problem is listed. \
         With bearer auth (the default) and no token yet, a first token is minted and returned once in `token`. \
         `auth_mode: none` is refused when the runtime is reachable from the network, unless \
         `allow_unauthenticated_network_access` is set.",
     responses((status = 201, body = DeployResult), (status = 401, body = ErrorBody), (status = 409, body = ErrorBody),
         (status = 422, description = "The store cannot be deployed; `problems` says what to fix", body = ErrorBody)))]
 async fn deploy(admin: Admin, State(s): State<AppState>) -> ApiResult<(StatusCode, AppJson<DeployResult>)> {
-    let done = s.deploy.deploy(&s.db, &s.keyring, &admin.actor()).await?;
+    let done = s.deploy.deploy(&s.db, &s.engine, &s.keyring, &admin.actor()).await?;
     let status = compute_status(&s.deploy, &s.db, &s.keyring).await?;
     let release = ReleaseInfo::from_stored(done.release);
     Ok((StatusCode::CREATED, AppJson(DeployResult { release, status, token: done.token })))

@@ -1,4 +1,5 @@
-//! `/tools`: parameterised SQL published as MCP tools.
+//! `/tools`: parameterised SQL published as MCP tools. Creating or editing
+//! a tool describes its statement on its database (see [`crate::describe`]).
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -12,8 +13,11 @@ use super::page::{LinkedFilterQuery, Page, PageQuery};
 use super::patch::Patch;
 use crate::app::AppState;
 use crate::auth::Admin;
+use crate::describe;
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{ApiPath, ApiQuery, AppJson};
+use crate::model::patch::merge_patch;
+use crate::model::tool::RESULT_COLUMNS;
 pub use crate::model::tool::{Tool, ToolFields};
 
 /// Routes of this module.
@@ -43,8 +47,9 @@ async fn list_tools(
 async fn create_tool(
     admin: Admin,
     State(s): State<AppState>,
-    AppJson(fields): AppJson<ToolFields>,
+    AppJson(mut fields): AppJson<ToolFields>,
 ) -> ApiResult<(StatusCode, AppJson<Tool>)> {
+    fields.result_columns = describe::on_save(&s.db, &s.engine, &s.keyring, &fields).await;
     Ok((StatusCode::CREATED, AppJson(crud::create(&s, &admin, fields).await?)))
 }
 
@@ -62,8 +67,18 @@ async fn update_tool(
     admin: Admin,
     State(s): State<AppState>,
     ApiPath(id): ApiPath<Uuid>,
-    AppJson(patch): AppJson<Map<String, Value>>,
+    AppJson(mut patch): AppJson<Map<String, Value>>,
 ) -> ApiResult<AppJson<Tool>> {
+    // The columns are the server's to describe, for the fields as they will
+    // be once merged (a patch the write refuses is described for nothing).
+    patch.remove(RESULT_COLUMNS);
+    let current = crud::get::<ToolFields>(&s, id).await?;
+    if let Ok((merged, _)) = merge_patch(&current.fields, patch.clone())
+        && let Some(columns) = describe::on_save(&s.db, &s.engine, &s.keyring, &merged).await
+    {
+        let (key, value) = describe::patch_field(&columns);
+        patch.insert(key, value);
+    }
     Ok(AppJson(crud::update(&s, &admin, id, patch).await?))
 }
 

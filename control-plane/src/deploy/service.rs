@@ -13,6 +13,7 @@ use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 
+use mcp_runtime::db::Engine;
 use shared_model::Keyring;
 use tokio::sync::{Mutex, watch};
 
@@ -20,6 +21,7 @@ use super::DeployConfig;
 use super::deployer::{DeployError, Deployer, External, Launch, Target};
 use super::local::LocalDeployer;
 use super::logs::LogBuffer;
+use crate::describe;
 use crate::keys::RuntimeKeys;
 use crate::model::Actor;
 use crate::model::release::{DeployState, StoredRelease};
@@ -170,11 +172,24 @@ impl DeployService {
     /// Validates and builds the store's content, stores it as the next
     /// release, publishes it and makes sure a runtime runs. With bearer auth
     /// and no token yet, a first token is minted in the same write and
-    /// returned (the only time it is shown).
-    pub async fn deploy(&self, db: &Db, store_keys: &Keyring, actor: &Actor) -> Result<Deployed, DeployError> {
+    /// returned (the only time it is shown). Before the write, every enabled
+    /// tool's statement is described on `engine` again (see [`crate::describe`]):
+    /// result columns that changed since the tool was saved are problems.
+    pub async fn deploy(
+        &self,
+        db: &Db,
+        engine: &Engine,
+        store_keys: &Keyring,
+        actor: &Actor,
+    ) -> Result<Deployed, DeployError> {
         let _guard = self.lock.lock().await;
         let _flag = Flag::raise(&self.deploying);
         self.logs.deploy("Deploy started: validating the store.");
+        // Outside the write: describing waits on the tools' databases.
+        let checked = describe::check(db, engine, store_keys).await?;
+        for tool in &checked.unchecked {
+            self.logs.deploy(&format!("Result columns of tool {tool} (not checked; it keeps its output schema)."));
+        }
         let mut w = Write::begin(db, actor).await?;
         let (settings, tokens) = crate::storage::settings::load(w.tx()).await?;
         settings.check_exposure(self.open_access_needs_ack()).map_err(|p| StoreError::from(p.prefixed("server")))?;
@@ -185,7 +200,19 @@ impl DeployService {
             crate::storage::settings::add_token(&mut w, record).await?;
             minted = Some(token);
         }
-        let release = release::create(&mut w, self.build_keys(store_keys)).await.inspect_err(|e| {
+        describe::fill(&mut w, checked.derived).await?;
+        let built = release::create(&mut w, self.build_keys(store_keys)).await;
+        // Every problem at once: the build's and the drifted result columns.
+        let release = match (built, checked.problems) {
+            (Ok(r), drift) if drift.is_empty() => Ok(r),
+            (Ok(_), drift) => Err(StoreError::Invalid(drift)),
+            (Err(StoreError::Invalid(mut p)), drift) => {
+                p.0.extend(drift.0);
+                Err(StoreError::Invalid(p))
+            }
+            (Err(e), _) => Err(e),
+        };
+        let release = release.inspect_err(|e| {
             if let StoreError::Invalid(p) = e {
                 self.logs.deploy(&format!("Deploy refused: {} problem(s); nothing was changed.", p.0.len()));
             }

@@ -93,6 +93,10 @@ pub trait Published: ToSchema + Serialize + DeserializeOwned + Clone + Send + Sy
     fn connection_id(&self) -> Option<Uuid>;
     /// Every problem with the fields; `linked` is what its connection is.
     fn validate(&self, linked: Linked) -> Result<(), Problems>;
+    /// After an edit merged the fields named in `supplied` over `before`:
+    /// drops what the server derived from fields that changed and that no
+    /// longer holds. Nothing is derived by default.
+    fn drop_stale(&mut self, _before: &Self, _supplied: &std::collections::HashSet<String>) {}
 }
 
 /// The checks every published entity's name, description and tags share.

@@ -1,5 +1,8 @@
 //! A tool: parameterised SQL an MCP client calls.
 
+use std::collections::HashSet;
+
+use mcp_runtime::db::ColumnDesc;
 use serde::{Deserialize, Serialize};
 use shared_model::manifest::ToolAnnotations;
 use shared_model::params::check_params;
@@ -50,7 +53,17 @@ pub struct ToolFields {
     /// (passed back as the `cursor` argument; paged by offset). Only with `return_type` `rows`.
     #[serde(default)]
     pub pageable: bool,
+    /// The statement's result columns as the database described them when the
+    /// tool was last saved (or deployed): the tool's output schema is derived
+    /// from them. Set by the server, never by the client (a value sent is
+    /// ignored); absent when the database could not be asked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(read_only)]
+    pub result_columns: Option<Vec<ColumnDesc>>,
 }
+
+/// The field holding a tool's derived result columns.
+pub const RESULT_COLUMNS: &str = "result_columns";
 
 fn rows() -> String {
     "rows".into()
@@ -75,6 +88,19 @@ impl Published for ToolFields {
 
     fn connection_id(&self) -> Option<Uuid> {
         Some(self.connection_id)
+    }
+
+    /// Columns described for other SQL, another connection or other
+    /// parameters no longer describe the tool: an edit that changes those
+    /// and does not bring columns of its own drops them (the deploy derives
+    /// them again).
+    fn drop_stale(&mut self, before: &Self, supplied: &HashSet<String>) {
+        let changed = self.sql_query != before.sql_query
+            || self.connection_id != before.connection_id
+            || self.parameters != before.parameters;
+        if changed && !supplied.contains(RESULT_COLUMNS) {
+            self.result_columns = None;
+        }
     }
 
     fn validate(&self, linked: Linked) -> Result<(), Problems> {

@@ -337,6 +337,9 @@ impl PortableTool {
             cache_ttl,
             is_enabled,
             pageable,
+            // Derived from the database, so not part of the configuration:
+            // the importing store's next deploy describes the SQL again.
+            result_columns: _,
         } = f;
         PortableTool {
             connection,
@@ -383,6 +386,7 @@ impl PortableTool {
             cache_ttl,
             is_enabled,
             pageable,
+            result_columns: None,
         }
     }
 }

@@ -6,6 +6,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use mcp_runtime::shape;
 use sha2::{Digest, Sha256};
 use shared_model::manifest::{
     AuthSettings, Connection, Manifest, PoolSettings, Prompt, QueueSettings, Resource, ResourceSource, SealedSecret,
@@ -88,6 +89,12 @@ pub async fn build(
     };
     for t in published::all::<ToolFields>(db).await?.into_iter().map(|t| t.fields).filter(|t| t.is_enabled) {
         let Some(conn) = target(t.connection_id, format!("tools.{}.connection_id", t.name), &mut p) else { continue };
+        let return_type = t.return_type.parse().unwrap_or_default(); // the API accepts only rows, row and scalar
+        // Derived here, not stored: the schema follows the current
+        // `exact_numerics` and return type over the columns the SQL was saved with.
+        let output_schema = t.result_columns.as_deref().zip(by_id.get(&t.connection_id)).map(|(columns, c)| {
+            shape::output_schema(c.db_type, columns, return_type, settings.exact_numerics, t.pageable)
+        });
         manifest.tools.push(Tool {
             name: t.name,
             title: None,
@@ -97,10 +104,11 @@ pub async fn build(
             parameters: t.parameters,
             annotations: t.annotations,
             cache_ttl_seconds: t.cache_ttl,
-            return_type: t.return_type.parse().unwrap_or_default(), // the API accepts only rows, row and scalar
+            return_type,
             transform_template: t.transform_template.filter(|s| !s.trim().is_empty()),
             limits: settings.default_limits.clone(),
             pageable: t.pageable,
+            output_schema,
         });
     }
     for r in published::all::<ResourceFields>(db).await?.into_iter().map(|r| r.fields).filter(|r| r.is_enabled) {

@@ -17,6 +17,7 @@ pub mod migration_deploy;
 pub mod migration_history;
 pub mod migration_read_only;
 pub mod migration_telemetry;
+pub mod migration_tool_columns;
 pub mod migration_tool_paging;
 pub mod migration_two_factor;
 pub mod published;

@@ -201,7 +201,9 @@ pub async fn update<F: Row>(
     patch: Map<String, Value>,
 ) -> Result<Versioned<F>, StoreError> {
     let current = get::<F>(w.tx(), id).await?;
-    let (fields, sent_version) = merge_patch(&current.fields, patch)?;
+    let supplied = patch.keys().cloned().collect();
+    let (mut fields, sent_version) = merge_patch(&current.fields, patch)?;
+    fields.drop_stale(&current.fields, &supplied);
     crud::check_version(sent_version, current.version)?;
     validate(w, &fields).await?;
     let name = fields.name().to_string();
@@ -287,6 +289,7 @@ impl Row for ToolFields {
                 cache_ttl: u32::try_from(m.cache_ttl).unwrap_or(0),
                 is_enabled: m.is_enabled,
                 pageable: m.pageable,
+                result_columns: m.result_columns.as_ref().map(column).transpose()?,
             },
             version: m.version,
             created_at: m.created_at,
@@ -313,6 +316,7 @@ impl Row for ToolFields {
             cache_ttl: Set(i32::try_from(self.cache_ttl).unwrap_or(i32::MAX)),
             is_enabled: Set(self.is_enabled),
             pageable: Set(self.pageable),
+            result_columns: Set(self.result_columns.as_ref().map(to_column)),
             updated_at: Set(Utc::now()),
             ..Default::default()
         }

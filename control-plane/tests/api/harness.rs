@@ -30,6 +30,12 @@ pub async fn create_pg_database(name: &str) -> String {
     let admin = postgres_admin_url();
     let db = Database::connect(&admin).await.unwrap_or_else(|e| panic!("PostgreSQL at {admin} is required: {e}"));
     db.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await.expect("create test database");
+    pg_database_url(name)
+}
+
+/// The URL of the test database `name` on the test server.
+pub fn pg_database_url(name: &str) -> String {
+    let admin = postgres_admin_url();
     let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b).to_string();
     format!("{base}/{name}")
 }

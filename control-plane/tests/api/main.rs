@@ -14,6 +14,7 @@ mod hygiene;
 mod list_filters;
 mod login_abuse;
 mod observability;
+mod output_schema;
 mod read_only_policy;
 mod release_diff;
 mod results;

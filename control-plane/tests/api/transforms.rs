@@ -30,6 +30,11 @@ fn paths(body: &Value) -> Vec<String> {
 
 /// Initializes an MCP session with the runtime on `port` (presenting `token`) and calls `tool`.
 pub(crate) async fn call_tool(port: u16, token: &str, tool: &str, arguments: Value) -> Value {
+    mcp_request(port, token, "tools/call", json!({"name": tool, "arguments": arguments})).await
+}
+
+/// Initializes an MCP session with the runtime on `port` (presenting `token`) and sends one request.
+pub(crate) async fn mcp_request(port: u16, token: &str, method: &str, params: Value) -> Value {
     let url = format!("http://127.0.0.1:{port}/mcp");
     let http = reqwest::Client::new();
     let post = |body: Value, session: Option<&str>| {
@@ -47,14 +52,13 @@ pub(crate) async fn call_tool(port: u16, token: &str, tool: &str, arguments: Val
     let session = resp.headers()["mcp-session-id"].to_str().unwrap().to_string();
     resp.text().await.unwrap();
     post(json!({"jsonrpc": "2.0", "method": "notifications/initialized"}), Some(&session)).await.unwrap();
-    let call =
-        json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": tool, "arguments": arguments}});
-    let text = post(call, Some(&session)).await.unwrap().text().await.unwrap();
+    let request = json!({"jsonrpc": "2.0", "id": 2, "method": method, "params": params});
+    let text = post(request, Some(&session)).await.unwrap().text().await.unwrap();
     text.lines()
         .filter_map(|l| l.strip_prefix("data:"))
         .filter_map(|d| serde_json::from_str::<Value>(d.trim()).ok())
         .find(|v| v["id"] == 2)
-        .unwrap_or_else(|| panic!("no answer to tools/call: {text}"))
+        .unwrap_or_else(|| panic!("no answer to {method}: {text}"))
 }
 
 #[tokio::test]

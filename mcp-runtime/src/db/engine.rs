@@ -10,8 +10,8 @@ use super::collect::Window;
 use super::compile::compile;
 use super::ident::parse_table;
 use super::{
-    CONNECTION_TEST_TIMEOUT, ColumnInfo, ConnectionSpec, DbType, EngineError, PoolState, Query, QueryResult,
-    SCHEMA_TIMEOUT, TableInfo, TestOutcome, mysql, pg, sqlite,
+    CONNECTION_TEST_TIMEOUT, ColumnDesc, ColumnInfo, ConnectionSpec, DbType, EngineError, Limits, PoolState, Query,
+    QueryResult, SCHEMA_TIMEOUT, TableInfo, TestOutcome, mysql, pg, sqlite,
 };
 use crate::args;
 use shared_model::SqlModes;
@@ -122,6 +122,36 @@ impl Engine {
             truncated,
             execution_time_ms: started.elapsed().as_millis() as u64,
         })
+    }
+
+    /// The result columns `sql` would return on connection `conn_id`,
+    /// without running it: the statement is prepared (placeholders compiled
+    /// as for a call, no arguments bound) and the server's description read.
+    /// Nothing executes, so read-write statements may be described too.
+    /// Gives up after `limit`.
+    pub async fn describe(
+        &self,
+        conn_id: &str,
+        spec: &ConnectionSpec,
+        sql: &str,
+        params: &[shared_model::ParamDef],
+        limit: Duration,
+    ) -> Result<Vec<ColumnDesc>, EngineError> {
+        let pool = self.pool(conn_id, spec)?;
+        let limits = Limits { max_rows: 1, max_bytes: 1, timeout: limit };
+        let run = async {
+            let modes = match &pool {
+                Pool::MySql(p) => p.lexing(limit).await?.modes,
+                _ => SqlModes::default(),
+            };
+            let (compiled, scan) = compile(sql, spec.db_type.dialect(), modes, params, &Default::default(), false)?;
+            match &pool {
+                Pool::Pg(p) => pg::describe(p, sql, &compiled, &scan, &limits).await,
+                Pool::MySql(p) => mysql::describe(p, &compiled, &limits).await,
+                Pool::Sqlite(p) => sqlite::describe(p, &compiled, &limits).await,
+            }
+        };
+        tokio::time::timeout(limit, run).await.map_err(|_| EngineError::Timeout(limit))?
     }
 
     /// Tables and views the connection can see, sorted by schema and name.

@@ -40,7 +40,9 @@ mod types;
 pub use engine::Engine;
 pub use error::EngineError;
 pub use spec::{ConnectionSpec, DbType, SslMode};
-pub use types::{Column, ColumnInfo, Limits, PoolState, Query, QueryResult, TableInfo, TableKind, TestOutcome};
+pub use types::{
+    Column, ColumnDesc, ColumnInfo, Limits, PoolState, Query, QueryResult, TableInfo, TableKind, TestOutcome,
+};
 
 use std::time::Duration;
 

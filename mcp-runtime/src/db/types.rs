@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use shared_model::ParamDef;
 use shared_model::manifest::ExactNumerics;
@@ -80,6 +80,28 @@ pub struct Column {
     pub name: String,
     /// Database type name, e.g. `int8`, `numeric`, `BIGINT UNSIGNED`, `TEXT`.
     pub db_type: String,
+}
+
+/// A result column as the database describes a statement before running it
+/// (the engine's `describe`): what a tool's output schema is derived from, and
+/// what the deploy check compares with the database again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ColumnDesc {
+    /// Column name, de-duplicated as in results (`id`, `id_2`, …).
+    pub name: String,
+    /// Database type name, exactly as a result of the same statement names it
+    /// (e.g. `int8`, `_text`, `BIGINT UNSIGNED`, `TEXT`); empty when the
+    /// server cannot tell before the arguments are bound (MySQL/MariaDB
+    /// expressions in a statement with placeholders).
+    pub sql_type: String,
+    /// Whether the column can be NULL: `false` only when the server vouches for
+    /// it (PostgreSQL: a plain reference to a `NOT NULL` table column in a
+    /// statement without outer joins, grouping sets or set operations;
+    /// MySQL/MariaDB: the column's `NOT_NULL` flag); absent when unknown
+    /// (SQLite, expressions).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nullable: Option<bool>,
 }
 
 /// The rows of one execution, already capped.

@@ -188,6 +188,7 @@ async fn run_sql(
         transform_template: None,
         limits: r.limits.clone(),
         pageable: false,
+        output_schema: None,
     };
     let out = execute(release, &as_tool, &args, 0, ct, spent).await.map_err(|e| {
         let msg = super::tools::db_error(release, &r.name, e)

@@ -1,13 +1,13 @@
 //! MCP tool descriptors from manifest tools: the `inputSchema` derived from
-//! the declared parameters, the annotations as hints, and a description that
-//! is never empty.
+//! the declared parameters, the `outputSchema` the release carries (see
+//! [`crate::shape`]), the annotations as hints, and a description that is
+//! never empty.
 
 use serde_json::{Map, Value, json};
 use shared_model::manifest::Tool;
 use shared_model::{ParamDef, ParamType};
 
-/// The dialect every schema Quarry publishes is written in (SEP-1613/2106).
-pub const JSON_SCHEMA_2020_12: &str = "https://json-schema.org/draft/2020-12/schema";
+pub use crate::shape::JSON_SCHEMA_2020_12;
 
 /// The JSON Schema (draft 2020-12 subset) of a parameter list, naming its dialect.
 pub fn input_schema(params: &[ParamDef]) -> Map<String, Value> {
@@ -101,6 +101,9 @@ pub fn mcp_tool(t: &Tool) -> rmcp::model::Tool {
     let mut tool = rmcp::model::Tool::new(t.name.clone(), description(t), input).annotate(hints);
     if let Some(title) = &t.title {
         tool = tool.with_title(title.clone());
+    }
+    if let Some(output) = &t.output_schema {
+        tool = tool.with_raw_output_schema(std::sync::Arc::new(output.clone()));
     }
     tool
 }

@@ -23,6 +23,7 @@ use crate::cache;
 use crate::exec::{ExecError, QueryOutput, QueryRequest};
 use crate::metrics::FinishedCall;
 use crate::release::Release;
+use crate::shape;
 use crate::transform::{self, TransformInput};
 
 /// Runs one tool call on `release` for `client`.
@@ -237,9 +238,9 @@ fn success(
         }
         _ => None,
     };
-    let (key, mut structured) = shape(tool.return_type, columns, rows, truncated.is_some());
+    let (key, mut structured) = shape::structured(tool.return_type, columns, rows, truncated.is_some());
     if let Some((cursor, _, _)) = &next {
-        structured.insert("next_cursor".into(), Value::String(cursor.clone()));
+        structured.insert(shape::NEXT_CURSOR.into(), Value::String(cursor.clone()));
     }
     let text = transformed.unwrap_or_else(|| structured[key].to_string());
     let mut content = vec![ContentBlock::text(text)];
@@ -259,42 +260,6 @@ fn success(
     let mut result = CallToolResult::success(content);
     result.structured_content = Some(Value::Object(structured));
     result
-}
-
-/// `structuredContent` for `return_type` (always an object, as MCP requires),
-/// and the key whose value an untransformed text block repeats:
-/// `rows` → `{columns, rows, row_count, truncated}`; `row` → `{"row": first
-/// row or null}`; `scalar` → `{"value": first column of the first row, or null}`.
-fn shape(
-    return_type: ReturnType,
-    columns: Vec<String>,
-    rows: Vec<Value>,
-    truncated: bool,
-) -> (&'static str, Map<String, Value>) {
-    let mut structured = Map::new();
-    let key = match return_type {
-        ReturnType::Rows => {
-            structured.insert("columns".into(), columns.into());
-            structured.insert("row_count".into(), rows.len().into());
-            structured.insert("truncated".into(), truncated.into());
-            structured.insert("rows".into(), Value::Array(rows));
-            "rows"
-        }
-        ReturnType::Row => {
-            structured.insert("row".into(), rows.into_iter().next().unwrap_or(Value::Null));
-            "row"
-        }
-        ReturnType::Scalar => {
-            // Rows are keyed by name; the column list keeps the query's order.
-            let value = match (rows.into_iter().next(), columns.first()) {
-                (Some(Value::Object(mut row)), Some(first)) => row.remove(first).unwrap_or(Value::Null),
-                _ => Value::Null,
-            };
-            structured.insert("value".into(), value);
-            "value"
-        }
-    };
-    (key, structured)
 }
 
 pub(super) fn tool_error(message: String) -> CallToolResult {

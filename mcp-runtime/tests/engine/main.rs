@@ -6,6 +6,7 @@ mod connection_test;
 mod limits;
 mod mysql_timeout;
 mod mysql_types;
+mod output_schema;
 mod pg_logins;
 mod pg_roles;
 mod pg_statements;

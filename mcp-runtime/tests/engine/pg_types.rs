@@ -5,12 +5,13 @@ use serde_json::{Value, json};
 
 use crate::support::{first_row, pg};
 
-#[tokio::test]
-async fn postgres_values_of_every_common_type_come_back_as_faithful_json() {
-    let Some(db) = pg().await else { return };
-    db.setup("CREATE TYPE mood AS ENUM ('sad', 'happy'); CREATE DOMAIN posint AS int4 CHECK (VALUE > 0);").await;
-    let engine = Engine::new();
-    let sql = r#"SELECT 9007199254740993::int8 AS big, (-32768)::int2 AS small, 2147483647 AS int4,
+/// Types the engine knows a JSON form for (a domain and an enum among them);
+/// run [`TYPES_QUERY`] after it. The output-schema tests run the same suite.
+pub const TYPES_SETUP: &str =
+    "CREATE TYPE mood AS ENUM ('sad', 'happy'); CREATE DOMAIN posint AS int4 CHECK (VALUE > 0);";
+
+/// One row holding a value of every type of the suite.
+pub const TYPES_QUERY: &str = r#"SELECT 9007199254740993::int8 AS big, (-32768)::int2 AS small, 2147483647 AS int4,
         12345678901234567890.123456789::numeric AS num, 'NaN'::numeric AS nan, 1.50::numeric(5,2) AS money_like,
         1.5::float8 AS f8, 0.1::float4 AS f4, 'Infinity'::float8 AS inf,
         true AS yes, 'txt'::text AS t, 'v'::varchar(5) AS vc, 'c'::char(3) AS ch, 'nm'::name AS nm,
@@ -23,6 +24,17 @@ async fn postgres_values_of_every_common_type_come_back_as_faithful_json() {
         ARRAY[1.10, 2.25]::numeric[] AS nums, '{}'::int[] AS empty, 'happy'::mood AS mood, 5::posint AS dom,
         NULL::int AS nothing, '192.168.0.1'::inet AS ip, '10.0.0.0/8'::cidr AS net, B'101'::bit(3) AS bits,
         'x'::"char" AS onechar"#;
+
+/// A table with a `NOT NULL` key, nullable columns, a row of values and a row of NULLs.
+pub const TABLE_SETUP: &str = "CREATE TABLE t (id bigserial PRIMARY KEY, amount numeric(12,3), at timestamptz, tags text[], doc jsonb);
+     INSERT INTO t (amount, at, tags, doc) VALUES (1234.500, '2024-05-06 07:08:09.5+00', '{a,\"b c\"}', '[1,\"x\"]'), (NULL, NULL, NULL, NULL);";
+
+#[tokio::test]
+async fn postgres_values_of_every_common_type_come_back_as_faithful_json() {
+    let Some(db) = pg().await else { return };
+    db.setup(TYPES_SETUP).await;
+    let engine = Engine::new();
+    let sql = TYPES_QUERY;
     let out = Engine::execute(
         &engine,
         &db.id,
@@ -68,8 +80,7 @@ async fn postgres_values_of_every_common_type_come_back_as_faithful_json() {
 #[tokio::test]
 async fn postgres_table_columns_decode_like_literals_and_nulls_stay_null() {
     let Some(db) = pg().await else { return };
-    db.setup("CREATE TABLE t (id bigserial PRIMARY KEY, amount numeric(12,3), at timestamptz, tags text[], doc jsonb);
-              INSERT INTO t (amount, at, tags, doc) VALUES (1234.500, '2024-05-06 07:08:09.5+00', '{a,\"b c\"}', '[1,\"x\"]'), (NULL, NULL, NULL, NULL);").await;
+    db.setup(TABLE_SETUP).await;
     let engine = Engine::new();
     let out =
         crate::support::run(&engine, &db, "SELECT * FROM t ORDER BY id", &[], &Default::default(), true).await.unwrap();

@@ -5,14 +5,15 @@ use serde_json::json;
 
 use crate::support::{run, sqlite};
 
+/// A table of every storage class and common declared types, with one row of values.
+pub const TYPES_SETUP: &str =
+    "CREATE TABLE t (i INTEGER, r REAL, t TEXT, b BLOB, flag BOOLEAN, doc JSON, d DATE, n INTEGER);
+     INSERT INTO t VALUES (9223372036854775807, 0.1, 'héllo', X'DEADBEEF', 1, '{\"a\": [1, 2]}', '2024-02-29', NULL);";
+
 #[tokio::test]
 async fn sqlite_values_come_back_as_faithful_json() {
     let db = sqlite().await;
-    db.setup(
-        "CREATE TABLE t (i INTEGER, r REAL, t TEXT, b BLOB, flag BOOLEAN, doc JSON, d DATE, n INTEGER);
-         INSERT INTO t VALUES (9223372036854775807, 0.1, 'héllo', X'DEADBEEF', 1, '{\"a\": [1, 2]}', '2024-02-29', NULL);",
-    )
-    .await;
+    db.setup(TYPES_SETUP).await;
     let engine = Engine::new();
     let out = run(&engine, &db, "SELECT * FROM t", &[], &Default::default(), true).await.expect("query runs");
     let row = &out.rows[0];

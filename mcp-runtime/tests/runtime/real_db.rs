@@ -221,3 +221,52 @@ async fn reloads_keep_unchanged_pools_rebuild_changed_ones_and_drop_removed_ones
     let name = p.scalar(&format!("SELECT application_name FROM pg_stat_activity WHERE pid = {changed}")).await;
     assert_eq!(name.as_deref(), Some("b"));
 }
+
+#[tokio::test]
+async fn tools_list_advertises_the_output_schema_each_call_result_validates_against() {
+    let (Some(p), Some(m)) = (pg().await, mysql().await) else { return };
+    p.setup(ORDERS).await;
+    m.setup(ORDERS).await;
+    let engine = mcp_runtime::db::Engine::new();
+    let mut tools = Vec::new();
+    for (conn, db) in [("pg", &p), ("maria", &m)] {
+        for (suffix, return_type) in [("rows", "rows"), ("row", "row"), ("scalar", "scalar")] {
+            let mut tool = orders_tools(conn, conn).remove(0);
+            let sql = tool["sql"].as_str().unwrap().to_string();
+            let params = serde_json::from_value::<Vec<shared_model::ParamDef>>(tool["parameters"].clone()).unwrap();
+            let columns = engine.describe(&db.id, &db.spec, &sql, &params, std::time::Duration::from_secs(10)).await;
+            let rt = serde_json::from_value(json!(return_type)).unwrap();
+            let schema =
+                mcp_runtime::shape::output_schema(db.spec.db_type, &columns.unwrap(), rt, Default::default(), false);
+            tool["name"] = json!(format!("{conn}_{suffix}"));
+            tool["return_type"] = json!(return_type);
+            tool["output_schema"] = Value::Object(schema);
+            tools.push(tool);
+        }
+    }
+    tools.push(orders_tools("pg", "plain").remove(0));
+    let conns = vec![connection("pg", &p.spec, None, json!({})), connection("maria", &m.spec, None, json!({}))];
+    let (app, _) = spawn(release(1, conns, json!(tools)), None).await;
+    let mut s = app.session(None).await;
+    let listed = s.request("tools/list", json!({})).await;
+    let listed = listed["result"]["tools"].as_array().cloned().unwrap();
+    let plain = listed.iter().find(|t| t["name"] == "plain_orders").unwrap();
+    assert!(plain.get("outputSchema").is_none(), "a tool without a derived schema advertises none: {plain}");
+    for tool in listed.iter().filter(|t| t["name"] != "plain_orders") {
+        let schema = &tool["outputSchema"];
+        assert_eq!(schema["type"], json!("object"), "{tool}");
+        assert_eq!(schema["$schema"], json!(mcp_runtime::shape::JSON_SCHEMA_2020_12));
+        let validator = jsonschema::draft202012::new(schema).expect("a valid schema");
+        for customer in [7, 99] {
+            let r = s.call(tool["name"].as_str().unwrap(), json!({"customer_id": customer})).await;
+            let content = &r["result"]["structuredContent"];
+            let errors: Vec<String> = validator.iter_errors(content).map(|e| e.to_string()).collect();
+            assert!(errors.is_empty(), "{}: {errors:?} in {content}", tool["name"]);
+        }
+    }
+    let pg_rows = listed.iter().find(|t| t["name"] == "pg_rows").unwrap();
+    let item = &pg_rows["outputSchema"]["properties"]["rows"]["items"]["properties"];
+    // The key is NOT NULL; numeric may arrive as a string when a double cannot hold it.
+    assert_eq!(item["id"], json!({"type": "integer"}));
+    assert_eq!(item["amount"]["type"], json!(["number", "string", "null"]));
+}

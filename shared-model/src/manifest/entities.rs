@@ -2,6 +2,7 @@
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 
 use crate::params::ParamDef;
 
@@ -53,6 +54,15 @@ pub struct Tool {
     // keeps its content hash.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub pageable: bool,
+    /// The JSON Schema (draft 2020-12, an object schema) of the tool's
+    /// `structuredContent`, advertised to clients as `outputSchema`. The
+    /// control plane derives it from the statement's result columns as the
+    /// database describes them, the `return_type` and `server.exact_numerics`;
+    /// absent when they could not be described (the tool then has none).
+    // Left out when absent, so a manifest written before the field existed
+    // loads and keeps its content hash.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output_schema: Option<Map<String, Value>>,
 }
 
 /// The argument a pageable tool takes its page cursor in.

@@ -101,6 +101,14 @@ impl Manifest {
         if t.pageable && t.parameters.iter().any(|d| d.name == PAGE_CURSOR) {
             p.push(format!("{path}.pageable"), "a pageable tool takes `cursor` itself; rename that parameter");
         }
+        if let Some(schema) = &t.output_schema
+            && schema.get("type").and_then(|v| v.as_str()) != Some("object")
+        {
+            p.push(
+                format!("{path}.output_schema"),
+                "must be a JSON Schema of `\"type\": \"object\"` (MCP requires it)",
+            );
+        }
         check_limits(&t.limits, &format!("{path}.limits"), p);
     }
 

@@ -24,6 +24,8 @@ pub struct Model {
     pub is_enabled: bool,
     /// Whether cut results carry a page cursor (added by `migration_tool_paging`).
     pub pageable: bool,
+    /// `Vec<ColumnDesc>` as JSON, derived from the SQL (added by `migration_tool_columns`).
+    pub result_columns: Option<Json>,
     pub version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

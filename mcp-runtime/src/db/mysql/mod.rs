@@ -35,7 +35,7 @@ use tokio::sync::OnceCell;
 
 use super::collect::{Collector, Window};
 use super::compile::Compiled;
-use super::{CONNECT_TIMEOUT, Column, ConnectionSpec, EngineError, SslMode};
+use super::{CONNECT_TIMEOUT, Column, ColumnDesc, ConnectionSpec, EngineError, Limits, SslMode};
 use errors::{db_error, get_conn};
 
 /// A mysql_async pool (cheap to clone).
@@ -191,6 +191,38 @@ pub(crate) async fn execute(
     let result = run(conn, c, lexing, read_only, limits).await;
     guard.armed = false;
     result
+}
+
+/// The result columns of `c` from the metadata of a prepared statement
+/// (COM_STMT_PREPARE, under the pinned `sql_mode`; nothing runs), nullable
+/// unless the server sets the column's `NOT_NULL` flag.
+///
+/// The server types an expression over a placeholder before it has a value
+/// (`?` is `NULL`, `? + 1` is `DOUBLE`), then by the value at execution
+/// (`BIGINT`): in a statement with placeholders, a column that is not a table
+/// column gets no type (empty) rather than a wrong one.
+pub(crate) async fn describe(pool: &MyPool, c: &Compiled, limits: &Limits) -> Result<Vec<ColumnDesc>, EngineError> {
+    let err = |e| db_error(e, limits);
+    let mut conn = get_conn(&pool.pool, limits.timeout, pool.max).await?;
+    let lexing = pool.lexing(limits.timeout).await?;
+    conn.query_drop(format!("SET SESSION sql_mode = '{}'", lexing.sql_mode)).await.map_err(err)?;
+    let stmt = conn.prep(c.sql.as_str()).await.map_err(err)?;
+    let meta: Vec<(String, String)> =
+        stmt.columns().iter().map(|c| (c.name_str().into_owned(), decode::type_name(c))).collect();
+    let named = super::unique_columns(meta.iter().map(|(n, t)| (n.as_str(), t.as_str())));
+    let has_placeholders = !c.binds.is_empty();
+    Ok(named
+        .into_iter()
+        .zip(stmt.columns().iter())
+        .map(|(col, meta)| {
+            let argument_typed = has_placeholders && meta.org_table_str().is_empty();
+            ColumnDesc {
+                name: col.name,
+                sql_type: if argument_typed { String::new() } else { col.db_type },
+                nullable: Some(!meta.flags().contains(mysql_async::consts::ColumnFlags::NOT_NULL_FLAG)),
+            }
+        })
+        .collect())
 }
 
 async fn run(

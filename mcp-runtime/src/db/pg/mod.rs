@@ -24,6 +24,7 @@
 mod array;
 mod bind;
 mod decode;
+mod describe;
 mod errors;
 mod interval;
 pub(crate) mod schema;
@@ -44,6 +45,7 @@ use super::compile::Compiled;
 use super::ident::quote_double;
 use super::policy::pg::PgPolicy;
 use super::{CONNECT_TIMEOUT, Column, ConnectionSpec, EngineError, Limits};
+pub(crate) use describe::describe;
 pub(crate) use errors::{connect_error, db_error, error_chain};
 pub(crate) use wire::MAX_STATEMENTS;
 use wire::{Conn, PgError, Step, Target};

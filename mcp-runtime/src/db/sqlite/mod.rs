@@ -20,7 +20,7 @@ use sqlx::{AssertSqlSafe, Column as _, Connection, Executor, SqlSafeStr, Sqlite,
 use super::collect::{Collector, Window};
 use super::compile::Compiled;
 use super::error::one_line;
-use super::{Column, ConnectionSpec, EngineError, Limits};
+use super::{Column, ColumnDesc, ConnectionSpec, EngineError, Limits};
 
 /// A read-only and a read-write pool on the same file (both lazy).
 #[derive(Clone)]
@@ -119,6 +119,16 @@ pub(crate) async fn execute(
     let out = run(&mut tx, c, false, limits).await?;
     tx.commit().await.map_err(err)?;
     Ok(out)
+}
+
+/// The result columns of `c`, prepared on a read-only connection (nothing
+/// runs): declared types as results name them; nullability is unknown, as
+/// SQLite columns hold whatever a row stores.
+pub(crate) async fn describe(p: &SqlitePools, c: &Compiled, limits: &Limits) -> Result<Vec<ColumnDesc>, EngineError> {
+    let (mut conn, _stop) = acquire(&p.ro, p.max, limits.timeout).await?;
+    let stmt = conn.prepare(AssertSqlSafe(c.sql.clone()).into_sql_str()).await.map_err(|e| db_error(e, limits))?;
+    let columns = super::unique_columns(stmt.columns().iter().map(|col| (col.name(), col.type_info().name())));
+    Ok(columns.into_iter().map(|c| ColumnDesc { name: c.name, sql_type: c.db_type, nullable: None }).collect())
 }
 
 async fn run(

@@ -270,7 +270,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description Validates the store (placeholders, connections of tools and resources, names, server settings), builds the next release and publishes it. With any problem, nothing is deployed and every problem is listed. With bearer auth (the default) and no token yet, a first token is minted and returned once in `token`. `auth_mode: none` is refused when the runtime is reachable from the network, unless `allow_unauthenticated_network_access` is set. */
+        /** @description Validates the store (placeholders, connections of tools and resources, names, server settings), describes every enabled tool's statement on its database again (result columns that changed since the tool was saved are a problem: save the tool again), builds the next release and publishes it. With any problem, nothing is deployed and every problem is listed. With bearer auth (the default) and no token yet, a first token is minted and returned once in `token`. `auth_mode: none` is refused when the runtime is reachable from the network, unless `allow_unauthenticated_network_access` is set. */
         post: operations["deploy"];
         delete?: never;
         options?: never;
@@ -1025,6 +1025,30 @@ export interface components {
         CodeInput: {
             /** @description The current 6-digit code. */
             code: string;
+        };
+        /**
+         * @description A result column as the database describes a statement before running it
+         *     (the engine's `describe`): what a tool's output schema is derived from, and
+         *     what the deploy check compares with the database again.
+         */
+        ColumnDesc: {
+            /** @description Column name, de-duplicated as in results (`id`, `id_2`, …). */
+            name: string;
+            /**
+             * @description Whether the column can be NULL: `false` only when the server vouches for
+             *     it (PostgreSQL: a plain reference to a `NOT NULL` table column in a
+             *     statement without outer joins, grouping sets or set operations;
+             *     MySQL/MariaDB: the column's `NOT_NULL` flag); absent when unknown
+             *     (SQLite, expressions).
+             */
+            nullable?: boolean | null;
+            /**
+             * @description Database type name, exactly as a result of the same statement names it
+             *     (e.g. `int8`, `_text`, `BIGINT UNSIGNED`, `TEXT`); empty when the
+             *     server cannot tell before the arguments are bound (MySQL/MariaDB
+             *     expressions in a statement with placeholders).
+             */
+            sql_type: string;
         };
         /** @description One column of a table. */
         ColumnInfo: {
@@ -1926,6 +1950,13 @@ export interface components {
                  *     boolean, array), required, default, enum, description, min, max, pattern.
                  */
                 parameters?: components["schemas"]["ParamDef"][];
+                /**
+                 * @description The statement's result columns as the database described them when the
+                 *     tool was last saved (or deployed): the tool's output schema is derived
+                 *     from them. Set by the server, never by the client (a value sent is
+                 *     ignored); absent when the database could not be asked.
+                 */
+                result_columns?: components["schemas"]["ColumnDesc"][] | null;
                 /** @description Shape of the result: `rows` (default), `row` or `scalar`. */
                 return_type?: string;
                 /** @description One SQL statement; `:name` placeholders take the parameters' values. */
@@ -2848,6 +2879,13 @@ export interface components {
              *     boolean, array), required, default, enum, description, min, max, pattern.
              */
             parameters?: components["schemas"]["ParamDef"][];
+            /**
+             * @description The statement's result columns as the database described them when the
+             *     tool was last saved (or deployed): the tool's output schema is derived
+             *     from them. Set by the server, never by the client (a value sent is
+             *     ignored); absent when the database could not be asked.
+             */
+            result_columns?: components["schemas"]["ColumnDesc"][] | null;
             /** @description Shape of the result: `rows` (default), `row` or `scalar`. */
             return_type?: string;
             /** @description One SQL statement; `:name` placeholders take the parameters' values. */
@@ -2902,6 +2940,13 @@ export interface components {
              *     boolean, array), required, default, enum, description, min, max, pattern.
              */
             parameters?: components["schemas"]["ParamDef"][];
+            /**
+             * @description The statement's result columns as the database described them when the
+             *     tool was last saved (or deployed): the tool's output schema is derived
+             *     from them. Set by the server, never by the client (a value sent is
+             *     ignored); absent when the database could not be asked.
+             */
+            result_columns?: components["schemas"]["ColumnDesc"][] | null;
             /** @description Shape of the result: `rows` (default), `row` or `scalar`. */
             return_type?: string;
             /** @description One SQL statement; `:name` placeholders take the parameters' values. */
@@ -2941,6 +2986,13 @@ export interface components {
              *     boolean, array), required, default, enum, description, min, max, pattern.
              */
             parameters?: components["schemas"]["ParamDef"][];
+            /**
+             * @description The statement's result columns as the database described them when the
+             *     tool was last saved (or deployed): the tool's output schema is derived
+             *     from them. Set by the server, never by the client (a value sent is
+             *     ignored); absent when the database could not be asked.
+             */
+            result_columns?: components["schemas"]["ColumnDesc"][] | null;
             /** @description Shape of the result: `rows` (default), `row` or `scalar`. */
             return_type?: string;
             /** @description One SQL statement; `:name` placeholders take the parameters' values. */

@@ -93,6 +93,9 @@ pub(crate) struct Statement {
     name: String,
     /// Column names and types, in order; empty for statements without rows.
     pub columns: Vec<(String, Type)>,
+    /// Per column, the table column it plainly reads (`pg_class` oid and
+    /// attribute number), as RowDescription reports it; `None` for expressions.
+    pub origins: Vec<Option<(u32, i16)>>,
 }
 
 /// One statement of a [`Conn::pipeline`]: text parameters and how many rows
@@ -271,7 +274,8 @@ impl Conn {
                 Message::RowDescription(body) => {
                     let mut fields = body.fields();
                     while let Some(f) = fields.next()? {
-                        described.push((f.name().to_string(), f.type_oid()));
+                        let origin = (f.table_oid() != 0).then(|| (f.table_oid(), f.column_id()));
+                        described.push((f.name().to_string(), f.type_oid(), origin));
                     }
                     Ok(())
                 }
@@ -280,10 +284,12 @@ impl Conn {
         )
         .await?;
         let mut columns = Vec::with_capacity(described.len());
-        for (column, oid) in described {
+        let mut origins = Vec::with_capacity(described.len());
+        for (column, oid, origin) in described {
             columns.push((column, self.type_of(oid).await?));
+            origins.push(origin);
         }
-        let stmt = Arc::new(Statement { name, columns });
+        let stmt = Arc::new(Statement { name, columns, origins });
         self.statements.insert(sql, stmt.clone());
         Ok(stmt)
     }

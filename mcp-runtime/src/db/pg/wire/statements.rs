@@ -104,7 +104,7 @@ mod tests {
             return s;
         }
         cache.make_room();
-        let stmt = Arc::new(Statement { name: cache.new_name(), columns: Vec::new() });
+        let stmt = Arc::new(Statement { name: cache.new_name(), columns: Vec::new(), origins: Vec::new() });
         cache.insert(sql, stmt.clone());
         stmt
     }
