@@ -12,6 +12,7 @@
 #                                    A_PORT=8091 B_PORT=8092; PROTOCOL=2026-07-28 NO_INIT=1 with
 #                                    MCPLOAD=$(bench/mcpload_2026.sh) measures stateless requests
 #                                    AB_TARGET=$BENCH_VAR/ab-target (CARGO_TARGET_DIR of the worktree builds, kept)
+#                                    A_BIN= / B_BIN=: a prebuilt binary for that arm instead of a build
 # Raw results: $BENCH_VAR/results/ab-<stamp>/ (results-c<C>.jsonl, rounds.txt, build.txt, table.md).
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -41,8 +42,10 @@ build_rev() {
   cp "$ab_target/release/quarry-runtime" "$od/bin/quarry-runtime-$2"
   echo "$2 = $1 ($rev)" >>"$od/build.txt"
 }
-build_rev "$BASE" A
-if [ -n "$NEW" ]; then build_rev "$NEW" B; else
+if [ -n "${A_BIN:-}" ]; then cp "$A_BIN" "$od/bin/quarry-runtime-A"; echo "A = $A_BIN (prebuilt)" >>"$od/build.txt"
+else build_rev "$BASE" A; fi
+if [ -n "${B_BIN:-}" ]; then cp "$B_BIN" "$od/bin/quarry-runtime-B"; echo "B = $B_BIN (prebuilt)" >>"$od/build.txt"
+elif [ -n "$NEW" ]; then build_rev "$NEW" B; else
   head=$(git -C "$repo" rev-parse HEAD)
   dirty=$(git -C "$repo" status --porcelain -uno | grep -q . && echo ' + uncommitted changes' || true)
   (cd "$repo" && cargo build --release -q -p mcp-runtime --bin quarry-runtime)
