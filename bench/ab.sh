@@ -12,7 +12,8 @@
 #                                    A_PORT=8091 B_PORT=8092; PROTOCOL=2026-07-28 NO_INIT=1 with
 #                                    MCPLOAD=$(bench/mcpload_2026.sh) measures stateless requests
 #                                    AB_TARGET=$BENCH_VAR/ab-target (CARGO_TARGET_DIR of the worktree builds, kept)
-#                                    A_BIN= / B_BIN=: a prebuilt binary for that arm instead of a build
+#                                    A_BIN= / B_BIN=: a prebuilt binary for that arm instead of a build;
+#                                    A_ARGS= / B_ARGS=: the arm's runtime arguments instead of --manifest bench/manifest.json
 # Raw results: $BENCH_VAR/results/ab-<stamp>/ (results-c<C>.jsonl, rounds.txt, build.txt, table.md).
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -59,11 +60,13 @@ fi
 stop_peer quarry-a >/dev/null; stop_peer quarry-b >/dev/null
 
 ARGS_C='{"customer_id":{{rand:1:10000}}}'
+# What an arm serves: bench/manifest.json, or A_ARGS / B_ARGS (e.g. --control-plane URL, see bench/telemetry_ab.sh).
+arm_args() { local v="${1}_ARGS"; echo "${!v:---manifest $repo/bench/manifest.json}"; }
 declare -A URL=([A]=http://127.0.0.1:$a_port/mcp [B]=http://127.0.0.1:$b_port/mcp) PID
 for arm in A B; do
   port=${URL[$arm]#http://127.0.0.1:}; port=${port%/mcp}; name=quarry-${arm,,}
   start_peer "$name" "${URL[$arm]}" orders_by_customer "$ARGS_C" -- env QUARRY_LOG=warn \
-    QUARRY_RUNTIME_BIND=127.0.0.1:$port "$od/bin/quarry-runtime-$arm" --manifest "$repo/bench/manifest.json" | tee -a "$od/rounds.txt"
+    QUARRY_RUNTIME_BIND=127.0.0.1:$port "$od/bin/quarry-runtime-$arm" $(arm_args "$arm") | tee -a "$od/rounds.txt"
   PID[$arm]=$(cat "$BENCH_VAR/$name.pid")
 done
 for arm in A B A B; do  # pre-warm (not recorded): pools, statement caches, allocator

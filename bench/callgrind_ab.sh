@@ -18,12 +18,14 @@ url=http://127.0.0.1:$port/mcp args='{"customer_id":{{rand:1:10000}}}'
 command -v valgrind >/dev/null || { echo "install valgrind" >&2; exit 2; }
 "$BENCH_DIR/setup_db.sh" >/dev/null
 
+# What an arm serves: bench/manifest.json, or A_ARGS / B_ARGS (e.g. --control-plane URL, see bench/telemetry_ab.sh).
+arm_args() { local v="${1}_ARGS"; echo "${!v:---manifest $repo/bench/manifest.json}"; }
 declare -A IR CALLS
 for arm in A B; do
   bin=$1; shift
   QUARRY_LOG=warn QUARRY_RUNTIME_BIND=127.0.0.1:$port \
     valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$od/callgrind.$arm" \
-    "$bin" --manifest "$repo/bench/manifest.json" >"$od/runtime-$arm.log" 2>&1 &
+    "$bin" $(arm_args "$arm") >"$od/runtime-$arm.log" 2>&1 &
   vg=$!
   "$MCPLOAD" --probe --url "$url" --tool orders_by_customer --args "$args" -d 120 --timeout 30 >/dev/null
   "$MCPLOAD" --url "$url" --tool orders_by_customer --args "$args" -c "$C" -d "$WARM" --warmup 0 --quiet >/dev/null || true

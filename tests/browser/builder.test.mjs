@@ -122,6 +122,16 @@ test('SQL is written with completion, its placeholder highlighted and detected, 
 test('leaving a tool with unsaved edits asks first', async () => {
   await page.getByRole('table', { name: 'Tools' }).getByRole('link', { name: 'find_customer' }).click();
   await page.getByRole('heading', { name: 'Tool find_customer' }).waitFor();
+  // The saved tool's result columns, described by the database: what clients get as its output schema.
+  const saved = (await api('GET', '/api/v1/tools?search=find_customer')).body.items[0];
+  assert.deepEqual(saved.result_columns.map((c) => c.name), ['id', 'name'], 'described in the SELECT order');
+  const columns = page.getByRole('table', { name: 'Result columns' });
+  await columns.scrollIntoViewIfNeeded();
+  const shown = (await columns.getByRole('row').allInnerTexts()).slice(1).map((r) => r.split('\t').map((x) => x.trim()));
+  assert.deepEqual(shown, saved.result_columns.map((c) => [c.name, c.sql_type || 'any (typed by the bound value)',
+    c.nullable === false ? 'no' : c.nullable === true ? 'yes' : 'unknown']));
+  assert.deepEqual(shown.map((r) => r[1]), ['INTEGER', 'TEXT'], 'SQLite reports the declared types');
+  await page.screenshot({ path: `${SCREENSHOTS}/builder-result-columns.png`, fullPage: true });
   await page.getByLabel('Description', { exact: true }).fill('Edited, not saved.');
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Tools' }).click();
   const dialog = page.getByRole('alertdialog', { name: 'Leave without saving?' });

@@ -11,6 +11,7 @@ import { fromRows, syncRows, toRow, type ParamRow } from '../../lib/params';
 import { detectPlaceholders, type Dialect } from '../../lib/placeholders';
 import { tools, type Tool, type ToolFields } from './api';
 import { PreviewPanel } from './PreviewPanel';
+import { ResultColumns } from './ResultColumns';
 
 type Annotations = NonNullable<ToolFields['annotations']>;
 const HINTS: { key: keyof Annotations; label: string; hint: string }[] = [
@@ -134,6 +135,10 @@ export function ToolForm({ tool, onReload }: { tool?: Tool; onReload?: () => voi
           </Field>
         </details>
         <PreviewPanel connectionId={f.connection_id} sql={f.sql_query} rows={f.parameters} transform={f.transform_template} runRef={runPreview} />
+        {tool && (
+          <ResultColumns tool={tool}
+            edited={f.sql_query !== tool.sql_query || f.connection_id !== tool.connection_id} />
+        )}
       </div>
 
       <aside className="builder-side card">
