@@ -29,7 +29,7 @@ export function MetricsPage() {
       </fieldset>
       <ErrorPanel error={series.error} />
       {series.data && <div className="card"><CallsChart series={series.data} /></div>}
-      <section aria-labelledby="per-tool-title">
+      <section className="metrics-section" aria-labelledby="per-tool-title">
         <h2 id="per-tool-title">Per tool</h2>
         <ErrorPanel error={stats.error} />
         {stats.isLoading && <Loading />}
@@ -87,7 +87,7 @@ function Queues() {
   const queues = useQueues();
   const names = useConnectionNames().data;
   return (
-    <section aria-labelledby="queues-title">
+    <section className="metrics-section" aria-labelledby="queues-title">
       <h2 id="queues-title">Queues</h2>
       <ErrorPanel error={queues.error} />
       {queues.isLoading && <Loading />}
@@ -139,7 +139,7 @@ function RequestLog() {
     setSkip(0);
   };
   return (
-    <section aria-labelledby="request-log-title">
+    <section className="metrics-section" aria-labelledby="request-log-title">
       <h2 id="request-log-title">Request log</h2>
       <div className="card filters log-filters" role="search" aria-label="Request log filters">
         <label>Tool <input value={filters.tool} onChange={(e) => set('tool', e.target.value)} /></label>

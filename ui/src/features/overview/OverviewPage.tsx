@@ -78,7 +78,7 @@ function Traffic() {
     (a, s) => (s.p95_ms != null && (a?.p95_ms == null || s.p95_ms > a.p95_ms) ? s : a), null);
   const busiest = [...items].sort((a, b) => b.calls - a.calls).filter((s) => s.calls > 0).slice(0, 5);
   return (
-    <section aria-labelledby="traffic-title">
+    <section className="traffic" aria-labelledby="traffic-title">
       <h2 id="traffic-title">Last 24 hours</h2>
       <ErrorPanel error={stats.error} />
       <div className="stats">
