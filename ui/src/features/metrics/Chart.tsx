@@ -34,3 +34,22 @@ export function CallsChart({ series }: { series: TimeSeries }) {
     </figure>
   );
 }
+
+/** Calls per step as a tiny inline line (errors as red dots): the per-tool table's sparkline. */
+export function Sparkline({ series, label }: { series: TimeSeries; label: string }) {
+  const w = 120;
+  const h = 24;
+  const pts = series.points;
+  const max = Math.max(1, ...pts.map((p) => p.calls));
+  const total = pts.reduce((n, p) => n + p.calls, 0);
+  const step = w / Math.max(1, pts.length - 1);
+  const y = (v: number) => h - 1 - (v / max) * (h - 2);
+  const line = pts.map((p, i) => `${(i * step).toFixed(1)},${y(p.calls).toFixed(1)}`).join(' ');
+  return (
+    <svg className="sparkline" viewBox={`0 0 ${w} ${h}`} width={w} height={h} role="img"
+      aria-label={`${label}: ${total} calls, at most ${max} per ${series.step_seconds / 60} min`}>
+      <polyline points={line} fill="none" stroke="var(--accent, #4a7)" strokeWidth={1.5} />
+      {pts.map((p, i) => (p.errors > 0 ? <circle key={p.at} cx={i * step} cy={y(p.calls)} r={2} fill="var(--danger, #c33)" /> : null))}
+    </svg>
+  );
+}

@@ -7,23 +7,26 @@ export type ConnectionQueue = Schema<'ConnectionQueue'>;
 export type LogEntry = Schema<'LogEntry'>;
 export type Period = '1h' | '6h' | '24h' | '7d' | '30d';
 export const PERIODS: Period[] = ['1h', '6h', '24h', '7d', '30d'];
+export type Subject = 'tool' | 'resource' | 'prompt';
 
 const KEY = ['metrics'] as const;
 /** Runtimes deliver every ~10 s: refreshing faster shows nothing new. */
 const REFRESH = 10_000;
 
-export function useStats(period: Period) {
+export function useStats(period: Period, limit = 100) {
   return useQuery({
-    queryKey: [...KEY, 'stats', period],
-    queryFn: () => unwrap(api.GET('/api/v1/metrics/stats', { params: { query: { period, limit: 100 } } })),
+    queryKey: [...KEY, 'stats', period, limit],
+    queryFn: () => unwrap(api.GET('/api/v1/metrics/stats', { params: { query: { period, limit } } })),
     refetchInterval: REFRESH,
   });
 }
 
-export function useSeries(period: Period, tool?: string) {
+/** Calls per step over `period`: all calls, or those of one tool, resource or prompt. */
+export function useSeries(period: Period, tool?: string, subject?: Subject) {
   return useQuery({
-    queryKey: [...KEY, 'series', period, tool],
-    queryFn: () => unwrap(api.GET('/api/v1/metrics/timeseries', { params: { query: { period, tool: tool || undefined } } })),
+    queryKey: [...KEY, 'series', period, tool, subject],
+    queryFn: () =>
+      unwrap(api.GET('/api/v1/metrics/timeseries', { params: { query: { period, tool: tool || undefined, subject } } })),
     refetchInterval: REFRESH,
   });
 }
@@ -36,12 +39,35 @@ export function useQueues() {
   });
 }
 
+/** Connection names by id, for the queue table (the queues carry only ids). */
+export function useConnectionNames() {
+  return useQuery({
+    queryKey: ['connections', 'names'],
+    queryFn: async () => {
+      const page = await unwrap(api.GET('/api/v1/connections', { params: { query: { limit: 100 } } }));
+      return new Map(page.items.map((c) => [c.id, c.name]));
+    },
+  });
+}
+
 export interface LogFilters {
   tool: string;
   outcome: string;
   client: string;
   search: string;
+  /** `datetime-local` values (local time), empty for open. */
+  since: string;
+  until: string;
 }
+
+export const NO_FILTERS: LogFilters = { tool: '', outcome: '', client: '', search: '', since: '', until: '' };
+
+/** A `datetime-local` value as the RFC 3339 instant the API takes. */
+const instant = (local: string) => {
+  if (!local) return undefined;
+  const d = new Date(local);
+  return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
+};
 
 export function useLogs(f: LogFilters, skip: number, limit: number) {
   return useQuery({
@@ -57,10 +83,13 @@ export function useLogs(f: LogFilters, skip: number, limit: number) {
               outcome: f.outcome || undefined,
               client: f.client || undefined,
               search: f.search || undefined,
+              since: instant(f.since),
+              until: instant(f.until),
             },
           },
         }),
       ),
     refetchInterval: REFRESH,
+    placeholderData: (prev) => prev,
   });
 }
