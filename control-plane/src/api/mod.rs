@@ -1,6 +1,7 @@
 //! The HTTP surface: `/api/health`, `/api/v1/*`, the OpenAPI document and its
 //! viewers, and the UI. Each resource module owns its routes and their docs.
 
+pub mod agent_tokens;
 pub mod audit;
 pub mod auth;
 pub mod connections;
@@ -112,7 +113,8 @@ pub fn openapi_router(state: Option<&AppState>) -> OpenApiRouter<AppState> {
         .merge(audit::router())
         .merge(export_import::router())
         .merge(metrics::router())
-        .merge(logs::router());
+        .merge(logs::router())
+        .merge(agent_tokens::router());
     if let Some(state) = state {
         protected =
             protected.route_layer(middleware::from_fn_with_state(state.clone(), crate::auth::guard::require_admin));

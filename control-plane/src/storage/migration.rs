@@ -19,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(super::migration_tool_paging::ToolPaging),
             Box::new(super::migration_read_only::ReadOnlySettings),
             Box::new(super::migration_telemetry::TelemetryTables),
+            Box::new(super::migration_agent::AgentTables),
         ]
     }
 }
