@@ -6,9 +6,8 @@ use uuid::Uuid;
 
 use super::page::{LinkedFilterQuery, Page, PageQuery};
 use crate::app::AppState;
-use crate::auth::Admin;
 use crate::error::ApiResult;
-use crate::model::Versioned;
+use crate::model::{Actor, Versioned};
 use crate::storage::published::{self, Row};
 use crate::storage::write;
 
@@ -21,8 +20,8 @@ pub async fn list<F: Row>(s: &AppState, q: PageQuery, filter: LinkedFilterQuery)
 }
 
 /// Validates and stores new fields.
-pub async fn create<F: Row>(s: &AppState, admin: &Admin, fields: F) -> ApiResult<Versioned<F>> {
-    Ok(write(&s.db, &admin.actor(), |w| Box::pin(published::create(w, fields))).await?)
+pub async fn create<F: Row>(s: &AppState, actor: &Actor, fields: F) -> ApiResult<Versioned<F>> {
+    Ok(write(&s.db, actor, |w| Box::pin(published::create(w, fields))).await?)
 }
 
 /// The entity with `id`, or 404.
@@ -33,19 +32,19 @@ pub async fn get<F: Row>(s: &AppState, id: Uuid) -> ApiResult<Versioned<F>> {
 /// Merges `patch` over the stored fields and writes them if still current.
 pub async fn update<F: Row>(
     s: &AppState,
-    admin: &Admin,
+    actor: &Actor,
     id: Uuid,
     patch: Map<String, Value>,
 ) -> ApiResult<Versioned<F>> {
-    Ok(write(&s.db, &admin.actor(), |w| Box::pin(published::update::<F>(w, id, patch))).await?)
+    Ok(write(&s.db, actor, |w| Box::pin(published::update::<F>(w, id, patch))).await?)
 }
 
 /// Deletes the entity with `id`, or 404.
-pub async fn delete<F: Row>(s: &AppState, admin: &Admin, id: Uuid) -> ApiResult<()> {
-    Ok(write(&s.db, &admin.actor(), |w| Box::pin(published::delete::<F>(w, id))).await?)
+pub async fn delete<F: Row>(s: &AppState, actor: &Actor, id: Uuid) -> ApiResult<()> {
+    Ok(write(&s.db, actor, |w| Box::pin(published::delete::<F>(w, id))).await?)
 }
 
 /// Copies the entity with `id` under a free `<name>_copy…` name.
-pub async fn duplicate<F: Row>(s: &AppState, admin: &Admin, id: Uuid) -> ApiResult<Versioned<F>> {
-    Ok(write(&s.db, &admin.actor(), |w| Box::pin(published::duplicate::<F>(w, id))).await?)
+pub async fn duplicate<F: Row>(s: &AppState, actor: &Actor, id: Uuid) -> ApiResult<Versioned<F>> {
+    Ok(write(&s.db, actor, |w| Box::pin(published::duplicate::<F>(w, id))).await?)
 }

@@ -45,7 +45,7 @@ async fn create_tool(
     State(s): State<AppState>,
     AppJson(fields): AppJson<ToolFields>,
 ) -> ApiResult<(StatusCode, AppJson<Tool>)> {
-    Ok((StatusCode::CREATED, AppJson(crud::create(&s, &admin, fields).await?)))
+    Ok((StatusCode::CREATED, AppJson(crud::create(&s, &admin.actor(), fields).await?)))
 }
 
 #[utoipa::path(get, path = "/tools/{id}", tag = "tools", params(("id" = Uuid, Path)), security(("session" = [])),
@@ -64,13 +64,13 @@ async fn update_tool(
     ApiPath(id): ApiPath<Uuid>,
     AppJson(patch): AppJson<Map<String, Value>>,
 ) -> ApiResult<AppJson<Tool>> {
-    Ok(AppJson(crud::update(&s, &admin, id, patch).await?))
+    Ok(AppJson(crud::update(&s, &admin.actor(), id, patch).await?))
 }
 
 #[utoipa::path(delete, path = "/tools/{id}", tag = "tools", params(("id" = Uuid, Path)), security(("session" = [])),
     responses((status = 204, description = "Deleted"), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn delete_tool(admin: Admin, State(s): State<AppState>, ApiPath(id): ApiPath<Uuid>) -> ApiResult<StatusCode> {
-    crud::delete::<ToolFields>(&s, &admin, id).await?;
+    crud::delete::<ToolFields>(&s, &admin.actor(), id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -82,5 +82,5 @@ async fn duplicate_tool(
     State(s): State<AppState>,
     ApiPath(id): ApiPath<Uuid>,
 ) -> ApiResult<(StatusCode, AppJson<Tool>)> {
-    Ok((StatusCode::CREATED, AppJson(crud::duplicate::<ToolFields>(&s, &admin, id).await?)))
+    Ok((StatusCode::CREATED, AppJson(crud::duplicate::<ToolFields>(&s, &admin.actor(), id).await?)))
 }
