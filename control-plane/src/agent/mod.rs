@@ -7,8 +7,13 @@
 
 pub mod activity;
 pub mod credential;
+pub mod http;
+pub mod inputs;
 pub mod limit;
+pub mod registry;
+pub mod schema;
 pub mod scope;
+pub mod server;
 pub mod token;
 
 use anyhow::Context;

@@ -8,12 +8,12 @@ use serde_json::{Value, json};
 use crate::harness::{TestApp, create_pg_database};
 
 /// A PostgreSQL database with an `orders` table, dropped with the returned guard.
-struct PgFixture {
-    name: String,
+pub(crate) struct PgFixture {
+    pub(crate) name: String,
 }
 
 impl PgFixture {
-    async fn new() -> Self {
+    pub(crate) async fn new() -> Self {
         let name = format!("quarry_fx_{}", uuid::Uuid::new_v4().simple());
         let url = create_pg_database(&name).await;
         let db = Database::connect(&url).await.unwrap();
