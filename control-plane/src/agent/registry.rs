@@ -545,6 +545,13 @@ mod tests {
             let text =
                 serde_json::to_string(&*t.input_schema).unwrap() + &serde_json::to_string(&*t.output_schema).unwrap();
             assert!(!text.contains("#/components/"), "{}: {text}", t.name);
+            for schema in [&t.input_schema, &t.output_schema] {
+                let text = serde_json::to_string(&**schema).unwrap();
+                for r in text.split("\"$ref\":\"#/$defs/").skip(1) {
+                    let name = r.split('"').next().unwrap();
+                    assert!(schema["$defs"].get(name).is_some(), "{}: {name} is referred to but not defined", t.name);
+                }
+            }
         }
         // Every scope guards at least one tool.
         for s in Scope::ALL {

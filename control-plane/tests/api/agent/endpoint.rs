@@ -7,7 +7,7 @@ use reqwest::StatusCode;
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use serde_json::json;
 
-use super::{agent_token, all_scopes, call, connect, ok, store_state, text};
+use super::{agent_token, all_scopes, assert_valid, call, connect, ok, store_state, text};
 use crate::engine_routes::PgFixture;
 use crate::harness::TestApp;
 
@@ -89,23 +89,32 @@ async fn an_agent_builds_a_tool_from_nothing_against_postgresql_and_history_name
     let tools = agent.list_all_tools().await.unwrap();
     assert!(tools.len() >= 44, "{} tools", tools.len());
     assert!(tools.iter().all(|t| t.output_schema.is_some() && t.annotations.is_some()));
+    let schemas: std::collections::HashMap<String, _> =
+        tools.iter().map(|t| (t.name.to_string(), t.output_schema.clone().unwrap())).collect();
+    // Every answer validates against the tool's outputSchema.
+    let ok = |name: &'static str, args: serde_json::Value| {
+        let (agent, schemas) = (&agent, &schemas);
+        async move {
+            let value = ok(agent, name, args).await;
+            assert_valid(name, &schemas[name], &value);
+            value
+        }
+    };
 
     let conn = ok(
-        &agent,
         "create_connection",
         json!({"name": "shop", "db_type": "postgresql", "host": "127.0.0.1",
         "port": 5432, "database": fx.name, "username": "postgres", "password": "unused-secret", "ssl_mode": "disable"}),
     )
     .await;
     let conn_id = conn["id"].as_str().unwrap().to_string();
-    let tables = ok(&agent, "list_tables", json!({"connection_id": conn_id})).await;
+    let tables = ok("list_tables", json!({"connection_id": conn_id})).await;
     assert!(tables["items"].to_string().contains("orders"), "{tables}");
-    let columns = ok(&agent, "list_columns", json!({"connection_id": conn_id, "table": "orders"})).await;
+    let columns = ok("list_columns", json!({"connection_id": conn_id, "table": "orders"})).await;
     assert!(columns["items"].to_string().contains("customer_id"), "{columns}");
     let sql = "SELECT id, total FROM orders WHERE customer_id = :customer_id ORDER BY id";
     let defs = json!([{"name": "customer_id", "type": "integer", "description": "Customer id"}]);
     let preview = ok(
-        &agent,
         "preview_sql",
         json!({"connection_id": conn_id, "sql_query": sql,
         "parameters": {"customer_id": 1}, "parameter_definitions": defs}),
@@ -113,24 +122,43 @@ async fn an_agent_builds_a_tool_from_nothing_against_postgresql_and_history_name
     .await;
     assert_eq!(preview["row_count"], 10, "{preview}");
     let tool = ok(
-        &agent,
         "create_tool",
         json!({"connection_id": conn_id, "name": "orders_of_customer",
         "description": "Orders of one customer", "sql_query": sql, "parameters": defs}),
     )
     .await;
-    let deployed = ok(&agent, "deploy", json!({})).await;
+    let deployed = ok("deploy", json!({})).await;
     assert_eq!(deployed["release"]["number"], 1, "{deployed}");
     assert_eq!(deployed["release"]["tools"], 1);
-    let status = ok(&agent, "get_deploy_status", json!({})).await;
+    let status = ok("get_deploy_status", json!({})).await;
     assert!(status.to_string().contains("kubernetes"), "{status}");
 
     let actor = format!("agent:{token_id}");
     let (_, history) = app.get(&format!("/api/v1/history/tool/{}", tool["id"].as_str().unwrap())).await;
     assert_eq!(history["items"][0]["actor"], actor, "{history}");
+    for (name, args) in [
+        ("get_tool", json!({"id": tool["id"]})),
+        ("list_tools", json!({})),
+        ("get_connection", json!({"id": conn_id})),
+        ("list_connections", json!({})),
+        ("test_connection", json!({"id": conn_id})),
+        ("list_releases", json!({})),
+        ("get_release", json!({"number": 1})),
+        ("diff_releases", json!({"number": 1})),
+        ("get_server_settings", json!({})),
+        ("get_metrics_stats", json!({})),
+        ("get_metrics_timeseries", json!({"period": "1h"})),
+        ("get_queue_metrics", json!({})),
+        ("search_request_log", json!({})),
+        ("export_configuration", json!({})),
+        ("list_prompts", json!({})),
+        ("list_resources", json!({})),
+    ] {
+        ok(name, args).await;
+    }
     let (_, audit) = app.get("/api/v1/audit?event=deploy").await;
     assert_eq!(audit["items"][0]["actor"], actor, "{audit}");
-    let listed = ok(&agent, "list_history", json!({"actor": actor})).await;
+    let listed = ok("list_history", json!({"actor": actor})).await;
     // The connection, the tool, and the first MCP token the deploy minted (bearer auth had none).
     let kinds: Vec<&str> =
         listed["items"].as_array().unwrap().iter().map(|e| e["entity_type"].as_str().unwrap()).collect();

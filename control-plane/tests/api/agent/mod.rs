@@ -53,6 +53,14 @@ pub async fn ok(agent: &Agent, tool: &str, args: Value) -> Value {
     r.structured_content.clone().expect("structuredContent")
 }
 
+/// Fails unless `value` validates against the JSON Schema `schema` (2020-12).
+pub fn assert_valid(tool: &str, schema: &rmcp::model::JsonObject, value: &Value) {
+    let schema = Value::Object(schema.clone());
+    let validator = jsonschema::validator_for(&schema).unwrap_or_else(|e| panic!("{tool}: bad schema: {e}"));
+    let errors: Vec<String> = validator.iter_errors(value).map(|e| format!("{} at {}", e, e.instance_path())).collect();
+    assert!(errors.is_empty(), "{tool}: structuredContent does not match outputSchema: {errors:?}\n{value}");
+}
+
 /// The text of a result's first block.
 pub fn text(r: &CallToolResult) -> String {
     r.content.first().and_then(|c| c.as_text()).map(|t| t.text.clone()).unwrap_or_default()
