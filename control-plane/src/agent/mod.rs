@@ -1,20 +1,20 @@
 //! Agent access: AI agents manage Quarry itself over MCP at `/agent/mcp`,
-//! with scoped, expiring agent tokens (`token`, `scope`), a tool registry
+//! with scoped, expiring agent tokens (`token`, `scope`: the domain, in
+//! `model::agent`, re-exported here), a tool registry
 //! whose handlers call the same functions the REST API calls (`registry`),
 //! a per-credential rate limit (`limit`) and an activity log of every call.
 //! How a bearer becomes a [`credential::Credential`] is in `credential`: agent
 //! tokens today; an OAuth client's JWT plugs in there.
 
-pub mod activity;
+pub use crate::model::agent::{activity, scope, token};
+
 pub mod credential;
 pub mod http;
 pub mod inputs;
 pub mod limit;
 pub mod registry;
 pub mod schema;
-pub mod scope;
 pub mod server;
-pub mod token;
 
 use anyhow::Context;
 use shared_model::Keyring;

@@ -10,10 +10,10 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::page::{Page, PageQuery};
-use crate::agent::activity::{ActivityEntry, ActivityFilter, ActivityStats, outcome};
 use crate::app::AppState;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{ApiQuery, AppJson};
+use crate::model::agent::activity::{ActivityEntry, ActivityFilter, ActivityStats, outcome};
 use crate::storage::agent_activity;
 
 /// Routes of this module.

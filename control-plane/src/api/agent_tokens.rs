@@ -10,11 +10,11 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::page::Page;
-use crate::agent::token::{AgentToken, NewAgentToken};
 use crate::app::AppState;
 use crate::auth::Admin;
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{ApiPath, AppJson};
+use crate::model::agent::token::{AgentToken, NewAgentToken};
 use crate::storage::{agent_tokens, write};
 
 /// Routes of this module.

@@ -12,7 +12,7 @@ use sea_orm::{
 use super::StoreError;
 use super::crud::recent_page_where;
 use super::entities::agent_activity;
-use crate::agent::activity::{
+use crate::model::agent::activity::{
     ActivityEntry, ActivityFilter, ActivityStats, ActivityStatsRow, NewActivity, STATS_MAX_CALLS, quantile,
 };
 
@@ -99,7 +99,7 @@ pub async fn stats(db: &impl ConnectionTrait, f: &ActivityFilter) -> Result<Acti
     }
     let (mut tools, mut creds): (HashMap<String, Acc>, HashMap<String, Acc>) = Default::default();
     for (tool, cred, cred_name, outcome, us) in &rows {
-        let failed = outcome != crate::agent::activity::outcome::OK;
+        let failed = outcome != crate::model::agent::activity::outcome::OK;
         for (acc, name) in
             [(tools.entry(tool.clone()).or_default(), None), (creds.entry(cred.clone()).or_default(), Some(cred_name))]
         {

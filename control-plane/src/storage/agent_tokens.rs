@@ -9,8 +9,8 @@ use super::entities::agent_token;
 use super::history::snap;
 use super::write::{Action, Kind, State, Write};
 use super::{StoreError, crud};
-use crate::agent::scope::Scope;
-use crate::agent::token::{AgentToken, MAX_TOKENS, Minted};
+use crate::model::agent::scope::Scope;
+use crate::model::agent::token::{AgentToken, MAX_TOKENS, Minted};
 
 fn public(m: agent_token::Model) -> Result<AgentToken, StoreError> {
     let names: Vec<String> = crud::column(&m.scopes)?;

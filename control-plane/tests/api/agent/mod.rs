@@ -2,6 +2,7 @@
 //! client (rmcp's), enforced scopes, and the activity log.
 
 mod activity;
+mod documents;
 mod endpoint;
 mod scopes;
 mod tokens;
