@@ -8,6 +8,7 @@
 
 pub use crate::model::agent::{activity, scope, token};
 
+mod catalog;
 pub mod credential;
 pub mod http;
 pub mod inputs;
