@@ -80,7 +80,8 @@ pub fn bearer(header: Option<&str>) -> Option<&str> {
 }
 
 /// Authenticates `token` (from the `Authorization` header) for a client at
-/// `address`. A refused token that was presented is recorded in the audit trail.
+/// `address`. A refused token that was presented is recorded in the audit
+/// trail (at most [`super::REFUSALS_AUDITED_PER_MINUTE`] per address and minute).
 pub async fn authenticate(
     s: &AppState,
     token: Option<&str>,
@@ -100,6 +101,10 @@ pub async fn authenticate(
         Some(_) => None,
     };
     if let Some(reason) = refusal {
+        let key = address.clone().unwrap_or_default();
+        if s.agent.refusals.admit(&key, std::time::Instant::now()).is_err() {
+            return Err(Refusal::Invalid(reason));
+        }
         let visitor = Actor::Visitor { address, user_agent };
         let prefix: String = token.chars().take(12).collect();
         let detail = json!({"reason": reason, "prefix": prefix});

@@ -68,13 +68,24 @@ pub struct AgentAccess {
     pub config: AgentConfig,
     /// The per-credential call limit.
     pub limiter: limit::RateLimiter,
+    /// Bounds how many refused tokens per client address reach the audit trail
+    /// ([`REFUSALS_AUDITED_PER_MINUTE`]), so garbage tokens cannot flood it.
+    pub refusals: limit::RateLimiter,
 }
+
+/// Refused agent tokens audited per client address per minute; more are refused all the same, unrecorded.
+pub const REFUSALS_AUDITED_PER_MINUTE: u32 = 10;
 
 impl AgentAccess {
     /// Loads (or generates once) `agent.key` in `data_dir`.
     pub fn load(config: AgentConfig, data_dir: &std::path::Path) -> anyhow::Result<AgentAccess> {
         let key = crate::keys::load_or_generate(None, data_dir, "agent.key", Keyring::generate_key)?;
         let hasher = TokenHasher::from_runtime_key(&key).context("agent.key")?;
-        Ok(AgentAccess { hasher, limiter: limit::RateLimiter::new(config.rate_per_minute), config })
+        Ok(AgentAccess {
+            hasher,
+            limiter: limit::RateLimiter::new(config.rate_per_minute),
+            refusals: limit::RateLimiter::new(REFUSALS_AUDITED_PER_MINUTE),
+            config,
+        })
     }
 }
