@@ -45,6 +45,8 @@ pub struct AppState {
     /// The one-time token first-run setup needs (listening beyond loopback, no admin yet,
     /// no `QUARRY_ADMIN_*`); printed in the log at start.
     pub setup_token: Option<Arc<String>>,
+    /// Agent access: the agent token hasher, its settings and the per-credential rate limit.
+    pub agent: Arc<crate::agent::AgentAccess>,
 }
 
 /// A built, bound, not yet serving control plane.
@@ -164,7 +166,9 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
     } else {
         None
     };
+    let agent = Arc::new(crate::agent::AgentAccess::load(config.agent.clone(), &config.data_dir)?);
     Ok(AppState {
+        agent,
         setup_token,
         runtime_keys,
         deploy: Arc::new(deploy),

@@ -44,6 +44,8 @@ pub struct Config {
     /// Connection bounds (`QUARRY_HEADER_READ_TIMEOUT_SECONDS`, `QUARRY_IDLE_TIMEOUT_SECONDS`,
     /// `QUARRY_MAX_CONNECTIONS`).
     pub limits: mcp_runtime::serving::Limits,
+    /// Agent access (`QUARRY_AGENT_TOKEN_MAX_HOURS`, `QUARRY_AGENT_RATE_PER_MINUTE`).
+    pub agent: crate::agent::AgentConfig,
 }
 
 /// A string that never prints.
@@ -143,6 +145,7 @@ impl Config {
             deploy,
             history_retention: retention(var)?,
             telemetry: telemetry_retention(var)?,
+            agent: crate::agent::AgentConfig::from_source(var)?,
         })
     }
 

@@ -1,6 +1,7 @@
 //! Quarry's control plane: the REST API under `/api/v1`, its store, admin
 //! authentication, the OpenAPI document and the UI.
 
+pub mod agent;
 pub mod api;
 pub mod app;
 pub mod auth;

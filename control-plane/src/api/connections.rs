@@ -13,6 +13,7 @@ use crate::app::AppState;
 use crate::auth::Admin;
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{ApiPath, ApiQuery, AppJson};
+use crate::model::Actor;
 pub use crate::model::connection::{Connection, ConnectionInput, ConnectionPatch, MASK};
 use crate::storage::{connections, write};
 
@@ -30,9 +31,14 @@ async fn list_connections(
     State(s): State<AppState>,
     ApiQuery(q): ApiQuery<PageQuery>,
 ) -> ApiResult<AppJson<Page<Connection>>> {
+    Ok(AppJson(list(&s, q).await?))
+}
+
+/// One page of connections, by name.
+pub async fn list(s: &AppState, q: PageQuery) -> ApiResult<Page<Connection>> {
     let (skip, limit) = q.bounds()?;
     let (rows, total) = connections::page(&s.db, skip, limit).await?;
-    Ok(AppJson(Page { items: rows.into_iter().map(Connection::from).collect(), total }))
+    Ok(Page { items: rows.into_iter().map(Connection::from).collect(), total })
 }
 
 #[utoipa::path(post, path = "/connections", tag = "connections", request_body = ConnectionInput, security(("session" = [])),
@@ -43,17 +49,25 @@ async fn create_connection(
     State(s): State<AppState>,
     AppJson(input): AppJson<ConnectionInput>,
 ) -> ApiResult<(StatusCode, AppJson<Connection>)> {
+    Ok((StatusCode::CREATED, AppJson(create(&s, &admin.actor(), input).await?)))
+}
+
+/// Validates and stores a new connection (its secrets sealed).
+pub async fn create(s: &AppState, actor: &Actor, input: ConnectionInput) -> ApiResult<Connection> {
     let keyring = s.keyring.clone();
-    let saved =
-        write(&s.db, &admin.actor(), |w| Box::pin(async move { connections::create(w, &keyring, input).await }))
-            .await?;
-    Ok((StatusCode::CREATED, AppJson(saved.into())))
+    let saved = write(&s.db, actor, |w| Box::pin(async move { connections::create(w, &keyring, input).await })).await?;
+    Ok(saved.into())
 }
 
 #[utoipa::path(get, path = "/connections/{id}", tag = "connections", params(("id" = Uuid, Path)), security(("session" = [])),
     responses((status = 200, body = Connection), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn get_connection(State(s): State<AppState>, ApiPath(id): ApiPath<Uuid>) -> ApiResult<AppJson<Connection>> {
-    Ok(AppJson(connections::get(&s.db, id).await?.into()))
+    Ok(AppJson(get(&s, id).await?))
+}
+
+/// The connection with `id` (secrets masked), or 404.
+pub async fn get(s: &AppState, id: Uuid) -> ApiResult<Connection> {
+    Ok(connections::get(&s.db, id).await?.into())
 }
 
 #[utoipa::path(patch, path = "/connections/{id}", tag = "connections", params(("id" = Uuid, Path)), request_body = ConnectionPatch,
@@ -66,11 +80,15 @@ async fn update_connection(
     ApiPath(id): ApiPath<Uuid>,
     AppJson(patch): AppJson<ConnectionPatch>,
 ) -> ApiResult<AppJson<Connection>> {
+    Ok(AppJson(update(&s, &admin.actor(), id, patch).await?))
+}
+
+/// Applies `patch` to the connection with `id`.
+pub async fn update(s: &AppState, actor: &Actor, id: Uuid, patch: ConnectionPatch) -> ApiResult<Connection> {
     let keyring = s.keyring.clone();
     let saved =
-        write(&s.db, &admin.actor(), |w| Box::pin(async move { connections::update(w, &keyring, id, patch).await }))
-            .await?;
-    Ok(AppJson(saved.into()))
+        write(&s.db, actor, |w| Box::pin(async move { connections::update(w, &keyring, id, patch).await })).await?;
+    Ok(saved.into())
 }
 
 #[utoipa::path(delete, path = "/connections/{id}", tag = "connections", params(("id" = Uuid, Path)), security(("session" = [])),
@@ -81,15 +99,26 @@ async fn delete_connection(
     State(s): State<AppState>,
     ApiPath(id): ApiPath<Uuid>,
 ) -> ApiResult<StatusCode> {
-    write(&s.db, &admin.actor(), |w| Box::pin(connections::delete(w, id))).await?;
-    s.engine.forget(&id.to_string());
+    delete(&s, &admin.actor(), id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Deletes the connection with `id` and its tools and resources; closes its pool.
+pub async fn delete(s: &AppState, actor: &Actor, id: Uuid) -> ApiResult<()> {
+    write(&s.db, actor, |w| Box::pin(connections::delete(w, id))).await?;
+    s.engine.forget(&id.to_string());
+    Ok(())
 }
 
 #[utoipa::path(post, path = "/connections/{id}/test", tag = "connections", params(("id" = Uuid, Path)), security(("session" = [])),
     responses((status = 200, description = "The outcome; `success` is false when the database cannot be reached", body = TestOutcome),
         (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn test_connection(State(s): State<AppState>, ApiPath(id): ApiPath<Uuid>) -> ApiResult<AppJson<TestOutcome>> {
+    Ok(AppJson(test(&s, id).await?))
+}
+
+/// Tries the connection with `id`: reachability, version, least-privilege warnings.
+pub async fn test(s: &AppState, id: Uuid) -> ApiResult<TestOutcome> {
     let spec = connections::get(&s.db, id).await?.engine_spec(&s.keyring)?;
-    Ok(AppJson(s.engine.test_connection(&spec).await))
+    Ok(s.engine.test_connection(&spec).await)
 }

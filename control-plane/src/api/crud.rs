@@ -6,9 +6,8 @@ use uuid::Uuid;
 
 use super::page::{LinkedFilterQuery, Page, PageQuery};
 use crate::app::AppState;
-use crate::auth::Admin;
 use crate::error::ApiResult;
-use crate::model::Versioned;
+use crate::model::{Actor, Versioned};
 use crate::storage::published::{self, Row};
 use crate::storage::write;
 
@@ -20,9 +19,29 @@ pub async fn list<F: Row>(s: &AppState, q: PageQuery, filter: LinkedFilterQuery)
     Ok(Page { items, total })
 }
 
+/// What a save does before its write, whoever saves (REST or agent): a tool's
+/// result columns are described by its database; resources and prompts keep
+/// the defaults, which change nothing.
+pub trait Prepare: Row + Send {
+    /// The fields of a create, completed.
+    fn prepare_create(_s: &AppState, fields: Self) -> impl Future<Output = Self> + Send {
+        async move { fields }
+    }
+
+    /// The patch of the entity `id`, completed.
+    fn prepare_patch(
+        _s: &AppState,
+        _id: Uuid,
+        patch: Map<String, Value>,
+    ) -> impl Future<Output = ApiResult<Map<String, Value>>> + Send {
+        async move { Ok(patch) }
+    }
+}
+
 /// Validates and stores new fields.
-pub async fn create<F: Row>(s: &AppState, admin: &Admin, fields: F) -> ApiResult<Versioned<F>> {
-    Ok(write(&s.db, &admin.actor(), |w| Box::pin(published::create(w, fields))).await?)
+pub async fn create<F: Prepare>(s: &AppState, actor: &Actor, fields: F) -> ApiResult<Versioned<F>> {
+    let fields = F::prepare_create(s, fields).await;
+    Ok(write(&s.db, actor, |w| Box::pin(published::create(w, fields))).await?)
 }
 
 /// The entity with `id`, or 404.
@@ -31,21 +50,22 @@ pub async fn get<F: Row>(s: &AppState, id: Uuid) -> ApiResult<Versioned<F>> {
 }
 
 /// Merges `patch` over the stored fields and writes them if still current.
-pub async fn update<F: Row>(
+pub async fn update<F: Prepare>(
     s: &AppState,
-    admin: &Admin,
+    actor: &Actor,
     id: Uuid,
     patch: Map<String, Value>,
 ) -> ApiResult<Versioned<F>> {
-    Ok(write(&s.db, &admin.actor(), |w| Box::pin(published::update::<F>(w, id, patch))).await?)
+    let patch = F::prepare_patch(s, id, patch).await?;
+    Ok(write(&s.db, actor, |w| Box::pin(published::update::<F>(w, id, patch))).await?)
 }
 
 /// Deletes the entity with `id`, or 404.
-pub async fn delete<F: Row>(s: &AppState, admin: &Admin, id: Uuid) -> ApiResult<()> {
-    Ok(write(&s.db, &admin.actor(), |w| Box::pin(published::delete::<F>(w, id))).await?)
+pub async fn delete<F: Row>(s: &AppState, actor: &Actor, id: Uuid) -> ApiResult<()> {
+    Ok(write(&s.db, actor, |w| Box::pin(published::delete::<F>(w, id))).await?)
 }
 
 /// Copies the entity with `id` under a free `<name>_copy…` name.
-pub async fn duplicate<F: Row>(s: &AppState, admin: &Admin, id: Uuid) -> ApiResult<Versioned<F>> {
-    Ok(write(&s.db, &admin.actor(), |w| Box::pin(published::duplicate::<F>(w, id))).await?)
+pub async fn duplicate<F: Row>(s: &AppState, actor: &Actor, id: Uuid) -> ApiResult<Versioned<F>> {
+    Ok(write(&s.db, actor, |w| Box::pin(published::duplicate::<F>(w, id))).await?)
 }

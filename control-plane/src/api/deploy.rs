@@ -20,6 +20,7 @@ use crate::deploy::logs::{LogBuffer, LogLine};
 use crate::deploy::status::{DeployStatus, status as compute_status};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::AppJson;
+use crate::model::Actor;
 
 /// Longest a log message may take to reach a client before it is dropped.
 const SEND_TIMEOUT: Duration = Duration::from_secs(10);
@@ -52,24 +53,39 @@ pub struct DeployResult {
     responses((status = 201, body = DeployResult), (status = 401, body = ErrorBody), (status = 409, body = ErrorBody),
         (status = 422, description = "The store cannot be deployed; `problems` says what to fix", body = ErrorBody)))]
 async fn deploy(admin: Admin, State(s): State<AppState>) -> ApiResult<(StatusCode, AppJson<DeployResult>)> {
-    let done = s.deploy.deploy(&s.db, &s.engine, &s.keyring, &admin.actor()).await?;
+    Ok((StatusCode::CREATED, AppJson(publish(&s, &admin.actor()).await?)))
+}
+
+/// Builds the next release from the store and publishes it.
+pub async fn publish(s: &AppState, actor: &Actor) -> ApiResult<DeployResult> {
+    let done = s.deploy.deploy(&s.db, &s.engine, &s.keyring, actor).await?;
     let status = compute_status(&s.deploy, &s.db, &s.keyring).await?;
     let release = ReleaseInfo::from_stored(done.release);
-    Ok((StatusCode::CREATED, AppJson(DeployResult { release, status, token: done.token })))
+    Ok(DeployResult { release, status, token: done.token })
+}
+
+/// The deployment's status.
+pub async fn status(s: &AppState) -> ApiResult<DeployStatus> {
+    Ok(compute_status(&s.deploy, &s.db, &s.keyring).await?)
+}
+
+/// Unpublishes the release and stops the runtime; the status after.
+pub async fn stop_deployment(s: &AppState, actor: &Actor) -> ApiResult<DeployStatus> {
+    s.deploy.stop(&s.db, actor).await?;
+    status(s).await
 }
 
 #[utoipa::path(get, path = "/deploy/status", tag = "deploy", security(("session" = [])),
     responses((status = 200, body = DeployStatus), (status = 401, body = ErrorBody)))]
 async fn get_status(State(s): State<AppState>) -> ApiResult<AppJson<DeployStatus>> {
-    Ok(AppJson(compute_status(&s.deploy, &s.db, &s.keyring).await?))
+    Ok(AppJson(status(&s).await?))
 }
 
 #[utoipa::path(post, path = "/deploy/stop", tag = "deploy", security(("session" = [])),
     description = "Unpublishes the release and stops the runtime (local, docker); pulling runtimes unload it.",
     responses((status = 200, body = DeployStatus), (status = 401, body = ErrorBody)))]
 async fn stop(admin: Admin, State(s): State<AppState>) -> ApiResult<AppJson<DeployStatus>> {
-    s.deploy.stop(&s.db, &admin.actor()).await?;
-    Ok(AppJson(compute_status(&s.deploy, &s.db, &s.keyring).await?))
+    Ok(AppJson(stop_deployment(&s, &admin.actor()).await?))
 }
 
 #[utoipa::path(get, path = "/deploy/logs", tag = "deploy", security(("session" = [])),

@@ -6,7 +6,7 @@
 use axum::extract::State;
 use serde::Deserialize;
 use serde_json::Value;
-use utoipa::IntoParams;
+use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -14,6 +14,7 @@ use crate::app::AppState;
 use crate::auth::Admin;
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{ApiQuery, AppJson};
+use crate::model::Actor;
 use crate::portable::{self, ImportPlan, Options, PortableDocument};
 use crate::storage::write;
 
@@ -32,7 +33,7 @@ async fn export(State(s): State<AppState>) -> ApiResult<AppJson<PortableDocument
 }
 
 /// How to import.
-#[derive(Deserialize, IntoParams)]
+#[derive(Deserialize, IntoParams, ToSchema)]
 #[into_params(parameter_in = Query)]
 pub struct ImportQuery {
     /// Only plan: return what would happen and change nothing.
@@ -58,15 +59,18 @@ async fn import(
     ApiQuery(q): ApiQuery<ImportQuery>,
     AppJson(body): AppJson<Value>,
 ) -> ApiResult<AppJson<ImportPlan>> {
+    Ok(AppJson(import_document(&s, &admin.actor(), body, q).await?))
+}
+
+/// Plans (`dry_run`) or applies the import of the document `body` in one write.
+pub async fn import_document(s: &AppState, actor: &Actor, body: Value, q: ImportQuery) -> ApiResult<ImportPlan> {
     let doc = portable::parse::read(body)?;
     let opts = Options { prune: q.prune, env: None };
     if q.dry_run {
-        return Ok(AppJson(portable::plan(&s.db, &s.keyring, doc, opts).await?));
+        return Ok(portable::plan(&s.db, &s.keyring, doc, opts).await?);
     }
     let keyring = s.keyring.clone();
-    let plan = write(&s.db, &admin.actor(), |w| Box::pin(async move { portable::apply(w, &keyring, doc, opts).await }))
-        .await?;
-    Ok(AppJson(plan))
+    Ok(write(&s.db, actor, |w| Box::pin(async move { portable::apply(w, &keyring, doc, opts).await })).await?)
 }
 
 #[utoipa::path(get, path = "/export-import/schema", tag = "export-import", security(("session" = [])),

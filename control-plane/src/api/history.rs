@@ -5,7 +5,7 @@
 use axum::extract::State;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
-use utoipa::IntoParams;
+use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -14,6 +14,7 @@ use crate::app::AppState;
 use crate::auth::Admin;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{ApiPath, ApiQuery, AppJson};
+use crate::model::Actor;
 use crate::model::history::HistoryEntry;
 use crate::storage::history::{self, ACTIONS, ENTITY_TYPES, HistoryFilter, rollback};
 use crate::storage::write;
@@ -24,7 +25,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 /// Filters and page of `GET /history`.
-#[derive(Deserialize, IntoParams)]
+#[derive(Deserialize, IntoParams, ToSchema)]
 #[into_params(parameter_in = Query)]
 pub struct HistoryQuery {
     /// Items to skip (default 0).
@@ -37,7 +38,7 @@ pub struct HistoryQuery {
     pub entity_id: Option<String>,
     /// `create`, `update`, `delete` or `rollback`.
     pub action: Option<String>,
-    /// `admin:<id>` or `system`.
+    /// `admin:<id>`, `agent:<token id>` or `system`.
     pub actor: Option<String>,
     /// Entries at or after this time (RFC 3339).
     pub since: Option<DateTime<Utc>>,
@@ -61,6 +62,11 @@ async fn list_history(
     State(s): State<AppState>,
     ApiQuery(q): ApiQuery<HistoryQuery>,
 ) -> ApiResult<AppJson<Page<HistoryEntry>>> {
+    Ok(AppJson(list(&s, q).await?))
+}
+
+/// One page of history entries, newest first, filtered by `q`.
+pub async fn list(s: &AppState, q: HistoryQuery) -> ApiResult<Page<HistoryEntry>> {
     let (skip, limit) = PageQuery { skip: q.skip, limit: q.limit }.bounds()?;
     one_of("entity_type", &q.entity_type, &ENTITY_TYPES)?;
     one_of("action", &q.action, &ACTIONS)?;
@@ -73,7 +79,7 @@ async fn list_history(
         until: q.until,
     };
     let (items, total) = history::page(&s.db, &filter, skip, limit).await?;
-    Ok(AppJson(Page { items, total }))
+    Ok(Page { items, total })
 }
 
 #[utoipa::path(get, path = "/history/{entity_type}/{entity_id}", tag = "history",
@@ -87,6 +93,16 @@ async fn entity_history(
     ApiPath((entity_type, entity_id)): ApiPath<(String, String)>,
     ApiQuery(q): ApiQuery<PageQuery>,
 ) -> ApiResult<AppJson<Page<HistoryEntry>>> {
+    Ok(AppJson(of_entity(&s, entity_type, entity_id, q).await?))
+}
+
+/// One page of the history of one entity, newest first.
+pub async fn of_entity(
+    s: &AppState,
+    entity_type: String,
+    entity_id: String,
+    q: PageQuery,
+) -> ApiResult<Page<HistoryEntry>> {
     if !ENTITY_TYPES.contains(&entity_type.as_str()) {
         return Err(ApiError::BadRequest(format!(
             "unknown entity type {entity_type:?}; use one of {}",
@@ -96,7 +112,7 @@ async fn entity_history(
     let (skip, limit) = q.bounds()?;
     let filter = HistoryFilter { entity_type: Some(entity_type), entity_id: Some(entity_id), ..Default::default() };
     let (items, total) = history::page(&s.db, &filter, skip, limit).await?;
-    Ok(AppJson(Page { items, total }))
+    Ok(Page { items, total })
 }
 
 #[utoipa::path(post, path = "/history/{history_id}/rollback", tag = "history", params(("history_id" = i64, Path)),
@@ -113,11 +129,15 @@ async fn rollback_entry(
     State(s): State<AppState>,
     ApiPath(history_id): ApiPath<i64>,
 ) -> ApiResult<AppJson<HistoryEntry>> {
-    let (entity_type, entity_id) =
-        write(&s.db, &admin.actor(), |w| Box::pin(rollback::rollback(w, history_id))).await?;
+    Ok(AppJson(roll_back(&s, &admin.actor(), history_id).await?))
+}
+
+/// Restores entry `history_id`'s snapshot as a new version; the new entry.
+pub async fn roll_back(s: &AppState, actor: &Actor, history_id: i64) -> ApiResult<HistoryEntry> {
+    let (entity_type, entity_id) = write(&s.db, actor, |w| Box::pin(rollback::rollback(w, history_id))).await?;
     if entity_type == "connection" {
         // Pools opened with the old settings must not outlive them.
         s.engine.forget(&entity_id);
     }
-    Ok(AppJson(history::latest(&s.db, &entity_type, &entity_id).await?))
+    Ok(history::latest(&s.db, &entity_type, &entity_id).await?)
 }

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use axum::extract::State;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
-use utoipa::IntoParams;
+use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -23,7 +23,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 /// Filters and page of `GET /logs`.
-#[derive(Deserialize, IntoParams)]
+#[derive(Deserialize, IntoParams, ToSchema)]
 #[into_params(parameter_in = Query)]
 pub struct LogQuery {
     /// Items to skip (default 0).
@@ -48,6 +48,11 @@ pub struct LogQuery {
     responses((status = 200, description = "Newest first", body = Page<LogEntry>), (status = 401, body = ErrorBody),
         (status = 422, body = ErrorBody)))]
 async fn list_logs(State(s): State<AppState>, ApiQuery(q): ApiQuery<LogQuery>) -> ApiResult<AppJson<Page<LogEntry>>> {
+    Ok(AppJson(search(&s, q).await?))
+}
+
+/// One page of the request log, newest first, filtered by `q`.
+pub async fn search(s: &AppState, q: LogQuery) -> ApiResult<Page<LogEntry>> {
     let (skip, limit) = PageQuery { skip: q.skip, limit: q.limit }.bounds()?;
     let failed = match q.outcome.as_deref() {
         None | Some("") => None,
@@ -67,5 +72,5 @@ async fn list_logs(State(s): State<AppState>, ApiQuery(q): ApiQuery<LogQuery>) -
         .map(|c| names.iter().find(|(_, name)| **name == c).map_or(c, |(id, _)| format!("token:{id}")));
     let filter = LogFilter { name: q.tool, failed, client, from: q.since, to: q.until, text: q.search };
     let (items, total) = request_log::page(&s.db, &filter, &names, skip, limit).await?;
-    Ok(AppJson(Page { items, total }))
+    Ok(Page { items, total })
 }

@@ -5,7 +5,7 @@
 use axum::extract::State;
 use chrono::{Duration, Utc};
 use serde::Deserialize;
-use utoipa::IntoParams;
+use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -42,7 +42,7 @@ fn subject(s: Option<String>) -> Result<Option<String>, ApiError> {
 }
 
 /// Query of `GET /metrics/stats`.
-#[derive(Deserialize, IntoParams)]
+#[derive(Deserialize, IntoParams, ToSchema)]
 #[into_params(parameter_in = Query)]
 pub struct StatsQuery {
     /// `1h`, `6h`, `24h` (default), `7d` or `30d`.
@@ -63,6 +63,11 @@ pub struct StatsQuery {
     responses((status = 200, description = "Per tool, resource and prompt, by name", body = Page<SubjectStats>),
         (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn stats(State(s): State<AppState>, ApiQuery(q): ApiQuery<StatsQuery>) -> ApiResult<AppJson<Page<SubjectStats>>> {
+    Ok(AppJson(stats_of(&s, q).await?))
+}
+
+/// Per tool, resource and prompt statistics over `q.period`.
+pub async fn stats_of(s: &AppState, q: StatsQuery) -> ApiResult<Page<SubjectStats>> {
     let (skip, limit) = PageQuery { skip: q.skip, limit: q.limit }.bounds()?;
     let (length, _) = period(q.period.as_deref())?;
     let scope = Scope { subject: subject(q.subject)?, name: q.tool, connection: q.connection_id };
@@ -71,11 +76,11 @@ async fn stats(State(s): State<AppState>, ApiQuery(q): ApiQuery<StatsQuery>) -> 
     let all = query::stats(&s.db, &scope, now - Duration::seconds(length), now, keep).await?;
     let total = all.len() as u64;
     let items = all.into_iter().skip(skip as usize).take(limit as usize).collect();
-    Ok(AppJson(Page { items, total }))
+    Ok(Page { items, total })
 }
 
 /// Query of `GET /metrics/timeseries`.
-#[derive(Deserialize, IntoParams)]
+#[derive(Deserialize, IntoParams, ToSchema)]
 #[into_params(parameter_in = Query)]
 pub struct SeriesQuery {
     /// `1h` (1-minute points), `6h` (5 min), `24h` (15 min, default), `7d` (1 h) or `30d` (6 h).
@@ -91,17 +96,27 @@ pub struct SeriesQuery {
 #[utoipa::path(get, path = "/metrics/timeseries", tag = "metrics", params(SeriesQuery), security(("session" = [])),
     responses((status = 200, body = TimeSeries), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn timeseries(State(s): State<AppState>, ApiQuery(q): ApiQuery<SeriesQuery>) -> ApiResult<AppJson<TimeSeries>> {
+    Ok(AppJson(series_of(&s, q).await?))
+}
+
+/// The calls over `q.period` as a time series.
+pub async fn series_of(s: &AppState, q: SeriesQuery) -> ApiResult<TimeSeries> {
     let (length, step) = period(q.period.as_deref())?;
     let scope = Scope { subject: subject(q.subject)?, name: q.tool, connection: q.connection_id };
     let now = Utc::now();
     let keep = s.config.telemetry.minute_hours;
-    Ok(AppJson(query::timeseries(&s.db, &scope, now - Duration::seconds(length), now, step, keep).await?))
+    Ok(query::timeseries(&s.db, &scope, now - Duration::seconds(length), now, step, keep).await?)
 }
 
 #[utoipa::path(get, path = "/queue/metrics", tag = "metrics", security(("session" = [])),
     responses((status = 200, description = "Per connection: summed and per instance (instances heard from in the last 2 minutes)",
         body = Page<ConnectionQueue>), (status = 401, body = ErrorBody)))]
 async fn queue_metrics(State(s): State<AppState>) -> ApiResult<AppJson<Page<ConnectionQueue>>> {
+    Ok(AppJson(queues(&s).await?))
+}
+
+/// The queues of every connection, summed and per instance.
+pub async fn queues(s: &AppState) -> ApiResult<Page<ConnectionQueue>> {
     let items = query::queues(&s.db, Utc::now()).await?;
-    Ok(AppJson(Page { total: items.len() as u64, items }))
+    Ok(Page { total: items.len() as u64, items })
 }

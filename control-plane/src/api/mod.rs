@@ -1,6 +1,8 @@
 //! The HTTP surface: `/api/health`, `/api/v1/*`, the OpenAPI document and its
 //! viewers, and the UI. Each resource module owns its routes and their docs.
 
+pub mod agent_activity;
+pub mod agent_tokens;
 pub mod audit;
 pub mod auth;
 pub mod connections;
@@ -112,7 +114,9 @@ pub fn openapi_router(state: Option<&AppState>) -> OpenApiRouter<AppState> {
         .merge(audit::router())
         .merge(export_import::router())
         .merge(metrics::router())
-        .merge(logs::router());
+        .merge(logs::router())
+        .merge(agent_tokens::router())
+        .merge(agent_activity::router());
     if let Some(state) = state {
         protected =
             protected.route_layer(middleware::from_fn_with_state(state.clone(), crate::auth::guard::require_admin));
@@ -146,6 +150,7 @@ pub fn router(state: AppState) -> Router {
     let (api, openapi) = openapi_router(Some(&state)).split_for_parts();
     api.merge(docs::router(openapi))
         .merge(ssl::challenge_router())
+        .merge(crate::agent::http::router(&state))
         .fallback(ui::fallback)
         .layer(middleware::from_fn(json_errors))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

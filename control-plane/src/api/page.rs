@@ -12,7 +12,7 @@ pub const DEFAULT_LIMIT: u64 = 50;
 pub const MAX_LIMIT: u64 = 100;
 
 /// Query parameters of list routes.
-#[derive(Deserialize, IntoParams)]
+#[derive(Deserialize, IntoParams, ToSchema)]
 #[into_params(parameter_in = Query)]
 pub struct PageQuery {
     /// Items to skip (default 0; at most 2^63 − 1, the databases' offset range).
@@ -50,7 +50,7 @@ pub struct Page<T> {
 pub const MAX_SEARCH_LEN: usize = 200;
 
 /// Filters of the tool and resource lists.
-#[derive(Deserialize, IntoParams)]
+#[derive(Deserialize, IntoParams, ToSchema)]
 #[into_params(parameter_in = Query)]
 pub struct LinkedFilterQuery {
     /// Only those running on this connection (a connection id).
@@ -62,7 +62,7 @@ pub struct LinkedFilterQuery {
 }
 
 /// Filters of the prompt list.
-#[derive(Deserialize, IntoParams)]
+#[derive(Deserialize, IntoParams, ToSchema)]
 #[into_params(parameter_in = Query)]
 pub struct FilterQuery {
     /// Comma-separated tags; only those carrying all of them.

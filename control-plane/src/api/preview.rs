@@ -120,6 +120,11 @@ async fn preview_execute(
     State(s): State<AppState>,
     AppJson(req): AppJson<PreviewRequest>,
 ) -> ApiResult<AppJson<PreviewResult>> {
+    Ok(AppJson(execute(&s, req).await?))
+}
+
+/// Runs `req` read-only through the engine a deployed tool uses, and its transform.
+pub async fn execute(s: &AppState, req: PreviewRequest) -> ApiResult<PreviewResult> {
     let max_rows = req.limit.unwrap_or(PREVIEW_DEFAULT_ROWS);
     if !(1..=PREVIEW_MAX_ROWS).contains(&max_rows) {
         return Err(ApiError::invalid("limit", format!("must be between 1 and {PREVIEW_MAX_ROWS}")));
@@ -164,7 +169,7 @@ async fn preview_execute(
             }
         }
     };
-    Ok(AppJson(PreviewResult {
+    Ok(PreviewResult {
         columns: result.columns.into_iter().map(|c| ResultColumn { name: c.name, db_type: c.db_type }).collect(),
         row_count: result.row_count,
         truncated: result.truncated,
@@ -172,5 +177,5 @@ async fn preview_execute(
         rows: result.rows,
         transformed_result,
         transform_error,
-    }))
+    })
 }

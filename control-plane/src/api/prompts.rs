@@ -46,7 +46,7 @@ async fn create_prompt(
     State(s): State<AppState>,
     AppJson(fields): AppJson<PromptFields>,
 ) -> ApiResult<(StatusCode, AppJson<Prompt>)> {
-    Ok((StatusCode::CREATED, AppJson(crud::create(&s, &admin, fields).await?)))
+    Ok((StatusCode::CREATED, AppJson(crud::create(&s, &admin.actor(), fields).await?)))
 }
 
 #[utoipa::path(get, path = "/prompts/{id}", tag = "prompts", params(("id" = Uuid, Path)), security(("session" = [])),
@@ -65,12 +65,15 @@ async fn update_prompt(
     ApiPath(id): ApiPath<Uuid>,
     AppJson(patch): AppJson<Map<String, Value>>,
 ) -> ApiResult<AppJson<Prompt>> {
-    Ok(AppJson(crud::update(&s, &admin, id, patch).await?))
+    Ok(AppJson(crud::update(&s, &admin.actor(), id, patch).await?))
 }
 
 #[utoipa::path(delete, path = "/prompts/{id}", tag = "prompts", params(("id" = Uuid, Path)), security(("session" = [])),
     responses((status = 204, description = "Deleted"), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn delete_prompt(admin: Admin, State(s): State<AppState>, ApiPath(id): ApiPath<Uuid>) -> ApiResult<StatusCode> {
-    crud::delete::<PromptFields>(&s, &admin, id).await?;
+    crud::delete::<PromptFields>(&s, &admin.actor(), id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// Nothing to complete before a save.
+impl crud::Prepare for PromptFields {}

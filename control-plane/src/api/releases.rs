@@ -14,6 +14,7 @@ use crate::app::AppState;
 use crate::auth::Admin;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{ApiPath, ApiQuery, AppJson};
+use crate::model::Actor;
 use crate::model::release::{Change, DiffEntry, StoredRelease};
 use crate::release::diff;
 use crate::storage::StoreError;
@@ -71,21 +72,31 @@ async fn list_releases(
     State(s): State<AppState>,
     ApiQuery(q): ApiQuery<PageQuery>,
 ) -> ApiResult<AppJson<Page<ReleaseInfo>>> {
+    Ok(AppJson(list(&s, q).await?))
+}
+
+/// One page of releases, newest first.
+pub async fn list(s: &AppState, q: PageQuery) -> ApiResult<Page<ReleaseInfo>> {
     let (skip, limit) = q.bounds()?;
     let (rows, total) = store::page(&s.db, skip, limit).await?;
     let items = rows.into_iter().map(ReleaseInfo::from_stored).collect();
-    Ok(AppJson(Page { items, total }))
+    Ok(Page { items, total })
+}
+
+/// Release `number`, or 404.
+pub async fn get(s: &AppState, number: i64) -> ApiResult<ReleaseInfo> {
+    Ok(ReleaseInfo::from_stored(store::get(&s.db, number).await?))
 }
 
 #[utoipa::path(get, path = "/releases/{number}", tag = "deploy", params(("number" = i64, Path)),
     security(("session" = [])),
     responses((status = 200, body = ReleaseInfo), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn get_release(State(s): State<AppState>, ApiPath(number): ApiPath<i64>) -> ApiResult<AppJson<ReleaseInfo>> {
-    Ok(AppJson(ReleaseInfo::from_stored(store::get(&s.db, number).await?)))
+    Ok(AppJson(get(&s, number).await?))
 }
 
 /// Which release a diff compares with.
-#[derive(Deserialize, IntoParams)]
+#[derive(Deserialize, IntoParams, ToSchema)]
 #[into_params(parameter_in = Query)]
 pub struct DiffQuery {
     /// `previous` (the default: the release before it; nothing for release 1),
@@ -115,6 +126,11 @@ async fn release_diff(
     ApiPath(number): ApiPath<i64>,
     ApiQuery(q): ApiQuery<DiffQuery>,
 ) -> ApiResult<AppJson<ReleaseDiff>> {
+    Ok(AppJson(diff_of(&s, number, q).await?))
+}
+
+/// Release `number` compared with what `q.against` names.
+pub async fn diff_of(s: &AppState, number: i64, q: DiffQuery) -> ApiResult<ReleaseDiff> {
     let release = store::get(&s.db, number).await?;
     let against = match q.against.as_deref().map(str::trim) {
         None | Some("" | "previous") => (number > 1).then_some(number - 1),
@@ -136,7 +152,7 @@ async fn release_diff(
         },
     };
     let entries = diff::entries(base.as_ref().map(|b| &b.source), &release.source);
-    Ok(AppJson(ReleaseDiff { number, against, entries }))
+    Ok(ReleaseDiff { number, against, entries })
 }
 
 #[utoipa::path(post, path = "/releases/{number}/redeploy", tag = "deploy", params(("number" = i64, Path)),
@@ -148,6 +164,10 @@ async fn redeploy(
     State(s): State<AppState>,
     ApiPath(number): ApiPath<i64>,
 ) -> ApiResult<(StatusCode, AppJson<ReleaseInfo>)> {
-    let release = s.deploy.redeploy(&s.db, &admin.actor(), number).await?;
-    Ok((StatusCode::CREATED, AppJson(ReleaseInfo::from_stored(release))))
+    Ok((StatusCode::CREATED, AppJson(rollback_to(&s, &admin.actor(), number).await?)))
+}
+
+/// Publishes the content of release `number` again, as a new release.
+pub async fn rollback_to(s: &AppState, actor: &Actor, number: i64) -> ApiResult<ReleaseInfo> {
+    Ok(ReleaseInfo::from_stored(s.deploy.redeploy(&s.db, actor, number).await?))
 }

@@ -47,7 +47,7 @@ async fn create_resource(
     State(s): State<AppState>,
     AppJson(fields): AppJson<ResourceFields>,
 ) -> ApiResult<(StatusCode, AppJson<Resource>)> {
-    Ok((StatusCode::CREATED, AppJson(crud::create(&s, &admin, fields).await?)))
+    Ok((StatusCode::CREATED, AppJson(crud::create(&s, &admin.actor(), fields).await?)))
 }
 
 #[utoipa::path(get, path = "/resources/{id}", tag = "resources", params(("id" = Uuid, Path)), security(("session" = [])),
@@ -66,12 +66,15 @@ async fn update_resource(
     ApiPath(id): ApiPath<Uuid>,
     AppJson(patch): AppJson<Map<String, Value>>,
 ) -> ApiResult<AppJson<Resource>> {
-    Ok(AppJson(crud::update(&s, &admin, id, patch).await?))
+    Ok(AppJson(crud::update(&s, &admin.actor(), id, patch).await?))
 }
 
 #[utoipa::path(delete, path = "/resources/{id}", tag = "resources", params(("id" = Uuid, Path)), security(("session" = [])),
     responses((status = 204, description = "Deleted"), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn delete_resource(admin: Admin, State(s): State<AppState>, ApiPath(id): ApiPath<Uuid>) -> ApiResult<StatusCode> {
-    crud::delete::<ResourceFields>(&s, &admin, id).await?;
+    crud::delete::<ResourceFields>(&s, &admin.actor(), id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// Nothing to complete before a save.
+impl crud::Prepare for ResourceFields {}

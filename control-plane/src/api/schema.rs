@@ -28,8 +28,13 @@ async fn list_tables(
     State(s): State<AppState>,
     ApiPath(connection_id): ApiPath<Uuid>,
 ) -> ApiResult<AppJson<Vec<TableInfo>>> {
-    let spec = spec_of(&s, connection_id).await?;
-    Ok(AppJson(s.engine.list_tables(&connection_id.to_string(), &spec).await?))
+    Ok(AppJson(tables(&s, connection_id).await?))
+}
+
+/// The tables and views the connection `connection_id` sees.
+pub async fn tables(s: &AppState, connection_id: Uuid) -> ApiResult<Vec<TableInfo>> {
+    let spec = spec_of(s, connection_id).await?;
+    Ok(s.engine.list_tables(&connection_id.to_string(), &spec).await?)
 }
 
 #[utoipa::path(get, path = "/schema/{connection_id}/tables/{table}/columns", tag = "schema",
@@ -42,6 +47,11 @@ async fn list_columns(
     State(s): State<AppState>,
     ApiPath((connection_id, table)): ApiPath<(Uuid, String)>,
 ) -> ApiResult<AppJson<Vec<ColumnInfo>>> {
-    let spec = spec_of(&s, connection_id).await?;
-    Ok(AppJson(s.engine.list_columns(&connection_id.to_string(), &spec, &table).await?))
+    Ok(AppJson(columns(&s, connection_id, &table).await?))
+}
+
+/// The columns of `table` (`name` or `schema.name`) on connection `connection_id`.
+pub async fn columns(s: &AppState, connection_id: Uuid, table: &str) -> ApiResult<Vec<ColumnInfo>> {
+    let spec = spec_of(s, connection_id).await?;
+    Ok(s.engine.list_columns(&connection_id.to_string(), &spec, table).await?)
 }

@@ -15,6 +15,7 @@ use crate::app::AppState;
 use crate::auth::Admin;
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{ApiPath, AppJson};
+use crate::model::Actor;
 use crate::release::access;
 use crate::settings::{ServerSettings, StoredToken};
 use crate::storage::{settings, write};
@@ -55,7 +56,8 @@ pub struct ServerConfig {
     pub runtime_bind: String,
 }
 
-async fn current(s: &AppState) -> ApiResult<ServerConfig> {
+/// The server configuration with the tokens' latest use.
+pub async fn current(s: &AppState) -> ApiResult<ServerConfig> {
     let (settings, tokens) = settings::load(&s.db).await?;
     let uses = s.deploy.hub().token_uses();
     let tokens = tokens
@@ -92,8 +94,14 @@ async fn patch_config(
     State(s): State<AppState>,
     AppJson(patch): AppJson<Map<String, Value>>,
 ) -> ApiResult<AppJson<ServerConfig>> {
+    Ok(AppJson(update(&s, &admin.actor(), patch).await?))
+}
+
+/// Merges `patch` over the settings (refusing open access on the network
+/// unless acknowledged) and lets runtimes follow auth changes at once.
+pub async fn update(s: &AppState, actor: &Actor, patch: Map<String, Value>) -> ApiResult<ServerConfig> {
     let exposed = s.deploy.open_access_needs_ack();
-    write(&s.db, &admin.actor(), |w| {
+    write(&s.db, actor, |w| {
         Box::pin(async move {
             let new = settings::update(w, patch).await?;
             new.check_exposure(exposed)?;
@@ -102,7 +110,7 @@ async fn patch_config(
     })
     .await?;
     access::refresh(&s.db, s.deploy.hub(), s.deploy.open_access_needs_ack()).await?;
-    Ok(AppJson(current(&s).await?))
+    current(s).await
 }
 
 /// A new bearer token's label.

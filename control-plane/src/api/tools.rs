@@ -47,10 +47,9 @@ async fn list_tools(
 async fn create_tool(
     admin: Admin,
     State(s): State<AppState>,
-    AppJson(mut fields): AppJson<ToolFields>,
+    AppJson(fields): AppJson<ToolFields>,
 ) -> ApiResult<(StatusCode, AppJson<Tool>)> {
-    fields.result_columns = describe::on_save(&s.db, &s.engine, &s.keyring, &fields).await;
-    Ok((StatusCode::CREATED, AppJson(crud::create(&s, &admin, fields).await?)))
+    Ok((StatusCode::CREATED, AppJson(crud::create(&s, &admin.actor(), fields).await?)))
 }
 
 #[utoipa::path(get, path = "/tools/{id}", tag = "tools", params(("id" = Uuid, Path)), security(("session" = [])),
@@ -67,25 +66,15 @@ async fn update_tool(
     admin: Admin,
     State(s): State<AppState>,
     ApiPath(id): ApiPath<Uuid>,
-    AppJson(mut patch): AppJson<Map<String, Value>>,
+    AppJson(patch): AppJson<Map<String, Value>>,
 ) -> ApiResult<AppJson<Tool>> {
-    // The columns are the server's to describe, for the fields as they will
-    // be once merged (a patch the write refuses is described for nothing).
-    patch.remove(RESULT_COLUMNS);
-    let current = crud::get::<ToolFields>(&s, id).await?;
-    if let Ok((merged, _)) = merge_patch(&current.fields, patch.clone())
-        && let Some(columns) = describe::on_save(&s.db, &s.engine, &s.keyring, &merged).await
-    {
-        let (key, value) = describe::patch_field(&columns);
-        patch.insert(key, value);
-    }
-    Ok(AppJson(crud::update(&s, &admin, id, patch).await?))
+    Ok(AppJson(crud::update(&s, &admin.actor(), id, patch).await?))
 }
 
 #[utoipa::path(delete, path = "/tools/{id}", tag = "tools", params(("id" = Uuid, Path)), security(("session" = [])),
     responses((status = 204, description = "Deleted"), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn delete_tool(admin: Admin, State(s): State<AppState>, ApiPath(id): ApiPath<Uuid>) -> ApiResult<StatusCode> {
-    crud::delete::<ToolFields>(&s, &admin, id).await?;
+    crud::delete::<ToolFields>(&s, &admin.actor(), id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -97,5 +86,27 @@ async fn duplicate_tool(
     State(s): State<AppState>,
     ApiPath(id): ApiPath<Uuid>,
 ) -> ApiResult<(StatusCode, AppJson<Tool>)> {
-    Ok((StatusCode::CREATED, AppJson(crud::duplicate::<ToolFields>(&s, &admin, id).await?)))
+    Ok((StatusCode::CREATED, AppJson(crud::duplicate::<ToolFields>(&s, &admin.actor(), id).await?)))
+}
+
+/// A tool's result columns are the server's to describe (a value a client sends is ignored).
+impl crud::Prepare for ToolFields {
+    async fn prepare_create(s: &AppState, mut fields: Self) -> Self {
+        fields.result_columns = describe::on_save(&s.db, &s.engine, &s.keyring, &fields).await;
+        fields
+    }
+
+    /// Described for the fields as they will be once merged (a patch the
+    /// write refuses is described for nothing).
+    async fn prepare_patch(s: &AppState, id: Uuid, mut patch: Map<String, Value>) -> ApiResult<Map<String, Value>> {
+        patch.remove(RESULT_COLUMNS);
+        let current = crud::get::<ToolFields>(s, id).await?;
+        if let Ok((merged, _)) = merge_patch(&current.fields, patch.clone())
+            && let Some(columns) = describe::on_save(&s.db, &s.engine, &s.keyring, &merged).await
+        {
+            let (key, value) = describe::patch_field(&columns);
+            patch.insert(key, value);
+        }
+        Ok(patch)
+    }
 }

@@ -22,6 +22,17 @@ pub enum Actor {
         /// The client's `User-Agent`, when sent.
         user_agent: Option<String>,
     },
+    /// An AI agent, through the agent MCP endpoint with one of its credentials.
+    Agent {
+        /// The credential's id (an agent token's id).
+        token_id: String,
+        /// The credential's name, for people.
+        name: String,
+        /// The client's address, when known.
+        address: Option<String>,
+        /// The client's `User-Agent`, when sent.
+        user_agent: Option<String>,
+    },
     /// Quarry itself: start-up bootstrap and the `quarry` command line.
     System,
 }
@@ -38,9 +49,9 @@ impl Actor {
     /// The client's address and user agent, when the actor came over HTTP.
     pub fn client(&self) -> (Option<&str>, Option<&str>) {
         match self {
-            Actor::Admin { address, user_agent, .. } | Actor::Visitor { address, user_agent } => {
-                (address.as_deref(), user_agent.as_deref())
-            }
+            Actor::Admin { address, user_agent, .. }
+            | Actor::Agent { address, user_agent, .. }
+            | Actor::Visitor { address, user_agent } => (address.as_deref(), user_agent.as_deref()),
             Actor::System => (None, None),
         }
     }
@@ -55,6 +66,7 @@ impl fmt::Display for Actor {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Actor::Admin { id, .. } => write!(f, "admin:{id}"),
+            Actor::Agent { token_id, .. } => write!(f, "agent:{token_id}"),
             Actor::Visitor { .. } => f.write_str("visitor"),
             Actor::System => f.write_str("system"),
         }

@@ -4,6 +4,7 @@
 //! manifest.
 
 pub mod actor;
+pub mod agent;
 pub mod connection;
 pub mod history;
 pub mod patch;

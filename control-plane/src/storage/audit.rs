@@ -33,6 +33,12 @@ pub mod events {
     pub const TOKEN_CREATED: &str = "token_created";
     /// An MCP token was revoked.
     pub const TOKEN_REVOKED: &str = "token_revoked";
+    /// An agent token was created.
+    pub const AGENT_TOKEN_CREATED: &str = "agent_token_created";
+    /// An agent token was revoked.
+    pub const AGENT_TOKEN_REVOKED: &str = "agent_token_revoked";
+    /// An agent credential was refused (unknown, expired or revoked token).
+    pub const AGENT_REFUSED: &str = "agent_refused";
     /// An entity was rolled back to a history snapshot.
     pub const HISTORY_ROLLBACK: &str = "history_rollback";
     /// Two-factor login was turned on.

@@ -20,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(super::migration_read_only::ReadOnlySettings),
             Box::new(super::migration_telemetry::TelemetryTables),
             Box::new(super::migration_tool_columns::ToolColumns),
+            Box::new(super::migration_agent::AgentTables),
         ]
     }
 }

@@ -4,6 +4,8 @@
 //! through a [`Write`].
 
 pub mod admins;
+pub mod agent_activity;
+pub mod agent_tokens;
 pub mod audit;
 pub mod connections;
 pub mod crud;
@@ -12,6 +14,7 @@ mod error;
 pub mod heartbeats;
 pub mod history;
 pub mod migration;
+pub mod migration_agent;
 pub mod migration_cleartext;
 pub mod migration_deploy;
 pub mod migration_history;

@@ -28,6 +28,8 @@ pub enum Kind {
     ServerSettings,
     /// An MCP bearer token.
     Token,
+    /// An agent token.
+    AgentToken,
     /// A release, or the deploy state.
     Release,
 }

@@ -1,5 +1,6 @@
 //! The control plane's API tests: one binary, a fresh store per test.
 
+mod agent;
 mod auth;
 mod crud;
 mod deploy;

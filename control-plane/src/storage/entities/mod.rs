@@ -2,6 +2,8 @@
 
 pub mod admin;
 pub mod admin_totp;
+pub mod agent_activity;
+pub mod agent_token;
 pub mod audit_event;
 pub mod change_history;
 pub mod connection;

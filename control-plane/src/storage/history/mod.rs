@@ -48,12 +48,14 @@ pub fn entity_type(kind: Kind) -> Option<&'static str> {
         Kind::Prompt => "prompt",
         Kind::ServerSettings => "server_config",
         Kind::Token => "token",
+        Kind::AgentToken => "agent_token",
         Kind::Release => return None,
     })
 }
 
 /// Every entity type history knows.
-pub const ENTITY_TYPES: [&str; 6] = ["connection", "tool", "resource", "prompt", "server_config", "token"];
+pub const ENTITY_TYPES: [&str; 7] =
+    ["connection", "tool", "resource", "prompt", "server_config", "token", "agent_token"];
 
 /// Every action an entry can have.
 pub const ACTIONS: [&str; 4] = ["create", "update", "delete", "rollback"];
@@ -180,6 +182,14 @@ fn audit_event(e: &Edit) -> Option<(&'static str, Value)> {
         }
         (Kind::Token, Action::Deleted) => {
             Some((events::TOKEN_REVOKED, json!({"token_id": e.id, "name": e.name, "prefix": field("prefix")})))
+        }
+        (Kind::AgentToken, Action::Created) => Some((
+            events::AGENT_TOKEN_CREATED,
+            json!({"token_id": e.id, "name": e.name, "prefix": field("prefix"), "scopes": field("scopes"),
+                "expires_at": field("expires_at")}),
+        )),
+        (Kind::AgentToken, Action::Deleted) => {
+            Some((events::AGENT_TOKEN_REVOKED, json!({"token_id": e.id, "name": e.name, "prefix": field("prefix")})))
         }
         _ => None,
     }

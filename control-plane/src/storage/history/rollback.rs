@@ -48,7 +48,7 @@ pub async fn rollback(w: &mut Write<'_>, history_id: i64) -> Result<(String, Str
             patch.remove("allow_unauthenticated_network_access");
             settings::update(w, patch).await?;
         }
-        "token" => {
+        "token" | "agent_token" => {
             return Err(StoreError::Conflict(
                 "a token cannot be rolled back (its hash is never kept in history); create a new token instead".into(),
             ));

@@ -61,7 +61,10 @@ pub async fn compact(
     let hour_cut = now.timestamp() - i64::from(retention.hour_days) * 86_400;
     done.deleted +=
         metric_hour::Entity::delete_many().filter(metric_hour::Column::Hour.lt(hour_cut)).exec(db).await?.rows_affected;
-    done.deleted += request_log::prune(db, now - chrono::Duration::days(i64::from(retention.log_days))).await?;
+    let log_cut = now - chrono::Duration::days(i64::from(retention.log_days));
+    done.deleted += request_log::prune(db, log_cut).await?;
+    // The agent activity log is kept as long as the request log.
+    done.deleted += super::super::agent_activity::prune(db, log_cut).await?;
     let stale = now - chrono::Duration::hours(i64::from(retention.minute_hours));
     done.deleted += telemetry_instance::Entity::delete_many()
         .filter(telemetry_instance::Column::LastSeen.lt(stale))

@@ -20,6 +20,73 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/agent-activity": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["list_activity"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/agent-activity/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Calls, errors and p50/p95 duration per tool and per credential, over the calls the filters select (`skip` and `limit` are ignored; at most the newest 100000 calls are read). */
+        get: operations["activity_stats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/agent-tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["list_agent_tokens"];
+        put?: never;
+        /** @description Creates an agent token for `/agent/mcp` with the given scopes. It expires after 24 hours unless `expires_at` or `expires_in_hours` says otherwise (at most `QUARRY_AGENT_TOKEN_MAX_HOURS`, default 720). It is returned once; only a keyed hash is kept. */
+        post: operations["create_agent_token"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/agent-tokens/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** @description Revokes an agent token: the next request made with it is refused (401). */
+        delete: operations["revoke_agent_token"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/audit": {
         parameters: {
             query?: never;
@@ -935,6 +1002,103 @@ export interface components {
             /** @description Contact for expiry notices. */
             email?: string | null;
         };
+        /** @description One agent tool call. */
+        ActivityEntry: {
+            /** @description Its arguments; values under names like password, secret or token are `"***"`. */
+            arguments: unknown;
+            /**
+             * Format: date-time
+             * @description When it finished.
+             */
+            at: string;
+            /** @description The credential's id (an agent token's id). */
+            credential_id: string;
+            /** @description The credential's name when it called. */
+            credential_name: string;
+            /** @description The error's `detail`, when it did not succeed. */
+            detail?: string | null;
+            /**
+             * Format: double
+             * @description How long it took, in milliseconds.
+             */
+            duration_ms: number;
+            /**
+             * Format: int64
+             * @description Increasing id.
+             */
+            id: number;
+            /** @description `ok`, `error`, `refused` or `rate_limited`. */
+            outcome: string;
+            /** @description The agent tool. */
+            tool: string;
+        };
+        /** @description Statistics of the calls a filter selects. */
+        ActivityStats: {
+            /** @description Per credential, most calling first. */
+            by_credential: components["schemas"]["ActivityStatsRow"][];
+            /** @description Per tool, most called first. */
+            by_tool: components["schemas"]["ActivityStatsRow"][];
+            /**
+             * Format: int64
+             * @description Calls counted (at most [`STATS_MAX_CALLS`], the newest).
+             */
+            calls: number;
+        };
+        /** @description Counts and latencies of one tool or one credential. */
+        ActivityStatsRow: {
+            /**
+             * Format: int64
+             * @description Calls.
+             */
+            calls: number;
+            /**
+             * Format: int64
+             * @description Calls that did not succeed (error, refused, rate limited).
+             */
+            errors: number;
+            /** @description The tool name, or the credential id. */
+            key: string;
+            /** @description For a credential: its name. */
+            name?: string | null;
+            /**
+             * Format: double
+             * @description Median duration, ms.
+             */
+            p50_ms: number;
+            /**
+             * Format: double
+             * @description 95th-percentile duration, ms.
+             */
+            p95_ms: number;
+        };
+        /** @description An agent token as the API shows it (never the token or its hash). */
+        AgentToken: {
+            /**
+             * Format: date-time
+             * @description When it was created.
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description When it stops working.
+             */
+            expires_at: string;
+            /** @description Stable id. */
+            id: string;
+            /**
+             * Format: date-time
+             * @description When it last authenticated a request.
+             */
+            last_used_at?: string | null;
+            /** @description The client address of that request. */
+            last_used_from?: string | null;
+            /** @description A label chosen by the admin. */
+            name: string;
+            /** @description The first characters of the token, to recognise it. */
+            prefix: string;
+            /** @description What it may do. */
+            scopes: components["schemas"]["Scope"][];
+        };
         /**
          * @description One audit event: a login, a failed login, a deploy, a stop, a release
          *     redeploy, a token created or revoked, a history rollback.
@@ -1236,6 +1400,13 @@ export interface components {
             /** @description Summed over instances; wait percentiles from the merged distributions. */
             total: components["schemas"]["QueueFigures"];
         };
+        /** @description An agent token just created: the only time it is shown. */
+        CreatedAgentToken: components["schemas"]["AgentToken"] & {
+            /** @description Where agents use it: the agent MCP endpoint's URL. */
+            mcp_url: string;
+            /** @description The token; copy it now, it cannot be shown again. */
+            token: string;
+        };
         /** @description A token just created: the only time it is shown. */
         CreatedToken: components["schemas"]["StoredToken"] & {
             /** @description The token; copy it now, it cannot be shown again. */
@@ -1508,6 +1679,23 @@ export interface components {
             /** @description Login name. */
             username: string;
         };
+        /** @description A new agent token's settings. */
+        NewAgentToken: {
+            /**
+             * Format: date-time
+             * @description When it stops working (default: 24 hours from now; at most `QUARRY_AGENT_TOKEN_MAX_HOURS`, default 720, ahead).
+             */
+            expires_at?: string | null;
+            /**
+             * Format: int32
+             * @description Alternatively, how many hours from now it stops working.
+             */
+            expires_in_hours?: number | null;
+            /** @description A label to recognise it by (1–100 characters). */
+            name: string;
+            /** @description What it may do: at least one of the scopes (see `docs/agent-access.md`). */
+            scopes: components["schemas"]["Scope"][];
+        };
         /** @description A new bearer token's label. */
         NewToken: {
             /** @description A label to recognise it by (1–100 characters). */
@@ -1517,6 +1705,80 @@ export interface components {
         Ok: {
             /** @description Always true. */
             ok: boolean;
+        };
+        /** @description A page of items. */
+        Page_ActivityEntry: {
+            /** @description The items of this page. */
+            items: {
+                /** @description Its arguments; values under names like password, secret or token are `"***"`. */
+                arguments: unknown;
+                /**
+                 * Format: date-time
+                 * @description When it finished.
+                 */
+                at: string;
+                /** @description The credential's id (an agent token's id). */
+                credential_id: string;
+                /** @description The credential's name when it called. */
+                credential_name: string;
+                /** @description The error's `detail`, when it did not succeed. */
+                detail?: string | null;
+                /**
+                 * Format: double
+                 * @description How long it took, in milliseconds.
+                 */
+                duration_ms: number;
+                /**
+                 * Format: int64
+                 * @description Increasing id.
+                 */
+                id: number;
+                /** @description `ok`, `error`, `refused` or `rate_limited`. */
+                outcome: string;
+                /** @description The agent tool. */
+                tool: string;
+            }[];
+            /**
+             * Format: int64
+             * @description How many items exist in all.
+             */
+            total: number;
+        };
+        /** @description A page of items. */
+        Page_AgentToken: {
+            /** @description The items of this page. */
+            items: {
+                /**
+                 * Format: date-time
+                 * @description When it was created.
+                 */
+                created_at: string;
+                /**
+                 * Format: date-time
+                 * @description When it stops working.
+                 */
+                expires_at: string;
+                /** @description Stable id. */
+                id: string;
+                /**
+                 * Format: date-time
+                 * @description When it last authenticated a request.
+                 */
+                last_used_at?: string | null;
+                /** @description The client address of that request. */
+                last_used_from?: string | null;
+                /** @description A label chosen by the admin. */
+                name: string;
+                /** @description The first characters of the token, to recognise it. */
+                prefix: string;
+                /** @description What it may do. */
+                scopes: components["schemas"]["Scope"][];
+            }[];
+            /**
+             * Format: int64
+             * @description How many items exist in all.
+             */
+            total: number;
         };
         /** @description A page of items. */
         Page_AuditEntry: {
@@ -2579,6 +2841,11 @@ export interface components {
             /** @description Whether it serves the active release. */
             up_to_date: boolean;
         };
+        /**
+         * @description One permission of an agent credential.
+         * @enum {string}
+         */
+        Scope: "connections:read" | "connections:write" | "tools:read" | "tools:write" | "preview" | "deploy" | "server:read" | "server:write" | "history:read" | "history:write" | "metrics:read" | "export" | "import";
         /** @description The server configuration as returned by the API. */
         ServerConfig: components["schemas"]["ServerSettings"] & {
             /** @description The URL clients use: `public_url` or the runtime's address, plus `/mcp`. */
@@ -3085,6 +3352,219 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Health"];
+                };
+            };
+        };
+    };
+    list_activity: {
+        parameters: {
+            query?: {
+                /** @description Items to return, 1–100 (default 50). */
+                limit?: number;
+                /** @description `ok`, `error`, `refused` or `rate_limited`. */
+                outcome?: string;
+                /** @description Calls at or after this time (RFC 3339). */
+                since?: string;
+                /** @description Items to skip (default 0). */
+                skip?: number;
+                /** @description Only calls made with this agent token (its id). */
+                token?: string;
+                /** @description Only calls of this agent tool. */
+                tool?: string;
+                /** @description Calls before this time (RFC 3339). */
+                until?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_ActivityEntry"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    activity_stats: {
+        parameters: {
+            query?: {
+                /** @description Items to return, 1–100 (default 50). */
+                limit?: number;
+                /** @description `ok`, `error`, `refused` or `rate_limited`. */
+                outcome?: string;
+                /** @description Calls at or after this time (RFC 3339). */
+                since?: string;
+                /** @description Items to skip (default 0). */
+                skip?: number;
+                /** @description Only calls made with this agent token (its id). */
+                token?: string;
+                /** @description Only calls of this agent tool. */
+                tool?: string;
+                /** @description Calls before this time (RFC 3339). */
+                until?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ActivityStats"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_agent_tokens: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Oldest first; never the tokens or their hashes */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_AgentToken"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_agent_token: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewAgentToken"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedAgentToken"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unknown scope, none, a bad name or expiry */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    revoke_agent_token: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -4140,7 +4620,7 @@ export interface operations {
             query?: {
                 /** @description `create`, `update`, `delete` or `rollback`. */
                 action?: string;
-                /** @description `admin:<id>` or `system`. */
+                /** @description `admin:<id>`, `agent:<token id>` or `system`. */
                 actor?: string;
                 /** @description One entity's id. */
                 entity_id?: string;
