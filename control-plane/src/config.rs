@@ -156,19 +156,27 @@ impl Config {
     }
 }
 
+/// Sets `into` from the variable `name` when it is set: a whole number in 1–`max`, else an error naming the range.
+pub(crate) fn read_bounded(
+    var: &impl Fn(&str) -> Option<String>,
+    name: &str,
+    max: u32,
+    into: &mut u32,
+) -> anyhow::Result<()> {
+    if let Some(v) = var(name) {
+        *into = v
+            .trim()
+            .parse()
+            .ok()
+            .filter(|n| (1..=max).contains(n))
+            .with_context(|| format!("{name} must be 1–{max}"))?;
+    }
+    Ok(())
+}
+
 fn telemetry_retention(var: &impl Fn(&str) -> Option<String>) -> anyhow::Result<crate::model::telemetry::Retention> {
     let mut r = crate::model::telemetry::Retention::default();
-    let read = |name: &str, max: u32, into: &mut u32| -> anyhow::Result<()> {
-        if let Some(v) = var(name) {
-            *into = v
-                .trim()
-                .parse()
-                .ok()
-                .filter(|n| (1..=max).contains(n))
-                .with_context(|| format!("{name} must be 1–{max}"))?;
-        }
-        Ok(())
-    };
+    let read = |name: &str, max: u32, into: &mut u32| read_bounded(var, name, max, into);
     read("QUARRY_METRICS_MINUTE_HOURS", 24 * 31, &mut r.minute_hours)?;
     read("QUARRY_METRICS_HOUR_DAYS", 3660, &mut r.hour_days)?;
     read("QUARRY_REQUEST_LOG_DAYS", 3660, &mut r.log_days)?;

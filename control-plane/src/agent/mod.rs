@@ -43,17 +43,7 @@ impl AgentConfig {
     /// Reads the settings through `var`.
     pub fn from_source(var: &impl Fn(&str) -> Option<String>) -> anyhow::Result<AgentConfig> {
         let mut c = AgentConfig::default();
-        let read = |name: &str, max: u32, into: &mut u32| -> anyhow::Result<()> {
-            if let Some(v) = var(name) {
-                *into = v
-                    .trim()
-                    .parse()
-                    .ok()
-                    .filter(|n| (1..=max).contains(n))
-                    .with_context(|| format!("{name} must be 1–{max}"))?;
-            }
-            Ok(())
-        };
+        let read = |name: &str, max: u32, into: &mut u32| crate::config::read_bounded(var, name, max, into);
         read("QUARRY_AGENT_TOKEN_MAX_HOURS", 24 * 366, &mut c.max_token_hours)?;
         read("QUARRY_AGENT_RATE_PER_MINUTE", 100_000, &mut c.rate_per_minute)?;
         Ok(c)
