@@ -52,3 +52,16 @@ function failOnCspViolations(browser) {
   };
   return browser;
 }
+
+/**
+ * Lets `page` load only from `base` (and data:/blob: URLs); any other request
+ * is aborted and its URL pushed to `foreign`, which a test asserts is empty.
+ */
+export async function sameOriginOnly(page, base, foreign) {
+  await page.route('**/*', (route) => {
+    const url = route.request().url();
+    if (url.startsWith(base) || url.startsWith('data:') || url.startsWith('blob:')) return route.continue();
+    foreign.push(url);
+    return route.abort();
+  });
+}

@@ -8,7 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { launch, SCREENSHOTS } from './browser.mjs';
+import { launch, sameOriginOnly, SCREENSHOTS } from './browser.mjs';
 import { sqliteDb, startQuarry } from './server.mjs';
 
 const ADMIN = { username: 'builder-admin', password: 'builder-password-1' };
@@ -39,12 +39,7 @@ before(async () => {
   sqliteDb(other, ['CREATE TABLE stock (id INTEGER PRIMARY KEY)']);
   browser = await launch();
   page = await browser.newPage({ viewport: { width: 1400, height: 950 } });
-  await page.route('**/*', (route) => {
-    const url = route.request().url();
-    if (url.startsWith(base) || url.startsWith('data:') || url.startsWith('blob:')) return route.continue();
-    foreign.push(url);
-    return route.abort();
-  });
+  await sameOriginOnly(page, base, foreign);
   page.on('pageerror', (e) => errors.push(String(e)));
   assert.equal((await page.request.post(`${base}/api/v1/auth/login`, { data: ADMIN })).status(), 200);
   for (const [name, database] of [['shop', shop], ['other', other]]) {

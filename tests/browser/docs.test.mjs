@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
-import { launch, SCREENSHOTS } from './browser.mjs';
+import { launch, sameOriginOnly, SCREENSHOTS } from './browser.mjs';
 
 const BASE = process.env.QUARRY_URL;
 if (!BASE) throw new Error('set QUARRY_URL to a running Quarry, e.g. http://127.0.0.1:3000');
@@ -19,12 +19,7 @@ after(async () => browser?.close());
 async function open(path) {
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   const foreign = [];
-  await page.route('**/*', (route) => {
-    const url = route.request().url();
-    if (url.startsWith(BASE) || url.startsWith('data:') || url.startsWith('blob:')) return route.continue();
-    foreign.push(url);
-    return route.abort();
-  });
+  await sameOriginOnly(page, BASE, foreign);
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
   const res = await page.goto(BASE + path, { waitUntil: 'networkidle' });

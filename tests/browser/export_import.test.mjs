@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { launch, SCREENSHOTS } from './browser.mjs';
+import { launch, sameOriginOnly, SCREENSHOTS } from './browser.mjs';
 import { startQuarry } from './server.mjs';
 
 const ADMIN = { username: 'admin', password: 'export-import-horse' };
@@ -18,6 +18,7 @@ let BASE;
 let browser;
 let page;
 const errors = [];
+const foreign = [];
 
 before(async () => {
   mkdirSync(SCREENSHOTS, { recursive: true });
@@ -26,15 +27,12 @@ before(async () => {
   data = quarry.data;
   browser = await launch();
   page = await browser.newPage({ viewport: { width: 1360, height: 900 }, acceptDownloads: true });
-  await page.route('**/*', (route) => {
-    const url = route.request().url();
-    if (url.startsWith(BASE) || url.startsWith('data:') || url.startsWith('blob:')) return route.continue();
-    return route.abort();
-  });
+  await sameOriginOnly(page, BASE, foreign);
   page.on('pageerror', (e) => errors.push(String(e)));
 });
 
 after(async () => {
+  assert.deepEqual(foreign, [], 'requests to another origin');
   await browser?.close();
   quarry?.stop();
 });

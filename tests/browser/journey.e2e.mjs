@@ -15,7 +15,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { launch, SCREENSHOTS } from './browser.mjs';
+import { launch, sameOriginOnly, SCREENSHOTS } from './browser.mjs';
 import { REPO, freePort, startQuarry } from './server.mjs';
 
 const TARGET = process.env.CARGO_TARGET_DIR ?? join(REPO, 'target');
@@ -67,12 +67,7 @@ before(async () => {
   const context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: quarry.base });
   page = await context.newPage();
-  await page.route('**/*', (route) => {
-    const url = route.request().url();
-    if (url.startsWith(quarry.base) || url.startsWith('data:') || url.startsWith('blob:')) return route.continue();
-    foreign.push(url);
-    return route.abort();
-  });
+  await sameOriginOnly(page, quarry.base, foreign);
   page.on('pageerror', (e) => errors.push(String(e)));
 });
 

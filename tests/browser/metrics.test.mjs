@@ -11,7 +11,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { launch, SCREENSHOTS } from './browser.mjs';
+import { launch, sameOriginOnly, SCREENSHOTS } from './browser.mjs';
 import { REPO, freePort, sqliteDb, startQuarry } from './server.mjs';
 
 const ADMIN = { username: 'metrics-admin', password: 'metrics-password-1' };
@@ -68,12 +68,7 @@ before(async () => {
   browser = await launch();
   const context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
   page = await context.newPage();
-  await page.route('**/*', (route) => {
-    const url = route.request().url();
-    if (url.startsWith(quarry.base) || url.startsWith('data:') || url.startsWith('blob:')) return route.continue();
-    foreign.push(url);
-    return route.abort();
-  });
+  await sameOriginOnly(page, quarry.base, foreign);
   page.on('pageerror', (e) => errors.push(String(e)));
   // Set up and deploy through the API with the page's session (the UI for that is tested elsewhere).
   const call = async (path, data) => {

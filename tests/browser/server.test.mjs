@@ -8,7 +8,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
-import { launch, SCREENSHOTS } from './browser.mjs';
+import { launch, sameOriginOnly, SCREENSHOTS } from './browser.mjs';
 import { freePort, startQuarry } from './server.mjs';
 
 const ADMIN = { username: 'admin', password: 'server-page-horse' };
@@ -33,12 +33,7 @@ before(async () => {
   const context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: BASE });
   page = await context.newPage();
-  await page.route('**/*', (route) => {
-    const url = route.request().url();
-    if (url.startsWith(BASE) || url.startsWith('data:') || url.startsWith('blob:')) return route.continue();
-    offOrigin.push(url);
-    return route.abort();
-  });
+  await sameOriginOnly(page, BASE, offOrigin);
   page.on('pageerror', (e) => errors.push(String(e)));
 });
 

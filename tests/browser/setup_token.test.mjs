@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
-import { launch, SCREENSHOTS } from './browser.mjs';
+import { launch, sameOriginOnly, SCREENSHOTS } from './browser.mjs';
 import { startQuarry } from './server.mjs';
 
 const ADMIN = { username: 'network-admin', password: 'network-password-1' };
@@ -20,12 +20,7 @@ before(async () => {
   quarry = await startQuarry({ name: 'setup-token', listen: '0.0.0.0' });
   browser = await launch();
   page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
-  await page.route('**/*', (route) => {
-    const url = route.request().url();
-    if (url.startsWith(quarry.base) || url.startsWith('data:') || url.startsWith('blob:')) return route.continue();
-    foreign.push(url);
-    return route.abort();
-  });
+  await sameOriginOnly(page, quarry.base, foreign);
   page.on('pageerror', (e) => errors.push(String(e)));
   // The 403 this test provokes on purpose is logged by chromium as "Failed to load resource".
   page.on('console', (m) => m.type() === 'error' && !m.text().startsWith('Failed to load resource') && errors.push(m.text()));

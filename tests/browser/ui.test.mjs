@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, rmSync } from 'node:fs';
-import { launch, SCREENSHOTS } from './browser.mjs';
+import { launch, sameOriginOnly, SCREENSHOTS } from './browser.mjs';
 import { sqliteDb } from './server.mjs';
 
 const BASE = process.env.QUARRY_URL;
@@ -30,12 +30,7 @@ before(async () => {
   ]);
   browser = await launch();
   page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
-  await page.route('**/*', (route) => {
-    const url = route.request().url();
-    if (url.startsWith(BASE) || url.startsWith('data:') || url.startsWith('blob:')) return route.continue();
-    foreign.push(url);
-    return route.abort();
-  });
+  await sameOriginOnly(page, BASE, foreign);
   page.on('pageerror', (e) => errors.push(String(e)));
   // The 422 and 409 this test provokes on purpose are logged by chromium as "Failed to load resource".
   page.on('console', (m) => m.type() === 'error' && !m.text().startsWith('Failed to load resource') && errors.push(m.text()));

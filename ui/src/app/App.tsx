@@ -2,6 +2,7 @@ import { MutationCache, QueryCache, QueryClient, QueryClientProvider } from '@ta
 import { Route, RouterProvider, Routes, createBrowserRouter } from 'react-router';
 import { ErrorPanel } from '../components/ErrorPanel';
 import { Loading } from '../components/PageHeader';
+import { AgentAccessPage } from '../features/agent/AgentAccessPage';
 import { AccountPage } from '../features/auth/AccountPage';
 import { SESSION_KEY, useSession } from '../features/auth/api';
 import { LoginPage } from '../features/auth/LoginPage';
@@ -74,6 +75,7 @@ function Gate() {
         <Route path="metrics" element={<MetricsPage />} />
         <Route path="export-import" element={<ExportImportPage />} />
         <Route path="server" element={<ServerPage />} />
+        <Route path="agent-access" element={<AgentAccessPage />} />
         <Route path="account" element={<AccountPage me={s.me} />} />
         <Route path="*" element={<NotFound />} />
       </Route>

@@ -14,6 +14,7 @@ const NAV = [
   { to: '/history', label: 'History' },
   { to: '/export-import', label: 'Export / import' },
   { to: '/server', label: 'Server' },
+  { to: '/agent-access', label: 'Agent access' },
 ];
 
 /** The signed-in shell: side navigation and the page. */
