@@ -325,24 +325,62 @@ pub async fn first_release(
     }
 }
 
+/// How long a control plane may keep answering an older release than the one
+/// served before the instance reports it as a problem: control planes on one
+/// store pick up a deploy within about a second (`QUARRY_FOLLOW_INTERVAL_MS`),
+/// so a longer disagreement is a store restored from a backup or a second
+/// store, which an admin has to hear about.
+const OLDER_GRACE: Duration = Duration::from_secs(10);
+
 /// Follows the control plane until the process ends.
+///
+/// Release numbers only move forward: a redeploy or rollback publishes the old
+/// content under a new, higher number, so an answer with a lower number than
+/// the one served comes from a control plane that has not yet seen the latest
+/// deploy (several control planes behind one load balancer). It is not loaded;
+/// the poll is repeated a second later with the served release's ETag. Only a
+/// stop (nothing published) resets the order: after it, any release is taken.
 pub fn spawn_follow(shared: Arc<Shared>, client: PullClient, from: FollowFrom) {
     tokio::spawn(async move {
         let FollowFrom { mut etag, mut refused } = from;
         let mut backoff = Duration::from_secs(1);
+        let mut older: Option<(Instant, String)> = None;
         loop {
-            client.beat(shared.current().manifest.release, refused.as_deref(), shared.token_uses.snapshot()).await;
+            let held_back = older.as_ref().filter(|(since, _)| since.elapsed() >= OLDER_GRACE).map(|(_, m)| m.as_str());
+            let problem = refused.as_deref().or(held_back);
+            client.beat(shared.current().manifest.release, problem, shared.token_uses.snapshot()).await;
             let started = Instant::now();
+            let serving = shared.current().manifest.release;
             let outcome = match client.fetch(&etag, POLL_WAIT).await {
+                Ok(Pulled::New { manifest, .. }) if manifest.release < serving => {
+                    let message = format!(
+                        "the control plane answered release {}, older than the served release {serving}; kept \
+                         {serving} (a stop, then a deploy, resets the order)",
+                        manifest.release
+                    );
+                    tracing::warn!(
+                        release = manifest.release,
+                        serving,
+                        "Kept the served release: the control plane answered an older one."
+                    );
+                    older.get_or_insert((Instant::now(), String::new())).1 = message;
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    continue;
+                }
                 Ok(Pulled::New { manifest, etag: next }) => {
                     etag = next;
+                    older = None;
                     Some(*manifest)
                 }
-                Ok(Pulled::Nothing) if shared.current().manifest.release != 0 => {
+                Ok(Pulled::Nothing) if serving != 0 => {
                     etag.clear();
+                    older = None;
                     Some(empty_manifest())
                 }
-                Ok(_) => None,
+                Ok(_) => {
+                    older = None;
+                    None
+                }
                 Err(e) => {
                     tracing::warn!(error = %e, retry_in_ms = backoff.as_millis() as u64, "Pull from the control plane failed.");
                     tokio::time::sleep(backoff).await;

@@ -7,6 +7,7 @@ mod fixtures;
 mod harness;
 mod hygiene;
 mod paging;
+mod pull_order;
 mod real_db;
 mod real_queue;
 #[path = "../../../tests/rust/slowloris.rs"]
