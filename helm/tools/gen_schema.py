@@ -172,6 +172,8 @@ runtime = obj({
     "enabled": boolean("Deploy the runtime."),
     "image": image,
     "replicaCount": integer("Replicas when the HPA is disabled.", 0),
+    "sessions": string("QUARRY_RUNTIME_SESSIONS: MCP sessions for pre-2026-07-28 clients.", enum=["off", "on"]),
+    "sessionAffinity": string("How a session's requests reach its pod.", enum=["", "ingressHash", "external"]),
     "controlPlaneUrl": string("URL releases are pulled from.", pattern="^(https?://.+)?$"),
     "allowedHosts": {"type": "array", "items": {"type": "string", "minLength": 1}, "description": "Extra Host names accepted on /mcp."},
     "allowedOrigins": {"type": "array", "items": {"type": "string", "minLength": 1}, "description": "Browser origins accepted on /mcp."},

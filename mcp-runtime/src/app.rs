@@ -170,6 +170,7 @@ pub fn router(shared: Arc<Shared>, config: &RuntimeConfig, cancel: CancellationT
         .with_cancellation_token(cancel)
         .with_sse_keep_alive(None)
         .with_json_response(true)
+        .with_legacy_session_mode(config.sessions)
         .disable_allowed_hosts();
     if !config.allowed_origins.is_empty() {
         http = http.with_allowed_origins(config.allowed_origins.clone());

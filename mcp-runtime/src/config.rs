@@ -90,6 +90,13 @@ pub struct RuntimeConfig {
     /// `QUARRY_RUNTIME_MAX_SESSIONS`: live MCP sessions at most; a new one
     /// closes the least recently used (1–1000000, default 10000).
     pub max_sessions: usize,
+    /// `QUARRY_RUNTIME_SESSIONS`: `on` (default) gives clients of protocol
+    /// revisions before 2026-07-28 a session (`Mcp-Session-Id`) held in this
+    /// process; `off` serves every request on its own, so any replica behind a
+    /// load balancer answers any request, without affinity. Without sessions a
+    /// client hears of a new release at its next `tools/list` rather than by a
+    /// `list_changed` notification. 2026-07-28 requests never have sessions.
+    pub sessions: bool,
     /// `QUARRY_RUNTIME_HEADER_READ_TIMEOUT_SECONDS`, `QUARRY_RUNTIME_IDLE_TIMEOUT_SECONDS`,
     /// `QUARRY_RUNTIME_MAX_CONNECTIONS`: connection bounds (see [`crate::serving::Limits`]).
     pub limits: crate::serving::Limits,
@@ -192,6 +199,16 @@ impl RuntimeConfig {
             ready_interval,
             delivery_interval: delivery,
             max_sessions,
+            sessions: match env.get("QUARRY_RUNTIME_SESSIONS").map(|v| v.trim().to_ascii_lowercase()).as_deref() {
+                None | Some("on") => true,
+                Some("off") => false,
+                Some(_) => {
+                    return Err(ConfigError::Invalid {
+                        name: "QUARRY_RUNTIME_SESSIONS",
+                        reason: "must be on or off".into(),
+                    });
+                }
+            },
             limits,
             workers,
             source,
@@ -242,6 +259,11 @@ mod tests {
         assert_eq!(c.bind.to_string(), "127.0.0.1:8080");
         assert!(matches!(c.source, ManifestSource::File(p) if p.ends_with("a.json")));
         assert_eq!(c.session_idle, Duration::from_secs(300));
+        assert!(c.sessions, "sessions are on by default");
+        let off = RuntimeConfig::load(&args, &env(&[("QUARRY_RUNTIME_SESSIONS", "OFF")])).unwrap();
+        assert!(!off.sessions);
+        let bad = RuntimeConfig::load(&args, &env(&[("QUARRY_RUNTIME_SESSIONS", "sticky")]));
+        assert!(bad.unwrap_err().to_string().contains("QUARRY_RUNTIME_SESSIONS"));
         assert_eq!(c.shutdown_grace, Duration::from_secs(5));
         assert_eq!(c.workers, std::thread::available_parallelism().map_or(1, usize::from));
         let one = RuntimeConfig::load(&args, &env(&[("QUARRY_RUNTIME_WORKERS", "1")])).unwrap();

@@ -135,6 +135,7 @@ refuse "a non-postgres store URL" "externalDatabase" --set externalDatabase.enab
 refuse "an unknown pull policy" "pullPolicy" --set runtime.image.pullPolicy=Sometimes
 refuse "MCP without auth behind the Ingress" "allowInsecure" -f "$CHART/ci/refused/auth-none-exposed-values.yaml"
 refuse "MCP without auth on a LoadBalancer" "allowInsecure" --set auth=none --set runtime.service.type=LoadBalancer
+refuse "MCP sessions over several replicas without affinity" "sessionAffinity" --set runtime.sessions=on
 if "$HELM" template quarry "$CHART" -f "$CHART/ci/refused/auth-none-exposed-values.yaml" --set allowInsecure=true \
     | grep -q QUARRY_ALLOW_UNAUTHENTICATED_MCP; then
   ok "auth: none with allowInsecure renders and tells the control plane"

@@ -263,6 +263,13 @@ Checks that stop a broken combination before it reaches the cluster.
 {{- if and (not .Values.externalDatabase.enabled) (gt (int .Values.controlPlane.replicaCount) 1) }}
 {{- fail "controlPlane.replicaCount > 1 needs externalDatabase.enabled: SQLite allows a single control plane" }}
 {{- end }}
+{{- $rt := .Values.runtime }}
+{{- if and (eq (toString $rt.sessions) "on") (or (gt (int $rt.replicaCount) 1) $rt.autoscaling.enabled) (not $rt.sessionAffinity) }}
+{{- fail "runtime.sessions: on with several runtime replicas needs runtime.sessionAffinity (ingressHash or external): a session lives in one pod; or keep sessions: off" }}
+{{- end }}
+{{- if and (eq $rt.sessionAffinity "ingressHash") (not .Values.ingress.enabled) }}
+{{- fail "runtime.sessionAffinity: ingressHash needs ingress.enabled" }}
+{{- end }}
 {{- if and .Values.externalDatabase.enabled (not .Values.externalDatabase.url) (not .Values.externalDatabase.existingSecret) }}
 {{- fail "externalDatabase.enabled needs externalDatabase.url or externalDatabase.existingSecret" }}
 {{- end }}

@@ -184,6 +184,17 @@ impl Session {
         self.post(json!({"jsonrpc": "2.0", "method": method})).send().await.unwrap();
     }
 
+    /// The session id the runtime gave, if it gave one.
+    pub fn id(&self) -> Option<&str> {
+        self.id.as_deref()
+    }
+
+    /// Sends the following requests to the runtime at `base` instead, as a
+    /// load balancer without affinity might.
+    pub fn move_to(&mut self, base: &str) {
+        self.url = format!("{base}/mcp");
+    }
+
     /// A second handle on the same session (for sending notifications while a call runs).
     pub fn handle(&self) -> Session {
         Session {

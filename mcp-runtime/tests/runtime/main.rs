@@ -10,6 +10,7 @@ mod paging;
 mod pull_order;
 mod real_db;
 mod real_queue;
+mod replicas;
 #[path = "../../../tests/rust/slowloris.rs"]
 mod slowloris;
 #[allow(dead_code)]
