@@ -14,8 +14,9 @@ PG_PORT = int(os.environ.get("FAULTS_PG_PORT", "5432"))
 
 
 class Plane:
-    def __init__(self, data_dir, target="local", database_url=None, port=None, runtime_port=None):
+    def __init__(self, data_dir, target="local", database_url=None, port=None, runtime_port=None, extra_env=None):
         self.data_dir, self.target, self.database_url = data_dir, target, database_url
+        self.extra_env = extra_env or {}
         self.port = port or free_port()
         self.runtime_port = runtime_port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -28,6 +29,7 @@ class Plane:
                "QUARRY_ADMIN_USERNAME": ADMIN[0], "QUARRY_ADMIN_PASSWORD": ADMIN[1]}
         if self.database_url:
             env["QUARRY_DATABASE_URL"] = self.database_url
+        env.update(self.extra_env)
         self.proc = spawn([QUARRY, "serve"], env, os.path.join(self.data_dir, "quarry.log"))
         if not wait_until(lambda: port_open(self.port) or self.proc.poll() is not None, 60, 0.1) \
                 or self.proc.poll() is not None:
