@@ -12,7 +12,7 @@ use axum::routing::get;
 use axum::{Json, Router, middleware};
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
-use serde_json::json;
+use serde_json::{Value, json};
 use shared_model::Problems;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -205,23 +205,34 @@ pub fn router(shared: Arc<Shared>, config: &RuntimeConfig, cancel: CancellationT
 /// Unauthenticated: the cached readiness, with no connection detail.
 async fn ready(State(shared): State<Arc<Shared>>) -> Response {
     let r = readiness(&shared).await;
-    match r.outcome {
-        Ok(()) => Json(json!({"status": "ready", "release": r.release})).into_response(),
-        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, Json(json!({"status": "unavailable", "release": r.release})))
-            .into_response(),
+    if r.ready() {
+        Json(json!({"status": "ready", "release": r.release})).into_response()
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, Json(json!({"status": "no_release", "release": 0}))).into_response()
     }
 }
 
-/// Behind auth: the same cached readiness, with which connection failed and why.
+/// Behind auth: the same cached readiness, with each connection's health.
 async fn ready_detail(State(shared): State<Arc<Shared>>) -> Response {
     let r = readiness(&shared).await;
-    match r.outcome {
-        Ok(()) => Json(json!({"status": "ready", "release": r.release})).into_response(),
-        Err(e) => {
-            (StatusCode::SERVICE_UNAVAILABLE, Json(json!({"status": "unavailable", "release": r.release, "detail": e})))
-                .into_response()
-        }
+    let connections: serde_json::Map<String, Value> = r
+        .connections
+        .iter()
+        .map(|(id, h)| {
+            let v = match h {
+                Ok(()) => json!({"up": true}),
+                Err(e) => json!({"up": false, "detail": e}),
+            };
+            (id.clone(), v)
+        })
+        .collect();
+    let status = if r.ready() { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let mut body = json!({"status": if r.ready() { "ready" } else { "no_release" }, "release": r.release,
+        "connections": connections});
+    if let Some(problems) = r.problems() {
+        body["detail"] = json!(problems);
     }
+    (status, Json(body)).into_response()
 }
 
 async fn readiness(shared: &Shared) -> crate::ready::Readiness {
@@ -237,6 +248,10 @@ async fn metrics(State(shared): State<Arc<Shared>>) -> Response {
          # TYPE quarry_ready_probes_total counter\nquarry_ready_probes_total {}\n",
         shared.ready.probes()
     ));
+    // The latest probe (the one `/readyz` runs); a scrape never waits on a database.
+    if let Some(r) = shared.ready.latest().filter(|r| r.release == release.manifest.release) {
+        crate::metrics::connection_health(&mut body, &r.connections);
+    }
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
 }
 

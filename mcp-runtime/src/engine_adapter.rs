@@ -173,7 +173,7 @@ impl Executor for EngineExecutor {
             .collect()
     }
 
-    fn ping(&self) -> BoxFuture<'_, Result<(), String>> {
+    fn ping(&self) -> BoxFuture<'_, crate::ready::ConnectionHealth> {
         Box::pin(async move {
             let limits = Limits { max_rows: 1, max_bytes: 1024, timeout: PING_TIMEOUT };
             let empty = Map::new();
@@ -181,16 +181,15 @@ impl Executor for EngineExecutor {
                 let q = Query::new("SELECT 1", &[], &empty, true, limits);
                 async move {
                     let r = tokio::time::timeout(PING_TIMEOUT, self.engine.execute(id, spec, &q)).await;
-                    match r {
+                    let answer = match r {
                         Ok(Ok(_)) => Ok(()),
                         Ok(Err(e)) => Err(format!("connection {id}: {e}")),
                         Err(_) => Err(format!("connection {id}: no answer within {} s", PING_TIMEOUT.as_secs())),
-                    }
+                    };
+                    (id.to_string(), answer)
                 }
             });
-            let failed: Vec<String> =
-                futures::future::join_all(probes).await.into_iter().filter_map(Result::err).collect();
-            if failed.is_empty() { Ok(()) } else { Err(failed.join("; ")) }
+            futures::future::join_all(probes).await
         })
     }
 }

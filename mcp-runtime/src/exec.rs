@@ -93,8 +93,8 @@ pub trait Executor: Send + Sync + 'static {
     fn execute<'a>(&'a self, req: QueryRequest<'a>) -> BoxFuture<'a, Result<QueryOutput, ExecError>>;
     /// Pool occupancy per connection id.
     fn pools(&self) -> BTreeMap<String, PoolStatus>;
-    /// Whether every connection answers (for `/readyz`).
-    fn ping(&self) -> BoxFuture<'_, Result<(), String>>;
+    /// Each connection's answer to a `SELECT 1` (connection health, `/internal/ready`).
+    fn ping(&self) -> BoxFuture<'_, crate::ready::ConnectionHealth>;
 }
 
 /// Builds an [`Executor`] for a manifest; called on every (re)load.

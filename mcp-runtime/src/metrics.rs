@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-pub use render::PoolStatus;
+pub use render::{PoolStatus, connection_health};
 use series::Series;
 pub use telemetry::{Batch, FinishedCall, MAX_PENDING_DELTAS, MAX_PENDING_RECORDS, Telemetry};
 

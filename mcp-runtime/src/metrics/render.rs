@@ -145,3 +145,14 @@ impl Metrics {
         json!({ "runtime": header, "tools": tools, "connections": conns, "timeseries": self.series.since(since) })
     }
 }
+
+/// `quarry_connection_up`: each connection's answer to its latest health probe.
+pub fn connection_health(out: &mut String, health: &crate::ready::ConnectionHealth) {
+    out.push_str(
+        "# HELP quarry_connection_up Whether the connection answered its latest health probe (SELECT 1).\n\
+         # TYPE quarry_connection_up gauge\n",
+    );
+    for (id, answer) in health {
+        let _ = writeln!(out, "quarry_connection_up{{connection=\"{}\"}} {}", label(id), u8::from(answer.is_ok()));
+    }
+}

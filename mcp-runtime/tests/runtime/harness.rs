@@ -57,8 +57,8 @@ impl Executor for Scripted {
     fn pools(&self) -> BTreeMap<String, PoolStatus> {
         BTreeMap::from([("db".to_string(), PoolStatus { in_use: 1, idle: 2, max: 10 })])
     }
-    fn ping(&self) -> BoxFuture<'_, Result<(), String>> {
-        Box::pin(async { Ok(()) })
+    fn ping(&self) -> BoxFuture<'_, mcp_runtime::ready::ConnectionHealth> {
+        Box::pin(async { vec![("db".to_string(), Ok(()))] })
     }
 }
 

@@ -112,6 +112,8 @@ async fn a_pulling_runtime_never_moves_to_an_older_release_except_after_a_stop()
     // A stop unloads; after it any release is taken, however low its number.
     plane.lock().unwrap().release = 0;
     reaches(&http, &base, 0).await;
+    let res = http.get(format!("{base}/readyz")).send().await.unwrap();
+    assert_eq!(res.status(), 503, "serving nothing is not ready");
     plane.lock().unwrap().release = 1;
     reaches(&http, &base, 1).await;
 }

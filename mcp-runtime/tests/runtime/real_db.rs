@@ -103,6 +103,9 @@ async fn sql_tools_return_rows_from_postgresql_and_mariadb_with_sealed_passwords
     let ready = app.get("/readyz").send().await.unwrap();
     assert_eq!(ready.status(), 200);
     let metrics = app.get("/metrics").send().await.unwrap().text().await.unwrap();
+    for conn in ["pg", "maria"] {
+        assert!(metrics.contains(&format!("quarry_connection_up{{connection=\"{conn}\"}} 1\n")), "{metrics}");
+    }
     assert!(metrics.contains("quarry_pool_connections{connection=\"pg\",state=\"idle\"} 1"), "{metrics}");
     assert!(metrics.contains("quarry_pool_connections{connection=\"maria\",state=\"in_use\"} 0"), "{metrics}");
 }
@@ -161,24 +164,27 @@ async fn row_and_scalar_tools_take_the_first_row_and_its_first_column_in_query_o
 }
 
 #[tokio::test]
-async fn unreachable_databases_make_readyz_fail_and_calls_report_unavailable() {
+async fn an_unreachable_database_leaves_the_instance_ready_and_is_reported_per_connection() {
     let spec = ConnectionSpec::new(mcp_runtime::db::DbType::Postgresql, "127.0.0.1", 1, "nope", "postgres");
     let tools = json!([{"name": "q", "connection": "pg", "sql": "SELECT 1 AS one"}]);
     let mut manifest = release(1, vec![connection("pg", &spec, None, json!({}))], tools);
     manifest["server"]["expose_db_errors"] = json!(false);
     let (app, _) = spawn(manifest, None).await;
-    // 100 asks, one probe (the default interval is 5 s); the body names no host and no error.
+    // 100 asks, one probe (the default interval is 5 s); the instance serves release 1, so it is ready: a
+    // database that does not answer must not take every replica out of its load balancer.
     for _ in 0..100 {
         let res = app.get("/readyz").send().await.unwrap();
-        assert_eq!(res.status(), 503);
+        assert_eq!(res.status(), 200);
         let body: Value = res.json().await.unwrap();
-        assert_eq!(body, json!({"status": "unavailable", "release": 1}));
+        assert_eq!(body, json!({"status": "ready", "release": 1}), "no connection is named");
     }
     let metrics = app.get("/metrics").send().await.unwrap().text().await.unwrap();
     assert!(metrics.contains("quarry_ready_probes_total 1\n"), "{metrics}");
+    assert!(metrics.contains("quarry_connection_up{connection=\"pg\"} 0\n"), "{metrics}");
     // The detail is there for those who may call the runtime.
-    let detail = app.get("/internal/ready").send().await.unwrap().text().await.unwrap();
-    assert!(detail.contains("connection pg"), "{detail}");
+    let detail: Value = app.get("/internal/ready").send().await.unwrap().json().await.unwrap();
+    assert_eq!(detail["connections"]["pg"]["up"], false, "{detail}");
+    assert!(detail["detail"].as_str().is_some_and(|d| d.contains("connection pg")), "{detail}");
     let r = app.session(None).await.call("q", json!({})).await;
     assert!(text(&r).contains("unavailable"), "{r}");
     // Without expose_db_errors the client learns neither the address nor the driver's words.
