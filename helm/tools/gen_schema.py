@@ -252,6 +252,12 @@ schema = {
             "existingSecret": string("Existing Secret with the URL."),
             "existingSecretKey": string("Key in existingSecret.", minLength=1),
         }, desc="External PostgreSQL store."),
+        "migrationJob": obj({
+            "enabled": boolean("Run quarry migrate as a pre-install/pre-upgrade hook Job."),
+            "backoffLimit": integer("Retries.", 0),
+            "activeDeadlineSeconds": integer("Seconds the Job may run.", 1),
+            "resources": resources,
+        }, desc="The store migration hook Job."),
         "ingress": obj({
             "enabled": boolean("Create the Ingress."),
             "className": string("IngressClass."),

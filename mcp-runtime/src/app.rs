@@ -249,9 +249,8 @@ async fn metrics(State(shared): State<Arc<Shared>>) -> Response {
         shared.ready.probes()
     ));
     // The latest probe (the one `/readyz` runs); a scrape never waits on a database.
-    if let Some(r) = shared.ready.latest().filter(|r| r.release == release.manifest.release) {
-        crate::metrics::connection_health(&mut body, &r.connections);
-    }
+    let latest = shared.ready.latest().filter(|r| r.release == release.manifest.release);
+    crate::metrics::connection_health(&mut body, latest.as_ref().map_or(&[][..], |r| &r.connections));
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
 }
 

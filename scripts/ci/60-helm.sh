@@ -111,6 +111,12 @@ if [ "$kept" -eq 2 ]; then ok "the generated Secret and the SQLite PVC survive h
 if grep -q 'secretKeyRef' "$defaults"; then ko "a secret is passed through the environment"; else ok "secrets reach the containers as files only"; fi
 expect "both components log JSON" 'name: QUARRY_LOG_FORMAT'
 expect "a helm test hook" 'helm.sh/hook: test'
+if grep -q 'name: quarry-migrate' "$defaults"; then ko "a migration Job on SQLite"; else ok "no migration Job on SQLite (its one control plane migrates on start)"; fi
+if grep -A16 'kind: Job' "$OUT/external-postgres-values.yaml" 2>/dev/null | grep -q 'helm.sh/hook: pre-install,pre-upgrade'; then
+  ok "on PostgreSQL, quarry migrate runs as a pre-install,pre-upgrade hook Job"
+else
+  ko "no migration hook Job on PostgreSQL"
+fi
 if grep -q 'grafana_dashboard' "$defaults"; then ko "the Grafana dashboard is rendered by default"; else ok "the Grafana dashboard is off by default"; fi
 pdbs=$(grep -c "unhealthyPodEvictionPolicy: AlwaysAllow" "$defaults" || true)
 if [ "$pdbs" -eq 2 ]; then ok "both PDBs let never-ready pods be evicted"; else ko "unhealthyPodEvictionPolicy on $pdbs PDBs, expected 2"; fi

@@ -146,8 +146,9 @@ impl Metrics {
     }
 }
 
-/// `quarry_connection_up`: each connection's answer to its latest health probe.
-pub fn connection_health(out: &mut String, health: &crate::ready::ConnectionHealth) {
+/// `quarry_connection_up`: each connection's answer to its latest health probe
+/// (the family is declared before the first probe too, so its name is stable).
+pub fn connection_health(out: &mut String, health: &[(String, Result<(), String>)]) {
     out.push_str(
         "# HELP quarry_connection_up Whether the connection answered its latest health probe (SELECT 1).\n\
          # TYPE quarry_connection_up gauge\n",
