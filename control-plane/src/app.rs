@@ -68,10 +68,16 @@ impl Application {
         let router = api::router(state.clone());
         state.deploy.set_bound_address(listener.local_addr()?);
         crate::tls::serve::start_side_tasks(&state).await?;
-        tokio::spawn(storage::history::retention::run(state.db.clone(), state.config.history_retention));
+        // Jobs that must run once per installation take a lease in the store (several control planes may share it).
+        let holder = storage::leases::holder();
+        tokio::spawn(storage::history::retention::run(
+            state.db.clone(),
+            state.config.history_retention,
+            holder.clone(),
+        ));
         let needs_ack = state.deploy.open_access_needs_ack();
         tokio::spawn(crate::release::access::run(state.db.clone(), state.deploy.hub_handle(), needs_ack));
-        tokio::spawn(storage::telemetry::rollup::run(state.db.clone(), state.config.telemetry));
+        tokio::spawn(storage::telemetry::rollup::run(state.db.clone(), state.config.telemetry, holder));
         let resume = state.clone();
         tokio::spawn(async move {
             if let Err(e) = resume.deploy.resume(&resume.db).await {

@@ -12,6 +12,7 @@ mod ha;
 mod harness;
 mod history;
 mod hygiene;
+mod leases;
 mod list_filters;
 mod login_abuse;
 mod observability;

@@ -8,6 +8,7 @@ pub mod audit_event;
 pub mod change_history;
 pub mod connection;
 pub mod deploy_state;
+pub mod lease;
 pub mod login_challenge;
 pub mod metric_hour;
 pub mod metric_minute;

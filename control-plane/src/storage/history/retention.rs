@@ -52,11 +52,23 @@ pub async fn prune(db: &impl ConnectionTrait, retention: Retention, now: DateTim
     Ok(Pruned { history, audit })
 }
 
-/// Prunes now and every [`EVERY`] until the process ends.
-pub async fn run(db: Db, retention: Retention) {
+/// The lease that makes one control plane of several prune.
+pub const LEASE: &str = "history-retention";
+
+/// Prunes now and every [`EVERY`] until the process ends, while `holder`
+/// holds the [`LEASE`] (see `storage::leases`).
+pub async fn run(db: Db, retention: Retention, holder: String) {
     let mut tick = tokio::time::interval(EVERY);
     loop {
         tick.tick().await;
+        match crate::storage::leases::acquire(&db, LEASE, &holder, EVERY * 2).await {
+            Ok(true) => {}
+            Ok(false) => continue,
+            Err(e) => {
+                tracing::warn!(error = %e, "Could not take the retention lease.");
+                continue;
+            }
+        }
         match prune(&db, retention, Utc::now()).await {
             Ok(p) if p.history + p.audit > 0 => {
                 tracing::info!(history = p.history, audit = p.audit, "Old history and audit entries were deleted.")

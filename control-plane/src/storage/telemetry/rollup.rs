@@ -122,13 +122,26 @@ async fn roll_hour(db: &impl ConnectionTrait, hour: i64) -> Result<u64, StoreErr
     Ok(written)
 }
 
+/// The lease that makes one control plane of several compact.
+pub const LEASE: &str = "telemetry-compaction";
+
 /// Compacts every [`EVERY`], the first time [`EVERY`] after start (start-up
-/// has more urgent work; nothing is lost by waiting), until the process ends.
-pub async fn run(db: Db, retention: Retention) {
+/// has more urgent work; nothing is lost by waiting), until the process ends —
+/// while `holder` holds the [`LEASE`] (renewed at each pass; another control
+/// plane on the store takes it over two intervals after this one stops).
+pub async fn run(db: Db, retention: Retention, holder: String) {
     let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + EVERY, EVERY);
     let mut from = Utc::now().timestamp() - i64::from(retention.minute_hours) * 3600;
     loop {
         tick.tick().await;
+        match super::super::leases::acquire(&db, LEASE, &holder, EVERY * 2).await {
+            Ok(true) => {}
+            Ok(false) => continue,
+            Err(e) => {
+                tracing::warn!(error = %e, "Could not take the compaction lease.");
+                continue;
+            }
+        }
         let now = Utc::now();
         match compact(&db, retention, from, now).await {
             Ok(c) => {
