@@ -150,9 +150,13 @@ impl PullClient {
 
     /// Tells the control plane which release this instance serves (or why it
     /// refused one) and when each token was last used.
-    pub async fn beat(&self, release: u64, refused: Option<&str>, uses: Vec<shared_model::protocol::TokenUse>) {
+    pub async fn beat(&self, shared: &Shared, refused: Option<&str>) {
+        let release = shared.current().manifest.release;
         let mut body = Heartbeat::report(&self.instance, env!("CARGO_PKG_VERSION"), release, refused);
-        body.token_uses = uses;
+        body.token_uses = shared.token_uses.snapshot();
+        body.connections_down = shared.ready.latest().filter(|r| r.release == release).map_or_else(Vec::new, |r| {
+            r.connections.into_iter().filter(|(_, answer)| answer.is_err()).map(|(id, _)| id).collect()
+        });
         let url = format!("{}{HEARTBEAT_PATH}", self.base);
         let sent = self.http.post(url).bearer_auth(&self.token).json(&body).send().await;
         if let Err(e) = sent {
@@ -348,7 +352,7 @@ pub fn spawn_follow(shared: Arc<Shared>, client: PullClient, from: FollowFrom) {
         loop {
             let held_back = older.as_ref().filter(|(since, _)| since.elapsed() >= OLDER_GRACE).map(|(_, m)| m.as_str());
             let problem = refused.as_deref().or(held_back);
-            client.beat(shared.current().manifest.release, problem, shared.token_uses.snapshot()).await;
+            client.beat(&shared, problem).await;
             let started = Instant::now();
             let serving = shared.current().manifest.release;
             let outcome = match client.fetch(&etag, POLL_WAIT).await {

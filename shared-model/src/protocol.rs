@@ -93,6 +93,10 @@ pub struct Heartbeat {
     /// latest use (at most [`MAX_TOKEN_USES`]).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub token_uses: Vec<TokenUse>,
+    /// The ids of the connections that did not answer the instance's latest
+    /// health probe (`SELECT 1`); empty when all did or none was probed yet.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub connections_down: Vec<String>,
 }
 
 impl Heartbeat {
@@ -107,6 +111,7 @@ impl Heartbeat {
             message: refused.unwrap_or_default().to_string(),
             last_seen: Utc::now(),
             token_uses: Vec::new(),
+            connections_down: Vec::new(),
         }
     }
 }

@@ -27,11 +27,12 @@ let connId;
 const errors = [];
 
 /** What a runtime serving `release` would report. */
-async function heartbeat(release) {
+async function heartbeat(release, connectionsDown = []) {
   const r = await fetch(`${base}/api/v1/runtime/heartbeat`, {
     method: 'POST',
     headers: { authorization: `Bearer ${RUNTIME_TOKEN}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ instance_id: 'runtime-pod-1', runtime_version: '0.1.0-test', release, status: 'running' }),
+    body: JSON.stringify({ instance_id: 'runtime-pod-1', runtime_version: '0.1.0-test', release, status: 'running',
+      connections_down: connectionsDown }),
   });
   assert.equal(r.status, 204, await r.text());
 }
@@ -112,7 +113,15 @@ test('deploying from the page publishes release 1, shows status, instances and t
   await page.screenshot({ path: `${SCREENSHOTS}/deploy-log-paused.png` });
   await page.getByRole('button', { name: /Resume/ }).click();
   await log.getByText('Release 2 published').waitFor();
+  // A runtime whose database does not answer: still running, the connection named on its row.
+  await heartbeat(2, ['shop']);
+  const row = instances.getByRole('row', { name: /runtime-pod-1/ });
+  await row.getByText('database down').waitFor({ timeout: 15_000 });
+  assert.match(await row.innerText(), /shop did not answer its health probe/);
+  await page.locator('[data-status="running"]').waitFor();
+  await page.screenshot({ path: `${SCREENSHOTS}/deploy-connection-down.png`, fullPage: true });
   await heartbeat(2);
+  await row.getByText('database down').waitFor({ state: 'detached', timeout: 15_000 });
 });
 
 test('the log stream shows "reconnecting" when the server goes away and follows again when it is back', async () => {

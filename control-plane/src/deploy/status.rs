@@ -95,7 +95,19 @@ fn judge(process: &ProcessState, live: &[Heartbeat], active: u64) -> (&'static s
     }
     let serving = live.iter().filter(|i| i.release == Some(active)).count();
     if serving == live.len() {
-        ("running", format!("{serving} runtime(s) serve release {active}"))
+        // A database that does not answer is reported, not a runtime error: the other connections' tools work.
+        let mut down: Vec<&str> = live.iter().flat_map(|i| i.connections_down.iter().map(String::as_str)).collect();
+        down.sort_unstable();
+        down.dedup();
+        let mut message = format!("{serving} runtime(s) serve release {active}");
+        if !down.is_empty() {
+            let hit = live.iter().filter(|i| !i.connections_down.is_empty()).count();
+            message.push_str(&format!(
+                "; connection(s) {} did not answer the health probe of {hit} of them",
+                down.join(", ")
+            ));
+        }
+        ("running", message)
     } else {
         ("deploying", format!("{serving} of {} runtime(s) serve release {active}", live.len()))
     }

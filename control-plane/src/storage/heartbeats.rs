@@ -25,6 +25,9 @@ pub async fn upsert(db: &impl ConnectionTrait, beat: &Heartbeat) -> Result<(), S
         status: Set(status_str(beat.status).into()),
         message: Set(beat.message.chars().take(2000).collect()),
         last_seen: Set(Utc::now()),
+        connections_down: Set(Some(
+            serde_json::to_string(&beat.connections_down.iter().take(100).collect::<Vec<_>>()).unwrap_or_default(),
+        )),
     };
     let on_conflict = OnConflict::column(runtime_heartbeat::Column::InstanceId)
         .update_columns([
@@ -33,6 +36,7 @@ pub async fn upsert(db: &impl ConnectionTrait, beat: &Heartbeat) -> Result<(), S
             runtime_heartbeat::Column::Status,
             runtime_heartbeat::Column::Message,
             runtime_heartbeat::Column::LastSeen,
+            runtime_heartbeat::Column::ConnectionsDown,
         ])
         .to_owned();
     runtime_heartbeat::Entity::insert(row).on_conflict(on_conflict).exec(db).await?;
@@ -58,6 +62,7 @@ pub async fn all(db: &impl ConnectionTrait) -> Result<Vec<Heartbeat>, StoreError
             message: b.message,
             last_seen: b.last_seen,
             token_uses: Vec::new(),
+            connections_down: b.connections_down.and_then(|j| serde_json::from_str(&j).ok()).unwrap_or_default(),
         })
         .collect())
 }

@@ -1,6 +1,7 @@
-//! Migration: `leases` — who runs a background job that must run once
-//! per installation (compaction, retention) when several control planes share
-//! the store, and until when.
+//! Migration for several control planes and runtime replicas: `leases` — who
+//! runs a background job that must run once per installation (compaction,
+//! retention) and until when — and `runtime_heartbeats.connections_down`, the
+//! connections an instance could not reach at its latest health probe.
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
@@ -17,6 +18,12 @@ enum LeasesTable {
     ExpiresAt,
 }
 
+#[derive(DeriveIden)]
+enum RuntimeHeartbeats {
+    Table,
+    ConnectionsDown,
+}
+
 #[async_trait::async_trait]
 impl MigrationTrait for Leases {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
@@ -28,10 +35,21 @@ impl MigrationTrait for Leases {
                 .col(big_integer(LeasesTable::ExpiresAt))
                 .take(),
         )
+        .await?;
+        m.alter_table(
+            Table::alter()
+                .table(RuntimeHeartbeats::Table)
+                .add_column(text_null(RuntimeHeartbeats::ConnectionsDown))
+                .take(),
+        )
         .await
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.alter_table(
+            Table::alter().table(RuntimeHeartbeats::Table).drop_column(RuntimeHeartbeats::ConnectionsDown).take(),
+        )
+        .await?;
         m.drop_table(Table::drop().table(LeasesTable::Table).take()).await
     }
 }

@@ -291,3 +291,42 @@ async fn the_log_stream_needs_a_session() {
     let res = reqwest::Client::new().get(app.url("/api/v1/deploy/logs")).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn a_connection_a_runtime_cannot_reach_shows_in_the_deploy_status_without_failing_it() {
+    let (app, _) = spawn_pull_app().await;
+    seed(&app).await;
+    let (s, d) = app.post("/api/v1/deploy", &json!({})).await;
+    assert_eq!(s, StatusCode::CREATED, "{d}");
+    let beat = |id: &str, down: Value| {
+        json!({"instance_id": id, "runtime_version": "test", "release": 1, "status": "running", "message": "",
+               "connections_down": down})
+    };
+    for b in [beat("pod-a", json!(["warehouse"])), beat("pod-b", json!([]))] {
+        let r = reqwest::Client::new()
+            .post(app.url("/api/v1/runtime/heartbeat"))
+            .bearer_auth(TOKEN)
+            .json(&b)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    }
+    let (_, st) = app.get("/api/v1/deploy/status").await;
+    assert_eq!(st["status"], "running", "{st}");
+    let message = st["message"].as_str().unwrap();
+    assert!(message.contains("warehouse") && message.contains("1 of them"), "{message}");
+    let a = st["instances"].as_array().unwrap().iter().find(|i| i["instance_id"] == "pod-a").unwrap();
+    assert_eq!(a["connections_down"], json!(["warehouse"]), "kept through the store: {st}");
+
+    // Once it answers again, the next heartbeat clears it.
+    reqwest::Client::new()
+        .post(app.url("/api/v1/runtime/heartbeat"))
+        .bearer_auth(TOKEN)
+        .json(&beat("pod-a", json!([])))
+        .send()
+        .await
+        .unwrap();
+    let (_, st) = app.get("/api/v1/deploy/status").await;
+    assert!(!st["message"].as_str().unwrap().contains("did not answer"), "{st}");
+}

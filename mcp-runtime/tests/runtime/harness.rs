@@ -21,6 +21,8 @@ use shared_model::manifest::Manifest;
 pub struct Journal {
     pub started: Vec<String>,
     pub cancelled: Vec<String>,
+    /// When set, the connection `db` fails its health probe.
+    pub db_down: bool,
 }
 
 /// SQL `SLEEP <ms> <tag>` sleeps, `FAIL` fails, anything else returns one row per argument.
@@ -58,7 +60,10 @@ impl Executor for Scripted {
         BTreeMap::from([("db".to_string(), PoolStatus { in_use: 1, idle: 2, max: 10 })])
     }
     fn ping(&self) -> BoxFuture<'_, mcp_runtime::ready::ConnectionHealth> {
-        Box::pin(async { vec![("db".to_string(), Ok(()))] })
+        let down = self.0.lock().unwrap().db_down;
+        Box::pin(
+            async move { vec![("db".to_string(), if down { Err("connection db: refused".into()) } else { Ok(()) })] },
+        )
     }
 }
 

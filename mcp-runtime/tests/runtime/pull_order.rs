@@ -16,7 +16,7 @@ use mcp_runtime::app::Application;
 use mcp_runtime::config::RuntimeConfig;
 use serde_json::Value;
 
-use crate::harness::{ScriptedFactory, manifest};
+use crate::harness::{Journal, ScriptedFactory, manifest};
 use crate::tools;
 
 /// What the scripted control plane publishes (0: nothing) and the heartbeats it received.
@@ -65,7 +65,7 @@ async fn reaches(http: &reqwest::Client, base: &str, release: u64) {
 /// The scripted control plane publishing `release`, and a runtime named
 /// `instance` pulling from it, once it serves that release: the plane's state
 /// and the runtime's base URL.
-async fn plane_and_runtime(release: u64, instance: &str) -> (Shared, String) {
+async fn plane_and_runtime(release: u64, instance: &str) -> (Shared, String, Arc<Mutex<Journal>>) {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let plane: Shared = Arc::new(Mutex::new(Plane { release, beats: vec![] }));
     let router = axum::Router::new()
@@ -86,16 +86,17 @@ async fn plane_and_runtime(release: u64, instance: &str) -> (Shared, String) {
     .map(|(k, v)| (k.to_string(), v.to_string()))
     .collect();
     let config = RuntimeConfig::load(&["--control-plane".to_string(), cp], &env).unwrap();
-    let app = Application::build(config, Arc::new(ScriptedFactory(Default::default()))).await.unwrap();
+    let journal = Arc::new(Mutex::new(Journal::default()));
+    let app = Application::build(config, Arc::new(ScriptedFactory(journal.clone()))).await.unwrap();
     let base = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run());
     reaches(&reqwest::Client::new(), &base, release).await;
-    (plane, base)
+    (plane, base, journal)
 }
 
 #[tokio::test]
 async fn a_pulling_runtime_never_moves_to_an_older_release_except_after_a_stop() {
-    let (plane, base) = plane_and_runtime(2, "order-test").await;
+    let (plane, base, _) = plane_and_runtime(2, "order-test").await;
     let http = reqwest::Client::new();
 
     // A control plane that has not seen release 2 yet answers release 1: kept at 2.
@@ -120,7 +121,7 @@ async fn a_pulling_runtime_never_moves_to_an_older_release_except_after_a_stop()
 
 #[tokio::test]
 async fn an_older_release_answered_for_long_is_reported_in_the_heartbeat() {
-    let (plane, base) = plane_and_runtime(5, "restored-store").await;
+    let (plane, base, _) = plane_and_runtime(5, "restored-store").await;
     let http = reqwest::Client::new();
 
     // A store restored from an older backup: it keeps answering release 3.
@@ -138,4 +139,24 @@ async fn an_older_release_answered_for_long_is_reported_in_the_heartbeat() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     assert_eq!(served(&http, &base).await, 5);
+}
+
+#[tokio::test]
+async fn the_heartbeat_names_the_connections_that_failed_their_health_probe() {
+    let (plane, base, journal) = plane_and_runtime(1, "health").await;
+    let http = reqwest::Client::new();
+    journal.lock().unwrap().db_down = true;
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        // The probe runs with /readyz, as an orchestrator asks it (a fresh answer is reused for 5 s); the
+        // instance stays ready.
+        assert_eq!(http.get(format!("{base}/readyz")).send().await.unwrap().status(), 200);
+        let last = plane.lock().unwrap().beats.last().cloned();
+        if last.as_ref().is_some_and(|b| b["connections_down"] == serde_json::json!(["db"])) {
+            assert_eq!(last.unwrap()["status"], "running", "a connection down is not a refused release");
+            break;
+        }
+        assert!(Instant::now() < deadline, "no heartbeat named the connection: {last:?}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 }

@@ -19,6 +19,8 @@ pub struct Model {
     pub message: String,
     /// When it was last heard from.
     pub last_seen: DateTimeUtc,
+    /// The connections that did not answer its latest health probe (a JSON array of ids).
+    pub connections_down: Option<String>,
 }
 
 /// No navigable relations.

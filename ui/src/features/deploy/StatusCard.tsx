@@ -71,6 +71,12 @@ export function StatusCard({ status: s }: { status: DeployStatus }) {
                 <td>
                   <span className={`badge ${i.status === 'error' ? 'badge-danger' : 'badge-ok'}`}>{i.status ?? 'running'}</span>
                   {i.message && <div className="small status-error">{i.message}</div>}
+                  {(i.connections_down?.length ?? 0) > 0 && (
+                    <div className="small">
+                      <span className="badge badge-warn">database down</span>{' '}
+                      {i.connections_down!.join(', ')} did not answer its health probe
+                    </div>
+                  )}
                 </td>
                 <td>{i.runtime_version ?? '—'}</td>
                 <td className="small">{i.last_seen ? new Date(i.last_seen).toLocaleString() : '—'}</td>

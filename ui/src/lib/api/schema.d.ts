@@ -1502,6 +1502,11 @@ export interface components {
         };
         /** @description What one runtime instance last reported. */
         Heartbeat: {
+            /**
+             * @description The ids of the connections that did not answer the instance's latest
+             *     health probe (`SELECT 1`); empty when all did or none was probed yet.
+             */
+            connections_down?: string[];
             /** @description The instance (pod name, container or random id), ≤ 64 characters. */
             instance_id: string;
             /**
