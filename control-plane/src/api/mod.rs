@@ -13,6 +13,7 @@ pub mod export_import;
 pub mod history;
 pub mod logs;
 pub mod metrics;
+pub mod oauth_clients;
 pub mod page;
 pub mod patch;
 pub mod preview;
@@ -116,6 +117,7 @@ pub fn openapi_router(state: Option<&AppState>) -> OpenApiRouter<AppState> {
         .merge(metrics::router())
         .merge(logs::router())
         .merge(agent_tokens::router())
+        .merge(oauth_clients::router())
         .merge(agent_activity::router());
     if let Some(state) = state {
         protected =

@@ -11,6 +11,7 @@ pub mod deploy_state;
 pub mod login_challenge;
 pub mod metric_hour;
 pub mod metric_minute;
+pub mod oauth_client;
 pub mod prompt;
 pub mod queue_snapshot;
 pub mod recovery_code;

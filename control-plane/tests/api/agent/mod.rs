@@ -4,6 +4,7 @@
 mod activity;
 mod documents;
 mod endpoint;
+mod oauth_clients;
 mod scopes;
 mod tokens;
 
