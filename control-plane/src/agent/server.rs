@@ -56,6 +56,35 @@ fn tool_error(text: String) -> CallToolResult {
     CallToolResult::error(vec![ContentBlock::text(text)])
 }
 
+/// What a credential lacking `scope` is told when it calls `tool`.
+pub fn missing_scope(scope: Scope, tool: &str) -> String {
+    format!("this credential lacks the scope `{scope}` that `{tool}` needs; ask an admin for a credential with it")
+}
+
+/// Records one call in the activity log (a failure to record is logged, not returned).
+pub async fn record_call(
+    state: &AppState,
+    cred: &Credential,
+    tool: &str,
+    args: &Value,
+    outcome: &'static str,
+    detail: Option<String>,
+    started: Instant,
+) {
+    let a = NewActivity {
+        credential_id: cred.id.clone(),
+        credential_name: cred.name.clone(),
+        tool: tool.to_string(),
+        arguments: redact(args),
+        outcome,
+        detail,
+        duration_us: i64::try_from(started.elapsed().as_micros()).unwrap_or(i64::MAX),
+    };
+    if let Err(e) = agent_activity::append(&state.db, a).await {
+        tracing::error!(error = %e, tool, "Could not record an agent call in the activity log.");
+    }
+}
+
 impl AgentServer {
     async fn record(
         &self,
@@ -66,18 +95,7 @@ impl AgentServer {
         detail: Option<String>,
         started: Instant,
     ) {
-        let a = NewActivity {
-            credential_id: cred.id.clone(),
-            credential_name: cred.name.clone(),
-            tool: tool.to_string(),
-            arguments: redact(args),
-            outcome,
-            detail,
-            duration_us: i64::try_from(started.elapsed().as_micros()).unwrap_or(i64::MAX),
-        };
-        if let Err(e) = agent_activity::append(&self.state.db, a).await {
-            tracing::error!(error = %e, tool, "Could not record an agent call in the activity log.");
-        }
+        record_call(&self.state, cred, tool, args, outcome, detail, started).await
     }
 }
 
@@ -125,11 +143,10 @@ impl ServerHandler for AgentServer {
             self.record(&cred, name, &args_value, outcome::RATE_LIMITED, Some(text.clone()), started).await;
             return Ok(tool_error(text).into());
         }
+        // The HTTP layer answers such a call 403 first (`http::require_agent`);
+        // this check stays for calls it does not see one by one (JSON-RPC batches).
         if !cred.allows(tool.scope) {
-            let text = format!(
-                "this credential lacks the scope `{}` that `{name}` needs; ask an admin for a token with it",
-                tool.scope
-            );
+            let text = missing_scope(tool.scope, name);
             self.record(&cred, name, &args_value, outcome::REFUSED, Some(text.clone()), started).await;
             return Ok(tool_error(text).into());
         }

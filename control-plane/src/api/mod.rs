@@ -153,6 +153,7 @@ pub fn router(state: AppState) -> Router {
     api.merge(docs::router(openapi))
         .merge(ssl::challenge_router())
         .merge(crate::agent::http::router(&state))
+        .merge(crate::oauth::http::router())
         .fallback(ui::fallback)
         .layer(middleware::from_fn(json_errors))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

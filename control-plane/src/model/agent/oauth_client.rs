@@ -112,7 +112,8 @@ mod tests {
     #[test]
     fn a_client_gets_a_public_id_and_a_secret_kept_only_as_its_hash() {
         let h = hasher();
-        let new = NewOAuthClient { name: " ci ".into(), scopes: vec![Scope::ToolsRead, Scope::Preview, Scope::ToolsRead] };
+        let new =
+            NewOAuthClient { name: " ci ".into(), scopes: vec![Scope::ToolsRead, Scope::Preview, Scope::ToolsRead] };
         let m = new.mint(&h, Utc::now()).unwrap();
         assert_eq!(m.record.name, "ci");
         assert!(m.record.client_id.starts_with(CLIENT_ID_PREFIX) && m.record.client_id.len() == 28);

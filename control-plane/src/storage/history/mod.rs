@@ -196,10 +196,9 @@ fn audit_event(e: &Edit) -> Option<(&'static str, Value)> {
             events::OAUTH_CLIENT_CREATED,
             json!({"id": e.id, "name": e.name, "client_id": field("client_id"), "scopes": field("scopes")}),
         )),
-        (Kind::OAuthClient, Action::Deleted) => Some((
-            events::OAUTH_CLIENT_REVOKED,
-            json!({"id": e.id, "name": e.name, "client_id": field("client_id")}),
-        )),
+        (Kind::OAuthClient, Action::Deleted) => {
+            Some((events::OAUTH_CLIENT_REVOKED, json!({"id": e.id, "name": e.name, "client_id": field("client_id")})))
+        }
         _ => None,
     }
 }
