@@ -7,6 +7,9 @@
 //!   the form body, an optional `scope` (a subset of the client's, default all)
 //!   and `resource` (RFC 8707; only the agent MCP endpoint);
 //! - `GET /oauth/jwks.json` — the public keys;
+//! - `GET /oauth/authorize` — always `unsupported_response_type`: there is no
+//!   interactive flow, but clients (the Python MCP SDK among them) insist on an
+//!   `authorization_endpoint` in the metadata, so it exists and says so;
 //! - `POST /oauth/introspect` — RFC 7662, client-authenticated the same way.
 //!
 //! Errors are RFC 6749 §5.2 bodies (`{"error", "error_description"}`), never
@@ -42,6 +45,8 @@ pub const TOKEN_PATH: &str = "/oauth/token";
 pub const JWKS_PATH: &str = "/oauth/jwks.json";
 /// The introspection endpoint.
 pub const INTROSPECT_PATH: &str = "/oauth/introspect";
+/// The authorization endpoint, which refuses every request (client credentials only).
+pub const AUTHORIZE_PATH: &str = "/oauth/authorize";
 
 /// The routes.
 pub fn router() -> Router<AppState> {
@@ -50,6 +55,13 @@ pub fn router() -> Router<AppState> {
         .route(JWKS_PATH, get(jwks))
         .route(TOKEN_PATH, post(token))
         .route(INTROSPECT_PATH, post(introspect))
+        .route(AUTHORIZE_PATH, get(authorize))
+}
+
+async fn authorize() -> OAuthError {
+    let why = "Quarry issues tokens only through the client_credentials grant at /oauth/token; create an OAuth \
+        client in Quarry and use its client_id and client_secret";
+    refuse(StatusCode::BAD_REQUEST, "unsupported_response_type", why)
 }
 
 /// An RFC 6749 §5.2 error answer.
@@ -98,6 +110,7 @@ async fn metadata(State(s): State<AppState>) -> Json<Value> {
     let scopes: Vec<&str> = Scope::ALL.iter().map(|s| s.as_str()).collect();
     Json(json!({
         "issuer": issuer,
+        "authorization_endpoint": format!("{issuer}{AUTHORIZE_PATH}"),
         "token_endpoint": format!("{issuer}{TOKEN_PATH}"),
         "jwks_uri": format!("{issuer}{JWKS_PATH}"),
         "introspection_endpoint": format!("{issuer}{INTROSPECT_PATH}"),
@@ -218,23 +231,7 @@ async fn token(
         return Err(refuse(StatusCode::BAD_REQUEST, "invalid_target", why));
     }
     let allowed: Vec<&str> = client.client.scopes.iter().map(|s| s.as_str()).collect();
-    let granted: Vec<&str> = match param(&pairs, "scope").map(str::trim).filter(|s| !s.is_empty()) {
-        None => allowed.clone(),
-        Some(asked) => {
-            let mut granted = Vec::new();
-            for name in asked.split(' ').filter(|n| !n.is_empty()) {
-                if !allowed.contains(&name) {
-                    let why =
-                        format!("the scope `{name}` is not allowed for this client (allowed: {})", allowed.join(" "));
-                    return Err(refuse(StatusCode::BAD_REQUEST, "invalid_scope", why));
-                }
-                if !granted.contains(&name) {
-                    granted.push(name);
-                }
-            }
-            granted
-        }
-    };
+    let granted = grant_scopes(param(&pairs, "scope"), &allowed)?;
     let ttl = s.agent.oauth.token_ttl_seconds;
     let now = Utc::now();
     let token = access_token::issue(&s.agent.oauth.keys, &r, &client.client.client_id, &granted, ttl, now)
@@ -249,6 +246,33 @@ async fn token(
         "expires_in": ttl,
         "scope": granted.join(" "),
     })))
+}
+
+/// The scopes to grant for a `scope` parameter: all the client's allowed
+/// scopes when it is absent; else the requested scopes the client is allowed.
+/// A requested scope the client is not allowed is left out rather than failing
+/// the request (RFC 6749 §3.3 lets the server grant less; the answer's `scope`
+/// says what was granted): MCP clients ask for every scope the resource
+/// metadata lists. An unknown scope name, or nothing left to grant, is
+/// `invalid_scope`.
+fn grant_scopes<'a>(asked: Option<&str>, allowed: &[&'a str]) -> Result<Vec<&'a str>, OAuthError> {
+    let Some(asked) = asked.map(str::trim).filter(|s| !s.is_empty()) else { return Ok(allowed.to_vec()) };
+    let mut granted = Vec::new();
+    for name in asked.split(' ').filter(|n| !n.is_empty()) {
+        if Scope::parse(name).is_none() {
+            return Err(refuse(StatusCode::BAD_REQUEST, "invalid_scope", format!("`{name}` is not a Quarry scope")));
+        }
+        if let Some(ok) = allowed.iter().find(|a| **a == name)
+            && !granted.contains(ok)
+        {
+            granted.push(*ok);
+        }
+    }
+    if granted.is_empty() {
+        let why = format!("none of the requested scopes is allowed for this client (allowed: {})", allowed.join(" "));
+        return Err(refuse(StatusCode::BAD_REQUEST, "invalid_scope", why));
+    }
+    Ok(granted)
 }
 
 async fn introspect(

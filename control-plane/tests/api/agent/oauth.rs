@@ -151,6 +151,10 @@ async fn the_token_endpoint_answers_each_bad_request_with_its_rfc_6749_error_and
             assert!(headers["www-authenticate"].to_str().unwrap().starts_with("Basic"), "{headers:?}");
         }
     }
+    // Asked for more than it may have, a client gets what it may have, and is told.
+    let form = [grant, ("scope", "tools:read server:write")];
+    let (s, _, b) = token_request(&app, Some((&client_id, &secret)), &form).await;
+    assert_eq!((s, b["scope"].as_str()), (StatusCode::OK, Some("tools:read")), "{b}");
     // A JSON body is not a token request.
     let res = reqwest::Client::new()
         .post(app.url("/oauth/token"))
