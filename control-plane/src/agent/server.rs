@@ -85,20 +85,6 @@ pub async fn record_call(
     }
 }
 
-impl AgentServer {
-    async fn record(
-        &self,
-        cred: &Credential,
-        tool: &str,
-        args: &Value,
-        outcome: &'static str,
-        detail: Option<String>,
-        started: Instant,
-    ) {
-        record_call(&self.state, cred, tool, args, outcome, detail, started).await
-    }
-}
-
 impl ServerHandler for AgentServer {
     fn get_info(&self) -> ServerConfig {
         let caps = ServerCapabilities::builder().enable_tools().enable_resources().enable_prompts().build();
@@ -140,20 +126,21 @@ impl ServerHandler for AgentServer {
                 self.state.agent.config.rate_per_minute,
                 wait.as_secs().max(1)
             );
-            self.record(&cred, name, &args_value, outcome::RATE_LIMITED, Some(text.clone()), started).await;
+            record_call(&self.state, &cred, name, &args_value, outcome::RATE_LIMITED, Some(text.clone()), started)
+                .await;
             return Ok(tool_error(text).into());
         }
         // The HTTP layer answers such a call 403 first (`http::require_agent`);
         // this check stays for calls it does not see one by one (JSON-RPC batches).
         if !cred.allows(tool.scope) {
             let text = missing_scope(tool.scope, name);
-            self.record(&cred, name, &args_value, outcome::REFUSED, Some(text.clone()), started).await;
+            record_call(&self.state, &cred, name, &args_value, outcome::REFUSED, Some(text.clone()), started).await;
             return Ok(tool_error(text).into());
         }
         let cx = Cx { s: self.state.clone(), actor: cred.actor() };
         let result = match tool.call(cx, args).await {
             Ok(value) => {
-                self.record(&cred, name, &args_value, outcome::OK, None, started).await;
+                record_call(&self.state, &cred, name, &args_value, outcome::OK, None, started).await;
                 let text = serde_json::to_string_pretty(&value).unwrap_or_default();
                 let mut r = CallToolResult::success(vec![ContentBlock::text(text)]);
                 r.structured_content = Some(value);
@@ -169,7 +156,7 @@ impl ServerHandler for AgentServer {
                 }
                 // The REST API's `detail`, word for word.
                 let detail = e.to_string();
-                self.record(&cred, name, &args_value, outcome::ERROR, Some(detail.clone()), started).await;
+                record_call(&self.state, &cred, name, &args_value, outcome::ERROR, Some(detail.clone()), started).await;
                 tool_error(detail)
             }
         };

@@ -75,17 +75,7 @@ impl NewOAuthClient {
     /// Validates the settings (every problem at once) and mints the client id and secret.
     pub fn mint(self, hasher: &TokenHasher, now: DateTime<Utc>) -> Result<MintedClient, Problems> {
         let mut p = Problems::default();
-        let name = self.name.trim().to_string();
-        if !(1..=100).contains(&name.chars().count()) {
-            p.push("name", "must be 1–100 characters");
-        }
-        let mut scopes = self.scopes;
-        scopes.sort();
-        scopes.dedup();
-        if scopes.is_empty() {
-            let all: Vec<&str> = Scope::ALL.iter().map(|s| s.as_str()).collect();
-            p.push("scopes", format!("give at least one scope: {}", all.join(", ")));
-        }
+        let (name, scopes) = super::token::name_and_scopes(&self.name, self.scopes, &mut p);
         p.into_result()?;
         let secret = format!("{SECRET_PREFIX}{}", random_hex(32));
         let record = OAuthClient {

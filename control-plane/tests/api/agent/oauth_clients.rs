@@ -36,6 +36,8 @@ async fn an_oauth_client_secret_is_shown_once_listed_without_it_and_revoking_it_
         history["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
     assert_eq!(actions, ["delete", "create"], "{history}");
     assert!(!history.to_string().contains(secret));
+    let rollback = format!("/api/v1/history/{}/rollback", history["items"][0]["id"]);
+    assert_eq!(app.post(&rollback, &json!({})).await.0, StatusCode::CONFLICT, "a revoked client cannot come back");
     for event in ["oauth_client_created", "oauth_client_revoked"] {
         let (_, audit) = app.get(&format!("/api/v1/audit?event={event}")).await;
         assert_eq!(audit["total"], 1, "{event}: {audit}");
