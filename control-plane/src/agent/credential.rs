@@ -167,6 +167,11 @@ async fn agent_token(s: &AppState, token: &str) -> Result<Lookup, StoreError> {
 }
 
 async fn oauth_token(s: &AppState, token: &str) -> Result<Lookup, StoreError> {
+    if token.split('.').count() != 3 {
+        return Ok(Err(
+            "the token is neither an agent token (qag_…) nor an OAuth access token (a JWT from /oauth/token)",
+        ));
+    }
     let claims = match crate::oauth::access_token::verify(&s.agent.oauth.keys, &crate::oauth::realm(s), token) {
         Ok(c) => c,
         Err(reason) => return Ok(Err(reason)),

@@ -194,7 +194,10 @@ async fn authenticate_client(
         description: format!("too many failed attempts for this client from this address; retry in {secs} seconds"),
         retry_after: Some(secs),
     })?;
-    let store = |e| refuse(StatusCode::INTERNAL_SERVER_ERROR, "server_error", format!("{e}"));
+    let store = |e: crate::storage::StoreError| {
+        tracing::error!(error = %e, "The store failed during an OAuth client authentication.");
+        refuse(StatusCode::INTERNAL_SERVER_ERROR, "server_error", "the store is unavailable; retry shortly")
+    };
     let found = oauth_clients::find_by_client_id(&s.db, &client_id).await.map_err(store)?;
     let matched = found.filter(|c| {
         shared_model::token::parse_hex_digest(&c.secret_hash).is_some_and(|d| s.agent.hasher.matches(&secret, &d))
@@ -234,8 +237,11 @@ async fn token(
     let granted = grant_scopes(param(&pairs, "scope"), &allowed)?;
     let ttl = s.agent.oauth.token_ttl_seconds;
     let now = Utc::now();
-    let token = access_token::issue(&s.agent.oauth.keys, &r, &client.client.client_id, &granted, ttl, now)
-        .map_err(|e| refuse(StatusCode::INTERNAL_SERVER_ERROR, "server_error", format!("{e}")))?;
+    let token =
+        access_token::issue(&s.agent.oauth.keys, &r, &client.client.client_id, &granted, ttl, now).map_err(|e| {
+            tracing::error!(error = format!("{e:#}"), "Could not sign an OAuth access token.");
+            refuse(StatusCode::INTERNAL_SERVER_ERROR, "server_error", "could not sign the access token")
+        })?;
     if let Err(e) = oauth_clients::touch(&s.db, &client.client.id, now, Some(&ip.to_string())).await {
         tracing::warn!(error = %e, "Could not record an OAuth client's last use.");
     }
