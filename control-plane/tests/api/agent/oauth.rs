@@ -284,3 +284,25 @@ async fn rotating_the_signing_key_keeps_issued_tokens_valid_and_publishes_both_k
         assert!(!agent.list_all_tools().await.unwrap().is_empty(), "a token of either key works");
     }
 }
+
+#[tokio::test]
+async fn the_oauth_endpoints_are_public_and_name_the_public_url_whatever_the_host_header_says() {
+    let app =
+        TestApp::spawn_with(&[("QUARRY_PUBLIC_URL", "https://quarry.example.com"), ("QUARRY_ALLOWED_HOSTS", "*")])
+            .await;
+    let anon = reqwest::Client::new();
+    for path in ["/.well-known/oauth-authorization-server", "/.well-known/oauth-protected-resource/agent/mcp"] {
+        let res = anon.get(app.url(path)).header("host", "evil.example").send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "{path} needs no session");
+        let doc = res.text().await.unwrap();
+        assert!(doc.contains("https://quarry.example.com") && !doc.contains("evil.example"), "{path}: {doc}");
+    }
+    let jwks = anon.get(app.url("/oauth/jwks.json")).send().await.unwrap();
+    assert_eq!(jwks.status(), StatusCode::OK);
+    let res = anon.get(app.url("/oauth/authorize?response_type=code")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(res.json::<Value>().await.unwrap()["error"], "unsupported_response_type");
+    // The token endpoint authenticates the client, not an admin session.
+    let (s, _, b) = token_request(&app, None, &[("grant_type", "client_credentials")]).await;
+    assert_eq!((s, b["error"].as_str()), (StatusCode::UNAUTHORIZED, Some("invalid_client")));
+}
