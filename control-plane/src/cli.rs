@@ -1,5 +1,5 @@
 //! The `quarry` command line: `serve` (default), `migrate`, `openapi`,
-//! `admin reset-password`, `admin disable-2fa`, `healthcheck`, `export`, `apply`.
+//! `admin reset-password`, `admin disable-2fa`, `oauth rotate-key`, `healthcheck`, `export`, `apply`.
 
 mod apply;
 
@@ -9,7 +9,7 @@ use anyhow::{Context, bail};
 
 use crate::{Application, Config, api, auth, storage};
 
-const USAGE: &str = "usage: quarry [serve | migrate | openapi | healthcheck | export | apply FILE | admin reset-password [--username NAME] [--password-stdin] | admin disable-2fa]
+const USAGE: &str = "usage: quarry [serve | migrate | openapi | healthcheck | export | apply FILE | admin reset-password [--username NAME] [--password-stdin] | admin disable-2fa | oauth rotate-key]
   serve                  run the control plane (default)
   migrate                create or upgrade the store, then exit
   openapi                print the OpenAPI document
@@ -25,7 +25,10 @@ const USAGE: &str = "usage: quarry [serve | migrate | openapi | healthcheck | ex
   admin reset-password   set the admin password (from QUARRY_ADMIN_PASSWORD or one line of stdin; the name from
                          --username or QUARRY_ADMIN_USERNAME, else unchanged); ends every session
   admin disable-2fa      turn two-factor login off (a lost authenticator and no recovery codes); ends every
-                         session";
+                         session
+  oauth rotate-key       make a new current OAuth signing key in the data directory; the previous key stays in
+                         the JWKS until the tokens it signed expire (QUARRY_OAUTH_TOKEN_TTL_SECONDS + 60 s);
+                         a running control plane switches on its next token request";
 
 /// Runs the command named by `args` (without the program name).
 pub async fn run(args: &[String]) -> anyhow::Result<()> {
@@ -45,6 +48,13 @@ pub async fn run(args: &[String]) -> anyhow::Result<()> {
         ["healthcheck", "--url", url] => healthcheck_url(url).await,
         ["admin", "reset-password", rest @ ..] => reset_password(rest).await,
         ["admin", "disable-2fa"] => disable_two_factor().await,
+        ["oauth", "rotate-key"] => {
+            let config = Config::from_env()?;
+            let keep = crate::oauth::OAuthServer::keep_retired_for(config.agent.oauth_token_ttl_seconds);
+            let kid = crate::oauth::keys::rotate(&config.data_dir, keep)?;
+            println!("{}", serde_json::json!({"kid": kid, "previous_key_kept_seconds": keep.num_seconds()}));
+            Ok(())
+        }
         ["export", rest @ ..] => apply::export(rest).await,
         ["apply", rest @ ..] => apply::apply(rest).await,
         ["-h" | "--help" | "help"] => {

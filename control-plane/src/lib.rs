@@ -13,6 +13,7 @@ pub mod error;
 pub mod extract;
 pub mod keys;
 pub mod model;
+pub mod oauth;
 pub mod portable;
 pub mod release;
 pub mod settings;

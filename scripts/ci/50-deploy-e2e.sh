@@ -2,6 +2,9 @@
 # CI stage: deploy end to end, with the real PostgreSQL and the official Python
 # MCP client (PyPI `mcp`, in a venv under .cache/):
 #   - local target: quarry supervises a quarry-runtime child (tests/e2e/deploy/run-local.sh);
+#   - agents: the Python SDK builds a tool over the agent MCP with an agent token and as an OAuth
+#     client (client credentials, discovered from the 401), calls it through the runtime; the
+#     MCP Inspector CLI lists the agent tools (tests/e2e/deploy/run-agent.sh);
 #   - the user's whole journey through the UI in chromium, ending with the Python client
 #     (tests/browser/journey.e2e.mjs, named so that stage 30 does not pick it up);
 #   - pull mode: two quarry-runtime --control-plane processes follow releases (run-pull.sh);
@@ -19,6 +22,8 @@ ensure_venv "$VENV" tests/e2e/deploy/requirements.txt
 cargo build -p control-plane -p mcp-runtime --bins
 echo "--- local target"
 tests/e2e/deploy/run-local.sh
+echo "--- agents: agent token and OAuth client (Python MCP SDK), the Inspector CLI"
+tests/e2e/deploy/run-agent.sh
 echo "--- the whole journey in the browser: setup → PostgreSQL → tool → deploy → Python MCP client → redeploy → rollback"
 [ -f ui/dist/index.html ] || (cd ui && npm run -s build)
 (cd tests/browser && JOURNEY_PYTHON=$VENV/bin/python SCREENSHOT_DIR=$CARGO_TARGET_DIR/screenshots node --test journey.e2e.mjs)

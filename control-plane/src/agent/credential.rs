@@ -1,9 +1,12 @@
 //! Who is calling the agent endpoint. A bearer token becomes a
 //! [`Credential`] — an id, a name and scopes — or a [`Refusal`]. Agent tokens
 //! (`qag_…`) are looked up by keyed hash in the store on every request, so a
-//! revocation or an expiry takes effect on the very next request. An OAuth
-//! client's JWT access token will be one more arm of [`authenticate`]
-//! producing the same `Credential` (its `scope` claim as the scopes); nothing
+//! revocation or an expiry takes effect on the very next request. Anything
+//! else is taken for an OAuth access token (a JWT from `/oauth/token`): its
+//! signature and claims are checked (`oauth::access_token::verify`), then its
+//! client is looked up in the store, so revoking the client refuses tokens
+//! already issued to it on their next use. Its `scope` claim (never wider
+//! than the client's allowed scopes) becomes the credential's scopes; nothing
 //! past this module needs to know which kind it was.
 
 use chrono::Utc;
@@ -13,7 +16,7 @@ use super::scope::{Scope, Scopes};
 use super::token::PREFIX;
 use crate::app::AppState;
 use crate::model::Actor;
-use crate::storage::{StoreError, agent_tokens, audit};
+use crate::storage::{StoreError, agent_tokens, audit, oauth_clients};
 
 /// How stale a token's recorded last use may get before a request rewrites it.
 const TOUCH_EVERY_SECONDS: i64 = 5;
@@ -23,12 +26,14 @@ const TOUCH_EVERY_SECONDS: i64 = 5;
 pub enum CredentialKind {
     /// An agent token created with `POST /agent-tokens`.
     AgentToken,
+    /// An OAuth access token issued to a client of `POST /oauth-clients`.
+    OAuthClient,
 }
 
 /// An authenticated agent.
 #[derive(Debug, Clone)]
 pub struct Credential {
-    /// The credential's id (the token's id).
+    /// The credential's id (the agent token's or the OAuth client's id).
     pub id: String,
     /// Its name, for people.
     pub name: String,
@@ -63,7 +68,7 @@ impl Credential {
 #[derive(Debug, thiserror::Error)]
 pub enum Refusal {
     /// No bearer token was sent.
-    #[error("send an agent token as `Authorization: Bearer qag_…`")]
+    #[error("send an agent token (`Authorization: Bearer qag_…`) or an OAuth access token from /oauth/token")]
     Missing,
     /// A token was sent but is not (or no longer) valid.
     #[error("{0}")]
@@ -79,6 +84,28 @@ pub fn bearer(header: Option<&str>) -> Option<&str> {
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim()).filter(|t| !t.is_empty())
 }
 
+/// Records a refused credential in the audit trail as `agent_refused`
+/// (`reason` plus `detail`'s fields), at most
+/// [`super::REFUSALS_AUDITED_PER_MINUTE`] per client address and minute.
+pub async fn record_refusal(
+    s: &AppState,
+    address: Option<String>,
+    user_agent: Option<String>,
+    reason: &str,
+    detail: serde_json::Value,
+) -> Result<(), StoreError> {
+    let key = address.clone().unwrap_or_default();
+    if s.agent.refusals.admit(&key, std::time::Instant::now()).is_err() {
+        return Ok(());
+    }
+    let mut detail = detail;
+    if let Some(map) = detail.as_object_mut() {
+        map.insert("reason".into(), json!(reason));
+    }
+    let visitor = Actor::Visitor { address, user_agent };
+    audit::record(&s.db, &visitor, audit::events::AGENT_REFUSED, detail).await
+}
+
 /// Authenticates `token` (from the `Authorization` header) for a client at
 /// `address`. A refused token that was presented is recorded in the audit
 /// trail (at most [`super::REFUSALS_AUDITED_PER_MINUTE`] per address and minute).
@@ -89,42 +116,79 @@ pub async fn authenticate(
     user_agent: Option<String>,
 ) -> Result<Credential, Refusal> {
     let Some(token) = token else { return Err(Refusal::Missing) };
-    let found = if token.starts_with(PREFIX) {
-        agent_tokens::find_by_hash(&s.db, &s.agent.hasher.hash_hex(token)).await?
-    } else {
-        None
-    };
+    let found = if token.starts_with(PREFIX) { agent_token(s, token).await? } else { oauth_token(s, token).await? };
     let now = Utc::now();
-    let refusal = match &found {
-        None => Some("the agent token is unknown or was revoked"),
-        Some(t) if t.expires_at <= now => Some("the agent token has expired; create a new one"),
-        Some(_) => None,
-    };
-    if let Some(reason) = refusal {
-        let key = address.clone().unwrap_or_default();
-        if s.agent.refusals.admit(&key, std::time::Instant::now()).is_err() {
+    let found = match found {
+        Ok(found) => found,
+        Err(reason) => {
+            let prefix: String = token.chars().take(12).collect();
+            record_refusal(s, address, user_agent, reason, json!({"prefix": prefix})).await?;
             return Err(Refusal::Invalid(reason));
         }
-        let visitor = Actor::Visitor { address, user_agent };
-        let prefix: String = token.chars().take(12).collect();
-        let detail = json!({"reason": reason, "prefix": prefix});
-        audit::record(&s.db, &visitor, audit::events::AGENT_REFUSED, detail).await?;
-        return Err(Refusal::Invalid(reason));
-    }
-    let t = found.expect("checked above");
+    };
     // Last use is kept to the second or so; a burst of calls writes it once.
-    let stale = t.last_used_at.is_none_or(|at| now - at > chrono::Duration::seconds(TOUCH_EVERY_SECONDS));
-    if stale || t.last_used_from != address {
-        agent_tokens::touch(&s.db, &t.id, now, address.as_deref()).await?;
+    let stale = found.last_used_at.is_none_or(|at| now - at > chrono::Duration::seconds(TOUCH_EVERY_SECONDS));
+    if stale || found.last_used_from != address {
+        match found.kind {
+            CredentialKind::AgentToken => agent_tokens::touch(&s.db, &found.id, now, address.as_deref()).await?,
+            CredentialKind::OAuthClient => oauth_clients::touch(&s.db, &found.id, now, address.as_deref()).await?,
+        }
     }
-    Ok(Credential {
+    Ok(Credential { id: found.id, name: found.name, kind: found.kind, scopes: found.scopes, address, user_agent })
+}
+
+/// A credential found in the store, before its use is recorded.
+struct Found {
+    id: String,
+    name: String,
+    kind: CredentialKind,
+    scopes: Scopes,
+    last_used_at: Option<chrono::DateTime<Utc>>,
+    last_used_from: Option<String>,
+}
+
+type Lookup = Result<Found, &'static str>;
+
+async fn agent_token(s: &AppState, token: &str) -> Result<Lookup, StoreError> {
+    let Some(t) = agent_tokens::find_by_hash(&s.db, &s.agent.hasher.hash_hex(token)).await? else {
+        return Ok(Err("the agent token is unknown or was revoked"));
+    };
+    if t.expires_at <= Utc::now() {
+        return Ok(Err("the agent token has expired; create a new one"));
+    }
+    Ok(Ok(Found {
         id: t.id,
         name: t.name,
         kind: CredentialKind::AgentToken,
         scopes: t.scopes.into_iter().collect(),
-        address,
-        user_agent,
-    })
+        last_used_at: t.last_used_at,
+        last_used_from: t.last_used_from,
+    }))
+}
+
+async fn oauth_token(s: &AppState, token: &str) -> Result<Lookup, StoreError> {
+    if token.split('.').count() != 3 {
+        return Ok(Err(
+            "the token is neither an agent token (qag_…) nor an OAuth access token (a JWT from /oauth/token)",
+        ));
+    }
+    let claims = match crate::oauth::access_token::verify(&s.agent.oauth.keys, &crate::oauth::realm(s), token) {
+        Ok(c) => c,
+        Err(reason) => return Ok(Err(reason)),
+    };
+    let Some(c) = oauth_clients::find_by_client_id(&s.db, &claims.client_id).await? else {
+        return Ok(Err("the OAuth client of this access token was revoked"));
+    };
+    // Never wider than what the client is allowed now.
+    let scopes = claims.scope.split(' ').filter_map(Scope::parse).filter(|sc| c.client.scopes.contains(sc)).collect();
+    Ok(Ok(Found {
+        id: c.client.id,
+        name: c.client.name,
+        kind: CredentialKind::OAuthClient,
+        scopes,
+        last_used_at: c.client.last_used_at,
+        last_used_from: c.client.last_used_from,
+    }))
 }
 
 #[cfg(test)]

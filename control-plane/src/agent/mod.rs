@@ -3,8 +3,8 @@
 //! `model::agent`, re-exported here), a tool registry
 //! whose handlers call the same functions the REST API calls (`registry`),
 //! a per-credential rate limit (`limit`) and an activity log of every call.
-//! How a bearer becomes a [`credential::Credential`] is in `credential`: agent
-//! tokens today; an OAuth client's JWT plugs in there.
+//! How a bearer becomes a [`credential::Credential`] is in `credential`: an
+//! agent token or an OAuth access token (`crate::oauth`).
 
 pub use crate::model::agent::{activity, scope, token};
 
@@ -31,11 +31,17 @@ pub struct AgentConfig {
     pub max_token_hours: u32,
     /// Tool calls allowed per credential per minute (`QUARRY_AGENT_RATE_PER_MINUTE`, default 120).
     pub rate_per_minute: u32,
+    /// Lifetime of an OAuth access token, seconds (`QUARRY_OAUTH_TOKEN_TTL_SECONDS`, default 900).
+    pub oauth_token_ttl_seconds: u32,
 }
 
 impl Default for AgentConfig {
     fn default() -> Self {
-        AgentConfig { max_token_hours: 720, rate_per_minute: 120 }
+        AgentConfig {
+            max_token_hours: 720,
+            rate_per_minute: 120,
+            oauth_token_ttl_seconds: crate::oauth::DEFAULT_TOKEN_TTL_SECONDS,
+        }
     }
 }
 
@@ -46,6 +52,7 @@ impl AgentConfig {
         let read = |name: &str, max: u32, into: &mut u32| crate::config::read_bounded(var, name, max, into);
         read("QUARRY_AGENT_TOKEN_MAX_HOURS", 24 * 366, &mut c.max_token_hours)?;
         read("QUARRY_AGENT_RATE_PER_MINUTE", 100_000, &mut c.rate_per_minute)?;
+        read("QUARRY_OAUTH_TOKEN_TTL_SECONDS", crate::oauth::MAX_TOKEN_TTL_SECONDS, &mut c.oauth_token_ttl_seconds)?;
         Ok(c)
     }
 }
@@ -61,6 +68,8 @@ pub struct AgentAccess {
     /// Bounds how many refused tokens per client address reach the audit trail
     /// ([`REFUSALS_AUDITED_PER_MINUTE`]), so garbage tokens cannot flood it.
     pub refusals: limit::RateLimiter,
+    /// The OAuth authorization server: signing keys and failed client authentications.
+    pub oauth: crate::oauth::OAuthServer,
 }
 
 /// Refused agent tokens audited per client address per minute; more are refused all the same, unrecorded.
@@ -73,6 +82,7 @@ impl AgentAccess {
         let hasher = TokenHasher::from_runtime_key(&key).context("agent.key")?;
         Ok(AgentAccess {
             hasher,
+            oauth: crate::oauth::OAuthServer::load(data_dir, config.oauth_token_ttl_seconds)?,
             limiter: limit::RateLimiter::new(config.rate_per_minute),
             refusals: limit::RateLimiter::new(REFUSALS_AUDITED_PER_MINUTE),
             config,

@@ -56,28 +56,32 @@ fn tool_error(text: String) -> CallToolResult {
     CallToolResult::error(vec![ContentBlock::text(text)])
 }
 
-impl AgentServer {
-    async fn record(
-        &self,
-        cred: &Credential,
-        tool: &str,
-        args: &Value,
-        outcome: &'static str,
-        detail: Option<String>,
-        started: Instant,
-    ) {
-        let a = NewActivity {
-            credential_id: cred.id.clone(),
-            credential_name: cred.name.clone(),
-            tool: tool.to_string(),
-            arguments: redact(args),
-            outcome,
-            detail,
-            duration_us: i64::try_from(started.elapsed().as_micros()).unwrap_or(i64::MAX),
-        };
-        if let Err(e) = agent_activity::append(&self.state.db, a).await {
-            tracing::error!(error = %e, tool, "Could not record an agent call in the activity log.");
-        }
+/// What a credential lacking `scope` is told when it calls `tool`.
+pub fn missing_scope(scope: Scope, tool: &str) -> String {
+    format!("this credential lacks the scope `{scope}` that `{tool}` needs; ask an admin for a credential with it")
+}
+
+/// Records one call in the activity log (a failure to record is logged, not returned).
+pub async fn record_call(
+    state: &AppState,
+    cred: &Credential,
+    tool: &str,
+    args: &Value,
+    outcome: &'static str,
+    detail: Option<String>,
+    started: Instant,
+) {
+    let a = NewActivity {
+        credential_id: cred.id.clone(),
+        credential_name: cred.name.clone(),
+        tool: tool.to_string(),
+        arguments: redact(args),
+        outcome,
+        detail,
+        duration_us: i64::try_from(started.elapsed().as_micros()).unwrap_or(i64::MAX),
+    };
+    if let Err(e) = agent_activity::append(&state.db, a).await {
+        tracing::error!(error = %e, tool, "Could not record an agent call in the activity log.");
     }
 }
 
@@ -122,21 +126,21 @@ impl ServerHandler for AgentServer {
                 self.state.agent.config.rate_per_minute,
                 wait.as_secs().max(1)
             );
-            self.record(&cred, name, &args_value, outcome::RATE_LIMITED, Some(text.clone()), started).await;
+            record_call(&self.state, &cred, name, &args_value, outcome::RATE_LIMITED, Some(text.clone()), started)
+                .await;
             return Ok(tool_error(text).into());
         }
+        // The HTTP layer answers such a call 403 first (`http::require_agent`);
+        // this check stays for calls it does not see one by one (JSON-RPC batches).
         if !cred.allows(tool.scope) {
-            let text = format!(
-                "this credential lacks the scope `{}` that `{name}` needs; ask an admin for a token with it",
-                tool.scope
-            );
-            self.record(&cred, name, &args_value, outcome::REFUSED, Some(text.clone()), started).await;
+            let text = missing_scope(tool.scope, name);
+            record_call(&self.state, &cred, name, &args_value, outcome::REFUSED, Some(text.clone()), started).await;
             return Ok(tool_error(text).into());
         }
         let cx = Cx { s: self.state.clone(), actor: cred.actor() };
         let result = match tool.call(cx, args).await {
             Ok(value) => {
-                self.record(&cred, name, &args_value, outcome::OK, None, started).await;
+                record_call(&self.state, &cred, name, &args_value, outcome::OK, None, started).await;
                 let text = serde_json::to_string_pretty(&value).unwrap_or_default();
                 let mut r = CallToolResult::success(vec![ContentBlock::text(text)]);
                 r.structured_content = Some(value);
@@ -152,7 +156,7 @@ impl ServerHandler for AgentServer {
                 }
                 // The REST API's `detail`, word for word.
                 let detail = e.to_string();
-                self.record(&cred, name, &args_value, outcome::ERROR, Some(detail.clone()), started).await;
+                record_call(&self.state, &cred, name, &args_value, outcome::ERROR, Some(detail.clone()), started).await;
                 tool_error(detail)
             }
         };

@@ -13,6 +13,7 @@ pub mod export_import;
 pub mod history;
 pub mod logs;
 pub mod metrics;
+pub mod oauth_clients;
 pub mod page;
 pub mod patch;
 pub mod preview;
@@ -116,6 +117,7 @@ pub fn openapi_router(state: Option<&AppState>) -> OpenApiRouter<AppState> {
         .merge(metrics::router())
         .merge(logs::router())
         .merge(agent_tokens::router())
+        .merge(oauth_clients::router())
         .merge(agent_activity::router());
     if let Some(state) = state {
         protected =
@@ -151,6 +153,7 @@ pub fn router(state: AppState) -> Router {
     api.merge(docs::router(openapi))
         .merge(ssl::challenge_router())
         .merge(crate::agent::http::router(&state))
+        .merge(crate::oauth::http::router())
         .fallback(ui::fallback)
         .layer(middleware::from_fn(json_errors))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

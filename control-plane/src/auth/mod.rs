@@ -3,7 +3,7 @@
 
 pub mod client_ip;
 pub mod guard;
-pub mod jwt_hs256;
+pub mod jwt_provider;
 pub mod password;
 pub mod ratelimit;
 pub mod session;

@@ -35,7 +35,7 @@ pub struct SessionKeys {
 impl SessionKeys {
     /// Keys from the signing secret; `secure` adds the cookie's `Secure` flag.
     pub fn new(secret: &[u8], secure: bool) -> Self {
-        super::jwt_hs256::install();
+        super::jwt_provider::install();
         Self { encoding: EncodingKey::from_secret(secret), decoding: DecodingKey::from_secret(secret), secure }
     }
 

@@ -37,6 +37,10 @@ pub mod events {
     pub const AGENT_TOKEN_CREATED: &str = "agent_token_created";
     /// An agent token was revoked.
     pub const AGENT_TOKEN_REVOKED: &str = "agent_token_revoked";
+    /// An OAuth client was created.
+    pub const OAUTH_CLIENT_CREATED: &str = "oauth_client_created";
+    /// An OAuth client was revoked.
+    pub const OAUTH_CLIENT_REVOKED: &str = "oauth_client_revoked";
     /// An agent credential was refused (unknown, expired or revoked token).
     pub const AGENT_REFUSED: &str = "agent_refused";
     /// An entity was rolled back to a history snapshot.

@@ -21,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(super::migration_telemetry::TelemetryTables),
             Box::new(super::migration_tool_columns::ToolColumns),
             Box::new(super::migration_agent::AgentTables),
+            Box::new(super::migration_oauth::OAuthClients),
             Box::new(super::migration_leases::Leases),
         ]
     }

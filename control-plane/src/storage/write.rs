@@ -30,6 +30,8 @@ pub enum Kind {
     Token,
     /// An agent token.
     AgentToken,
+    /// An OAuth client.
+    OAuthClient,
     /// A release, or the deploy state.
     Release,
 }

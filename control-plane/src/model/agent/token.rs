@@ -72,22 +72,29 @@ impl std::fmt::Debug for Minted {
     }
 }
 
+/// A credential's label (trimmed, 1–100 characters) and its scopes (sorted,
+/// deduplicated, at least one), with a problem pushed for each that is not so.
+/// Agent tokens and OAuth clients share these rules.
+pub fn name_and_scopes(name: &str, mut scopes: Vec<Scope>, p: &mut Problems) -> (String, Vec<Scope>) {
+    let name = name.trim().to_string();
+    if !(1..=100).contains(&name.chars().count()) {
+        p.push("name", "must be 1–100 characters");
+    }
+    scopes.sort();
+    scopes.dedup();
+    if scopes.is_empty() {
+        let all: Vec<&str> = Scope::ALL.iter().map(|s| s.as_str()).collect();
+        p.push("scopes", format!("give at least one scope: {}", all.join(", ")));
+    }
+    (name, scopes)
+}
+
 impl NewAgentToken {
     /// Validates the settings (every problem at once) and mints the token;
     /// `max_hours` bounds the expiry.
     pub fn mint(self, max_hours: u32, hasher: &TokenHasher, now: DateTime<Utc>) -> Result<Minted, Problems> {
         let mut p = Problems::default();
-        let name = self.name.trim().to_string();
-        if !(1..=100).contains(&name.chars().count()) {
-            p.push("name", "must be 1–100 characters");
-        }
-        let mut scopes = self.scopes;
-        scopes.sort();
-        scopes.dedup();
-        if scopes.is_empty() {
-            let all: Vec<&str> = Scope::ALL.iter().map(|s| s.as_str()).collect();
-            p.push("scopes", format!("give at least one scope: {}", all.join(", ")));
-        }
+        let (name, scopes) = name_and_scopes(&self.name, self.scopes, &mut p);
         let latest = now + Duration::hours(i64::from(max_hours));
         let expires_at = match (self.expires_at, self.expires_in_hours) {
             (Some(_), Some(_)) => {

@@ -12,6 +12,7 @@ pub mod lease;
 pub mod login_challenge;
 pub mod metric_hour;
 pub mod metric_minute;
+pub mod oauth_client;
 pub mod prompt;
 pub mod queue_snapshot;
 pub mod recovery_code;

@@ -49,13 +49,14 @@ pub fn entity_type(kind: Kind) -> Option<&'static str> {
         Kind::ServerSettings => "server_config",
         Kind::Token => "token",
         Kind::AgentToken => "agent_token",
+        Kind::OAuthClient => "oauth_client",
         Kind::Release => return None,
     })
 }
 
 /// Every entity type history knows.
-pub const ENTITY_TYPES: [&str; 7] =
-    ["connection", "tool", "resource", "prompt", "server_config", "token", "agent_token"];
+pub const ENTITY_TYPES: [&str; 8] =
+    ["connection", "tool", "resource", "prompt", "server_config", "token", "agent_token", "oauth_client"];
 
 /// Every action an entry can have.
 pub const ACTIONS: [&str; 4] = ["create", "update", "delete", "rollback"];
@@ -190,6 +191,13 @@ fn audit_event(e: &Edit) -> Option<(&'static str, Value)> {
         )),
         (Kind::AgentToken, Action::Deleted) => {
             Some((events::AGENT_TOKEN_REVOKED, json!({"token_id": e.id, "name": e.name, "prefix": field("prefix")})))
+        }
+        (Kind::OAuthClient, Action::Created) => Some((
+            events::OAUTH_CLIENT_CREATED,
+            json!({"id": e.id, "name": e.name, "client_id": field("client_id"), "scopes": field("scopes")}),
+        )),
+        (Kind::OAuthClient, Action::Deleted) => {
+            Some((events::OAUTH_CLIENT_REVOKED, json!({"id": e.id, "name": e.name, "client_id": field("client_id")})))
         }
         _ => None,
     }

@@ -48,9 +48,9 @@ pub async fn rollback(w: &mut Write<'_>, history_id: i64) -> Result<(String, Str
             patch.remove("allow_unauthenticated_network_access");
             settings::update(w, patch).await?;
         }
-        "token" | "agent_token" => {
+        "token" | "agent_token" | "oauth_client" => {
             return Err(StoreError::Conflict(
-                "a token cannot be rolled back (its hash is never kept in history); create a new token instead".into(),
+                "a token or OAuth client cannot be rolled back (its hash is never kept in history); create a new token or client instead".into(),
             ));
         }
         other => return Err(StoreError::internal(anyhow::anyhow!("unknown entity type {other:?} in history"))),

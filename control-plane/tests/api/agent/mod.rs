@@ -4,6 +4,9 @@
 mod activity;
 mod documents;
 mod endpoint;
+mod oauth;
+mod oauth_clients;
+mod oauth_tokens;
 mod scopes;
 mod tokens;
 
@@ -45,6 +48,19 @@ pub async fn call(agent: &Agent, tool: &str, args: Value) -> CallToolResult {
         .call_tool(CallToolRequestParams::new(tool.to_string()).with_arguments(args))
         .await
         .expect("tools/call answered")
+}
+
+/// A raw `tools/call` POST with `token`, so the HTTP status and headers can be checked.
+pub async fn post_call(app: &TestApp, token: &str, tool: &str, args: Value) -> reqwest::Response {
+    reqwest::Client::new()
+        .post(app.url("/agent/mcp"))
+        .bearer_auth(token)
+        .header("accept", "application/json, text/event-stream")
+        .header("mcp-protocol-version", "2025-06-18")
+        .json(&json!({"jsonrpc": "2.0", "id": 7, "method": "tools/call", "params": {"name": tool, "arguments": args}}))
+        .send()
+        .await
+        .unwrap()
 }
 
 /// The structured result of a call that must succeed.

@@ -543,6 +543,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/oauth-clients": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["list_oauth_clients"];
+        put?: never;
+        /** @description Creates an OAuth client for the client-credentials grant at `/oauth/token`, allowed the given scopes. The secret is returned once; only a keyed hash is kept. */
+        post: operations["create_oauth_client"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/oauth-clients/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** @description Revokes an OAuth client: its next token request fails (401 `invalid_client`) and access tokens already issued to it are refused on their next use. */
+        delete: operations["revoke_oauth_client"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/preview/execute": {
         parameters: {
             query?: never;
@@ -1407,6 +1441,24 @@ export interface components {
             /** @description The token; copy it now, it cannot be shown again. */
             token: string;
         };
+        /** @description An OAuth client just created: the only time its secret is shown. */
+        CreatedOAuthClient: {
+            /** @description The public client identifier. */
+            client_id: string;
+            /** @description The client secret; copy it now, it cannot be shown again. */
+            client_secret: string;
+            /**
+             * Format: date-time
+             * @description When it was created.
+             */
+            created_at: string;
+            /** @description Stable id. */
+            id: string;
+            /** @description The admin's label. */
+            name: string;
+            /** @description The scopes it may be granted. */
+            scopes: components["schemas"]["Scope"][];
+        };
         /** @description A token just created: the only time it is shown. */
         CreatedToken: components["schemas"]["StoredToken"] & {
             /** @description The token; copy it now, it cannot be shown again. */
@@ -1701,10 +1753,40 @@ export interface components {
             /** @description What it may do: at least one of the scopes (see `docs/agent-access.md`). */
             scopes: components["schemas"]["Scope"][];
         };
+        /** @description A new OAuth client's settings. */
+        NewOAuthClient: {
+            /** @description A label to recognise it by (1–100 characters). */
+            name: string;
+            /** @description The scopes it may be granted: at least one (see `docs/agent-access.md`). */
+            scopes: components["schemas"]["Scope"][];
+        };
         /** @description A new bearer token's label. */
         NewToken: {
             /** @description A label to recognise it by (1–100 characters). */
             name: string;
+        };
+        /** @description An OAuth client as the API shows it (never the secret or its hash). */
+        OAuthClient: {
+            /** @description The public client identifier sent to `/oauth/token`. */
+            client_id: string;
+            /**
+             * Format: date-time
+             * @description When it was created.
+             */
+            created_at: string;
+            /** @description Stable id (the credential id in the activity log and the history actor `agent:<id>`). */
+            id: string;
+            /**
+             * Format: date-time
+             * @description When it last obtained an access token or used one.
+             */
+            last_used_at?: string | null;
+            /** @description The client address of that request. */
+            last_used_from?: string | null;
+            /** @description A label chosen by the admin. */
+            name: string;
+            /** @description The scopes it may be granted. */
+            scopes: components["schemas"]["Scope"][];
         };
         /** @description Plain acknowledgement. */
         Ok: {
@@ -1994,6 +2076,37 @@ export interface components {
                 rows: number;
                 /** @description `tool`, `resource` or `prompt`. */
                 subject: string;
+            }[];
+            /**
+             * Format: int64
+             * @description How many items exist in all.
+             */
+            total: number;
+        };
+        /** @description A page of items. */
+        Page_OAuthClient: {
+            /** @description The items of this page. */
+            items: {
+                /** @description The public client identifier sent to `/oauth/token`. */
+                client_id: string;
+                /**
+                 * Format: date-time
+                 * @description When it was created.
+                 */
+                created_at: string;
+                /** @description Stable id (the credential id in the activity log and the history actor `agent:<id>`). */
+                id: string;
+                /**
+                 * Format: date-time
+                 * @description When it last obtained an access token or used one.
+                 */
+                last_used_at?: string | null;
+                /** @description The client address of that request. */
+                last_used_from?: string | null;
+                /** @description A label chosen by the admin. */
+                name: string;
+                /** @description The scopes it may be granted. */
+                scopes: components["schemas"]["Scope"][];
             }[];
             /**
              * Format: int64
@@ -4912,6 +5025,118 @@ export interface operations {
                 };
             };
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_oauth_clients: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Oldest first; never the secrets or their hashes */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_OAuthClient"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_oauth_client: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewOAuthClient"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedOAuthClient"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unknown scope (named), no scope or a bad name */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    revoke_oauth_client: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,19 +1,22 @@
-//! An HS256-only crypto provider for `jsonwebtoken`.
+//! Quarry's crypto provider for `jsonwebtoken`: HS256 and EdDSA, nothing else.
 //!
-//! Quarry signs session tokens with HS256 and nothing else. jsonwebtoken 11
-//! asks for a crypto backend; its `rust_crypto` feature brings every
-//! algorithm, including the `rsa` crate (RUSTSEC-2023-0071, Marvin attack, no
-//! fixed release), and its `aws_lc_rs` feature brings a second C crypto
-//! library next to rustls' `ring`. We enable neither and install this provider
-//! instead: HMAC-SHA256 from `hmac` + `sha2`, which the workspace already uses.
-//! Any other algorithm is refused with `UnsupportedAlgorithm`, so a token with
-//! a different `alg` can never verify (Validation also pins HS256).
+//! Quarry signs session tokens with HS256 and OAuth access tokens with EdDSA
+//! (Ed25519; `crate::oauth`). jsonwebtoken 11 asks for a crypto backend; its
+//! `rust_crypto` feature brings every algorithm, including the `rsa` crate
+//! (RUSTSEC-2023-0071, Marvin attack, no fixed release), and its `aws_lc_rs`
+//! feature brings a second C crypto library next to rustls' `ring`. We enable
+//! neither and install this provider instead: HMAC-SHA256 from `hmac` +
+//! `sha2`, Ed25519 from `ring` (already rustls' provider). Any other
+//! algorithm is refused with `UnsupportedAlgorithm`, so a token with a
+//! different `alg` (`none` included) can never verify; each `Validation`
+//! also pins its one algorithm.
 
 use hmac::{Hmac, Mac};
 use jsonwebtoken::crypto::{CryptoProvider, JwtSigner, JwtVerifier, KeyUtils};
 use jsonwebtoken::errors::{ErrorKind, Result, new_error};
 use jsonwebtoken::signature::{self, Signer, Verifier};
 use jsonwebtoken::{Algorithm, AlgorithmFamily, DecodingKey, EncodingKey};
+use ring::signature::{ED25519, Ed25519KeyPair, UnparsedPublicKey};
 use sha2::Sha256;
 
 type HmacSha256 = Hmac<Sha256>;
@@ -21,8 +24,9 @@ type HmacSha256 = Hmac<Sha256>;
 static PROVIDER: CryptoProvider =
     CryptoProvider { signer_factory: signer, verifier_factory: verifier, key_utils: KeyUtils::new_unimplemented() };
 
-/// Makes the HS256 provider jsonwebtoken's process default. Idempotent; must
-/// run before the first `encode`/`decode` (`SessionKeys::new` calls it).
+/// Makes this provider jsonwebtoken's process default. Idempotent; must run
+/// before the first `encode`/`decode` (`SessionKeys::new` and the OAuth
+/// signing keys call it).
 pub fn install() {
     // Err means a provider is already installed; ours is the only one in the
     // binary, so that is this same provider from an earlier call.
@@ -30,6 +34,13 @@ pub fn install() {
 }
 
 fn signer(algorithm: &Algorithm, key: &EncodingKey) -> Result<Box<dyn JwtSigner>> {
+    if *algorithm == Algorithm::EdDSA {
+        if key.family() != AlgorithmFamily::Ed {
+            return Err(new_error(ErrorKind::InvalidKeyFormat));
+        }
+        let pair = Ed25519KeyPair::from_pkcs8(key.as_bytes()).map_err(|_| new_error(ErrorKind::InvalidEddsaKey))?;
+        return Ok(Box::new(EdSigner(pair)));
+    }
     if *algorithm != Algorithm::HS256 {
         return Err(new_error(ErrorKind::UnsupportedAlgorithm));
     }
@@ -41,6 +52,13 @@ fn signer(algorithm: &Algorithm, key: &EncodingKey) -> Result<Box<dyn JwtSigner>
 }
 
 fn verifier(algorithm: &Algorithm, key: &DecodingKey) -> Result<Box<dyn JwtVerifier>> {
+    if *algorithm == Algorithm::EdDSA {
+        if key.family() != AlgorithmFamily::Ed {
+            return Err(new_error(ErrorKind::InvalidKeyFormat));
+        }
+        // The raw 32-byte public key (`DecodingKey::from_ed_components`).
+        return Ok(Box::new(EdVerifier(key.try_get_as_bytes()?.to_vec())));
+    }
     if *algorithm != Algorithm::HS256 {
         return Err(new_error(ErrorKind::UnsupportedAlgorithm));
     }
@@ -80,6 +98,34 @@ impl JwtSigner for Hs256 {
 impl JwtVerifier for Hs256 {
     fn algorithm(&self) -> Algorithm {
         Algorithm::HS256
+    }
+}
+
+struct EdSigner(Ed25519KeyPair);
+
+impl Signer<Vec<u8>> for EdSigner {
+    fn try_sign(&self, msg: &[u8]) -> std::result::Result<Vec<u8>, signature::Error> {
+        Ok(self.0.sign(msg).as_ref().to_vec())
+    }
+}
+
+impl JwtSigner for EdSigner {
+    fn algorithm(&self) -> Algorithm {
+        Algorithm::EdDSA
+    }
+}
+
+struct EdVerifier(Vec<u8>);
+
+impl Verifier<Vec<u8>> for EdVerifier {
+    fn verify(&self, msg: &[u8], sig: &Vec<u8>) -> std::result::Result<(), signature::Error> {
+        UnparsedPublicKey::new(&ED25519, &self.0).verify(msg, sig).map_err(signature::Error::from_source)
+    }
+}
+
+impl JwtVerifier for EdVerifier {
+    fn algorithm(&self) -> Algorithm {
+        Algorithm::EdDSA
     }
 }
 
@@ -136,5 +182,30 @@ mod tests {
         let mac = s.try_sign(b"what do ya want for nothing?").unwrap();
         let hex: String = mac.iter().map(|b| format!("{b:02x}")).collect();
         assert_eq!(hex, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+    }
+
+    #[test]
+    fn ed25519_round_trip_and_rejections() {
+        use base64::Engine;
+        use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        use ring::signature::KeyPair;
+        install();
+        let rng = ring::rand::SystemRandom::new();
+        let pkcs8 = Ed25519KeyPair::generate_pkcs8(&rng).unwrap();
+        let public = Ed25519KeyPair::from_pkcs8(pkcs8.as_ref()).unwrap().public_key().as_ref().to_vec();
+        let x = URL_SAFE_NO_PAD.encode(&public);
+        let token =
+            encode(&Header::new(Algorithm::EdDSA), &claims(), &EncodingKey::from_ed_der(pkcs8.as_ref())).unwrap();
+        let validation = Validation::new(Algorithm::EdDSA);
+        let key = DecodingKey::from_ed_components(&x).unwrap();
+        assert_eq!(decode::<Claims>(&token, &key, &validation).unwrap().claims.sub, "admin");
+        // Another key's signature does not verify.
+        let other = Ed25519KeyPair::generate_pkcs8(&rng).unwrap();
+        let other = Ed25519KeyPair::from_pkcs8(other.as_ref()).unwrap().public_key().as_ref().to_vec();
+        let other = DecodingKey::from_ed_components(&URL_SAFE_NO_PAD.encode(other)).unwrap();
+        assert!(decode::<Claims>(&token, &other, &validation).is_err());
+        // An HMAC key cannot stand in for the public key, nor HS256 for EdDSA.
+        assert!(decode::<Claims>(&token, &DecodingKey::from_secret(&public), &validation).is_err());
+        assert!(decode::<Claims>(&token, &key, &Validation::new(Algorithm::HS256)).is_err());
     }
 }

@@ -1,0 +1,52 @@
+//! Quarry as an OAuth 2.0 authorization server for its agent MCP endpoint:
+//! the client-credentials grant for OAuth clients (`/api/v1/oauth-clients`),
+//! short-lived EdDSA-signed JWT access tokens whose audience is `/agent/mcp`,
+//! RFC 8414 metadata, a JWKS with key rotation, and RFC 7662 introspection.
+//! `agent::credential` turns a presented access token into a credential.
+
+pub mod access_token;
+pub mod http;
+pub mod keys;
+
+use crate::app::AppState;
+use crate::auth::ratelimit::LoginLimiter;
+
+/// Default lifetime of an access token, seconds (`QUARRY_OAUTH_TOKEN_TTL_SECONDS`).
+pub const DEFAULT_TOKEN_TTL_SECONDS: u32 = 900;
+/// Longest an access token may be configured to live, seconds.
+pub const MAX_TOKEN_TTL_SECONDS: u32 = 86_400;
+
+/// What the authorization server needs at run time.
+pub struct OAuthServer {
+    /// The signing keys (current and previous).
+    pub keys: keys::SigningKeys,
+    /// Failed client authentications per (client address, `client_id`): five in
+    /// fifteen minutes lock that pair out, as failed logins do.
+    pub failures: LoginLimiter,
+    /// Lifetime of an access token, seconds.
+    pub token_ttl_seconds: u32,
+}
+
+impl OAuthServer {
+    /// Loads (or generates) the signing keys in `data_dir`.
+    pub fn load(data_dir: &std::path::Path, token_ttl_seconds: u32) -> anyhow::Result<OAuthServer> {
+        Ok(OAuthServer {
+            keys: keys::SigningKeys::load_or_generate(data_dir)?,
+            failures: LoginLimiter::default(),
+            token_ttl_seconds,
+        })
+    }
+
+    /// How long a key stays in the JWKS after it stops signing: the longest a
+    /// token it signed can live, plus the verification leeway.
+    pub fn keep_retired_for(token_ttl_seconds: u32) -> chrono::Duration {
+        chrono::Duration::seconds(i64::from(token_ttl_seconds) + access_token::LEEWAY_SECONDS as i64)
+    }
+}
+
+/// The issuer and audience of this control plane's tokens, from
+/// `QUARRY_PUBLIC_URL` (never from a request's `Host`).
+pub fn realm(s: &AppState) -> access_token::Realm {
+    let issuer = s.config.public_url.trim_end_matches('/').to_string();
+    access_token::Realm { audience: format!("{issuer}{}", crate::agent::PATH), issuer }
+}
