@@ -159,3 +159,61 @@ test('a token needs a name and a scope, and the server’s refusal is shown next
   const afterList = await (await page.request.get(`${quarry.base}/api/v1/agent-tokens`)).json();
   assert.equal(afterList.total, before.total);
 });
+
+test('an OAuth client gets its secret once, its tokens work on the agent endpoint, and revoking it stops them', async () => {
+  await page.goto(`${quarry.base}/agent-access`);
+  const card = page.getByRole('region', { name: 'OAuth clients' });
+  await card.getByText('No OAuth clients yet.').waitFor();
+  assert.equal(await page.getByTestId('token-endpoint').innerText(), `${quarry.base}/oauth/token`);
+  await page.getByLabel('Client name').fill('ci-agents');
+  const picker = page.getByRole('group', { name: 'Scopes it may be granted' });
+  await picker.getByRole('checkbox', { name: /^connections:read/ }).check();
+  await picker.getByRole('checkbox', { name: /^tools:read/ }).check();
+  await page.getByRole('button', { name: 'Create OAuth client' }).click();
+  const once = page.getByRole('status', { name: 'New OAuth client' });
+  await once.waitFor();
+  const clientId = await once.getByTestId('new-client-id').innerText();
+  const secret = await once.getByTestId('new-client-secret').innerText();
+  assert.match(clientId, /^qoc_/);
+  assert.match(secret, /^qos_/);
+  await page.screenshot({ path: join(SCREENSHOTS, 'agent-access-oauth-client.png'), fullPage: true });
+  // The list never shows the secret.
+  const listed = await (await page.request.get(`${quarry.base}/api/v1/oauth-clients`)).json();
+  assert.ok(!JSON.stringify(listed).includes(secret));
+
+  // Client credentials at the token endpoint (HTTP Basic), then the JWT on the agent endpoint.
+  const grant = async () => fetch(`${quarry.base}/oauth/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded',
+      authorization: `Basic ${Buffer.from(`${clientId}:${secret}`).toString('base64')}` },
+    body: 'grant_type=client_credentials',
+  });
+  const issued = await grant();
+  assert.equal(issued.status, 200, await issued.clone().text());
+  const { access_token: jwt, scope } = await issued.json();
+  assert.equal(scope.split(' ').sort().join(' '), 'connections:read tools:read');
+  const listedTools = await agentRpc(jwt, { jsonrpc: '2.0', id: 1, method: 'tools/list' });
+  assert.equal(listedTools.status, 200, JSON.stringify(listedTools.body));
+  const names = listedTools.body.result.tools.map((t) => t.name);
+  assert.ok(names.includes('list_tools') && !names.includes('deploy'), names.join(','));
+  const called = await agentRpc(jwt, { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'list_tools', arguments: {} } });
+  assert.equal(called.body.result?.isError, false, JSON.stringify(called.body));
+
+  // The call is in the activity under the client, selectable in the credential filter.
+  await page.reload();
+  const filters = page.getByRole('search', { name: 'Activity filters' });
+  await filters.getByLabel('Credential').selectOption({ label: 'ci-agents (OAuth)' });
+  const activity = page.getByRole('table', { name: 'Agent activity' });
+  await activity.getByRole('row').filter({ hasText: 'list_tools' }).waitFor({ timeout: 15_000 });
+  assert.equal(await activity.getByRole('row').filter({ hasText: 'list_connections' }).count(), 0, 'the token’s calls are filtered out');
+
+  // Revoked from the page: the issued token stops working and no new one is granted.
+  const row = page.getByRole('table', { name: 'OAuth clients' }).getByRole('row').filter({ hasText: 'ci-agents' });
+  await row.getByRole('button', { name: 'Revoke' }).click();
+  await row.getByRole('button', { name: 'Yes, revoke ci-agents' }).click();
+  await row.waitFor({ state: 'detached' });
+  assert.equal((await agentRpc(jwt, { jsonrpc: '2.0', id: 3, method: 'tools/list' })).status, 401);
+  assert.equal((await grant()).status, 401);
+  assert.deepEqual(foreign, []);
+  assert.deepEqual(errors, []);
+});

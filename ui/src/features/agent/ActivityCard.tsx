@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { ErrorPanel } from '../../components/ErrorPanel';
 import { Loading } from '../../components/PageHeader';
-import { NO_FILTERS, useAgentActivity, useAgentTokens, type ActivityFilters } from './api';
+import { NO_FILTERS, useAgentActivity, useAgentTokens, useOAuthClients, type ActivityFilters } from './api';
 
 const LIMIT = 25;
 
@@ -11,6 +11,7 @@ export function ActivityCard() {
   const [skip, setSkip] = useState(0);
   const activity = useAgentActivity(filters, skip, LIMIT);
   const tokens = useAgentTokens();
+  const clients = useOAuthClients();
   const set = (k: keyof ActivityFilters, v: string) => {
     setFilters((f) => ({ ...f, [k]: v }));
     setSkip(0);
@@ -27,6 +28,7 @@ export function ActivityCard() {
           <select value={filters.token} onChange={(e) => set('token', e.target.value)}>
             <option value="">All</option>
             {tokens.data?.items.map((t) => <option key={t.id} value={t.id}>{t.name}</option>)}
+            {clients.data?.items.map((c) => <option key={c.id} value={c.id}>{c.name} (OAuth)</option>)}
           </select>
         </label>
         <label>Tool <input value={filters.tool} placeholder="create_tool" onChange={(e) => set('tool', e.target.value.trim())} /></label>

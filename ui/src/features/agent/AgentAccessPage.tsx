@@ -3,6 +3,7 @@ import { PageHeader } from '../../components/PageHeader';
 import { ActivityCard } from './ActivityCard';
 import { AgentTokensCard } from './AgentTokensCard';
 import { useAgentEndpoint } from './api';
+import { OAuthClientsCard } from './OAuthClientsCard';
 import './agent.css';
 
 /** AI agents managing this Quarry over MCP: their credentials and what they did. */
@@ -17,6 +18,7 @@ export function AgentAccessPage() {
       <div className="agent-page">
         <ErrorPanel error={endpoint.error} />
         <AgentTokensCard />
+        <OAuthClientsCard />
         <ActivityCard />
       </div>
     </>

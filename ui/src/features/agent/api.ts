@@ -6,9 +6,13 @@ export type AgentToken = Schema<'AgentToken'>;
 export type CreatedAgentToken = Schema<'CreatedAgentToken'>;
 export type NewAgentToken = Schema<'NewAgentToken'>;
 export type ActivityEntry = Schema<'ActivityEntry'>;
+export type OAuthClient = Schema<'OAuthClient'>;
+export type CreatedOAuthClient = Schema<'CreatedOAuthClient'>;
+export type NewOAuthClient = Schema<'NewOAuthClient'>;
 
 const KEY = ['agent'] as const;
 const TOKENS = [...KEY, 'tokens'] as const;
+const CLIENTS = [...KEY, 'oauth-clients'] as const;
 
 /** The agent endpoint as its RFC 9728 metadata names it (the public URL, right behind a proxy too). */
 export function useAgentEndpoint() {
@@ -40,6 +44,39 @@ export function useRevokeAgentToken() {
   const qc = useQueryClient();
   return useMutation({
     mutationFn: (id: string) => unwrap(api.DELETE('/api/v1/agent-tokens/{id}', { params: { path: { id } } })),
+    onSuccess: () => qc.invalidateQueries({ queryKey: KEY }),
+  });
+}
+
+/** The authorization server's RFC 8414 metadata (token endpoint and the like, at their public URLs). */
+export function useAuthorizationServer() {
+  return useQuery({
+    queryKey: [...KEY, 'authorization-server'],
+    queryFn: async () => {
+      const res = await fetch('/.well-known/oauth-authorization-server', { credentials: 'same-origin' });
+      if (!res.ok) throw new Error(`The authorization server's metadata answered ${res.status}.`);
+      return (await res.json()) as { issuer: string; token_endpoint: string };
+    },
+    staleTime: Infinity,
+  });
+}
+
+export function useOAuthClients() {
+  return useQuery({ queryKey: CLIENTS, queryFn: () => unwrap(api.GET('/api/v1/oauth-clients')) });
+}
+
+export function useCreateOAuthClient() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (body: NewOAuthClient) => unwrap(api.POST('/api/v1/oauth-clients', { body })),
+    onSuccess: () => qc.invalidateQueries({ queryKey: CLIENTS }),
+  });
+}
+
+export function useRevokeOAuthClient() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (id: string) => unwrap(api.DELETE('/api/v1/oauth-clients/{id}', { params: { path: { id } } })),
     onSuccess: () => qc.invalidateQueries({ queryKey: KEY }),
   });
 }
