@@ -51,10 +51,7 @@ pub enum Stream {
 /// and text is used, and an exporter that cannot be built is reported and
 /// left out, so neither keeps a server from starting.
 pub fn init(stream: Stream, service: &'static str) -> Option<Tracing> {
-    // The exported spans are for the trace backend, not the log lines.
-    let filter = EnvFilter::try_from_env("QUARRY_LOG")
-        .unwrap_or_else(|_| "info".into())
-        .add_directive(format!("{}=off", otel::TARGET).parse().expect("a valid directive"));
+    let filter = EnvFilter::try_from_env("QUARRY_LOG").unwrap_or_else(|_| "info".into());
     let (format, problem) = match LogFormat::parse(std::env::var("QUARRY_LOG_FORMAT").ok().as_deref()) {
         Ok(f) => (f, None),
         Err(e) => (LogFormat::Text, Some(e)),
@@ -63,17 +60,29 @@ pub fn init(stream: Stream, service: &'static str) -> Option<Tracing> {
         Stream::Stdout => (BoxMakeWriter::new(std::io::stdout), std::io::stdout().is_terminal()),
         Stream::Stderr => (BoxMakeWriter::new(std::io::stderr), std::io::stderr().is_terminal()),
     };
-    let fmt = tracing_subscriber::fmt::layer().with_writer(writer);
-    let output: Box<dyn Layer<Registry> + Send + Sync> = match format {
-        LogFormat::Json => fmt.json().flatten_event(true).with_current_span(false).with_filter(filter).boxed(),
-        LogFormat::Text => fmt.with_ansi(terminal).with_filter(filter).boxed(),
+    let (tracing, trace_problem) = match Tracing::install(service) {
+        // Two layers: the filter becomes the log output's own, so the exported
+        // spans (which it turns off) still reach the exporter.
+        Ok(Some((t, traces))) => {
+            let filter = filter.add_directive(format!("{}=off", otel::TARGET).parse().expect("a valid directive"));
+            let fmt = tracing_subscriber::fmt::layer().with_writer(writer);
+            let output: Box<dyn Layer<Registry> + Send + Sync> = match format {
+                LogFormat::Json => fmt.json().flatten_event(true).with_current_span(false).with_filter(filter).boxed(),
+                LogFormat::Text => fmt.with_ansi(terminal).with_filter(filter).boxed(),
+            };
+            tracing_subscriber::registry().with(output).with(traces).init();
+            (Some(t), None)
+        }
+        // No traces: the one global filter and log output, exactly as without OpenTelemetry.
+        outcome => {
+            let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(writer);
+            match format {
+                LogFormat::Json => builder.json().flatten_event(true).with_current_span(false).init(),
+                LogFormat::Text => builder.with_ansi(terminal).init(),
+            }
+            (None, outcome.err())
+        }
     };
-    let (tracing, traces, trace_problem) = match Tracing::install(service) {
-        Ok(Some((t, layer))) => (Some(t), Some(layer), None),
-        Ok(None) => (None, None, None),
-        Err(e) => (None, None, Some(e)),
-    };
-    tracing_subscriber::registry().with(output).with(traces).init();
     if let Some(problem) = problem {
         tracing::warn!(%problem, "Ignoring QUARRY_LOG_FORMAT; logging as text.");
     }
