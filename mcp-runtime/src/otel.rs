@@ -113,14 +113,22 @@ impl Tracing {
         Ok(Some((Tracing { provider }, layer)))
     }
 
-    /// Sends what is still queued (waiting at most two seconds) and stops the exporter.
+    /// Sends what is still queued and stops the exporter, waiting at most
+    /// [`FLUSH_DEADLINE`]: a collector that does not answer must not hold up the
+    /// process's exit (the SDK's own shutdown waits as long as the export does).
     pub async fn shut_down(self) {
         ENABLED.store(false, Relaxed);
         let provider = self.provider;
-        // The SDK blocks this thread until the export task on the runtime answers.
-        let done = tokio::task::spawn_blocking(move || provider.shutdown_with_timeout(FLUSH_DEADLINE)).await;
-        if let Ok(Err(e)) = done {
-            tracing::warn!(error = %e, "Some spans could not be sent at shutdown.");
+        let (done, finished) = tokio::sync::oneshot::channel();
+        // The SDK blocks its caller until the export task on the runtime answers;
+        // a plain thread, not `spawn_blocking`, so a late one never delays the exit.
+        std::thread::spawn(move || {
+            let _ = done.send(provider.shutdown());
+        });
+        match tokio::time::timeout(FLUSH_DEADLINE, finished).await {
+            Ok(Ok(Ok(()))) => {}
+            Ok(Ok(Err(e))) => tracing::warn!(error = %e, "Some spans could not be sent at shutdown."),
+            Ok(Err(_)) | Err(_) => tracing::warn!("The last spans were not sent within 2 s of shutdown; dropped."),
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Traces from the real `quarry-runtime` binary over the real engine on the
 //! real PostgreSQL, received by an OTLP/HTTP receiver in the test. The batch
-//! delay is an hour, so the spans arrive only through the flush at shutdown.
+//! delay is an hour, so the spans arrive only through the flush at shutdown,
+//! which a collector that never answers may delay by two seconds at most.
 
 use std::time::Duration;
 
@@ -45,27 +46,7 @@ async fn tool_calls_export_a_span_tree_under_the_traceparent_of_the_header_or_of
     let manifest = release(7, vec![connection("db", &db.spec, None, queue)], tools);
     let receiver = OtlpReceiver::start().await;
 
-    let dir = TempDir(std::env::temp_dir().join(format!("quarry-otel-{}", uuid::Uuid::new_v4().simple())));
-    std::fs::create_dir_all(&dir.0).unwrap();
-    let (path, log) = (dir.0.join("manifest.json"), dir.0.join("runtime.log"));
-    std::fs::write(&path, manifest.to_string()).unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let child = std::process::Command::new(env!("CARGO_BIN_EXE_quarry-runtime"))
-        .env("QUARRY_RUNTIME_MANIFEST", &path)
-        .env("QUARRY_RUNTIME_BIND", format!("127.0.0.1:{port}"))
-        .env("OTEL_EXPORTER_OTLP_ENDPOINT", &receiver.endpoint)
-        .env("OTEL_BSP_SCHEDULE_DELAY", "3600000")
-        .env_remove("OTEL_SERVICE_NAME")
-        .env_remove("OTEL_RESOURCE_ATTRIBUTES")
-        .stdout(std::fs::File::create(&log).unwrap())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let process = Process(child);
-    let base = format!("http://127.0.0.1:{port}");
-    let healthy = || async { reqwest::get(format!("{base}/healthz")).await.is_ok_and(|r| r.status().is_success()) };
-    assert!(eventually(healthy).await, "the runtime did not start: {}", std::fs::read_to_string(&log).unwrap());
-
+    let (process, base, log, _dir) = start(&manifest, &receiver.endpoint).await;
     let mut s = Session::open(&base, None).await;
     let by_header = traceparent(HEADER_TRACE, HEADER_PARENT);
     let call = json!({"name": "count_items", "arguments": {"min": 1002}});
@@ -78,13 +59,13 @@ async fn tool_calls_export_a_span_tree_under_the_traceparent_of_the_header_or_of
     assert_eq!(r["result"]["content"][0]["text"], "3 items", "{r}");
 
     // SIGTERM: the drain ends with the flush of the queued spans.
-    let stopped = std::process::Command::new("kill").args(["-TERM", &process.0.id().to_string()]).status().unwrap();
-    assert!(stopped.success());
+    terminate(&process);
     let has_both = |spans: &[ReceivedSpan]| {
         [HEADER_TRACE, META_TRACE].iter().all(|t| spans.iter().filter(|s| &s.trace_id == t).count() >= 4)
     };
     let spans = receiver.wait_for(Duration::from_secs(10), has_both).await;
     let logged = std::fs::read_to_string(&log).unwrap();
+    drop(process);
 
     for (trace, parent, min) in [(HEADER_TRACE, HEADER_PARENT, "1002"), (META_TRACE, META_PARENT, "1001")] {
         let (request, children) = tree(&spans, trace);
@@ -104,4 +85,65 @@ async fn tool_calls_export_a_span_tree_under_the_traceparent_of_the_header_or_of
         assert!(!values.contains(&min), "an argument value was exported: {spans:#?}");
     }
     assert!(spans.iter().all(|s| s.trace_id != LOSING_TRACE), "the header's traceparent lost to _meta's: {spans:#?}");
+}
+
+/// Starts the `quarry-runtime` binary on `manifest`, exporting to `endpoint`
+/// with an hour's batch delay (so only the shutdown flush sends spans).
+async fn start(manifest: &serde_json::Value, endpoint: &str) -> (Process, String, std::path::PathBuf, TempDir) {
+    let dir = TempDir(std::env::temp_dir().join(format!("quarry-otel-{}", uuid::Uuid::new_v4().simple())));
+    std::fs::create_dir_all(&dir.0).unwrap();
+    let (path, log) = (dir.0.join("manifest.json"), dir.0.join("runtime.log"));
+    std::fs::write(&path, manifest.to_string()).unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_quarry-runtime"))
+        .env("QUARRY_RUNTIME_MANIFEST", &path)
+        .env("QUARRY_RUNTIME_BIND", format!("127.0.0.1:{port}"))
+        .env("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint)
+        .env("OTEL_BSP_SCHEDULE_DELAY", "3600000")
+        .env_remove("OTEL_SERVICE_NAME")
+        .env_remove("OTEL_RESOURCE_ATTRIBUTES")
+        .stdout(std::fs::File::create(&log).unwrap())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let process = Process(child);
+    let base = format!("http://127.0.0.1:{port}");
+    let healthy = || async { reqwest::get(format!("{base}/healthz")).await.is_ok_and(|r| r.status().is_success()) };
+    assert!(eventually(healthy).await, "the runtime did not start: {}", std::fs::read_to_string(&log).unwrap());
+    (process, base, log, dir)
+}
+
+fn terminate(process: &Process) {
+    let stopped = std::process::Command::new("kill").args(["-TERM", &process.0.id().to_string()]).status().unwrap();
+    assert!(stopped.success());
+}
+
+#[tokio::test]
+async fn a_collector_that_never_answers_delays_the_exit_by_at_most_the_flush_deadline() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let Some(db) = pg().await else { return };
+    let tools = json!([{"name": "one", "connection": "db", "sql": "SELECT 1 AS one"}]);
+    let queue = json!({"max_concurrent_queries": 2, "queue_timeout_seconds": 5, "max_waiters": 4});
+    let manifest = release(1, vec![connection("db", &db.spec, None, queue)], tools);
+    // Accepts connections (the backlog does) and never reads or answers.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let endpoint = format!("http://{}", silent.local_addr().unwrap());
+    let (mut process, base, log, _dir) = start(&manifest, &endpoint).await;
+    let r = Session::open(&base, None).await.call("one", json!({})).await;
+    assert_eq!(r["result"]["isError"], false, "{r}");
+    let asked = std::time::Instant::now();
+    terminate(&process);
+    let exited = loop {
+        if let Some(status) = process.0.try_wait().unwrap() {
+            break Some(status);
+        }
+        if asked.elapsed() > Duration::from_secs(8) {
+            break None;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let logged = std::fs::read_to_string(&log).unwrap();
+    assert!(exited.is_some_and(|s| s.success()), "the runtime did not exit cleanly: {exited:?}\n{logged}");
+    assert!(asked.elapsed() < Duration::from_secs(5), "exit took {:?}\n{logged}", asked.elapsed());
+    assert!(logged.contains("not sent within 2 s"), "the dropped spans are reported: {logged}");
 }
