@@ -233,6 +233,12 @@ schema = {
             "level": string("QUARRY_LOG filter.", minLength=1),
             "format": string("QUARRY_LOG_FORMAT.", enum=["json", "text"]),
         }, desc="Log output."),
+        "otel": obj({
+            "endpoint": string("OTEL_EXPORTER_OTLP_ENDPOINT; empty: no traces.", pattern="^(https?://.+)?$"),
+            "resourceAttributes": string("OTEL_RESOURCE_ATTRIBUTES."),
+            "samplerRatio": {"type": "number", "minimum": 0, "maximum": 1,
+                             "description": "Share of new traces kept (OTEL_TRACES_SAMPLER_ARG below 1)."},
+        }, desc="OpenTelemetry traces over OTLP/HTTP."),
         "tests": obj({"enabled": boolean("Render the helm test Pod.")}, desc="helm test."),
         "grafanaDashboard": obj({
             "enabled": boolean("Create the Grafana dashboard ConfigMap."),

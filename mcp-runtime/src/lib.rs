@@ -29,6 +29,8 @@ pub mod histogram;
 pub mod logging;
 #[cfg(feature = "server")]
 pub mod metrics;
+#[cfg(feature = "logging")]
+pub mod otel;
 #[cfg(feature = "server")]
 pub mod pull;
 pub mod queue;

@@ -2,11 +2,17 @@
 //! `QUARRY_LOG_FORMAT` the shape — `text` (default) or `json`, one object per
 //! line for log collectors. Colour codes are written only when standard error
 //! is a terminal, so files, `docker logs` and Kubernetes never see them.
+//! Traces ([`crate::otel`]) are a second layer beside the log output, present
+//! only when an OTLP endpoint is set.
 
 use std::io::IsTerminal;
 
-use tracing_subscriber::EnvFilter;
 use tracing_subscriber::fmt::writer::BoxMakeWriter;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::{EnvFilter, Layer, Registry};
+
+use crate::otel::{self, Tracing};
 
 /// How log lines are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,9 +45,12 @@ pub enum Stream {
 }
 
 /// Installs the global subscriber from `QUARRY_LOG` and `QUARRY_LOG_FORMAT`,
-/// writing to `stream`. A bad format is reported and text is used, so a typo
-/// never keeps a server from starting.
-pub fn init(stream: Stream) {
+/// writing to `stream`, with OTLP traces for `service` when the environment
+/// sets an endpoint (then it must run on a tokio runtime; keep the returned
+/// [`Tracing`] and shut it down after the drain). A bad format is reported
+/// and text is used, and an exporter that cannot be built is reported and
+/// left out, so neither keeps a server from starting.
+pub fn init(stream: Stream, service: &'static str) -> Option<Tracing> {
     let filter = EnvFilter::try_from_env("QUARRY_LOG").unwrap_or_else(|_| "info".into());
     let (format, problem) = match LogFormat::parse(std::env::var("QUARRY_LOG_FORMAT").ok().as_deref()) {
         Ok(f) => (f, None),
@@ -51,14 +60,39 @@ pub fn init(stream: Stream) {
         Stream::Stdout => (BoxMakeWriter::new(std::io::stdout), std::io::stdout().is_terminal()),
         Stream::Stderr => (BoxMakeWriter::new(std::io::stderr), std::io::stderr().is_terminal()),
     };
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(writer);
-    match format {
-        LogFormat::Json => builder.json().flatten_event(true).with_current_span(false).init(),
-        LogFormat::Text => builder.with_ansi(terminal).init(),
-    }
+    let (tracing, trace_problem) = match Tracing::install(service) {
+        // Two layers: the filter becomes the log output's own, so the exported
+        // spans (which it turns off) still reach the exporter.
+        Ok(Some((t, traces))) => {
+            let filter = filter.add_directive(format!("{}=off", otel::TARGET).parse().expect("a valid directive"));
+            let fmt = tracing_subscriber::fmt::layer().with_writer(writer);
+            let output: Box<dyn Layer<Registry> + Send + Sync> = match format {
+                LogFormat::Json => fmt.json().flatten_event(true).with_current_span(false).with_filter(filter).boxed(),
+                LogFormat::Text => fmt.with_ansi(terminal).with_filter(filter).boxed(),
+            };
+            tracing_subscriber::registry().with(output).with(traces).init();
+            (Some(t), None)
+        }
+        // No traces: the one global filter and log output, exactly as without OpenTelemetry.
+        outcome => {
+            let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(writer);
+            match format {
+                LogFormat::Json => builder.json().flatten_event(true).with_current_span(false).init(),
+                LogFormat::Text => builder.with_ansi(terminal).init(),
+            }
+            (None, outcome.err())
+        }
+    };
     if let Some(problem) = problem {
         tracing::warn!(%problem, "Ignoring QUARRY_LOG_FORMAT; logging as text.");
     }
+    if let Some(problem) = trace_problem {
+        tracing::warn!(%problem, "Traces are off.");
+    }
+    if tracing.is_some() {
+        tracing::info!(service, "Exporting traces over OTLP/HTTP.");
+    }
+    tracing
 }
 
 #[cfg(test)]

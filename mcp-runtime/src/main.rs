@@ -35,14 +35,19 @@ fn main() -> anyhow::Result<()> {
     }
     // reqwest (pull mode) and the database drivers share one rustls provider.
     let _ = rustls::crypto::ring::default_provider().install_default();
-    mcp_runtime::logging::init(mcp_runtime::logging::Stream::Stdout);
     let config = RuntimeConfig::load(&args, &ProcessEnv)?;
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(config.workers).enable_all().build()?;
     runtime.block_on(async {
+        // On the runtime: the trace exporter's batches are sent by a task.
+        let traces = mcp_runtime::logging::init(mcp_runtime::logging::Stream::Stdout, "quarry-runtime");
         let factory = EngineFactory::new(config.runtime_key.as_ref().map(|k| k.0.as_str()));
         let app = Application::build(config, Arc::new(factory)).await?;
         tracing::info!(port = app.port(), "quarry-runtime is serving /mcp.");
-        app.run().await?;
+        let served = app.run().await;
+        if let Some(traces) = traces {
+            traces.shut_down().await;
+        }
+        served?;
         Ok(())
     })
 }

@@ -14,6 +14,7 @@ mod prompts;
 mod resources;
 pub mod schema;
 mod tools;
+mod trace;
 
 pub use changes::ListChanges;
 pub use fixtures::FixturesServer;
@@ -26,6 +27,7 @@ use rmcp::handler::server::ServerHandler;
 use rmcp::model::*;
 use rmcp::service::{NotificationContext, RequestContext, RoleServer, SubscriptionContext};
 use tokio::sync::broadcast;
+use tracing::Instrument;
 
 use crate::auth::{Access, TokenUses, Verdict};
 use crate::cache::ResultCache;
@@ -198,8 +200,10 @@ impl ServerHandler for QuarryServer {
         request: CallToolRequestParams,
         cx: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
+        let span = trace::request_span(&cx, "tools/call");
+        span.record("mcp.tool.name", request.name.as_ref());
         let client = observe::client_of(&cx);
-        tools::call(&self.shared, self.shared.current(), request, cx.ct, client).await.map(Into::into)
+        tools::call(&self.shared, self.shared.current(), request, cx.ct, client).instrument(span).await.map(Into::into)
     }
 
     async fn list_resources(
@@ -223,8 +227,11 @@ impl ServerHandler for QuarryServer {
         request: ReadResourceRequestParams,
         cx: RequestContext<RoleServer>,
     ) -> Result<ReadResourceResponse, ErrorData> {
+        let span = trace::request_span(&cx, "resources/read");
+        span.record("mcp.resource.uri", request.uri.as_str());
         let client = observe::client_of(&cx);
-        resources::read(&self.shared, self.shared.current(), &request.uri, cx.ct, client).await.map(Into::into)
+        let read = resources::read(&self.shared, self.shared.current(), &request.uri, cx.ct, client);
+        read.instrument(span).await.map(Into::into)
     }
 
     async fn list_prompts(
@@ -240,6 +247,9 @@ impl ServerHandler for QuarryServer {
         request: GetPromptRequestParams,
         cx: RequestContext<RoleServer>,
     ) -> Result<GetPromptResponse, ErrorData> {
+        let span = trace::request_span(&cx, "prompts/get");
+        span.record("mcp.prompt.name", request.name.as_str());
+        let _entered = span.enter(); // nothing below awaits
         let release = self.shared.current();
         let started = Instant::now();
         let out = prompts::get(&release, &request);

@@ -13,6 +13,7 @@ use rmcp::handler::server::ServerHandler;
 use rmcp::model::*;
 use rmcp::service::{RequestContext, RoleServer};
 use serde_json::Value;
+use tracing::Instrument;
 
 use super::activity::{NewActivity, outcome, redact};
 use super::credential::Credential;
@@ -71,6 +72,9 @@ pub async fn record_call(
     detail: Option<String>,
     started: Instant,
 ) {
+    if mcp_runtime::otel::enabled() {
+        tracing::Span::current().record("quarry.outcome", outcome);
+    }
     let a = NewActivity {
         credential_id: cred.id.clone(),
         credential_name: cred.name.clone(),
@@ -85,29 +89,9 @@ pub async fn record_call(
     }
 }
 
-impl ServerHandler for AgentServer {
-    fn get_info(&self) -> ServerConfig {
-        let caps = ServerCapabilities::builder().enable_tools().enable_resources().enable_prompts().build();
-        ServerConfig::new(caps)
-            .with_server_info(Implementation::new("quarry-agent", env!("CARGO_PKG_VERSION")))
-            .with_instructions(
-                "Manages this Quarry studio: database connections, SQL tools, resources, prompts, deploys, history, \
-                 metrics. Tools listed are those this credential's scopes allow. To publish a new tool: list_connections, \
-                 list_tables/list_columns, preview_sql, create_tool, deploy (see the build_tool_from_question prompt).",
-            )
-    }
-
-    async fn list_tools(
-        &self,
-        _r: Option<PaginatedRequestParams>,
-        cx: RequestContext<RoleServer>,
-    ) -> Result<ListToolsResult, ErrorData> {
-        let cred = credential(&cx)?;
-        let tools = self.registry.all().filter(|t| cred.allows(t.scope)).map(|t| t.mcp()).collect();
-        Ok(ListToolsResult::with_all_items(tools))
-    }
-
-    async fn call_tool(
+impl AgentServer {
+    /// `tools/call` inside its span: rate limit, scope, then the registry's handler.
+    async fn call_tool_traced(
         &self,
         request: CallToolRequestParams,
         cx: RequestContext<RoleServer>,
@@ -161,6 +145,49 @@ impl ServerHandler for AgentServer {
             }
         };
         Ok(result.into())
+    }
+}
+
+impl ServerHandler for AgentServer {
+    fn get_info(&self) -> ServerConfig {
+        let caps = ServerCapabilities::builder().enable_tools().enable_resources().enable_prompts().build();
+        ServerConfig::new(caps)
+            .with_server_info(Implementation::new("quarry-agent", env!("CARGO_PKG_VERSION")))
+            .with_instructions(
+                "Manages this Quarry studio: database connections, SQL tools, resources, prompts, deploys, history, \
+                 metrics. Tools listed are those this credential's scopes allow. To publish a new tool: list_connections, \
+                 list_tables/list_columns, preview_sql, create_tool, deploy (see the build_tool_from_question prompt).",
+            )
+    }
+
+    async fn list_tools(
+        &self,
+        _r: Option<PaginatedRequestParams>,
+        cx: RequestContext<RoleServer>,
+    ) -> Result<ListToolsResult, ErrorData> {
+        let cred = credential(&cx)?;
+        let tools = self.registry.all().filter(|t| cred.allows(t.scope)).map(|t| t.mcp()).collect();
+        Ok(ListToolsResult::with_all_items(tools))
+    }
+
+    async fn call_tool(
+        &self,
+        request: CallToolRequestParams,
+        cx: RequestContext<RoleServer>,
+    ) -> Result<CallToolResponse, ErrorData> {
+        let span = mcp_runtime::otel_span!(
+            "agent.tool_call",
+            otel.kind = "server",
+            rpc.method = "tools/call",
+            mcp.tool.name = request.name.as_ref(),
+            quarry.outcome = tracing::field::Empty,
+        );
+        let headers = cx.extensions.get::<axum::http::request::Parts>().map(|p| &p.headers);
+        if mcp_runtime::otel::enabled() {
+            let parent = mcp_runtime::otel::mcp_parent(cx.meta.get_traceparent(), cx.meta.get_tracestate(), headers);
+            mcp_runtime::otel::set_parent(&span, parent);
+        }
+        self.call_tool_traced(request, cx).instrument(span).await
     }
 
     async fn list_resources(

@@ -9,6 +9,7 @@ use axum::response::Response;
 use serde::Serialize;
 use tokio::sync::OwnedSemaphorePermit;
 use tokio::sync::broadcast::error::RecvError;
+use tracing::Instrument;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -58,7 +59,16 @@ async fn deploy(admin: Admin, State(s): State<AppState>) -> ApiResult<(StatusCod
 
 /// Builds the next release from the store and publishes it.
 pub async fn publish(s: &AppState, actor: &Actor) -> ApiResult<DeployResult> {
-    let done = s.deploy.deploy(&s.db, &s.engine, &s.keyring, actor).await?;
+    let span = mcp_runtime::otel_span!(
+        "deploy.publish",
+        quarry.release = tracing::field::Empty,
+        otel.status_code = tracing::field::Empty,
+    );
+    let deploying = s.deploy.deploy(&s.db, &s.engine, &s.keyring, actor);
+    let done = deploying.instrument(span.clone()).await.inspect_err(|_| {
+        span.record("otel.status_code", "ERROR");
+    })?;
+    span.record("quarry.release", done.release.number);
     let status = compute_status(&s.deploy, &s.db, &s.keyring).await?;
     let release = ReleaseInfo::from_stored(done.release);
     Ok(DeployResult { release, status, token: done.token })

@@ -150,11 +150,17 @@ pub fn ssl_challenge_router() -> Router<AppState> {
 /// The whole application router.
 pub fn router(state: AppState) -> Router {
     let (api, openapi) = openapi_router(Some(&state)).split_for_parts();
-    api.merge(docs::router(openapi))
+    let mut routes = api
+        .merge(docs::router(openapi))
         .merge(ssl::challenge_router())
         .merge(crate::agent::http::router(&state))
         .merge(crate::oauth::http::router())
-        .fallback(ui::fallback)
+        .fallback(ui::fallback);
+    // Inside the routing, so the span has the route template; absent, and so free, with traces off.
+    if mcp_runtime::otel::enabled() {
+        routes = routes.layer(middleware::from_fn(mcp_runtime::otel::http_span));
+    }
+    routes
         .layer(middleware::from_fn(json_errors))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(CatchPanicLayer::custom(|_| ApiError::internal(anyhow::anyhow!("a handler panicked")).into_response()))

@@ -49,7 +49,29 @@ pub struct DeployConfig {
     /// `allow_unauthenticated_network_access` setting (the Helm chart sets it for
     /// `auth: none`): `auth_mode: none` is accepted on runtimes reachable from the network.
     pub allow_unauthenticated_mcp: bool,
+    /// The OpenTelemetry variables set here that the runtimes this control
+    /// plane starts (local, docker) get too ([`RUNTIME_TRACE_VARS`]), so they
+    /// export to the same collector.
+    pub runtime_traces: Vec<(&'static str, String)>,
 }
+
+/// The trace settings a started runtime inherits. Not `OTEL_SERVICE_NAME` (the
+/// runtime names itself `quarry-runtime`) and not `OTEL_EXPORTER_OTLP_HEADERS`,
+/// which may hold a backend's API key: a runtime's environment is visible to
+/// whoever can inspect its container, so authenticate at a collector instead.
+pub const RUNTIME_TRACE_VARS: [&str; 11] = [
+    "OTEL_EXPORTER_OTLP_ENDPOINT",
+    "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+    "OTEL_EXPORTER_OTLP_TIMEOUT",
+    "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT",
+    "OTEL_RESOURCE_ATTRIBUTES",
+    "OTEL_TRACES_SAMPLER",
+    "OTEL_TRACES_SAMPLER_ARG",
+    "OTEL_BSP_SCHEDULE_DELAY",
+    "OTEL_BSP_MAX_QUEUE_SIZE",
+    "OTEL_BSP_MAX_EXPORT_BATCH_SIZE",
+    "OTEL_BSP_EXPORT_TIMEOUT",
+];
 
 impl DeployConfig {
     /// Reads the deploy variables through `var` (which already drops empty values).
@@ -98,6 +120,7 @@ impl DeployConfig {
                 Some("true" | "1") => true,
                 Some(_) => anyhow::bail!("QUARRY_ALLOW_UNAUTHENTICATED_MCP must be true or false"),
             },
+            runtime_traces: RUNTIME_TRACE_VARS.iter().filter_map(|&k| var(k).map(|v| (k, v))).collect(),
         })
     }
 
@@ -152,5 +175,25 @@ mod tests {
         assert_eq!(DeployConfig::from_source(&v6).unwrap().runtime_url(), "http://[::1]:8080");
         let public = |k: &str| (k == "QUARRY_RUNTIME_PUBLIC_URL").then(|| "https://mcp.example.com/".to_string());
         assert_eq!(DeployConfig::from_source(&public).unwrap().runtime_url(), "https://mcp.example.com");
+    }
+
+    #[test]
+    fn started_runtimes_inherit_the_trace_settings_but_not_the_service_name_or_the_headers() {
+        let env = |k: &str| match k {
+            "OTEL_EXPORTER_OTLP_ENDPOINT" => Some("http://127.0.0.1:4318".to_string()),
+            "OTEL_TRACES_SAMPLER_ARG" => Some("0.5".to_string()),
+            "OTEL_SERVICE_NAME" => Some("quarry-eu".to_string()),
+            "OTEL_EXPORTER_OTLP_HEADERS" => Some("x-api-key=secret".to_string()),
+            _ => None,
+        };
+        let c = DeployConfig::from_source(&env).unwrap();
+        assert_eq!(
+            c.runtime_traces,
+            [
+                ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:4318".to_string()),
+                ("OTEL_TRACES_SAMPLER_ARG", "0.5".to_string())
+            ]
+        );
+        assert!(DeployConfig::from_source(&|_: &str| None).unwrap().runtime_traces.is_empty());
     }
 }

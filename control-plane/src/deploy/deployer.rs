@@ -56,6 +56,8 @@ pub struct Launch {
     pub tls: Option<mcp_runtime::tls::TlsFiles>,
     /// `QUARRY_RUNTIME_PULL_CA_FILE` (a file on this host).
     pub pull_ca: Option<std::path::PathBuf>,
+    /// The control plane's trace settings the runtime inherits (`OTEL_*`, see `deploy::config`).
+    pub traces: Vec<(&'static str, String)>,
 }
 
 impl PartialEq for Secret {
@@ -74,6 +76,7 @@ impl Launch {
         if !self.allowed_origins.is_empty() {
             env.push(("QUARRY_RUNTIME_ALLOWED_ORIGINS", self.allowed_origins.join(",")));
         }
+        env.extend(self.traces.iter().cloned());
         env
     }
 }

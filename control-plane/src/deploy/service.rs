@@ -266,6 +266,7 @@ impl DeployService {
             log_filter: s.log_level.filter().to_string(),
             tls: self.config.runtime_tls.clone(),
             pull_ca: self.config.pull_ca_file.clone(),
+            traces: self.config.runtime_traces.clone(),
         })
     }
 

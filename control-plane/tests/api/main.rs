@@ -16,6 +16,9 @@ mod leases;
 mod list_filters;
 mod login_abuse;
 mod observability;
+#[allow(dead_code)]
+#[path = "../../../tests/rust/otlp_receiver.rs"]
+mod otlp_receiver;
 mod output_schema;
 mod read_only_policy;
 mod release_diff;
@@ -24,6 +27,7 @@ mod secrets;
 #[path = "../../../tests/rust/slowloris.rs"]
 mod slowloris;
 mod token_lifecycle;
+mod traces;
 mod transforms;
 mod two_factor;
 mod write_path;

@@ -274,3 +274,23 @@ Checks that stop a broken combination before it reaches the cluster.
 {{- fail "externalDatabase.enabled needs externalDatabase.url or externalDatabase.existingSecret" }}
 {{- end }}
 {{- end }}
+
+{{/* OTLP trace export for both Deployments; nothing when otel.endpoint is empty. */}}
+{{- define "quarry.otelEnv" -}}
+{{- with .Values.otel }}
+{{- if .endpoint }}
+- name: OTEL_EXPORTER_OTLP_ENDPOINT
+  value: {{ .endpoint | quote }}
+{{- with .resourceAttributes }}
+- name: OTEL_RESOURCE_ATTRIBUTES
+  value: {{ . | quote }}
+{{- end }}
+{{- if lt (float64 .samplerRatio) 1.0 }}
+- name: OTEL_TRACES_SAMPLER
+  value: parentbased_traceidratio
+- name: OTEL_TRACES_SAMPLER_ARG
+  value: {{ .samplerRatio | quote }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}

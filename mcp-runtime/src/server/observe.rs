@@ -76,6 +76,7 @@ pub fn finished(
     client: String,
     arguments: impl FnOnce() -> Value,
 ) {
+    super::trace::finished(release, &call);
     let telemetry = &shared.metrics.telemetry;
     telemetry.record(&call);
     if !release.manifest.server.request_log || !telemetry.enabled() {

@@ -15,10 +15,12 @@ use serde_json::{Map, Value};
 use shared_model::manifest::{PAGE_CURSOR, ReturnType, Tool};
 use shared_model::telemetry::Subject;
 use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
 
 use super::Shared;
 use super::cursor::Signer;
 use super::observe::{self, Spent};
+use super::trace;
 use crate::cache;
 use crate::exec::{ExecError, QueryOutput, QueryRequest};
 use crate::metrics::FinishedCall;
@@ -132,7 +134,7 @@ async fn run(
     };
     let rows = out.rows.len() as u64;
     let page = tool.pageable.then(|| Page { signer: Signer::new(shared.runtime_key.as_deref()), offset });
-    let result = success(release, tool, &args, out, page);
+    let result = crate::otel_span!("transform").in_scope(|| success(release, tool, &args, out, page));
     if result.is_error == Some(true) {
         return Outcome::failed(result, "transform_failed");
     }
@@ -159,11 +161,17 @@ pub(super) async fn execute(
         .queues
         .get(connection)
         .ok_or_else(|| ExecError::Unavailable { detail: format!("no connection {connection}") })?;
+    // The spans open where the time is measured; with traces off they are `Span::none()`.
     let waited = Instant::now();
-    let slot = tokio::select! {
-        slot = queue.admit() => Some(slot),
-        _ = ct.cancelled() => None,
-    };
+    let wait_span = crate::otel_span!("queue.wait", quarry.connection = connection);
+    let slot = async {
+        tokio::select! {
+            slot = queue.admit() => Some(slot),
+            _ = ct.cancelled() => None,
+        }
+    }
+    .instrument(wait_span)
+    .await;
     spent.queue_wait += waited.elapsed();
     let slot = match slot {
         Some(admitted) => admitted.map_err(|e| ExecError::Busy(e.to_string()))?,
@@ -183,11 +191,21 @@ pub(super) async fn execute(
     // Biased: the engine sees the cancellation first and stops the query
     // server-side; the second branch only guards an engine that ignores it.
     let ran = Instant::now();
-    let out = tokio::select! {
-        biased;
-        out = release.executor.execute(request) => out,
-        _ = ct.cancelled() => Err(ExecError::Cancelled),
-    };
+    let db_span = crate::otel_span!(
+        "db.execute",
+        otel.kind = "client",
+        db.system = trace::db_system(release, connection),
+        quarry.connection = connection,
+    );
+    let out = async {
+        tokio::select! {
+            biased;
+            out = release.executor.execute(request) => out,
+            _ = ct.cancelled() => Err(ExecError::Cancelled),
+        }
+    }
+    .instrument(db_span)
+    .await;
     spent.db += ran.elapsed();
     drop(slot);
     out

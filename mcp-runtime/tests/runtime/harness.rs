@@ -170,10 +170,18 @@ impl Session {
     }
 
     pub async fn request(&mut self, method: &str, params: Value) -> Value {
+        self.request_with(method, params, &[]).await
+    }
+
+    /// A request sent with extra HTTP `headers`.
+    pub async fn request_with(&mut self, method: &str, params: Value, headers: &[(&str, &str)]) -> Value {
         let id = self.next;
         self.next += 1;
-        let resp =
-            self.post(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params})).send().await.unwrap();
+        let mut post = self.post(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
+        for (name, value) in headers {
+            post = post.header(*name, *value);
+        }
+        let resp = post.send().await.unwrap();
         if let Some(sid) = resp.headers().get("mcp-session-id") {
             self.id = Some(sid.to_str().unwrap().to_string());
         }

@@ -6,6 +6,8 @@
 mod fixtures;
 mod harness;
 mod hygiene;
+#[path = "../../../tests/rust/otlp_receiver.rs"]
+mod otlp_receiver;
 mod paging;
 mod pull_order;
 mod real_db;
@@ -16,6 +18,7 @@ mod slowloris;
 #[allow(dead_code)]
 #[path = "../engine/support.rs"]
 mod support;
+mod traces;
 
 use std::time::Duration;
 
