@@ -33,3 +33,19 @@ export function Pagination({ total, shown }: { total: number; shown: number }) {
     </nav>
   );
 }
+
+/**
+ * Newer/older links over a newest-first `{items, total}` list whose offset lives in the component's state (a log
+ * that refreshes while open, where the URL's page would go stale).
+ */
+export function OffsetPager({ label, skip, shown, total, limit, onSkip }: {
+  label: string; skip: number; shown: number; total: number; limit: number; onSkip: (skip: number) => void;
+}) {
+  return (
+    <nav className="pagination" aria-label={label}>
+      <span className="muted">{total === 0 ? 0 : skip + 1}–{skip + shown} of {total}</span>
+      <button type="button" className="btn btn-small btn-ghost" disabled={skip === 0} onClick={() => onSkip(Math.max(0, skip - limit))}>← Newer</button>
+      <button type="button" className="btn btn-small btn-ghost" disabled={skip + limit >= total} onClick={() => onSkip(skip + limit)}>Older →</button>
+    </nav>
+  );
+}

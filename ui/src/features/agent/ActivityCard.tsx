@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { ErrorPanel } from '../../components/ErrorPanel';
 import { Loading } from '../../components/PageHeader';
+import { OffsetPager } from '../../components/Pagination';
 import { NO_FILTERS, useAgentActivity, useAgentTokens, useOAuthClients, type ActivityFilters } from './api';
 
 const LIMIT = 25;
@@ -70,11 +71,8 @@ export function ActivityCard() {
               ))}
             </tbody>
           </table>
-          <nav className="pagination" aria-label="Activity pages">
-            <span className="muted">{activity.data.total === 0 ? 0 : skip + 1}–{skip + activity.data.items.length} of {activity.data.total}</span>
-            <button type="button" className="btn btn-small btn-ghost" disabled={skip === 0} onClick={() => setSkip(Math.max(0, skip - LIMIT))}>← Newer</button>
-            <button type="button" className="btn btn-small btn-ghost" disabled={skip + LIMIT >= activity.data.total} onClick={() => setSkip(skip + LIMIT)}>Older →</button>
-          </nav>
+          <OffsetPager label="Activity pages" skip={skip} shown={activity.data.items.length} total={activity.data.total}
+            limit={LIMIT} onSkip={setSkip} />
         </div>
       )}
     </section>

@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { ConfirmButton } from '../../components/ConfirmButton';
 import { CopyButton } from '../../components/CopyButton';
+import { LastUsed, SecretValue, ShownOnce } from '../../components/Credentials';
 import { ErrorPanel, problemsAt } from '../../components/ErrorPanel';
 import { Field } from '../../components/Field';
 import { useAgentTokens, useCreateAgentToken, useRevokeAgentToken, type CreatedAgentToken, type Scope } from './api';
@@ -89,11 +90,7 @@ export function AgentTokensCard() {
                     <td>{t.name} <code className="muted small">{t.prefix}…</code></td>
                     <td><ScopeList scopes={t.scopes} /></td>
                     <td>{expired ? <span className="badge badge-danger">expired</span> : new Date(t.expires_at).toLocaleString()}</td>
-                    <td>
-                      {t.last_used_at
-                        ? `${new Date(t.last_used_at).toLocaleString()}${t.last_used_from ? ` from ${t.last_used_from}` : ''}`
-                        : <span className="muted">not seen</span>}
-                    </td>
+                    <td><LastUsed at={t.last_used_at} from={t.last_used_from} /></td>
                     <td className="actions">
                       <ConfirmButton label="Revoke" confirmLabel={`Yes, revoke ${t.name}`} disabled={revoke.isPending}
                         onConfirm={() => revoke.mutate(t.id, { onSuccess: () => { if (created?.id === t.id) setCreated(null); } })} />
@@ -115,12 +112,9 @@ function CreatedToken({ token, onHide }: { token: CreatedAgentToken; onHide: () 
   const [client, setClient] = useState(configs[0]!.client);
   const current = configs.find((c) => c.client === client) ?? configs[0]!;
   return (
-    <div className="alert alert-success token-once stack" role="status" aria-label="New agent token">
-      <strong>Agent token “{token.name}” created. Copy it now: you will not see it again.</strong>
-      <div className="token-value">
-        <code data-testid="new-agent-token">{token.token}</code>
-        <CopyButton text={token.token} what="token" />
-      </div>
+    <ShownOnce label="New agent token" title={<>Agent token “{token.name}” created. Copy it now: you will not see it again.</>}
+      onHide={onHide}>
+      <SecretValue value={token.token} what="token" testId="new-agent-token" />
       <p className="small note">Endpoint <code data-testid="agent-mcp-url">{token.mcp_url}</code>; expires {new Date(token.expires_at).toLocaleString()}.</p>
       <div className="config-pick">
         <label htmlFor="agent-client">Client configuration for</label>
@@ -130,9 +124,6 @@ function CreatedToken({ token, onHide }: { token: CreatedAgentToken; onHide: () 
         <CopyButton text={current.text} what="configuration" />
       </div>
       <pre className="mono small config-text" aria-label={`${current.label} configuration`}>{current.text}</pre>
-      <div className="alert-actions">
-        <button type="button" className="btn btn-small btn-ghost" onClick={onHide}>I have saved it, hide it</button>
-      </div>
-    </div>
+    </ShownOnce>
   );
 }

@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { ConfirmButton } from '../../components/ConfirmButton';
-import { CopyButton } from '../../components/CopyButton';
+import { LastUsed, SecretValue, ShownOnce } from '../../components/Credentials';
 import { ErrorPanel, problemsAt } from '../../components/ErrorPanel';
 import { Field } from '../../components/Field';
 import { Loading } from '../../components/PageHeader';
@@ -45,22 +45,18 @@ export function OAuthClientsCard() {
       </div>
 
       {created && (
-        <div className="alert alert-success token-once stack" role="status" aria-label="New OAuth client">
-          <strong>OAuth client “{created.name}” created. Copy the secret now: you will not see it again.</strong>
-          <dl className="small">
-            <dt>Client id</dt>
-            <dd className="token-value"><code data-testid="new-client-id">{created.client_id}</code><CopyButton text={created.client_id} what="client id" /></dd>
-            <dt>Client secret</dt>
-            <dd className="token-value"><code data-testid="new-client-secret">{created.client_secret}</code><CopyButton text={created.client_secret} what="client secret" /></dd>
-          </dl>
+        <ShownOnce label="New OAuth client"
+          title={<>OAuth client “{created.name}” created. Copy the secret now: you will not see it again.</>}
+          onHide={() => setCreated(null)}>
+          <span className="small">Client id</span>
+          <SecretValue value={created.client_id} what="client id" testId="new-client-id" />
+          <span className="small">Client secret</span>
+          <SecretValue value={created.client_secret} what="client secret" testId="new-client-secret" />
           <p className="small note">
             The client authenticates to the token endpoint with HTTP Basic (or in the form body) and asks for
             <code> grant_type=client_credentials</code>; it discovers everything else from the agent endpoint's 401.
           </p>
-          <div className="alert-actions">
-            <button type="button" className="btn btn-small btn-ghost" onClick={() => setCreated(null)}>I have saved it, hide it</button>
-          </div>
-        </div>
+        </ShownOnce>
       )}
 
       <form className="stack" onSubmit={submit} aria-label="Create an OAuth client">
@@ -97,11 +93,7 @@ export function OAuthClientsCard() {
                   <td>{c.name}</td>
                   <td><code className="small">{c.client_id}</code></td>
                   <td><ScopeList scopes={c.scopes} /></td>
-                  <td>
-                    {c.last_used_at
-                      ? `${new Date(c.last_used_at).toLocaleString()}${c.last_used_from ? ` from ${c.last_used_from}` : ''}`
-                      : <span className="muted">not seen</span>}
-                  </td>
+                  <td><LastUsed at={c.last_used_at} from={c.last_used_from} /></td>
                   <td className="actions">
                     <ConfirmButton label="Revoke" confirmLabel={`Yes, revoke ${c.name}`} disabled={revoke.isPending}
                       onConfirm={() => revoke.mutate(c.id, { onSuccess: () => { if (created?.id === c.id) setCreated(null); } })} />

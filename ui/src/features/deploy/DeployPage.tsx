@@ -5,7 +5,7 @@ import { ErrorPanel } from '../../components/ErrorPanel';
 import { Loading, PageHeader } from '../../components/PageHeader';
 import { useDeployStatus } from '../../hooks/useDeployStatus';
 import { ApiError } from '../../lib/api/client';
-import { CopyButton } from '../../components/CopyButton';
+import { SecretValue, ShownOnce } from '../../components/Credentials';
 import { useDeploy, useStop } from './api';
 import { DeployProblems } from './DeployProblems';
 import { LogPanel } from './LogPanel';
@@ -51,17 +51,14 @@ export function DeployPage() {
         </div>
       )}
       {deploy.data?.token && !deploy.isPending && (
-        <div className="alert alert-success token-once" role="status" aria-label="Minted token">
-          <strong>MCP clients need a bearer token: this one was created for you. Copy it now: you will not see it again.</strong>
+        <ShownOnce label="Minted token"
+          title="MCP clients need a bearer token: this one was created for you. Copy it now: you will not see it again.">
           <p className="small note">
             Send it as <code>Authorization: Bearer …</code>. Manage tokens (and the authentication mode) on the{' '}
             <Link to="/server">Server</Link> page.
           </p>
-          <div className="token-value">
-            <code data-testid="minted-token">{deploy.data.token}</code>
-            <CopyButton text={deploy.data.token} what="token" />
-          </div>
-        </div>
+          <SecretValue value={deploy.data.token} what="token" testId="minted-token" />
+        </ShownOnce>
       )}
       {stop.isSuccess && <div className="alert alert-success" role="status">Stopped: nothing is published and the runtime is down.</div>}
       {refused ? <DeployProblems problems={refused} /> : <ErrorPanel error={deploy.error} />}

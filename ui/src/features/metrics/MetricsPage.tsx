@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import './metrics.css';
 import { ErrorPanel } from '../../components/ErrorPanel';
 import { Loading, PageHeader } from '../../components/PageHeader';
+import { OffsetPager } from '../../components/Pagination';
 import { CallsChart, Sparkline } from './Chart';
 import {
   NO_FILTERS, PERIODS, useConnectionNames, useLogs, useQueues, useSeries, useStats,
@@ -182,11 +183,8 @@ function RequestLog() {
               ))}
             </tbody>
           </table>
-          <nav className="pagination" aria-label="Request log pages">
-            <span className="muted">{logs.data.total === 0 ? 0 : skip + 1}–{skip + logs.data.items.length} of {logs.data.total}</span>
-            <button type="button" className="btn btn-small btn-ghost" disabled={skip === 0} onClick={() => setSkip(Math.max(0, skip - LIMIT))}>← Newer</button>
-            <button type="button" className="btn btn-small btn-ghost" disabled={skip + LIMIT >= logs.data.total} onClick={() => setSkip(skip + LIMIT)}>Older →</button>
-          </nav>
+          <OffsetPager label="Request log pages" skip={skip} shown={logs.data.items.length} total={logs.data.total}
+            limit={LIMIT} onSkip={setSkip} />
         </div>
       )}
       <LogDrawer entry={selected} onClose={() => setSelected(null)} />

@@ -3,7 +3,7 @@ import { ConfirmButton } from '../../components/ConfirmButton';
 import { ErrorPanel, problemsAt } from '../../components/ErrorPanel';
 import { Field } from '../../components/Field';
 import { useCreateToken, useRevokeToken, type CreatedToken, type TokenInfo } from './api';
-import { CopyButton } from '../../components/CopyButton';
+import { LastUsed, SecretValue, ShownOnce } from '../../components/Credentials';
 
 interface Props {
   tokens: TokenInfo[];
@@ -39,17 +39,11 @@ export function TokensCard({ tokens, created, onCreated }: Props) {
       </div>
 
       {created && (
-        <div className="alert alert-success token-once" role="status" aria-label="New token">
-          <strong>Token “{created.name}” created. Copy it now: you will not see it again.</strong>
+        <ShownOnce label="New token" title={<>Token “{created.name}” created. Copy it now: you will not see it again.</>}
+          onHide={() => onCreated(null)}>
           <p className="small note">Quarry keeps only a keyed hash of it. If you lose it, revoke it and create another.</p>
-          <div className="token-value">
-            <code data-testid="new-token">{created.token}</code>
-            <CopyButton text={created.token} what="token" />
-          </div>
-          <div className="alert-actions">
-            <button type="button" className="btn btn-small btn-ghost" onClick={() => onCreated(null)}>I have saved it, hide it</button>
-          </div>
-        </div>
+          <SecretValue value={created.token} what="token" testId="new-token" />
+        </ShownOnce>
       )}
 
       <form className="token-form" onSubmit={submit} aria-label="Create a token">
@@ -79,11 +73,7 @@ export function TokensCard({ tokens, created, onCreated }: Props) {
                   <td>{t.name}</td>
                   <td><code>{t.prefix}…</code></td>
                   <td>{new Date(t.created_at).toLocaleString()}</td>
-                  <td>
-                    {t.last_used_at
-                      ? `${new Date(t.last_used_at).toLocaleString()}${t.last_used_from ? ` from ${t.last_used_from}` : ''}`
-                      : <span className="muted">not seen</span>}
-                  </td>
+                  <td><LastUsed at={t.last_used_at} from={t.last_used_from} /></td>
                   <td className="actions">
                     <ConfirmButton label="Revoke" confirmLabel={`Yes, revoke ${t.name}`} disabled={revoke.isPending}
                       onConfirm={() => revokeToken(t)} />
