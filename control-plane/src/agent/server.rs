@@ -37,13 +37,6 @@ pub struct AgentServer {
     registry: Arc<Registry>,
 }
 
-impl AgentServer {
-    /// The handler over `state` and `registry`.
-    pub fn new(state: AppState, registry: Arc<Registry>) -> AgentServer {
-        AgentServer { state, registry }
-    }
-}
-
 /// The credential the HTTP layer put on the request.
 fn credential(cx: &RequestContext<RoleServer>) -> Result<Credential, ErrorData> {
     cx.extensions
@@ -90,6 +83,11 @@ pub async fn record_call(
 }
 
 impl AgentServer {
+    /// The handler over `state` and `registry`.
+    pub fn new(state: AppState, registry: Arc<Registry>) -> AgentServer {
+        AgentServer { state, registry }
+    }
+
     /// `tools/call` inside its span: rate limit, scope, then the registry's handler.
     async fn call_tool_traced(
         &self,
