@@ -75,6 +75,7 @@ impl AuthCheck {
                 let ids = tokens.iter().map(|t| t.id.chars().take(64).collect()).collect();
                 Ok(AuthCheck::Bearer { hasher: Box::new(hasher), digests, ids })
             }
+            AuthSettings::Oauth(_) => Err("auth mode oauth is not served by this runtime build".into()),
         }
     }
 

@@ -9,6 +9,7 @@
 mod connection;
 mod entities;
 mod hash;
+pub mod oauth;
 mod validate;
 
 use std::collections::BTreeMap;
@@ -23,6 +24,7 @@ pub use entities::{
     PAGE_CURSOR, Prompt, PromptArgument, Resource, ResourceSource, ResultLimits, ReturnType, Tool, ToolAnnotations,
 };
 pub use hash::canonical_json;
+pub use oauth::{DEFAULT_SCOPE, Introspection, Jwk, OAuthSettings, TrustedIssuer};
 
 use crate::secret::{Keyring, SecretError};
 use crate::vars::VarValue;
@@ -143,6 +145,8 @@ pub enum AuthSettings {
         /// The accepted tokens (at most 1000).
         tokens: Vec<BearerToken>,
     },
+    /// OAuth 2.1 access tokens: the runtime is a resource server (see [`OAuthSettings`]).
+    Oauth(OAuthSettings),
 }
 
 /// One accepted bearer token, stored as a keyed hash, never in plain text.
@@ -180,10 +184,15 @@ impl Manifest {
     /// Every sealed secret in the manifest with its path, so a runtime can
     /// check at load time that it holds the key for all of them.
     pub fn sealed_secrets(&self) -> impl Iterator<Item = (String, &SealedSecret)> {
+        let introspection = match &self.auth {
+            AuthSettings::Oauth(o) => o.introspection.as_ref().and_then(|i| i.client_secret.as_ref()),
+            _ => None,
+        };
         self.connections
             .iter()
             .enumerate()
             .filter_map(|(i, c)| c.password.as_ref().map(|p| (format!("connections[{i}].password"), p)))
+            .chain(introspection.map(|s| ("auth.introspection.client_secret".to_string(), s)))
     }
 
     /// Opens every sealed secret with `keyring`, reporting each failure with its path.

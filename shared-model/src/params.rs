@@ -88,6 +88,14 @@ pub struct ParamDef {
     /// `[redacted]`); the query still receives it.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub sensitive: bool,
+    /// Binds the value of this claim of the caller's OAuth access token
+    /// (`sub`, `email`, a custom claim; an array claim for an `array`
+    /// parameter, e.g. `= ANY(:groups)`) instead of a value from the model:
+    /// the parameter is left out of `inputSchema`, a value sent for it is
+    /// refused, and a call whose token lacks the claim (or any call without an
+    /// OAuth token) fails — it never falls back to a default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_claim: Option<String>,
 }
 
 fn default_true() -> bool {
@@ -123,6 +131,20 @@ impl ParamDef {
         if self.pattern.is_some() && self.param_type != ParamType::String {
             problems.push(format!("{path}.pattern"), "only string parameters take a pattern");
         }
+        if let Some(claim) = &self.from_claim {
+            if !valid_claim_name(claim) {
+                problems.push(
+                    format!("{path}.from_claim"),
+                    format!("{claim:?} is not a claim name (1–128 characters: letters, digits, _ - : . /)"),
+                );
+            }
+            if self.default.is_some() {
+                problems.push(
+                    format!("{path}.default"),
+                    "a parameter bound to a claim takes no default: a missing claim fails the call",
+                );
+            }
+        }
         if let Some(default) = &self.default
             && !self.param_type.accepts(default)
         {
@@ -136,6 +158,11 @@ impl ParamDef {
             }
         }
     }
+}
+
+/// Whether `name` can name a token claim (`sub`, `email`, `https://example.com/groups`).
+pub fn valid_claim_name(name: &str) -> bool {
+    (1..=128).contains(&name.len()) && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"_-:./".contains(&b))
 }
 
 /// Checks a whole parameter list: each definition, the count and unique names.

@@ -109,6 +109,7 @@ pub async fn build(
             limits: settings.default_limits.clone(),
             pageable: t.pageable,
             output_schema,
+            scopes: Vec::new(),
         });
     }
     for r in published::all::<ResourceFields>(db).await?.into_iter().map(|r| r.fields).filter(|r| r.is_enabled) {
@@ -134,6 +135,7 @@ pub async fn build(
             source,
             parameters: r.parameters,
             limits: settings.default_limits.clone(),
+            scopes: Vec::new(),
         });
     }
     for pr in published::all::<PromptFields>(db).await?.into_iter().map(|p| p.fields).filter(|p| p.is_enabled) {
@@ -143,6 +145,7 @@ pub async fn build(
             description: pr.description,
             template: pr.template,
             arguments: pr.arguments,
+            scopes: Vec::new(),
         });
     }
     source.tools = manifest.tools.clone();

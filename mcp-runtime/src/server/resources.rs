@@ -189,6 +189,7 @@ async fn run_sql(
         limits: r.limits.clone(),
         pageable: false,
         output_schema: None,
+        scopes: r.scopes.clone(),
     };
     let out = execute(release, &as_tool, &args, 0, ct, spent).await.map_err(|e| {
         let msg = super::tools::db_error(release, &r.name, e)

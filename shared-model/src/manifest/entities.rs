@@ -63,6 +63,13 @@ pub struct Tool {
     // loads and keeps its content hash.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output_schema: Option<Map<String, Value>>,
+    /// OAuth scopes a caller's token must all carry to see and use this tool
+    /// when the server's auth mode is `oauth` (at most 10); empty means the
+    /// server's `default_scope`. Ignored in the other auth modes.
+    // Left out when empty, so a manifest written before the field existed
+    // keeps its content hash.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scopes: Vec<String>,
 }
 
 /// The argument a pageable tool takes its page cursor in.
@@ -208,6 +215,13 @@ pub struct Resource {
     /// Result and time bounds for SQL sources.
     #[serde(default)]
     pub limits: ResultLimits,
+    /// OAuth scopes a caller's token must all carry to see and use this resource
+    /// when the server's auth mode is `oauth` (at most 10); empty means the
+    /// server's `default_scope`. Ignored in the other auth modes.
+    // Left out when empty, so a manifest written before the field existed
+    // keeps its content hash.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scopes: Vec<String>,
 }
 
 /// The content of a resource.
@@ -251,6 +265,13 @@ pub struct Prompt {
     /// Declared arguments (at most 50).
     #[serde(default)]
     pub arguments: Vec<PromptArgument>,
+    /// OAuth scopes a caller's token must all carry to see and use this prompt
+    /// when the server's auth mode is `oauth` (at most 10); empty means the
+    /// server's `default_scope`. Ignored in the other auth modes.
+    // Left out when empty, so a manifest written before the field existed
+    // keeps its content hash.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scopes: Vec<String>,
 }
 
 /// One argument of a prompt.

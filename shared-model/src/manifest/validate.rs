@@ -4,6 +4,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use base64::Engine as _;
 
+use super::oauth::check_scopes;
 use super::{
     AuthSettings, Connection, Manifest, PAGE_CURSOR, Prompt, Resource, ResourceSource, ResultLimits, ReturnType, Tool,
 };
@@ -110,6 +111,7 @@ impl Manifest {
             );
         }
         check_limits(&t.limits, &format!("{path}.limits"), p);
+        check_scopes(&t.scopes, &format!("{path}.scopes"), p);
     }
 
     fn check_resource(&self, r: &Resource, path: &str, p: &mut Problems) {
@@ -138,10 +140,23 @@ impl Manifest {
             }
         }
         for (i, d) in r.parameters.iter().enumerate() {
-            if !vars.contains(&d.name) {
-                p.push(format!("{path}.parameters[{i}]"), format!("{:?} does not appear in the URI template", d.name));
+            // A claim-bound parameter comes from the caller's token, never from the URI.
+            match (vars.contains(&d.name), d.from_claim.is_some()) {
+                (false, false) => p.push(
+                    format!("{path}.parameters[{i}]"),
+                    format!("{:?} does not appear in the URI template", d.name),
+                ),
+                (true, true) => p.push(
+                    format!("{path}.parameters[{i}].from_claim"),
+                    format!("{:?} is bound to a claim, so it cannot also be a URI template variable", d.name),
+                ),
+                _ => {}
+            }
+            if d.from_claim.is_some() && !matches!(r.source, ResourceSource::Sql { .. }) {
+                p.push(format!("{path}.parameters[{i}].from_claim"), "only SQL resources take claim-bound parameters");
             }
         }
+        check_scopes(&r.scopes, &format!("{path}.scopes"), p);
         if let Some(m) = &r.mime_type
             && (!m.contains('/') || m.len() > 255)
         {
@@ -186,7 +201,11 @@ impl Names {
 }
 
 fn check_auth(auth: &AuthSettings, p: &mut Problems) {
-    let AuthSettings::Bearer { tokens } = auth else { return };
+    let tokens = match auth {
+        AuthSettings::None => return,
+        AuthSettings::Oauth(o) => return o.check("auth", p),
+        AuthSettings::Bearer { tokens } => tokens,
+    };
     if tokens.is_empty() || tokens.len() > 1000 {
         p.push("auth.tokens", "bearer auth needs 1–1000 tokens");
     }
@@ -254,6 +273,7 @@ fn check_prompt(pr: &Prompt, path: &str, p: &mut Problems) {
     if pr.title.as_ref().is_some_and(|t| t.chars().count() > 255) {
         p.push(format!("{path}.title"), "must be at most 255 characters");
     }
+    check_scopes(&pr.scopes, &format!("{path}.scopes"), p);
     if pr.arguments.len() > 50 {
         p.push(format!("{path}.arguments"), "at most 50 arguments are allowed");
     }

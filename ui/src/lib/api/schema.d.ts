@@ -2364,6 +2364,15 @@ export interface components {
             description?: string;
             /** @description When non-empty, the only values accepted. */
             enum?: unknown[];
+            /**
+             * @description Binds the value of this claim of the caller's OAuth access token
+             *     (`sub`, `email`, a custom claim; an array claim for an `array`
+             *     parameter, e.g. `= ANY(:groups)`) instead of a value from the model:
+             *     the parameter is left out of `inputSchema`, a value sent for it is
+             *     refused, and a call whose token lacks the claim (or any call without an
+             *     OAuth token) fails — it never falls back to a default.
+             */
+            from_claim?: string | null;
             item_type?: components["schemas"]["ParamType"] | null;
             /**
              * Format: double
