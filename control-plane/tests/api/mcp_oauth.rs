@@ -1,0 +1,304 @@
+//! Auth mode `oauth` for MCP clients, as the admin configures it: settings
+//! validation, the access document and the release's `auth` (the resource
+//! from the settings, Quarry's keys inline and following a rotation, external
+//! issuers, the sealed introspection secret), and scopes on entities through
+//! release, export and import.
+
+use std::time::{Duration, Instant};
+
+use reqwest::StatusCode;
+use sea_orm::{ConnectionTrait, DbBackend, Statement};
+use serde_json::{Value, json};
+use shared_model::Keyring;
+
+use crate::deploy::{TOKEN, spawn_pull_app};
+use crate::harness::TestApp;
+
+const SECRET: &str = "introspection-plaintext-secret";
+
+fn oauth_patch() -> Value {
+    json!({
+        "auth_mode": "oauth",
+        "public_url": "https://mcp.example.com/",
+        "oauth": {
+            "issuers": [{"issuer": "https://login.example.com/realms/main",
+                "jwks_uri": "https://login.example.com/realms/main/certs", "audiences": ["quarry-api"]}],
+            "introspection": {"endpoint": "https://login.example.com/introspect", "client_id": "quarry-rs",
+                "client_secret": SECRET}
+        }
+    })
+}
+
+/// The access document as a runtime pulls it (with forwarding headers naming another host, which must not matter).
+async fn access(app: &TestApp) -> Value {
+    let res = reqwest::Client::new()
+        .get(app.url("/api/v1/runtime/access"))
+        .bearer_auth(TOKEN)
+        .header("X-Forwarded-Host", "attacker.example.net")
+        .header("Forwarded", "host=attacker.example.net;proto=https")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    res.json().await.unwrap()
+}
+
+fn problem_paths(body: &Value) -> Vec<String> {
+    body["problems"]
+        .as_array()
+        .map_or_else(Vec::new, |p| p.iter().map(|x| x["path"].as_str().unwrap_or_default().to_string()).collect())
+}
+
+#[tokio::test]
+async fn each_bad_oauth_setting_is_a_422_naming_its_field_and_the_store_stays_as_it_was() {
+    let (app, _) = spawn_pull_app().await;
+    let (_, before) = app.get("/api/v1/server/config").await;
+
+    let bad = json!({"auth_mode": "oauth", "public_url": "https://mcp.example.com", "oauth": {
+        "trust_quarry": true,
+        "issuers": [{"issuer": "http://idp.example.com", "jwks_uri": "", "algorithms": ["HS256"], "audiences": [""]}],
+        "default_scope": "two words", "leeway_seconds": 900,
+        "introspection": {"endpoint": "ftp://idp", "client_id": "", "cache_seconds": 1000}}});
+    let (s, b) = app.patch("/api/v1/server/config", &bad).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+    assert_eq!(
+        problem_paths(&b),
+        [
+            "oauth.issuers[0].issuer",
+            "oauth.issuers[0].jwks_uri",
+            "oauth.issuers[0].algorithms[0]",
+            "oauth.issuers[0].audiences",
+            "oauth.default_scope",
+            "oauth.leeway_seconds",
+            "oauth.introspection.endpoint",
+            "oauth.introspection.client_id",
+            "oauth.introspection.cache_seconds"
+        ],
+        "{b}"
+    );
+
+    // Trusting no one is refused with the way out.
+    let none = json!({"auth_mode": "oauth", "public_url": "https://mcp.example.com", "oauth": {"trust_quarry": false}});
+    let (s, b) = app.patch("/api/v1/server/config", &none).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+    assert_eq!(problem_paths(&b), ["oauth.issuers"]);
+    assert!(b["detail"].as_str().unwrap().contains("trust_quarry: true"), "{b}");
+
+    // The resource must be a URL clients can reach safely: not plain http on a public name.
+    let plain = json!({"auth_mode": "oauth", "public_url": "http://mcp.example.com"});
+    let (s, b) = app.patch("/api/v1/server/config", &plain).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+    assert_eq!(problem_paths(&b), ["public_url"]);
+    assert!(b["detail"].as_str().unwrap().contains("https://"), "{b}");
+
+    // Unknown fields too.
+    let (s, b) = app.patch("/api/v1/server/config", &json!({"oauth": {"issuer": "x"}})).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+
+    let (_, after) = app.get("/api/v1/server/config").await;
+    assert_eq!(after, before, "a refused change leaves the settings as they were");
+    let (_, history) = app.get("/api/v1/history?entity_type=server_config").await;
+    assert_eq!(history["total"], 0, "and records nothing: {history}");
+}
+
+#[tokio::test]
+async fn the_access_document_names_the_configured_mcp_url_and_carries_quarrys_keys_through_a_rotation() {
+    let (app, _) = spawn_pull_app().await;
+    let (s, cfg) = app.patch("/api/v1/server/config", &oauth_patch()).await;
+    assert_eq!(s, StatusCode::OK, "{cfg}");
+    assert_eq!(cfg["mcp_url"], "https://mcp.example.com/mcp");
+
+    let doc = access(&app).await;
+    let auth = &doc["auth"];
+    assert_eq!(auth["mode"], "oauth", "{doc}");
+    assert_eq!(auth["resource"], "https://mcp.example.com/mcp", "from the settings, not the Host: {doc}");
+    assert_eq!(auth["default_scope"], "mcp:tools");
+    assert_eq!(auth["leeway_seconds"], 60);
+    let issuers = auth["issuers"].as_array().unwrap();
+    assert_eq!(issuers.len(), 2, "{doc}");
+    assert_eq!(issuers[0]["issuer"], "https://login.example.com/realms/main");
+    assert_eq!(issuers[0]["jwks_uri"], "https://login.example.com/realms/main/certs");
+    assert_eq!(issuers[0]["audiences"], json!(["quarry-api"]));
+    let quarry = &issuers[1];
+    assert_eq!(quarry["issuer"], control_plane::oauth::issuer(&app.state.config));
+    assert_eq!(quarry["algorithms"], json!(["EdDSA"]));
+    assert!(quarry.get("jwks_uri").is_none(), "Quarry's keys travel inline: {quarry}");
+    let kid = app.state.agent.oauth.keys.current_kid();
+    assert_eq!(quarry["keys"], app.state.agent.oauth.keys.jwks(chrono::Utc::now())["keys"]);
+    assert_eq!(quarry["keys"][0]["kid"], kid.as_str());
+
+    // A rotation (what `quarry oauth rotate-key` does) reaches the runtimes within the refresh, the old key kept.
+    let new_kid =
+        control_plane::oauth::keys::rotate(&app.data_dir, chrono::Duration::minutes(16)).expect("the key rotates");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let kids = loop {
+        let doc = access(&app).await;
+        let kids: Vec<String> = doc["auth"]["issuers"][1]["keys"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|k| k["kid"].as_str().unwrap().to_string())
+            .collect();
+        if kids.len() == 2 || Instant::now() > deadline {
+            break kids;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert_eq!(kids, [new_kid, kid], "the new key signs, the retired one still verifies");
+
+    // Without trust in Quarry only the external issuer remains.
+    let (s, b) = app
+        .patch(
+            "/api/v1/server/config",
+            &json!({"oauth": {"trust_quarry": false,
+        "issuers": oauth_patch()["oauth"]["issuers"].clone()}}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let doc = access(&app).await;
+    assert_eq!(doc["auth"]["issuers"].as_array().unwrap().len(), 1, "{doc}");
+}
+
+#[tokio::test]
+async fn the_introspection_secret_is_sealed_for_the_runtime_and_readable_nowhere_else() {
+    let (app, runtime_key) = spawn_pull_app().await;
+    let (s, cfg) = app.patch("/api/v1/server/config", &oauth_patch()).await;
+    assert_eq!(s, StatusCode::OK, "{cfg}");
+    assert_eq!(cfg["oauth"]["introspection"]["client_secret_set"], true, "{cfg}");
+    assert!(cfg["oauth"]["introspection"].get("client_secret").is_none(), "{cfg}");
+
+    // Editing other settings, and the oauth object without the secret, keeps it.
+    let (s, b) = app.patch("/api/v1/server/config", &json!({"server_name": "Orders"})).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let mut oauth = oauth_patch()["oauth"].clone();
+    oauth["introspection"].as_object_mut().unwrap().remove("client_secret");
+    oauth["leeway_seconds"] = json!(30);
+    let (s, b) = app.patch("/api/v1/server/config", &json!({"oauth": oauth})).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(b["oauth"]["introspection"]["client_secret_set"], true, "{b}");
+
+    // The runtime gets it sealed with its own key; the same sealing while it is unchanged.
+    let doc = access(&app).await;
+    let sealed = doc["auth"]["introspection"]["client_secret"].as_str().unwrap().to_string();
+    let runtime = Keyring::from_base64_list(&runtime_key).unwrap();
+    assert_eq!(runtime.decrypt(&sealed).unwrap(), SECRET);
+    tokio::time::sleep(control_plane::release::access::REFRESH_EVERY + Duration::from_millis(500)).await;
+    assert_eq!(access(&app).await["auth"]["introspection"]["client_secret"], sealed.as_str(), "stable etag");
+
+    // Rolling the settings back neither loses it nor shows it.
+    let (_, history) = app.get("/api/v1/history?entity_type=server_config&limit=100").await;
+    let first = history["items"].as_array().unwrap().last().unwrap()["id"].as_i64().unwrap();
+    let (s, b) = app.post(&format!("/api/v1/history/{first}/rollback"), &json!({})).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let (_, cfg) = app.get("/api/v1/server/config").await;
+    assert_eq!(cfg["oauth"]["introspection"]["client_secret_set"], true, "{cfg}");
+    assert_eq!(cfg["auth_mode"], "oauth", "a rollback never changes the auth settings");
+
+    // Not in any API answer, the history, the export, or the store.
+    for path in ["/api/v1/server/config", "/api/v1/history?limit=100", "/api/v1/export-import/export", "/api/v1/audit"]
+    {
+        let (s, body) = app.get(path).await;
+        assert!(s.is_success(), "{path}: {body}");
+        assert!(!body.to_string().contains(SECRET), "{path} shows the secret");
+    }
+    let backend = app.state.db.get_database_backend();
+    let dump = if backend == DbBackend::Sqlite {
+        let mut bytes = Vec::new();
+        for file in ["quarry.db", "quarry.db-wal"] {
+            bytes.extend(std::fs::read(app.data_dir.join(file)).unwrap_or_default());
+        }
+        String::from_utf8_lossy(&bytes).into_owned()
+    } else {
+        let rows = app
+            .state
+            .db
+            .query_all_raw(Statement::from_string(backend, "SELECT s::text AS t FROM server_config s"))
+            .await
+            .unwrap();
+        rows.iter().map(|r| r.try_get::<String>("", "t").unwrap()).collect::<Vec<_>>().join("\n")
+    };
+    assert!(!dump.contains(SECRET), "plaintext secret in the store");
+}
+
+#[tokio::test]
+async fn scopes_travel_from_the_api_into_the_release_and_through_export_and_import() {
+    let (app, _) = spawn_pull_app().await;
+    let conn = app.create_connection("warehouse").await;
+    let cid = conn["id"].as_str().unwrap();
+    let mut tool = crate::harness::tool_body(cid, "orders_by_customer");
+    tool["scopes"] = json!(["orders.read", "bad scope"]);
+    let (s, b) = app.post("/api/v1/tools", &tool).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+    assert_eq!(problem_paths(&b), ["scopes[1]"], "{b}");
+    let (_, list) = app.get("/api/v1/tools").await;
+    assert_eq!(list["total"], 0, "nothing saved");
+
+    tool["scopes"] = json!(["orders.read"]);
+    // A claim-bound parameter travels inside `parameters`.
+    tool["parameters"][0]["from_claim"] = json!("customer_id");
+    let (s, created) = app.post("/api/v1/tools", &tool).await;
+    assert_eq!(s, StatusCode::CREATED, "{created}");
+    assert_eq!(created["scopes"], json!(["orders.read"]));
+    let id = created["id"].as_str().unwrap();
+    let (s, b) = app.patch(&format!("/api/v1/tools/{id}"), &json!({"scopes": ["orders.read", "orders.admin"]})).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let (_, got) = app.get(&format!("/api/v1/tools/{id}")).await;
+    assert_eq!(got["scopes"], json!(["orders.read", "orders.admin"]));
+    let (s, b) = app
+        .post(
+            "/api/v1/prompts",
+            &json!({"name": "summarize", "description": "Summarise", "template": "About {t}",
+            "arguments": [{"name": "t"}], "scopes": ["prompts.use"]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
+    let (s, b) = app
+        .post(
+            "/api/v1/resources",
+            &json!({"name": "readme", "description": "About", "uri_template": "docs://readme",
+            "static_content": "hello", "scopes": ["docs.read"]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
+
+    let (s, b) = app
+        .patch(
+            "/api/v1/server/config",
+            &json!({"auth_mode": "oauth",
+        "public_url": "https://mcp.example.com"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let (s, d) = app.post("/api/v1/deploy", &json!({})).await;
+    assert_eq!(s, StatusCode::CREATED, "{d}");
+    assert!(d.get("token").is_none_or(Value::is_null), "oauth mints no bearer token: {d}");
+    let res = crate::deploy::pull(&app, Some(TOKEN), None, 0).await;
+    let manifest: Value = res.json().await.unwrap();
+    assert_eq!(manifest["tools"][0]["scopes"], json!(["orders.read", "orders.admin"]));
+    assert_eq!(manifest["tools"][0]["parameters"][0]["from_claim"], "customer_id");
+    assert_eq!(manifest["prompts"][0]["scopes"], json!(["prompts.use"]));
+    assert_eq!(manifest["resources"][0]["scopes"], json!(["docs.read"]));
+    assert_eq!(manifest["auth"]["mode"], "oauth");
+    assert_eq!(manifest["auth"]["resource"], "https://mcp.example.com/mcp");
+    let supported = json!(["docs.read", "mcp:tools", "orders.admin", "orders.read", "prompts.use"]);
+    assert_eq!(manifest["auth"]["scopes_supported"], supported);
+    // The access document lists the deployed entities' scopes too.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while access(&app).await["auth"]["scopes_supported"] != supported && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(access(&app).await["auth"]["scopes_supported"], supported);
+
+    let (_, doc) = app.get("/api/v1/export-import/export").await;
+    assert_eq!(doc["tools"][0]["scopes"], json!(["orders.read", "orders.admin"]), "{doc}");
+    assert_eq!(doc["tools"][0]["parameters"][0]["from_claim"], "customer_id");
+    let target = TestApp::spawn().await;
+    target.login_admin().await;
+    let (s, plan) = target.post("/api/v1/export-import/import", &doc).await;
+    assert_eq!(s, StatusCode::OK, "{plan}");
+    let (_, again) = target.get("/api/v1/export-import/export").await;
+    assert_eq!(again["tools"], doc["tools"]);
+    assert_eq!(again["prompts"], doc["prompts"]);
+    assert_eq!(again["resources"], doc["resources"]);
+    assert_eq!(again["server"]["oauth"], doc["server"]["oauth"]);
+}
