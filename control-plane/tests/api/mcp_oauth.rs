@@ -108,6 +108,13 @@ async fn the_access_document_names_the_configured_mcp_url_and_carries_quarrys_ke
     assert_eq!(s, StatusCode::OK, "{cfg}");
     assert_eq!(cfg["mcp_url"], "https://mcp.example.com/mcp");
 
+    // Client configurations carry no token in oauth mode; the Python SDK one signs in with OAuth.
+    let (_, connect) = app.get("/api/v1/server/connect").await;
+    assert_eq!(connect["url"], "https://mcp.example.com/mcp");
+    assert!(!connect.to_string().contains("Authorization"), "{connect}");
+    let python = connect["clients"].as_array().unwrap().iter().find(|c| c["client"] == "python_sdk").unwrap();
+    assert!(python["config"].as_str().unwrap().contains("OAuthClientProvider"), "{python}");
+
     let doc = access(&app).await;
     let auth = &doc["auth"];
     assert_eq!(auth["mode"], "oauth", "{doc}");
@@ -301,4 +308,38 @@ async fn scopes_travel_from_the_api_into_the_release_and_through_export_and_impo
     assert_eq!(again["prompts"], doc["prompts"]);
     assert_eq!(again["resources"], doc["resources"]);
     assert_eq!(again["server"]["oauth"], doc["server"]["oauth"]);
+}
+
+#[tokio::test]
+async fn a_preview_runs_as_a_claim_set_and_a_missing_claim_is_a_422_naming_it() {
+    let app = TestApp::spawn().await;
+    app.login_admin().await;
+    let conn = app.create_connection("warehouse").await;
+    let defs = json!([{"name": "who", "type": "string", "from_claim": "email"},
+        {"name": "n", "type": "integer", "default": 2}]);
+    let body = |claims: Option<Value>, params: Value| {
+        let mut b = json!({"connection_id": conn["id"], "sql_query": "SELECT :who::text AS who, :n::int AS n",
+            "parameter_definitions": defs, "parameters": params});
+        if let Some(c) = claims {
+            b["claims"] = c;
+        }
+        b
+    };
+    let (s, b) = app.post("/api/v1/preview/execute", &body(None, json!({}))).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+    assert_eq!(problem_paths(&b), ["parameters.who"]);
+    assert!(b["detail"].as_str().unwrap().contains("\"email\""), "names the claim: {b}");
+
+    let (s, b) = app.post("/api/v1/preview/execute", &body(Some(json!({"sub": "alice"})), json!({}))).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+    assert!(b["detail"].as_str().unwrap().contains("\"email\""), "{b}");
+
+    // A value for a claim-bound parameter cannot be slipped in beside the claims.
+    let claims = json!({"sub": "alice", "email": "alice@example.com", "groups": ["sales"]});
+    let (s, b) = app.post("/api/v1/preview/execute", &body(Some(claims.clone()), json!({"who": "mallory"}))).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+
+    let (s, b) = app.post("/api/v1/preview/execute", &body(Some(claims), json!({"n": 5}))).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(b["rows"], json!([{"who": "alice@example.com", "n": 5}]));
 }
