@@ -214,37 +214,6 @@ fn slug(name: &str) -> String {
     if s.is_empty() { "quarry".into() } else { s }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn configs_carry_the_url_and_the_auth_header() {
-        let c = clients("sales-db", "https://mcp.example.com/mcp", true);
-        assert_eq!(
-            c[0].config,
-            "claude mcp add --transport http sales-db https://mcp.example.com/mcp --header \"Authorization: Bearer <YOUR_TOKEN>\""
-        );
-        assert!(c[1].config.contains("\"Authorization\": \"Bearer <YOUR_TOKEN>\""));
-        let windsurf: Value = serde_json::from_str(&c[4].config).unwrap();
-        assert_eq!((c[4].client, c[4].target), ("windsurf", "~/.codeium/windsurf/mcp_config.json"));
-        assert_eq!(
-            windsurf,
-            json!({"mcpServers": {"sales-db": {
-                "serverUrl": "https://mcp.example.com/mcp",
-                "headers": {"Authorization": "Bearer <YOUR_TOKEN>"}
-            }}})
-        );
-        let open = clients("q", "http://127.0.0.1:8080/mcp", false);
-        assert_eq!(
-            serde_json::from_str::<Value>(&open[4].config).unwrap(),
-            json!({"mcpServers": {"q": {"serverUrl": "http://127.0.0.1:8080/mcp"}}})
-        );
-        assert!(!open.iter().any(|c| c.config.contains("Authorization")));
-        assert_eq!(slug("Sales DB (prod)"), "sales-db-prod");
-    }
-}
-
 /// The Python SDK with OAuth: it discovers the authorization server from the
 /// runtime's 401 and its protected-resource metadata, registers itself, and
 /// opens the browser for the user to sign in (auth mode `oauth`).
@@ -307,4 +276,35 @@ asyncio.run(main())
 "#
     );
     ClientConfig { client: "python_sdk", target: "client.py", format: "python", config }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn configs_carry_the_url_and_the_auth_header() {
+        let c = clients("sales-db", "https://mcp.example.com/mcp", true);
+        assert_eq!(
+            c[0].config,
+            "claude mcp add --transport http sales-db https://mcp.example.com/mcp --header \"Authorization: Bearer <YOUR_TOKEN>\""
+        );
+        assert!(c[1].config.contains("\"Authorization\": \"Bearer <YOUR_TOKEN>\""));
+        let windsurf: Value = serde_json::from_str(&c[4].config).unwrap();
+        assert_eq!((c[4].client, c[4].target), ("windsurf", "~/.codeium/windsurf/mcp_config.json"));
+        assert_eq!(
+            windsurf,
+            json!({"mcpServers": {"sales-db": {
+                "serverUrl": "https://mcp.example.com/mcp",
+                "headers": {"Authorization": "Bearer <YOUR_TOKEN>"}
+            }}})
+        );
+        let open = clients("q", "http://127.0.0.1:8080/mcp", false);
+        assert_eq!(
+            serde_json::from_str::<Value>(&open[4].config).unwrap(),
+            json!({"mcpServers": {"q": {"serverUrl": "http://127.0.0.1:8080/mcp"}}})
+        );
+        assert!(!open.iter().any(|c| c.config.contains("Authorization")));
+        assert_eq!(slug("Sales DB (prod)"), "sales-db-prod");
+    }
 }
