@@ -1,9 +1,10 @@
 //! The signing keys of one trusted issuer: inline keys as given, plus its
 //! JWKS (`jwks_uri`) fetched on first use with a 5 s timeout and a 256 KiB
 //! body bound, kept, and fetched again only when a token names a `kid` the
-//! store does not know — at most once per [`JWKS_REFETCH_INTERVAL`], so a
-//! stream of tokens with made-up `kid`s costs the issuer one request per
-//! interval, not one per token.
+//! store does not know (the issuer rotated its keys) — at most once per
+//! [`JWKS_REFETCH_INTERVAL`] after the first fetch, so a stream of tokens with
+//! made-up `kid`s costs the issuer one request per interval, not one per
+//! token. A failed fetch counts as a fetch.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -33,8 +34,10 @@ struct Key {
 #[derive(Default)]
 struct Fetched {
     keys: Vec<Key>,
-    /// When the JWKS was last asked for (success or not).
-    attempted: Option<Instant>,
+    /// Whether the first fetch (which the rate limit does not hold back) was made.
+    first_done: bool,
+    /// When the latest fetch after the first was made (success or not).
+    refetched: Option<Instant>,
 }
 
 /// The keys of one issuer; shared by every rule compiled from the same issuer settings.
@@ -64,13 +67,7 @@ impl KeyStore {
             .collect::<Result<Vec<_>, _>>()?;
         let http = match &issuer.jwks_uri {
             None => None,
-            Some(_) => Some(
-                reqwest::Client::builder()
-                    .timeout(FETCH_TIMEOUT)
-                    .redirect(reqwest::redirect::Policy::none())
-                    .build()
-                    .map_err(|e| format!("issuer {}: {e}", issuer.issuer))?,
-            ),
+            Some(_) => Some(https_client(FETCH_TIMEOUT).map_err(|e| format!("issuer {}: {e}", issuer.issuer))?),
         };
         Ok(KeyStore {
             settings: issuer.clone(),
@@ -109,14 +106,16 @@ impl KeyStore {
         if let Some(k) = self.find(kid, alg) {
             return Ok(k);
         }
-        let due = {
-            let f = self.fetched.lock().unwrap_or_else(|e| e.into_inner());
-            f.attempted.is_none_or(|t| t.elapsed() >= JWKS_REFETCH_INTERVAL)
-        };
-        if !due {
-            return Err(no_key(kid));
+        {
+            let mut f = self.fetched.lock().unwrap_or_else(|e| e.into_inner());
+            if f.first_done {
+                if f.refetched.is_some_and(|t| t.elapsed() < JWKS_REFETCH_INTERVAL) {
+                    return Err(no_key(kid));
+                }
+                f.refetched = Some(Instant::now());
+            }
+            f.first_done = true;
         }
-        self.fetched.lock().unwrap_or_else(|e| e.into_inner()).attempted = Some(Instant::now());
         match self.fetch(uri).await {
             Ok(keys) => {
                 tracing::info!(issuer = %self.settings.issuer, keys = keys.len(), "Fetched the issuer's signing keys.");
@@ -175,6 +174,24 @@ impl KeyStore {
             .take(MAX_JWKS_KEYS)
             .collect())
     }
+}
+
+/// An HTTPS client trusting the Mozilla roots over ring, so it does not
+/// depend on a process-wide rustls provider; redirects are not followed.
+pub fn https_client(timeout: Duration) -> Result<reqwest::Client, String> {
+    let mut roots = rustls::RootCertStore::empty();
+    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    let tls = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    reqwest::Client::builder()
+        .tls_backend_preconfigured(tls)
+        .timeout(timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|e| e.to_string())
 }
 
 fn no_key(kid: Option<&str>) -> String {

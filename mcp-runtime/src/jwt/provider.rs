@@ -35,8 +35,8 @@ static PROVIDER: CryptoProvider =
     CryptoProvider { signer_factory: signer, verifier_factory: verifier, key_utils: KeyUtils::new_unimplemented() };
 
 /// Makes this provider jsonwebtoken's process default. Idempotent; must run
-/// before the first `encode`/`decode` (`SessionKeys::new` and the OAuth
-/// signing keys call it).
+/// before the first `encode`/`decode` (`SessionKeys::new`, the OAuth
+/// signing keys and [`super::Verifier::new`] call it).
 pub fn install() {
     // Err means a provider is already installed; ours is the only one in the
     // binary, so that is this same provider from an earlier call.

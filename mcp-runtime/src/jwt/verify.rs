@@ -48,7 +48,7 @@ pub enum VerifyError {
 }
 
 /// The payload of an accepted token.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Claims(pub Map<String, Value>);
 
 impl Claims {
@@ -76,7 +76,8 @@ impl Claims {
                 _ => Vec::new(),
             }
         };
-        self.0.get("scope").or_else(|| self.0.get("scp")).map(from).unwrap_or_default()
+        let claim = |name: &str| self.0.get(name).filter(|v| !v.is_null());
+        claim("scope").or_else(|| claim("scp")).map(from).unwrap_or_default()
     }
 }
 
@@ -100,6 +101,7 @@ impl Verifier {
         leeway_seconds: u32,
         previous: Option<&Verifier>,
     ) -> Result<Verifier, String> {
+        super::provider::install();
         let before = previous.map_or(&[][..], |p| &p.issuers[..]);
         let issuers = issuers.iter().map(|i| KeyStore::reuse_or_new(i, before)).collect::<Result<_, _>>()?;
         Ok(Verifier { resource: resource.to_string(), issuers, leeway_seconds: u64::from(leeway_seconds) })
