@@ -343,3 +343,80 @@ async fn a_preview_runs_as_a_claim_set_and_a_missing_claim_is_a_422_naming_it() 
     assert_eq!(s, StatusCode::OK, "{b}");
     assert_eq!(b["rows"], json!([{"who": "alice@example.com", "n": 5}]));
 }
+
+/// `initialize` on a runtime's `/mcp` with `token`: the HTTP status and the `WWW-Authenticate` header.
+async fn initialize(port: u16, token: Option<&str>) -> (StatusCode, String) {
+    let body = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"protocolVersion": "2025-06-18",
+        "capabilities": {}, "clientInfo": {"name": "oauth-test", "version": "1"}}});
+    let mut req = reqwest::Client::new()
+        .post(format!("http://127.0.0.1:{port}/mcp"))
+        .header("Accept", "application/json, text/event-stream")
+        .json(&body);
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    let res = req.send().await.unwrap();
+    let challenge = res.headers().get("www-authenticate").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    (res.status(), challenge)
+}
+
+/// A Quarry access token for `aud`, signed with the current key.
+fn quarry_token(app: &TestApp, aud: &str) -> String {
+    let now = chrono::Utc::now().timestamp();
+    let claims = json!({"iss": control_plane::oauth::issuer(&app.state.config), "sub": "alice",
+        "client_id": "test-client", "aud": aud, "iat": now, "nbf": now, "exp": now + 300,
+        "jti": uuid::Uuid::new_v4().to_string(), "scope": "mcp:tools orders.read", "email": "alice@example.com"});
+    app.state.agent.oauth.keys.sign(&claims).unwrap()
+}
+
+#[tokio::test]
+async fn a_pulling_runtime_accepts_quarrys_tokens_for_the_configured_url_and_follows_a_key_rotation() {
+    let (app, key) = spawn_pull_app().await;
+    let conn = app.create_connection("warehouse").await;
+    let mut tool = crate::harness::tool_body(conn["id"].as_str().unwrap(), "orders_by_customer");
+    tool["scopes"] = json!(["orders.read"]);
+    assert_eq!(app.post("/api/v1/tools", &tool).await.0, StatusCode::CREATED);
+    // The resource clients ask tokens for; the runtime is reached on another port here, which must not matter.
+    let resource = "http://localhost:9/mcp";
+    let (s, b) =
+        app.patch("/api/v1/server/config", &json!({"auth_mode": "oauth", "public_url": "http://localhost:9"})).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let (s, d) = app.post("/api/v1/deploy", &json!({})).await;
+    assert_eq!(s, StatusCode::CREATED, "{d}");
+    let port = crate::deploy::start_runtime(&app, &key, "oauth-pod").await;
+    crate::deploy::wait_for_release(&app, 1, 1).await;
+
+    let (status, challenge) = initialize(port, None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(challenge.contains("resource_metadata"), "{challenge}");
+    let within = Duration::from_secs(10);
+    let until = |token: String, want: StatusCode| async move {
+        let started = Instant::now();
+        loop {
+            let (got, _) = initialize(port, Some(&token)).await;
+            if got == want {
+                return;
+            }
+            assert!(started.elapsed() < within, "still {got}, wanted {want}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    };
+    until(quarry_token(&app, resource), StatusCode::OK).await;
+    let (status, _) = initialize(port, Some(&quarry_token(&app, "https://elsewhere.example.com/mcp"))).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "a token for another resource is refused");
+
+    // After a rotation the runtime verifies tokens of the new key, without a deploy.
+    control_plane::oauth::keys::rotate(&app.data_dir, chrono::Duration::minutes(16)).unwrap();
+    until(quarry_token(&app, resource), StatusCode::OK).await;
+
+    // Trust in Quarry withdrawn (an external issuer instead): its tokens are refused at once.
+    let (s, b) = app
+        .patch(
+            "/api/v1/server/config",
+            &json!({"oauth": {"trust_quarry": false, "issuers": [{
+            "issuer": "https://login.example.com", "jwks_uri": "https://login.example.com/jwks"}]}}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    until(quarry_token(&app, resource), StatusCode::UNAUTHORIZED).await;
+}
