@@ -26,7 +26,7 @@ export function ConnectClaudeCard() {
           {data.auth_mode !== 'oauth' && (
             <div className="alert alert-warning" role="note" data-testid="claude-auth-note">
               {data.auth_mode === 'bearer'
-                ? 'Claude connectors sign in with OAuth and cannot send a bearer token: choose the OAuth authentication mode in the settings above, then deploy.'
+                ? 'Claude connectors sign in with OAuth and cannot send a bearer token: choose the OAuth authentication mode in the settings above (running runtimes follow it within seconds).'
                 : 'Authentication is off: anyone who reaches this URL can call it. Choose OAuth in the settings above so Claude users sign in.'}
             </div>
           )}
@@ -37,7 +37,7 @@ export function ConnectClaudeCard() {
               Name it <code>{data.name}</code> and paste this URL:{' '}
               <code data-testid="claude-url">{data.url}</code> <CopyButton text={data.url} what="MCP URL" />
             </li>
-            <li>Leave the advanced OAuth fields empty: Claude registers itself with Quarry and asks you to sign in and approve.</li>
+            <li>Leave the advanced OAuth fields empty: Claude finds the authorization server from the URL, registers itself and asks you to sign in and approve.</li>
             <li>In a chat, enable the connector from the tools menu.</li>
           </ol>
           <p className="small muted note">
