@@ -75,8 +75,7 @@ impl Application {
             state.config.history_retention,
             holder.clone(),
         ));
-        let needs_ack = state.deploy.open_access_needs_ack();
-        tokio::spawn(crate::release::access::run(state.db.clone(), state.deploy.hub_handle(), needs_ack));
+        tokio::spawn(crate::release::access::run(state.db.clone(), state.deploy.clone(), state.keyring.clone()));
         tokio::spawn(storage::telemetry::rollup::run(state.db.clone(), state.config.telemetry, holder));
         let resume = state.clone();
         tokio::spawn(async move {
@@ -153,6 +152,9 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
         config.deploy.runtime_token.as_ref(),
         &config.data_dir,
     )?);
+    let agent = Arc::new(crate::agent::AgentAccess::load(config.agent.clone(), &config.data_dir)?);
+    let quarry =
+        crate::release::access::QuarryIssuer { issuer: crate::oauth::issuer(&config), keys: agent.oauth.keys.clone() };
     let deploy = crate::deploy::DeployService::new(
         config.deploy.clone(),
         Arc::new(Hub::default()),
@@ -160,6 +162,7 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
         &config.data_dir,
         config.bind,
         config.tls.files.is_some(),
+        quarry,
     )?;
     let setup_token = if !config.bind.ip().is_loopback() && storage::admins::count(&db).await? == 0 {
         let token = keys::random_secret().chars().filter(char::is_ascii_alphanumeric).take(32).collect::<String>();
@@ -172,7 +175,6 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
     } else {
         None
     };
-    let agent = Arc::new(crate::agent::AgentAccess::load(config.agent.clone(), &config.data_dir)?);
     Ok(AppState {
         agent,
         setup_token,

@@ -134,7 +134,9 @@ async fn rollback_entry(
 
 /// Restores entry `history_id`'s snapshot as a new version; the new entry.
 pub async fn roll_back(s: &AppState, actor: &Actor, history_id: i64) -> ApiResult<HistoryEntry> {
-    let (entity_type, entity_id) = write(&s.db, actor, |w| Box::pin(rollback::rollback(w, history_id))).await?;
+    let keyring = s.keyring.clone();
+    let (entity_type, entity_id) =
+        write(&s.db, actor, |w| Box::pin(async move { rollback::rollback(w, &keyring, history_id).await })).await?;
     if entity_type == "connection" {
         // Pools opened with the old settings must not outlive them.
         s.engine.forget(&entity_id);

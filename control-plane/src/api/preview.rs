@@ -1,6 +1,8 @@
 //! `POST /preview/execute`: run SQL read-only through the same engine a
 //! deployed tool uses, with a small row limit and a 10 s timeout, and its
 //! transform through the same function (`mcp_runtime::transform::render`).
+//! With `claims`, it runs as a caller whose OAuth token carries them: claim-bound
+//! parameters are filled by the runtime's `args::bind_claims`.
 
 use axum::extract::State;
 use mcp_runtime::db::{Limits, PREVIEW_DEFAULT_ROWS, PREVIEW_MAX_BYTES, PREVIEW_MAX_ROWS, PREVIEW_TIMEOUT, Query};
@@ -47,6 +49,13 @@ pub struct PreviewRequest {
     /// `vars` (the server's current global variables).
     #[serde(default)]
     pub transform_template: Option<String>,
+    /// Run as a caller whose OAuth access token carries these claims, e.g.
+    /// `{"sub": "alice", "email": "alice@example.com", "groups": ["sales"]}`:
+    /// parameters bound to a claim (`from_claim` in the definitions) take their
+    /// values from it, exactly as on a deployed server. A claim-bound parameter
+    /// without its claim is refused (422), never run with a default.
+    #[serde(default)]
+    pub claims: Option<Map<String, Value>>,
 }
 
 /// A column of the result.
@@ -137,12 +146,18 @@ pub async fn execute(s: &AppState, req: PreviewRequest) -> ApiResult<PreviewResu
         Some(defs) => defs,
         None => inferred_definitions(&req.sql_query, spec.db_type.dialect(), &req.parameters)?,
     };
+    // The runtime's one function for claim-bound parameters: values from the
+    // claims, none from the request for those parameters.
+    let args = mcp_runtime::args::bind_claims(&params, &req.parameters, req.claims.as_ref()).map_err(|e| {
+        let to = if req.claims.is_some() { "add it to the claims" } else { "run as a claim set (`claims`)" };
+        ApiError::invalid(format!("parameters.{}", e.param), format!("{}; to preview, {to}", e.message))
+    })?;
     let limits = Limits { max_rows, max_bytes: PREVIEW_MAX_BYTES, timeout: PREVIEW_TIMEOUT };
     let (server, _) = settings::load(&s.db).await?;
     let query = Query {
         sql: &req.sql_query,
         params: &params,
-        args: &req.parameters,
+        args: &args,
         read_only: true,
         limits,
         exact_numerics: server.exact_numerics,
@@ -155,7 +170,7 @@ pub async fn execute(s: &AppState, req: PreviewRequest) -> ApiResult<PreviewResu
             // What a deployed tool's transform sees: the arguments as validated
             // (defaults applied; the engine has just accepted them) and the
             // global variables the next release will carry.
-            let args = mcp_runtime::args::validate(&params, &req.parameters).unwrap_or(req.parameters);
+            let args = mcp_runtime::args::validate(&params, &args).unwrap_or(args);
             let input = TransformInput {
                 rows: &result.rows,
                 columns: result.columns.iter().map(|c| c.name.as_str()).collect(),

@@ -127,7 +127,7 @@ async fn access(
     let wait = Duration::from_secs(q.wait.unwrap_or(0)).min(MAX_WAIT);
     let hub = s.deploy.hub();
     if hub.access().is_none() {
-        crate::release::access::refresh(&s.db, hub, s.deploy.open_access_needs_ack()).await?;
+        s.deploy.refresh_access(&s.db, &s.keyring).await?;
     }
     let mut current = hub.access();
     if current.as_ref().is_some_and(|p| p.etag == etag) && !wait.is_zero() {

@@ -16,7 +16,6 @@ use crate::auth::Admin;
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{ApiPath, AppJson};
 use crate::model::Actor;
-use crate::release::access;
 use crate::settings::{ServerSettings, StoredToken};
 use crate::storage::{settings, write};
 
@@ -101,15 +100,18 @@ async fn patch_config(
 /// unless acknowledged) and lets runtimes follow auth changes at once.
 pub async fn update(s: &AppState, actor: &Actor, patch: Map<String, Value>) -> ApiResult<ServerConfig> {
     let exposed = s.deploy.open_access_needs_ack();
+    let runtime_url = s.deploy.config.runtime_url();
+    let keyring = s.keyring.clone();
     write(&s.db, actor, |w| {
         Box::pin(async move {
-            let new = settings::update(w, patch).await?;
+            let new = settings::update(w, &keyring, patch).await?;
             new.check_exposure(exposed)?;
+            new.check_oauth_resource(&runtime_url)?;
             Ok(new)
         })
     })
     .await?;
-    access::refresh(&s.db, s.deploy.hub(), s.deploy.open_access_needs_ack()).await?;
+    s.deploy.refresh_access(&s.db, &s.keyring).await?;
     current(s).await
 }
 
@@ -143,7 +145,7 @@ async fn create_token(
     let (record, token) = StoredToken::mint(&body.name, &s.runtime_keys.token_hasher)?;
     let stored = record.clone();
     write(&s.db, &admin.actor(), |w| Box::pin(settings::add_token(w, stored))).await?;
-    access::refresh(&s.db, s.deploy.hub(), s.deploy.open_access_needs_ack()).await?;
+    s.deploy.refresh_access(&s.db, &s.keyring).await?;
     Ok((StatusCode::CREATED, AppJson(CreatedToken { record: record.public(), token })))
 }
 
@@ -153,6 +155,6 @@ async fn create_token(
         (status = 404, body = ErrorBody)))]
 async fn revoke_token(admin: Admin, State(s): State<AppState>, ApiPath(id): ApiPath<String>) -> ApiResult<StatusCode> {
     write(&s.db, &admin.actor(), |w| Box::pin(async move { settings::revoke_token(w, &id).await })).await?;
-    access::refresh(&s.db, s.deploy.hub(), s.deploy.open_access_needs_ack()).await?;
+    s.deploy.refresh_access(&s.db, &s.keyring).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -122,11 +122,11 @@ pub struct ConnectInfo {
 /// How one client is configured.
 #[derive(Serialize, ToSchema)]
 pub struct ClientConfig {
-    /// `claude_code`, `cursor`, `claude_desktop`, `vscode` or `windsurf`.
+    /// `claude_code`, `cursor`, `claude_desktop`, `vscode`, `windsurf`, or (auth mode `oauth`) `python_sdk`.
     pub client: &'static str,
     /// Where it goes: a shell, or a file.
     pub target: &'static str,
-    /// `shell` (run it) or `json` (merge into the file).
+    /// `shell` (run it), `json` (merge into the file) or `python` (a script to save and run).
     pub format: &'static str,
     /// The command or file content.
     pub config: String,
@@ -142,8 +142,12 @@ async fn connect(State(s): State<AppState>) -> ApiResult<AppJson<ConnectInfo>> {
     let url = format!("{}/mcp", settings.effective_public_url(&s.deploy.config.runtime_url()));
     let name = slug(&settings.server_name);
     let bearer = settings.auth_mode == AuthMode::Bearer;
+    let mut clients = clients(&name, &url, bearer);
+    if settings.auth_mode == AuthMode::Oauth {
+        clients.push(python_sdk(&url));
+    }
     Ok(AppJson(ConnectInfo {
-        clients: clients(&name, &url, bearer),
+        clients,
         url,
         name,
         auth_mode: settings.auth_mode,
@@ -208,6 +212,70 @@ fn slug(name: &str) -> String {
         name.to_ascii_lowercase().chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
     let s = s.split('-').filter(|p| !p.is_empty()).collect::<Vec<_>>().join("-");
     if s.is_empty() { "quarry".into() } else { s }
+}
+
+/// The Python SDK with OAuth: it discovers the authorization server from the
+/// runtime's 401 and its protected-resource metadata, registers itself, and
+/// opens the browser for the user to sign in (auth mode `oauth`).
+fn python_sdk(url: &str) -> ClientConfig {
+    let config = format!(
+        r#"# pip install mcp
+import asyncio, webbrowser
+from urllib.parse import parse_qs, urlparse
+
+from mcp import ClientSession
+from mcp.client.auth import OAuthClientProvider, TokenStorage
+from mcp.client.streamable_http import streamablehttp_client
+from mcp.shared.auth import OAuthClientInformationFull, OAuthClientMetadata, OAuthToken
+
+URL = "{url}"
+
+
+class MemoryStorage(TokenStorage):
+    def __init__(self):
+        self.tokens, self.client = None, None
+    async def get_tokens(self) -> OAuthToken | None:
+        return self.tokens
+    async def set_tokens(self, tokens: OAuthToken) -> None:
+        self.tokens = tokens
+    async def get_client_info(self) -> OAuthClientInformationFull | None:
+        return self.client
+    async def set_client_info(self, info: OAuthClientInformationFull) -> None:
+        self.client = info
+
+
+async def open_browser(url: str) -> None:
+    webbrowser.open(url)
+
+
+async def paste_callback() -> tuple[str, str | None]:
+    q = parse_qs(urlparse(input("Paste the URL you were sent back to: ")).query)
+    return q["code"][0], q.get("state", [None])[0]
+
+
+async def main():
+    auth = OAuthClientProvider(
+        server_url=URL,
+        client_metadata=OAuthClientMetadata(
+            client_name="My MCP client",
+            redirect_uris=["http://localhost:3030/callback"],
+            grant_types=["authorization_code", "refresh_token"],
+            response_types=["code"],
+        ),
+        storage=MemoryStorage(),
+        redirect_handler=open_browser,
+        callback_handler=paste_callback,
+    )
+    async with streamablehttp_client(URL, auth=auth) as (read, write, _):
+        async with ClientSession(read, write) as session:
+            await session.initialize()
+            print([t.name for t in (await session.list_tools()).tools])
+
+
+asyncio.run(main())
+"#
+    );
+    ClientConfig { client: "python_sdk", target: "client.py", format: "python", config }
 }
 
 #[cfg(test)]

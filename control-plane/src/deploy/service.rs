@@ -25,6 +25,7 @@ use crate::describe;
 use crate::keys::RuntimeKeys;
 use crate::model::Actor;
 use crate::model::release::{DeployState, StoredRelease};
+use crate::release::access::{AuthInputs, QuarryIssuer};
 use crate::release::{self, Hub, Keys};
 use crate::settings::{AuthMode, StoredToken};
 use crate::storage::{Db, StoreError, Write, heartbeats, releases};
@@ -52,6 +53,8 @@ pub struct DeployService {
     pull_url: RwLock<String>,
     https: bool,
     deployer_error: std::sync::Mutex<Option<String>>,
+    /// Quarry's own authorization server, which auth mode `oauth` trusts by default.
+    quarry: QuarryIssuer,
     /// Turns `true` once when the control plane starts shutting down.
     closing: watch::Sender<bool>,
 }
@@ -72,6 +75,7 @@ impl DeployService {
         data_dir: &std::path::Path,
         bind: SocketAddr,
         https: bool,
+        quarry: QuarryIssuer,
     ) -> anyhow::Result<Self> {
         let logs = Arc::new(LogBuffer::default());
         let deployer: Box<dyn Deployer> = match config.target {
@@ -91,6 +95,7 @@ impl DeployService {
             pull_url: RwLock::new(pull_url),
             https,
             deployer_error: std::sync::Mutex::new(None),
+            quarry,
             closing: watch::channel(false).0,
         })
     }
@@ -166,7 +171,16 @@ impl DeployService {
 
     /// The keys a build needs: the store's, to open secrets, and the runtime's, to seal them.
     pub fn build_keys<'a>(&'a self, store: &'a Keyring) -> Keys<'a> {
-        Keys { store, runtime: &self.keys.keyring }
+        Keys {
+            store,
+            runtime: &self.keys.keyring,
+            auth: AuthInputs { runtime_url: self.config.runtime_url(), quarry: &self.quarry },
+        }
+    }
+
+    /// Reads the store and publishes the access document runtimes follow, if it changed.
+    pub async fn refresh_access(&self, db: &impl crate::storage::Conn, store: &Keyring) -> Result<(), StoreError> {
+        release::access::refresh(db, &self.hub, &self.build_keys(store), self.open_access_needs_ack()).await
     }
 
     /// Validates and builds the store's content, stores it as the next
@@ -220,7 +234,7 @@ impl DeployService {
         w.commit().await?;
         if minted.is_some() {
             self.logs.deploy("Minted a first MCP bearer token; it is shown once, in the deploy response.");
-            crate::release::access::refresh(db, &self.hub, self.open_access_needs_ack()).await?;
+            self.refresh_access(db, store_keys).await?;
         }
         self.go_live(db, &release).await?;
         Ok(Deployed { release, token: minted })

@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 use shared_model::manifest::PromptArgument;
+use shared_model::manifest::oauth::check_scopes;
 use shared_model::{Problems, validate_name};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -30,6 +31,10 @@ pub struct PromptFields {
     /// Disabled prompts are not deployed.
     #[serde(default = "yes")]
     pub is_enabled: bool,
+    /// OAuth scopes a token must carry to list and get the prompt when the server's auth mode is `oauth` (≤ 10;
+    /// empty = the server's default scope, `mcp:tools` unless changed). Ignored in the other auth modes.
+    #[serde(default)]
+    pub scopes: Vec<String>,
 }
 
 fn yes() -> bool {
@@ -61,6 +66,7 @@ impl Published for PromptFields {
             p.push("template", "must not be empty");
         }
         check_len("template", Some(&self.template), 100_000, &mut p);
+        check_scopes(&self.scopes, "scopes", &mut p);
         if self.title.as_ref().is_some_and(|t| t.chars().count() > 255) {
             p.push("title", "must be at most 255 characters");
         }

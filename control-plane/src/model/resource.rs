@@ -1,6 +1,7 @@
 //! A resource: the rows of a SQL query, or static content, behind a URI.
 
 use serde::{Deserialize, Serialize};
+use shared_model::manifest::oauth::check_scopes;
 use shared_model::params::check_params;
 use shared_model::{ParamDef, Problems, check_placeholders, uri_template_params};
 use utoipa::ToSchema;
@@ -39,6 +40,10 @@ pub struct ResourceFields {
     /// Disabled resources are not deployed.
     #[serde(default = "yes")]
     pub is_enabled: bool,
+    /// OAuth scopes a token must carry to list and read the resource when the server's auth mode is `oauth` (≤ 10;
+    /// empty = the server's default scope, `mcp:tools` unless changed). Ignored in the other auth modes.
+    #[serde(default)]
+    pub scopes: Vec<String>,
 }
 
 fn json_mime() -> String {
@@ -86,6 +91,7 @@ impl Published for ResourceFields {
             p.push("mime_type", "must be a MIME type such as application/json or text/plain");
         }
         check_params(&self.parameters, "parameters", &mut p);
+        check_scopes(&self.scopes, "scopes", &mut p);
         match (&self.sql_query, &self.static_content) {
             (Some(sql), None) => {
                 check_len("sql_query", Some(sql), 100_000, &mut p);

@@ -5,6 +5,7 @@ use std::collections::HashSet;
 use mcp_runtime::db::ColumnDesc;
 use serde::{Deserialize, Serialize};
 use shared_model::manifest::ToolAnnotations;
+use shared_model::manifest::oauth::check_scopes;
 use shared_model::params::check_params;
 use shared_model::{ParamDef, Problems, check_placeholders};
 use utoipa::ToSchema;
@@ -53,6 +54,10 @@ pub struct ToolFields {
     /// (passed back as the `cursor` argument; paged by offset). Only with `return_type` `rows`.
     #[serde(default)]
     pub pageable: bool,
+    /// OAuth scopes a token must carry to list and call the tool when the server's auth mode is `oauth` (≤ 10;
+    /// empty = the server's default scope, `mcp:tools` unless changed). Ignored in the other auth modes.
+    #[serde(default)]
+    pub scopes: Vec<String>,
     /// The statement's result columns as the database described them when the
     /// tool was last saved (or deployed): the tool's output schema is derived
     /// from them. Set by the server, never by the client (a value sent is
@@ -111,6 +116,7 @@ impl Published for ToolFields {
         check_common(&self.name, &self.description, &self.tags, &mut p);
         check_len("sql_query", Some(&self.sql_query), 100_000, &mut p);
         check_params(&self.parameters, "parameters", &mut p);
+        check_scopes(&self.scopes, "scopes", &mut p);
         check_placeholders(&self.sql_query, dialect, &self.parameters, ("sql_query", "parameters"), true, &mut p);
         if !RETURN_TYPES.contains(&self.return_type.as_str()) {
             p.push("return_type", format!("must be one of {}", RETURN_TYPES.join(", ")));

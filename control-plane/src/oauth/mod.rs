@@ -19,7 +19,7 @@ pub const MAX_TOKEN_TTL_SECONDS: u32 = 86_400;
 /// What the authorization server needs at run time.
 pub struct OAuthServer {
     /// The signing keys (current and previous).
-    pub keys: keys::SigningKeys,
+    pub keys: std::sync::Arc<keys::SigningKeys>,
     /// Failed client authentications per (client address, `client_id`): five in
     /// fifteen minutes lock that pair out, as failed logins do.
     pub failures: LoginLimiter,
@@ -31,7 +31,7 @@ impl OAuthServer {
     /// Loads (or generates) the signing keys in `data_dir`.
     pub fn load(data_dir: &std::path::Path, token_ttl_seconds: u32) -> anyhow::Result<OAuthServer> {
         Ok(OAuthServer {
-            keys: keys::SigningKeys::load_or_generate(data_dir)?,
+            keys: std::sync::Arc::new(keys::SigningKeys::load_or_generate(data_dir)?),
             failures: LoginLimiter::default(),
             token_ttl_seconds,
         })
@@ -47,6 +47,11 @@ impl OAuthServer {
 /// The issuer and audience of this control plane's tokens, from
 /// `QUARRY_PUBLIC_URL` (never from a request's `Host`).
 pub fn realm(s: &AppState) -> access_token::Realm {
-    let issuer = s.config.public_url.trim_end_matches('/').to_string();
+    let issuer = issuer(&s.config);
     access_token::Realm { audience: format!("{issuer}{}", crate::agent::PATH), issuer }
+}
+
+/// The `iss` of this control plane's tokens: `QUARRY_PUBLIC_URL` without a trailing slash.
+pub fn issuer(config: &crate::config::Config) -> String {
+    config.public_url.trim_end_matches('/').to_string()
 }

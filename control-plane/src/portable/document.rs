@@ -142,6 +142,9 @@ pub struct PortableTool {
     /// Whether a cut result can be continued with a cursor (`return_type` `rows` only).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub pageable: bool,
+    /// OAuth scopes required in auth mode `oauth` (≤ 10; empty = the server's default scope).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scopes: Vec<String>,
 }
 
 /// A resource: SQL rows or static content behind a URI.
@@ -175,6 +178,9 @@ pub struct PortableResource {
     /// Disabled resources are not deployed.
     #[serde(default = "yes")]
     pub is_enabled: bool,
+    /// OAuth scopes required in auth mode `oauth` (≤ 10; empty = the server's default scope).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scopes: Vec<String>,
 }
 
 /// A prompt template.
@@ -199,6 +205,9 @@ pub struct PortablePrompt {
     /// Disabled prompts are not deployed.
     #[serde(default = "yes")]
     pub is_enabled: bool,
+    /// OAuth scopes required in auth mode `oauth` (≤ 10; empty = the server's default scope).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scopes: Vec<String>,
 }
 
 fn pool_max() -> i32 {
@@ -337,6 +346,7 @@ impl PortableTool {
             cache_ttl,
             is_enabled,
             pageable,
+            scopes,
             // Derived from the database, so not part of the configuration:
             // the importing store's next deploy describes the SQL again.
             result_columns: _,
@@ -354,6 +364,7 @@ impl PortableTool {
             cache_ttl,
             is_enabled,
             pageable,
+            scopes,
         }
     }
 
@@ -372,6 +383,7 @@ impl PortableTool {
             cache_ttl,
             is_enabled,
             pageable,
+            scopes,
         } = self;
         ToolFields {
             connection_id,
@@ -386,6 +398,7 @@ impl PortableTool {
             cache_ttl,
             is_enabled,
             pageable,
+            scopes,
             result_columns: None,
         }
     }
@@ -405,6 +418,7 @@ impl PortableResource {
             mime_type,
             tags,
             is_enabled,
+            scopes,
         } = f;
         PortableResource {
             connection,
@@ -417,6 +431,7 @@ impl PortableResource {
             mime_type,
             tags,
             is_enabled,
+            scopes,
         }
     }
 
@@ -433,6 +448,7 @@ impl PortableResource {
             mime_type,
             tags,
             is_enabled,
+            scopes,
         } = self;
         ResourceFields {
             connection_id,
@@ -445,21 +461,22 @@ impl PortableResource {
             mime_type,
             tags,
             is_enabled,
+            scopes,
         }
     }
 }
 
 impl From<PromptFields> for PortablePrompt {
     fn from(f: PromptFields) -> Self {
-        let PromptFields { name, title, description, template, arguments, tags, is_enabled } = f;
-        PortablePrompt { name, title, description, template, arguments, tags, is_enabled }
+        let PromptFields { name, title, description, template, arguments, tags, is_enabled, scopes } = f;
+        PortablePrompt { name, title, description, template, arguments, tags, is_enabled, scopes }
     }
 }
 
 impl From<PortablePrompt> for PromptFields {
     fn from(p: PortablePrompt) -> Self {
-        let PortablePrompt { name, title, description, template, arguments, tags, is_enabled } = p;
-        PromptFields { name, title, description, template, arguments, tags, is_enabled }
+        let PortablePrompt { name, title, description, template, arguments, tags, is_enabled, scopes } = p;
+        PromptFields { name, title, description, template, arguments, tags, is_enabled, scopes }
     }
 }
 

@@ -116,7 +116,15 @@ pub async fn apply(
     for step in steps {
         match step {
             Step::Settings(s) => {
-                settings::update(w, as_patch(&s)).await?;
+                let mut patch = as_patch(&s);
+                // The introspection secret is never serialized: carry one the document brings.
+                if let (Some(secret), Some(serde_json::Value::Object(oauth))) =
+                    (s.oauth.introspection.as_ref().and_then(|i| i.client_secret.clone()), patch.get_mut("oauth"))
+                    && let Some(serde_json::Value::Object(intro)) = oauth.get_mut("introspection")
+                {
+                    intro.insert("client_secret".into(), serde_json::Value::String(secret));
+                }
+                settings::update(w, keyring, patch).await?;
             }
             Step::CreateConnection(c) => {
                 let saved = connections::create(w, keyring, c.into_input()).await?;

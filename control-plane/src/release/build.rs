@@ -4,7 +4,7 @@
 //! the runtime; a second "source" form carries fingerprints instead, so two
 //! builds of unchanged content compare equal.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use mcp_runtime::shape;
 use sha2::{Digest, Sha256};
@@ -18,7 +18,8 @@ use crate::model::connection::StoredConnection;
 use crate::model::prompt::PromptFields;
 use crate::model::resource::ResourceFields;
 use crate::model::tool::ToolFields;
-use crate::settings::{AuthMode, ServerSettings, StoredToken};
+use crate::settings::AuthMode;
+use crate::storage::settings::Stored;
 use crate::storage::{Conn, StoreError, connections, published};
 
 /// A manifest built from the store, in its two forms.
@@ -35,16 +36,13 @@ pub struct Keys<'a> {
     pub store: &'a Keyring,
     /// Seals them for the runtime.
     pub runtime: &'a Keyring,
+    /// What the auth rule needs (the runtime's address, Quarry's authorization server).
+    pub auth: super::access::AuthInputs<'a>,
 }
 
-/// Builds release `number` from the store and `settings`; `Err` lists every problem.
-pub async fn build(
-    db: &impl Conn,
-    number: u64,
-    settings: &ServerSettings,
-    tokens: &[StoredToken],
-    keys: Keys<'_>,
-) -> Result<Built, StoreError> {
+/// Builds release `number` from the store and the `stored` settings; `Err` lists every problem.
+pub async fn build(db: &impl Conn, number: u64, stored: &Stored, keys: Keys<'_>) -> Result<Built, StoreError> {
+    let settings = &stored.settings;
     let mut p = Problems::default();
     let conns = connections::all(db).await?;
     let by_id: HashMap<uuid::Uuid, &StoredConnection> = conns.iter().map(|c| (c.id, c)).collect();
@@ -60,7 +58,7 @@ pub async fn build(
             exact_numerics: settings.exact_numerics,
             request_log: settings.request_log,
         },
-        auth: auth(settings, tokens, &mut p),
+        auth: AuthSettings::None, // set below, once the entities' scopes are known
         connections: Vec::new(),
         tools: Vec::new(),
         resources: Vec::new(),
@@ -109,7 +107,7 @@ pub async fn build(
             limits: settings.default_limits.clone(),
             pageable: t.pageable,
             output_schema,
-            scopes: Vec::new(),
+            scopes: t.scopes,
         });
     }
     for r in published::all::<ResourceFields>(db).await?.into_iter().map(|r| r.fields).filter(|r| r.is_enabled) {
@@ -135,7 +133,7 @@ pub async fn build(
             source,
             parameters: r.parameters,
             limits: settings.default_limits.clone(),
-            scopes: Vec::new(),
+            scopes: r.scopes,
         });
     }
     for pr in published::all::<PromptFields>(db).await?.into_iter().map(|p| p.fields).filter(|p| p.is_enabled) {
@@ -145,9 +143,14 @@ pub async fn build(
             description: pr.description,
             template: pr.template,
             arguments: pr.arguments,
-            scopes: Vec::new(),
+            scopes: pr.scopes,
         });
     }
+    let scopes = manifest.tools.iter().flat_map(|t| &t.scopes);
+    let scopes = scopes.chain(manifest.resources.iter().flat_map(|r| &r.scopes));
+    let scopes = scopes.chain(manifest.prompts.iter().flat_map(|p| &p.scopes)).cloned().collect();
+    manifest.auth = auth(stored, &keys, scopes, &mut p);
+    source.auth = fingerprinted(&manifest.auth, stored);
     source.tools = manifest.tools.clone();
     source.resources = manifest.resources.clone();
     source.prompts = manifest.prompts.clone();
@@ -168,12 +171,31 @@ pub async fn build(
 
 /// The release's record of the auth settings. Pulling runtimes follow the
 /// access document instead (`release::access`); this copy serves manifest files.
-fn auth(settings: &ServerSettings, tokens: &[StoredToken], p: &mut Problems) -> AuthSettings {
-    if settings.auth_mode == AuthMode::Bearer && tokens.is_empty() {
+fn auth(stored: &Stored, keys: &Keys<'_>, scopes: BTreeSet<String>, p: &mut Problems) -> AuthSettings {
+    if stored.settings.auth_mode == AuthMode::Bearer && stored.tokens.is_empty() {
         p.push("server.auth_mode", "bearer auth needs a token; create one with POST /api/v1/server/tokens");
     }
     // The deploy checks the acknowledgement itself (`DeployService::deploy`).
-    super::access::document(settings, tokens, false).auth
+    super::access::auth(stored, keys, false, scopes, None).unwrap_or_else(|found| {
+        p.0.extend(found.prefixed("server").0);
+        AuthSettings::Bearer { tokens: Vec::new() }
+    })
+}
+
+/// `auth` with the sealed introspection secret replaced by a fingerprint of the stored one, so that two builds of
+/// unchanged settings compare equal.
+fn fingerprinted(auth: &AuthSettings, stored: &Stored) -> AuthSettings {
+    let mut auth = auth.clone();
+    if let AuthSettings::Oauth(o) = &mut auth
+        && let (Some(i), Some(at_rest)) = (&mut o.introspection, &stored.secrets.introspection_client_secret)
+    {
+        i.client_secret = Some(SealedSecret(format!("fingerprint:{}", sha256_hex(at_rest))));
+    }
+    auth
+}
+
+fn sha256_hex(s: &str) -> String {
+    Sha256::digest(s.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The connection sealed for the runtime and with a fingerprint instead.
@@ -218,8 +240,7 @@ fn connection(c: &StoredConnection, keys: &Keys<'_>, p: &mut Problems) -> (Conne
         match keys.store.decrypt(stored) {
             Ok(plain) => {
                 sealed.password = Some(SealedSecret::seal(keys.runtime, &plain));
-                let digest: String = Sha256::digest(stored.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
-                fingerprint.password = Some(SealedSecret(format!("fingerprint:{digest}")));
+                fingerprint.password = Some(SealedSecret(format!("fingerprint:{}", sha256_hex(stored))));
             }
             Err(e) => p.push(format!("connections.{}.password", c.name), format!("{e}; set the password again")),
         }

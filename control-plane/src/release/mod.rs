@@ -19,9 +19,9 @@ use crate::storage::{Conn, StoreError, Write};
 /// Builds what the store holds now as release `number`, without storing it.
 /// Every problem (server settings included) is reported at once.
 pub async fn build_current(db: &impl Conn, keys: Keys<'_>, number: u64) -> Result<Built, StoreError> {
-    let (settings, tokens) = crate::storage::settings::load(db).await?;
-    settings.validate().map_err(|p| p.prefixed("server"))?;
-    build::build(db, number, &settings, &tokens, keys).await
+    let stored = crate::storage::settings::load_all(db).await?;
+    stored.settings.validate().map_err(|p| p.prefixed("server"))?;
+    build::build(db, number, &stored, keys).await
 }
 
 /// Builds the store's content as the next release, stores it and makes it

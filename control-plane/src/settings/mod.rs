@@ -3,8 +3,10 @@
 //! (allowed hosts and origins, log level); and the MCP bearer tokens
 //! ([`tokens`]). Stored as one row, created with defaults (`storage::settings`).
 
+pub mod oauth;
 pub mod tokens;
 
+pub use oauth::OAuthConfig;
 pub use tokens::StoredToken;
 
 use serde::{Deserialize, Serialize};
@@ -25,6 +27,9 @@ pub enum AuthMode {
     /// default; the first deploy without a token mints one and shows it once).
     #[default]
     Bearer,
+    /// OAuth 2.1 access tokens (MCP authorization): the runtime is a resource server that accepts tokens from the
+    /// authorization servers in `oauth` (Quarry's own by default), for the public MCP URL, with each entity's scopes.
+    Oauth,
 }
 
 /// Runtime log verbosity.
@@ -69,9 +74,14 @@ pub struct ServerSettings {
     /// (default: `http://` + the runtime's bind address); `/mcp` is appended.
     #[serde(default)]
     pub public_url: Option<String>,
-    /// `bearer` (default; a deploy without any token mints one and returns it once) or `none`.
+    /// `bearer` (default; a deploy without any token mints one and returns it once), `oauth` (MCP authorization
+    /// with access tokens; see `oauth`; needs an https `public_url` unless it is loopback) or `none`.
     #[serde(default)]
     pub auth_mode: AuthMode,
+    /// How the runtime checks OAuth access tokens in auth mode `oauth`: trusted issuers, default scope, leeway,
+    /// introspection. Kept, unused, in the other modes.
+    #[serde(default)]
+    pub oauth: OAuthConfig,
     /// Acknowledges that `auth_mode: none` serves MCP without authentication on
     /// an address other than loopback (a non-loopback `QUARRY_RUNTIME_BIND`, or
     /// the `kubernetes` target). Without it, `none` is refused there.
@@ -167,6 +177,7 @@ impl ServerSettings {
             p.push("default_limits.timeout_seconds", "must be 1–3600");
         }
         check_vars(&self.global_variables, "global_variables", &mut p);
+        self.oauth.check(self.auth_mode == AuthMode::Oauth, &mut p);
         p.into_result()
     }
 
@@ -184,6 +195,23 @@ impl ServerSettings {
                 "auth_mode",
                 "`none` would let anyone on the network call the runtime (it does not listen on loopback only); \
                  keep `bearer`, or set allow_unauthenticated_network_access: true to accept that",
+            ));
+        }
+        Ok(())
+    }
+
+    /// In auth mode `oauth`, the MCP URL (`public_url`, else `runtime_url`, plus `/mcp`) is the OAuth resource
+    /// clients ask tokens for: it must be https, or http on a loopback host.
+    pub fn check_oauth_resource(&self, runtime_url: &str) -> Result<(), Problems> {
+        let mcp_url = format!("{}/mcp", self.effective_public_url(runtime_url));
+        if self.auth_mode == AuthMode::Oauth && !oauth::reachable_resource(&mcp_url) {
+            return Err(Problems::one(
+                "public_url",
+                format!(
+                    "auth mode oauth needs an https:// public URL (http:// only on a loopback host): MCP clients \
+                     ask for tokens for {mcp_url}; set public_url to the https address clients reach, e.g. \
+                     https://mcp.example.com"
+                ),
             ));
         }
         Ok(())

@@ -20,6 +20,7 @@ pub mod migration_cleartext;
 pub mod migration_deploy;
 pub mod migration_history;
 pub mod migration_leases;
+pub mod migration_mcp_oauth;
 pub mod migration_oauth;
 pub mod migration_read_only;
 pub mod migration_telemetry;

@@ -290,6 +290,7 @@ impl Row for ToolFields {
                 is_enabled: m.is_enabled,
                 pageable: m.pageable,
                 result_columns: m.result_columns.as_ref().map(column).transpose()?,
+                scopes: scopes(m.scopes.as_ref())?,
             },
             version: m.version,
             created_at: m.created_at,
@@ -317,6 +318,7 @@ impl Row for ToolFields {
             is_enabled: Set(self.is_enabled),
             pageable: Set(self.pageable),
             result_columns: Set(self.result_columns.as_ref().map(to_column)),
+            scopes: Set(Some(to_column(&self.scopes))),
             updated_at: Set(Utc::now()),
             ..Default::default()
         }
@@ -353,6 +355,7 @@ impl Row for ResourceFields {
                 mime_type: m.mime_type,
                 tags: column(&m.tags)?,
                 is_enabled: m.is_enabled,
+                scopes: scopes(m.scopes.as_ref())?,
             },
             version: m.version,
             created_at: m.created_at,
@@ -377,6 +380,7 @@ impl Row for ResourceFields {
             mime_type: Set(self.mime_type),
             tags: Set(to_column(&self.tags)),
             is_enabled: Set(self.is_enabled),
+            scopes: Set(Some(to_column(&self.scopes))),
             updated_at: Set(Utc::now()),
             ..Default::default()
         }
@@ -410,6 +414,7 @@ impl Row for PromptFields {
                 arguments: column(&m.arguments)?,
                 tags: column(&m.tags)?,
                 is_enabled: m.is_enabled,
+                scopes: scopes(m.scopes.as_ref())?,
             },
             version: m.version,
             created_at: m.created_at,
@@ -431,8 +436,14 @@ impl Row for PromptFields {
             arguments: Set(to_column(&self.arguments)),
             tags: Set(to_column(&self.tags)),
             is_enabled: Set(self.is_enabled),
+            scopes: Set(Some(to_column(&self.scopes))),
             updated_at: Set(Utc::now()),
             ..Default::default()
         }
     }
+}
+
+/// The `scopes` column (added by `migration_mcp_oauth`): NULL on rows saved before it is the empty list.
+fn scopes(c: Option<&Value>) -> Result<Vec<String>, StoreError> {
+    c.map(column).transpose().map(Option::unwrap_or_default)
 }

@@ -1,9 +1,14 @@
 //! The server settings and MCP tokens: one row, read with defaults when it
-//! was never saved, written only through a [`Write`].
+//! was never saved, written only through a [`Write`]. The settings' secrets
+//! (the OAuth introspection client secret) sit in their own column,
+//! encrypted with the store key: history, exports and the API see the
+//! settings only.
 
 use chrono::Utc;
 use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use shared_model::Keyring;
 
 use super::entities::server_config;
 use super::history::snap;
@@ -13,19 +18,59 @@ use crate::model::patch::merge_patch;
 use crate::settings::tokens::MAX_TOKENS;
 use crate::settings::{ServerSettings, StoredToken};
 
+/// The settings' secrets, each encrypted with the store key (`Keyring::encrypt`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SettingsSecrets {
+    /// The OAuth introspection client secret.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub introspection_client_secret: Option<String>,
+}
+
+/// Everything in the settings row.
+#[derive(Debug, Clone, Default)]
+pub struct Stored {
+    /// The settings.
+    pub settings: ServerSettings,
+    /// The MCP bearer tokens.
+    pub tokens: Vec<StoredToken>,
+    /// The settings' secrets, encrypted.
+    pub secrets: SettingsSecrets,
+}
+
+/// The stored settings, tokens and secrets (defaults when never saved).
+pub async fn load_all(db: &impl ConnectionTrait) -> Result<Stored, StoreError> {
+    let Some(row) = server_config::Entity::find_by_id(1).one(db).await? else {
+        return Ok(Stored::default());
+    };
+    Ok(Stored {
+        settings: crud::column(&row.settings)?,
+        tokens: crud::column(&row.tokens)?,
+        secrets: row.secrets.as_ref().map(crud::column).transpose()?.unwrap_or_default(),
+    })
+}
+
 /// The stored settings and tokens (defaults when never saved).
 pub async fn load(db: &impl ConnectionTrait) -> Result<(ServerSettings, Vec<StoredToken>), StoreError> {
-    let Some(row) = server_config::Entity::find_by_id(1).one(db).await? else {
-        return Ok((ServerSettings::default(), Vec::new()));
-    };
-    Ok((crud::column(&row.settings)?, crud::column(&row.tokens)?))
+    let s = load_all(db).await?;
+    Ok((s.settings, s.tokens))
 }
 
 async fn save(w: &Write<'_>, s: &ServerSettings, tokens: &[StoredToken]) -> Result<(), StoreError> {
+    save_row(w, s, tokens, None).await
+}
+
+/// Saves the row; `secrets` `None` leaves the stored ones as they are.
+async fn save_row(
+    w: &Write<'_>,
+    s: &ServerSettings,
+    tokens: &[StoredToken],
+    secrets: Option<&SettingsSecrets>,
+) -> Result<(), StoreError> {
     let row = server_config::ActiveModel {
         id: Set(1),
         settings: Set(crud::to_column(s)),
         tokens: Set(crud::to_column(&tokens)),
+        secrets: secrets.map_or(sea_orm::ActiveValue::NotSet, |x| Set(Some(crud::to_column(x)))),
         updated_at: Set(Utc::now()),
     };
     if server_config::Entity::find_by_id(1).one(w.tx()).await?.is_some() {
@@ -36,12 +81,28 @@ async fn save(w: &Write<'_>, s: &ServerSettings, tokens: &[StoredToken]) -> Resu
     Ok(())
 }
 
-/// Merges `patch` over the settings, validates and saves them.
-pub async fn update(w: &mut Write<'_>, patch: Map<String, Value>) -> Result<ServerSettings, StoreError> {
-    let (old, tokens) = load(w.tx()).await?;
-    let (new, _) = merge_patch(&old, patch)?;
+/// Merges `patch` over the settings, validates and saves them. An
+/// introspection `client_secret` sent is encrypted with `keyring` into the
+/// secrets (the settings keep only `client_secret_set`); none sent keeps the
+/// stored one; removing the introspection endpoint deletes it.
+pub async fn update(
+    w: &mut Write<'_>,
+    keyring: &Keyring,
+    patch: Map<String, Value>,
+) -> Result<ServerSettings, StoreError> {
+    let Stored { settings: old, tokens, mut secrets } = load_all(w.tx()).await?;
+    let (mut new, _) = merge_patch(&old, patch)?;
     new.validate()?;
-    save(w, &new, &tokens).await?;
+    match &mut new.oauth.introspection {
+        None => secrets.introspection_client_secret = None,
+        Some(i) => {
+            if let Some(plain) = i.client_secret.take().filter(|s| !s.is_empty()) {
+                secrets.introspection_client_secret = Some(keyring.encrypt(&plain));
+            }
+            i.client_secret_set = secrets.introspection_client_secret.is_some();
+        }
+    }
+    save_row(w, &new, &tokens, Some(&secrets)).await?;
     let state = State { version: None, before: snap(&old), after: snap(&new) };
     w.record(Kind::ServerSettings, "server", new.server_name.clone(), Action::Updated, state);
     Ok(new)

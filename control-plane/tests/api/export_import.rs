@@ -260,7 +260,7 @@ async fn an_import_that_fails_part_way_leaves_the_store_unchanged() {
             let plan = portable::apply(w, &keyring, doc, Options::default()).await?;
             assert_eq!(plan.summary.create, 5);
             let patch = json!({"server_name": ""}).as_object().cloned().unwrap();
-            settings::update(w, patch).await
+            settings::update(w, &keyring, patch).await
         })
     })
     .await;

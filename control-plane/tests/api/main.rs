@@ -15,6 +15,7 @@ mod hygiene;
 mod leases;
 mod list_filters;
 mod login_abuse;
+mod mcp_oauth;
 mod observability;
 #[allow(dead_code)]
 #[path = "../../../tests/rust/otlp_receiver.rs"]

@@ -54,7 +54,7 @@ async fn a_write_that_fails_part_way_leaves_no_trace() {
         Box::pin(async move {
             connections::create(w, &keyring, connection("other")).await?;
             let patch = json!({"server_name": ""}).as_object().cloned().unwrap();
-            settings::update(w, patch).await
+            settings::update(w, &keyring, patch).await
         })
     })
     .await

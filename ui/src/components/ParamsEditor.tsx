@@ -10,7 +10,10 @@ interface Props {
   localProblems?: { path: string; message: string }[];
 }
 
-/** Rows of parameter definitions: name, type, required, sensitive, default, description, enum, min, max, pattern. */
+/**
+ * Rows of parameter definitions: name, type, required, sensitive, default, description, enum, min, max, pattern, and
+ * the token claim a value comes from.
+ */
 export function ParamsEditor({ rows, onChange, error, localProblems = [] }: Props) {
   const update = (i: number, patch: Partial<ParamRow>) => onChange(rows.map((r, j) => (j === i ? { ...r, ...patch } : r)));
   const move = (i: number, by: number) => {
@@ -69,6 +72,10 @@ export function ParamsEditor({ rows, onChange, error, localProblems = [] }: Prop
                 inputMode="decimal" value={r.min} onChange={(e) => update(i, { min: e.target.value })} />
               <input aria-label={label('max')} placeholder={r.type === 'string' || r.type === 'array' ? 'max length' : 'max'}
                 inputMode="decimal" value={r.max} onChange={(e) => update(i, { max: e.target.value })} />
+              <input aria-label={label('value from token claim')} className="mono" value={r.from_claim}
+                placeholder="value from token claim (e.g. email)"
+                title="Bind to a claim of the caller's OAuth access token: the model cannot set it, and a call whose token lacks the claim is refused."
+                onChange={(e) => update(i, { from_claim: e.target.value })} />
               {r.type === 'string' && (
                 <input aria-label={label('pattern')} className="mono" placeholder="pattern (regex)" value={r.pattern}
                   onChange={(e) => update(i, { pattern: e.target.value })} />

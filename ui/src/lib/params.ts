@@ -21,10 +21,12 @@ export interface ParamRow {
   pattern: string;
   /** Kept out of the request log (shown there as `[redacted]`). */
   sensitive: boolean;
+  /** The OAuth token claim the value comes from (empty: the model supplies it). */
+  from_claim: string;
 }
 
 export function emptyRow(name = ''): ParamRow {
-  return { name, type: 'string', item_type: 'string', required: true, default: '', description: '', enum: '', min: '', max: '', pattern: '', sensitive: false };
+  return { name, type: 'string', item_type: 'string', required: true, default: '', description: '', enum: '', min: '', max: '', pattern: '', sensitive: false, from_claim: '' };
 }
 
 const show = (v: unknown): string => (v === undefined || v === null ? '' : typeof v === 'string' ? v : JSON.stringify(v));
@@ -42,6 +44,7 @@ export function toRow(p: ParamDef): ParamRow {
     max: show(p.max),
     pattern: p.pattern ?? '',
     sensitive: p.sensitive ?? false,
+    from_claim: p.from_claim ?? '',
   };
 }
 
@@ -100,6 +103,7 @@ export function fromRows(rows: ParamRow[], path = 'parameters'): { params: Param
     if (r.max.trim()) attempt('max', () => (p.max = parseValue(r.max, 'number') as number));
     if (r.pattern) p.pattern = r.pattern;
     if (r.sensitive) p.sensitive = true;
+    if (r.from_claim.trim()) p.from_claim = r.from_claim.trim();
     return p;
   });
   return { params, problems };

@@ -17,6 +17,8 @@ pub struct Model {
     pub arguments: Json,
     pub tags: Json,
     pub is_enabled: bool,
+    /// Required OAuth scopes (`Vec<String>`; NULL = none; added by `migration_mcp_oauth`).
+    pub scopes: Option<Json>,
     pub version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -21,6 +21,8 @@ pub struct Model {
     pub mime_type: String,
     pub tags: Json,
     pub is_enabled: bool,
+    /// Required OAuth scopes (`Vec<String>`; NULL = none; added by `migration_mcp_oauth`).
+    pub scopes: Option<Json>,
     pub version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -13,6 +13,8 @@ pub struct Model {
     pub settings: Json,
     /// MCP bearer tokens (`Vec<StoredToken>`): keyed hashes, never the tokens.
     pub tokens: Json,
+    /// The settings' secrets, encrypted with the store key (`SettingsSecrets`; added by `migration_mcp_oauth`).
+    pub secrets: Option<Json>,
     /// Last change.
     pub updated_at: DateTimeUtc,
 }

@@ -26,6 +26,8 @@ pub struct Model {
     pub pageable: bool,
     /// `Vec<ColumnDesc>` as JSON, derived from the SQL (added by `migration_tool_columns`).
     pub result_columns: Option<Json>,
+    /// Required OAuth scopes (`Vec<String>`; NULL = none; added by `migration_mcp_oauth`).
+    pub scopes: Option<Json>,
     pub version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

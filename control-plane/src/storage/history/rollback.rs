@@ -8,9 +8,13 @@
 //! Rolling back a connection restores its own fields only (the password too
 //! when the snapshot holds one, else the current one stays); tools and
 //! resources deleted with it have their own delete entries to roll back.
+//! The auth settings (`auth_mode`, its acknowledgement, `oauth`) are never
+//! rolled back: so a rollback neither weakens MCP auth nor loses or
+//! resurrects the OAuth introspection secret, which history never holds.
 //! Tokens cannot be rolled back: history never keeps their hash.
 
 use serde_json::{Map, Value};
+use shared_model::Keyring;
 use uuid::Uuid;
 
 use super::super::published::{self, Row};
@@ -24,7 +28,7 @@ use crate::model::tool::ToolFields;
 
 /// Restores the snapshot of history entry `history_id` in `w`; returns the
 /// entity type and id it wrote.
-pub async fn rollback(w: &mut Write<'_>, history_id: i64) -> Result<(String, String), StoreError> {
+pub async fn rollback(w: &mut Write<'_>, keyring: &Keyring, history_id: i64) -> Result<(String, String), StoreError> {
     let entry = raw(w.tx(), history_id).await?;
     let Some(snapshot) = entry.snapshot.clone() else {
         return Err(StoreError::Conflict(format!("history entry {history_id} holds no snapshot to restore")));
@@ -46,7 +50,8 @@ pub async fn rollback(w: &mut Write<'_>, history_id: i64) -> Result<(String, Str
             let mut patch = object(snapshot);
             patch.remove("auth_mode");
             patch.remove("allow_unauthenticated_network_access");
-            settings::update(w, patch).await?;
+            patch.remove("oauth");
+            settings::update(w, keyring, patch).await?;
         }
         "token" | "agent_token" | "oauth_client" => {
             return Err(StoreError::Conflict(

@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { FormActions, FormShell, useSaveFlow } from '../../components/EntityForm';
 import { Checkbox, Field } from '../../components/Field';
+import { ScopesField, parseScopes } from '../../components/ScopesField';
 import { TagsInput, parseTags } from '../../components/TagsInput';
 import type { Schema } from '../../lib/api/client';
 import { promptTemplateArgs } from '../../lib/placeholders';
@@ -38,7 +39,8 @@ export function PromptForm({ prompt, onReload }: { prompt?: Prompt; onReload?: (
   const [args, setArgs] = useState<ArgRow[]>((prompt?.arguments ?? []).map(toArgRow));
   const [tags, setTags] = useState((prompt?.tags ?? []).join(', '));
   const [enabled, setEnabled] = useState(prompt?.is_enabled ?? true);
-  const flow = useSaveFlow({ what: 'prompt', listPath: '/prompts', save, state: [name, title, description, template, args, tags, enabled] });
+  const [scopes, setScopes] = useState((prompt?.scopes ?? []).join(' '));
+  const flow = useSaveFlow({ what: 'prompt', listPath: '/prompts', save, state: [name, title, description, template, args, tags, enabled, scopes] });
   const err = save.error;
   const at = flow.at;
   const update = (i: number, patch: Partial<ArgRow>) => setArgs(args.map((a, j) => (j === i ? { ...a, ...patch } : a)));
@@ -59,6 +61,7 @@ export function PromptForm({ prompt, onReload }: { prompt?: Prompt; onReload?: (
       arguments: args.map(fromArgRow),
       tags: parseTags(tags),
       is_enabled: enabled,
+      scopes: parseScopes(scopes),
     };
     flow.send(body, prompt?.version);
   };
@@ -125,6 +128,7 @@ export function PromptForm({ prompt, onReload }: { prompt?: Prompt; onReload?: (
         </div>
       )}
 
+      <ScopesField id="prompt-scopes" value={scopes} onChange={setScopes} problems={at('scopes')} what="list and get the prompt" />
       <div className="grid-2">
         <Field label="Tags" htmlFor="prompt-tags" problems={at('tags')}>
           <TagsInput id="prompt-tags" value={tags} onChange={setTags} />

@@ -5,6 +5,7 @@ import { Checkbox, Field } from '../../components/Field';
 import { ParamsEditor } from '../../components/ParamsEditor';
 import { SqlField } from '../../components/SqlField';
 import { useConnectionOptions } from '../../hooks/useConnectionOptions';
+import { ScopesField, parseScopes } from '../../components/ScopesField';
 import { TagsInput, parseTags } from '../../components/TagsInput';
 import { fromRows, syncRows, toRow, type ParamRow } from '../../lib/params';
 import { uriTemplateParams, type Dialect } from '../../lib/placeholders';
@@ -22,6 +23,7 @@ interface FormState {
   parameters: ParamRow[];
   tags: string;
   is_enabled: boolean;
+  scopes: string;
 }
 
 function initial(r?: Resource): FormState {
@@ -37,6 +39,7 @@ function initial(r?: Resource): FormState {
     parameters: (r?.parameters ?? []).map(toRow),
     tags: (r?.tags ?? []).join(', '),
     is_enabled: r?.is_enabled ?? true,
+    scopes: (r?.scopes ?? []).join(' '),
   };
 }
 
@@ -69,6 +72,7 @@ export function ResourceForm({ resource, onReload }: { resource?: Resource; onRe
       parameters: params,
       tags: parseTags(f.tags),
       is_enabled: f.is_enabled,
+      scopes: parseScopes(f.scopes),
     };
     flow.send(body, resource?.version);
   };
@@ -125,6 +129,7 @@ export function ResourceForm({ resource, onReload }: { resource?: Resource; onRe
       </div>
       <ParamsEditor rows={f.parameters} onChange={(rows) => set('parameters', rows)} error={err} localProblems={localProblems} />
 
+      <ScopesField id="res-scopes" value={f.scopes} onChange={(v) => set('scopes', v)} problems={at('scopes')} what="list and read the resource" />
       <div className="grid-2">
         <Field label="Tags" htmlFor="res-tags" problems={at('tags')}>
           <TagsInput id="res-tags" value={f.tags} onChange={(v) => set('tags', v)} />

@@ -40,6 +40,12 @@ export function ConnectCard({ created }: { created: CreatedToken | null }) {
       <ErrorPanel error={info.error} />
       {data && (
         <>
+          {data.auth_mode === 'oauth' && (
+            <p className="note small">
+              Authentication is OAuth: no token goes into these configurations. Each client discovers the sign-in from
+              the server and asks you to approve it on first use.
+            </p>
+          )}
           {bearer && (
             <div className="note small">
               {created ? (
@@ -68,7 +74,9 @@ export function ConnectCard({ created }: { created: CreatedToken | null }) {
               <p className="small note">
                 {current.format === 'shell'
                   ? 'Run this in a terminal:'
-                  : <>Merge this into <code>{current.target}</code>:</>}
+                  : current.format === 'python'
+                    ? <>Save as <code>{current.target}</code> and run it; it opens the browser to sign in:</>
+                    : <>Merge this into <code>{current.target}</code>:</>}
               </p>
               <pre className="preview config" data-testid="client-config" tabIndex={0}
                 aria-label={`${CLIENT_LABELS[current.client] ?? current.client} configuration`}>

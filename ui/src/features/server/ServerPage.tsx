@@ -3,6 +3,7 @@ import { ErrorPanel } from '../../components/ErrorPanel';
 import { Loading, PageHeader } from '../../components/PageHeader';
 import { useServerConfig, type CreatedToken } from './api';
 import { ConnectCard } from './ConnectCard';
+import { ConnectClaudeCard } from './ConnectClaudeCard';
 import { HealthCard } from './HealthCard';
 import { SettingsForm } from './SettingsForm';
 import { TlsCard } from './TlsCard';
@@ -29,6 +30,7 @@ export function ServerPage() {
           </>
         )}
         <ConnectCard created={created} />
+        <ConnectClaudeCard />
         <TlsCard />
       </div>
     </>

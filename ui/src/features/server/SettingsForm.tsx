@@ -4,6 +4,8 @@ import { Checkbox, Field } from '../../components/Field';
 import { ApiError } from '../../lib/api/client';
 import { useSaveServerConfig, type ServerConfig, type ServerSettings } from './api';
 import { ListEditor } from './ListEditor';
+import { fromForm, toForm, type OAuthForm } from './oauth';
+import { OAuthFields } from './OAuthFields';
 import { fromRows, toRows, type VarRow } from './variables';
 import { VariablesEditor } from './VariablesEditor';
 
@@ -33,6 +35,7 @@ export function SettingsForm({ config }: { config: ServerConfig }) {
   const [instructions, setInstructions] = useState(config.instructions ?? '');
   const [publicUrl, setPublicUrl] = useState(config.public_url ?? '');
   const [authMode, setAuthMode] = useState(config.auth_mode ?? 'bearer');
+  const [oauth, setOauth] = useState<OAuthForm>(() => toForm(config.oauth));
   const [allowOpen, setAllowOpen] = useState(config.allow_unauthenticated_network_access ?? false);
   const [hosts, setHosts] = useState<string[]>(config.allowed_hosts ?? []);
   const [origins, setOrigins] = useState<string[]>(config.allowed_origins ?? []);
@@ -74,6 +77,8 @@ export function SettingsForm({ config }: { config: ServerConfig }) {
       if (!/^-?\d+$/.test(text)) problems.set(`default_limits.${key}`, 'must be a whole number');
       else defaultLimits[key] = Number(text);
     }
+    const { oauth: oauthBody, problems: oauthIssues } = fromForm(oauth);
+    for (const [path, message] of oauthIssues) problems.set(path, message);
     setLocalProblems(problems);
     if (problems.size > 0) return;
     const patch: Partial<ServerSettings> = {
@@ -81,6 +86,7 @@ export function SettingsForm({ config }: { config: ServerConfig }) {
       instructions: instructions.trim() ? instructions : null,
       public_url: publicUrl.trim() ? publicUrl.trim() : null,
       auth_mode: authMode,
+      oauth: oauthBody,
       allow_unauthenticated_network_access: allowOpen,
       allowed_hosts: hosts.map((h) => h.trim()).filter(Boolean),
       allowed_origins: origins.map((o) => o.trim()).filter(Boolean),
@@ -92,7 +98,11 @@ export function SettingsForm({ config }: { config: ServerConfig }) {
       global_variables: globalVariables,
     };
     setSaved(true); // optimistic: taken back if the server refuses
-    save.mutate(patch, { onError: () => setSaved(false) });
+    save.mutate(patch, {
+      onError: () => setSaved(false),
+      // The secret typed is sent once; the field shows "stored" from the answer on.
+      onSuccess: (cfg) => setOauth((o) => ({ ...o, client_secret: '', client_secret_set: cfg.oauth?.introspection?.client_secret_set ?? false })),
+    });
   };
 
   return (
@@ -131,7 +141,15 @@ export function SettingsForm({ config }: { config: ServerConfig }) {
               onChange={() => edit(setAuthMode)('none')} /> None (anyone who can reach it)</label>
             <label><input type="radio" name="auth_mode" value="bearer" checked={authMode === 'bearer'}
               onChange={() => edit(setAuthMode)('bearer')} /> Bearer token</label>
+            <label><input type="radio" name="auth_mode" value="oauth" checked={authMode === 'oauth'}
+              onChange={() => edit(setAuthMode)('oauth')} /> OAuth (MCP authorization)</label>
           </div>
+          {authMode === 'oauth' && (
+            <div className="hint">
+              Clients sign in and send OAuth access tokens issued for <code>{publicUrl.trim() ? `${publicUrl.trim().replace(/\/+$/, '')}/mcp` : config.mcp_url}</code>
+              {' '}(needs an https public URL unless it is loopback). Applied to running runtimes within seconds.
+            </div>
+          )}
           {authMode === 'bearer' && config.tokens.length === 0 && (
             <div className="hint">No MCP token yet: the next deploy creates one and shows it once (or create one below).</div>
           )}
@@ -143,6 +161,7 @@ export function SettingsForm({ config }: { config: ServerConfig }) {
           )}
           {at('auth_mode').map((p, i) => <div key={i} className="field-problem">{p}</div>)}
         </div>
+        {authMode === 'oauth' && <OAuthFields value={oauth} onChange={edit(setOauth)} at={at} exactly={exactly} />}
         <div className="grid-2">
           <div className="field">
             <span className="field-label">Allowed hosts</span>

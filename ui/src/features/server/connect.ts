@@ -8,6 +8,7 @@ export const CLIENT_LABELS: Record<string, string> = {
   claude_desktop: 'Claude Desktop',
   vscode: 'VS Code',
   windsurf: 'Windsurf',
+  python_sdk: 'Python SDK',
 };
 
 /** The config with every token placeholder replaced by `token` (unchanged without one). */

@@ -1,5 +1,5 @@
 import { useMutation } from '@tanstack/react-query';
-import { useState, type RefObject } from 'react';
+import { useState, type ReactNode, type RefObject } from 'react';
 import { ErrorPanel } from '../../components/ErrorPanel';
 import { api, unwrap, type Schema } from '../../lib/api/client';
 import { fromRows, parseValue, type ParamRow } from '../../lib/params';
@@ -23,19 +23,29 @@ export function PreviewPanel({ connectionId, sql, rows, transform, runRef }: Pro
   const [values, setValues] = useState<Record<string, string>>({});
   const [limit, setLimit] = useState('10');
   const [localError, setLocalError] = useState('');
+  const [claimsText, setClaimsText] = useState('');
+  const claimBound = rows.filter((r) => r.from_claim.trim());
   const run = useMutation({ mutationFn: (body: PreviewRequest) => unwrap(api.POST('/api/v1/preview/execute', { body })) });
   const r = run.data;
 
   const submit = () => {
     setLocalError('');
     const parameters: Record<string, unknown> = {};
+    let claims: Record<string, unknown> | null = null;
     try {
+      if (claimsText.trim()) {
+        const parsed: unknown = JSON.parse(claimsText);
+        if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('Run as: the claims must be a JSON object');
+        claims = parsed as Record<string, unknown>;
+      }
       for (const row of rows) {
+        if (row.from_claim.trim()) continue; // filled from the claims, never sent
         const text = values[row.name] ?? '';
         if (text !== '') parameters[row.name] = parseValue(text, row.type);
       }
     } catch (e) {
-      setLocalError(e instanceof Error ? e.message : String(e));
+      const message = e instanceof SyntaxError ? `Run as: the claims are not JSON (${e.message})` : e instanceof Error ? e.message : String(e);
+      setLocalError(message);
       return;
     }
     const defs = fromRows(rows);
@@ -46,6 +56,7 @@ export function PreviewPanel({ connectionId, sql, rows, transform, runRef }: Pro
       parameter_definitions: defs.problems.length ? null : defs.params,
       limit: Number(limit) || 10,
       transform_template: transform.trim() ? transform : null,
+      claims,
     });
   };
 
@@ -58,7 +69,7 @@ export function PreviewPanel({ connectionId, sql, rows, transform, runRef }: Pro
         <span className="muted small">Runs read-only; nothing is saved.</span>
       </div>
       <div className="preview-args">
-        {rows.map((row) => (
+        {rows.filter((row) => !row.from_claim.trim()).map((row) => (
           <label key={row.name} className="field">
             <span className="mono small">:{row.name} <span className="muted">({row.type})</span></span>
             <input aria-label={`Preview value for ${row.name}`} value={values[row.name] ?? ''} placeholder={row.default || (row.required ? 'required' : 'optional')}
@@ -73,6 +84,20 @@ export function PreviewPanel({ connectionId, sql, rows, transform, runRef }: Pro
           {run.isPending ? 'Running…' : 'Run preview'}
         </button>
       </div>
+      <details className="section run-as" open={claimBound.length > 0}>
+        <summary>Run as (token claims)</summary>
+        <label className="field">
+          <span className="small">
+            Claims of the caller&apos;s OAuth access token, as JSON.{' '}
+            {claimBound.length > 0
+              ? <>Fills {claimBound.map((r) => <code key={r.name}>:{r.name} ← {r.from_claim.trim()}</code>).reduce<ReactNode[]>((a, c, i) => (i ? [...a, ', ', c] : [c]), [])}.</>
+              : 'Only parameters bound to a claim use them.'}
+          </span>
+          <textarea aria-label="Run as claims (JSON)" className="mono" rows={3} spellCheck={false} value={claimsText}
+            placeholder='{"sub": "alice", "email": "alice@example.com", "groups": ["sales"]}'
+            onChange={(e) => setClaimsText(e.target.value)} />
+        </label>
+      </details>
       {!connectionId && <p className="muted small note">Choose a connection to preview.</p>}
       {localError && <div className="alert alert-error" role="alert">{localError}</div>}
       <ErrorPanel error={run.error} />

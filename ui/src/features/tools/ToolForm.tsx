@@ -4,6 +4,7 @@ import { FormActions, useSaveFlow } from '../../components/EntityForm';
 import { ErrorPanel } from '../../components/ErrorPanel';
 import { Checkbox, Field } from '../../components/Field';
 import { ParamsEditor } from '../../components/ParamsEditor';
+import { ScopesField, parseScopes } from '../../components/ScopesField';
 import { SqlField } from '../../components/SqlField';
 import { TagsInput, parseTags } from '../../components/TagsInput';
 import { useConnectionOptions } from '../../hooks/useConnectionOptions';
@@ -34,6 +35,7 @@ interface FormState {
   pageable: boolean;
   tags: string;
   transform_template: string;
+  scopes: string;
 }
 
 function initial(t?: Tool): FormState {
@@ -55,6 +57,7 @@ function initial(t?: Tool): FormState {
     pageable: t?.pageable ?? false,
     tags: (t?.tags ?? []).join(', '),
     transform_template: t?.transform_template ?? '',
+    scopes: (t?.scopes ?? []).join(' '),
   };
 }
 
@@ -108,6 +111,7 @@ export function ToolForm({ tool, onReload }: { tool?: Tool; onReload?: () => voi
       pageable: f.return_type === 'rows' && f.pageable,
       tags: parseTags(f.tags),
       transform_template: f.transform_template.trim() ? f.transform_template : null,
+      scopes: parseScopes(f.scopes),
     };
     flow.send(body, tool?.version);
   };
@@ -183,6 +187,7 @@ export function ToolForm({ tool, onReload }: { tool?: Tool; onReload?: () => voi
               onChange={(v) => set('annotations', { ...f.annotations, [h.key]: v })} />
           ))}
         </fieldset>
+        <ScopesField id="tool-scopes" value={f.scopes} onChange={(v) => set('scopes', v)} problems={at('scopes')} what="list and call the tool" />
         <Field label="Tags" htmlFor="tool-tags" problems={at('tags')}>
           <TagsInput id="tool-tags" value={f.tags} onChange={(v) => set('tags', v)} />
         </Field>

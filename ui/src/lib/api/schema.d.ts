@@ -1166,7 +1166,7 @@ export interface components {
          * @description How MCP clients authenticate to the runtime.
          * @enum {string}
          */
-        AuthMode: "none" | "bearer";
+        AuthMode: "none" | "bearer" | "oauth";
         /** @description Whether the first admin still has to be created. */
         AuthStatus: {
             /** @description True until an admin exists. */
@@ -1210,11 +1210,11 @@ export interface components {
         };
         /** @description How one client is configured. */
         ClientConfig: {
-            /** @description `claude_code`, `cursor`, `claude_desktop`, `vscode` or `windsurf`. */
+            /** @description `claude_code`, `cursor`, `claude_desktop`, `vscode`, `windsurf`, or (auth mode `oauth`) `python_sdk`. */
             client: string;
             /** @description The command or file content. */
             config: string;
-            /** @description `shell` (run it) or `json` (merge into the file). */
+            /** @description `shell` (run it), `json` (merge into the file) or `python` (a script to save and run). */
             format: string;
             /** @description Where it goes: a shell, or a file. */
             target: string;
@@ -1545,6 +1545,17 @@ export interface components {
          * @enum {string}
          */
         ExactNumerics: "string_when_unsafe" | "string";
+        /** @description An external authorization server. */
+        ExternalIssuer: {
+            /** @description Signing algorithms accepted from it (default `RS256`, `ES256`, `EdDSA`; never `none` or HMAC). */
+            algorithms?: string[];
+            /** @description Audiences accepted besides the MCP URL, for a provider that names the API by another identifier (≤ 10). */
+            audiences?: string[];
+            /** @description The exact `iss` its tokens carry, e.g. `https://login.example.com/realms/main` (https; http only on loopback). */
+            issuer: string;
+            /** @description Its JWKS URL, e.g. `https://login.example.com/realms/main/protocol/openid-connect/certs`. */
+            jwks_uri: string;
+        };
         /** @description Health of the control plane. */
         Health: {
             /** @description Always `ok` when the process serves requests. */
@@ -1642,6 +1653,20 @@ export interface components {
              * @description When its snapshot arrived.
              */
             reported_at: string;
+        };
+        /** @description Where opaque tokens are checked. */
+        IntrospectionConfig: {
+            /**
+             * Format: int32
+             * @description Seconds an answer is cached per token (0–300; default 30; never past the token's expiry).
+             */
+            cache_seconds?: number;
+            /** @description The client id the runtime authenticates with (HTTP Basic; 1–255 characters). */
+            client_id: string;
+            /** @description Whether a client secret is stored (read-only; a value sent is ignored). */
+            readonly client_secret_set?: boolean;
+            /** @description The RFC 7662 endpoint (https; http only on loopback). */
+            endpoint: string;
         };
         /** @description One MCP call in the request log. */
         LogEntry: {
@@ -1787,6 +1812,27 @@ export interface components {
             name: string;
             /** @description The scopes it may be granted. */
             scopes: components["schemas"]["Scope"][];
+        };
+        /** @description The OAuth settings of the MCP runtime (used when `auth_mode` is `oauth`). */
+        OAuthConfig: {
+            /** @description The scope a tool, resource or prompt requires when it names none (default `mcp:tools`). */
+            default_scope?: string;
+            introspection?: components["schemas"]["IntrospectionConfig"] | null;
+            /**
+             * @description External authorization servers (identity providers) whose access tokens the runtime accepts
+             *     (≤ 10 together with Quarry's own).
+             */
+            issuers?: components["schemas"]["ExternalIssuer"][];
+            /**
+             * Format: int32
+             * @description Seconds of clock skew tolerated on a token's `exp` and `nbf` (0–300; default 60).
+             */
+            leeway_seconds?: number;
+            /**
+             * @description Whether tokens issued by Quarry's own authorization server are accepted (default true). Its public keys
+             *     travel to the runtimes with the access settings, so they verify its tokens without calling anyone.
+             */
+            trust_quarry?: boolean;
         };
         /** @description Plain acknowledgement. */
         Ok: {
@@ -2130,6 +2176,11 @@ export interface components {
                 is_enabled?: boolean;
                 /** @description Unique, MCP-safe name. */
                 name: string;
+                /**
+                 * @description OAuth scopes a token must carry to list and get the prompt when the server's auth mode is `oauth` (≤ 10;
+                 *     empty = the server's default scope, `mcp:tools` unless changed). Ignored in the other auth modes.
+                 */
+                scopes?: string[];
                 /** @description Free labels (≤ 50). */
                 tags?: string[];
                 /** @description The text; each `{arg}` is replaced by that argument's value (1–100000 bytes). */
@@ -2206,6 +2257,11 @@ export interface components {
                 name: string;
                 /** @description One definition per URI template variable. */
                 parameters?: components["schemas"]["ParamDef"][];
+                /**
+                 * @description OAuth scopes a token must carry to list and read the resource when the server's auth mode is `oauth` (≤ 10;
+                 *     empty = the server's default scope, `mcp:tools` unless changed). Ignored in the other auth modes.
+                 */
+                scopes?: string[];
                 /** @description One SQL statement whose `:name` placeholders are the template's `{name}`s. */
                 sql_query?: string | null;
                 /** @description Fixed text returned as is (instead of SQL; ≤ 1000000 bytes). */
@@ -2339,6 +2395,11 @@ export interface components {
                 result_columns?: components["schemas"]["ColumnDesc"][] | null;
                 /** @description Shape of the result: `rows` (default), `row` or `scalar`. */
                 return_type?: string;
+                /**
+                 * @description OAuth scopes a token must carry to list and call the tool when the server's auth mode is `oauth` (≤ 10;
+                 *     empty = the server's default scope, `mcp:tools` unless changed). Ignored in the other auth modes.
+                 */
+                scopes?: string[];
                 /** @description One SQL statement; `:name` placeholders take the parameters' values. */
                 sql_query: string;
                 /** @description Free labels for grouping (≤ 50). */
@@ -2534,6 +2595,8 @@ export interface components {
             is_enabled?: boolean;
             /** @description Unique, MCP-safe name. */
             name: string;
+            /** @description OAuth scopes required in auth mode `oauth` (≤ 10; empty = the server's default scope). */
+            scopes?: string[];
             /** @description Free labels (≤ 50). */
             tags?: string[];
             /** @description The text; each `{arg}` is replaced by that argument's value. */
@@ -2555,6 +2618,8 @@ export interface components {
             name: string;
             /** @description One definition per URI template variable. */
             parameters?: components["schemas"]["ParamDef"][];
+            /** @description OAuth scopes required in auth mode `oauth` (≤ 10; empty = the server's default scope). */
+            scopes?: string[];
             /** @description One SQL statement whose `:name` placeholders are the template's `{name}`s. */
             sql_query?: string | null;
             /** @description Fixed text returned as is (instead of SQL). */
@@ -2587,6 +2652,8 @@ export interface components {
             parameters?: components["schemas"]["ParamDef"][];
             /** @description Shape of the result: `rows` (default), `row` or `scalar`. */
             return_type?: string;
+            /** @description OAuth scopes required in auth mode `oauth` (≤ 10; empty = the server's default scope). */
+            scopes?: string[];
             /** @description One SQL statement; `:name` placeholders take the parameters' values. */
             sql_query: string;
             /** @description Free labels (≤ 50). */
@@ -2596,6 +2663,16 @@ export interface components {
         };
         /** @description What to preview. */
         PreviewRequest: {
+            /**
+             * @description Run as a caller whose OAuth access token carries these claims, e.g.
+             *     `{"sub": "alice", "email": "alice@example.com", "groups": ["sales"]}`:
+             *     parameters bound to a claim (`from_claim` in the definitions) take their
+             *     values from it, exactly as on a deployed server. A claim-bound parameter
+             *     without its claim is refused (422), never run with a default.
+             */
+            claims?: {
+                [key: string]: unknown;
+            } | null;
             /**
              * Format: uuid
              * @description The connection to run on.
@@ -2699,6 +2776,11 @@ export interface components {
             is_enabled?: boolean;
             /** @description Unique, MCP-safe name. */
             name: string;
+            /**
+             * @description OAuth scopes a token must carry to list and get the prompt when the server's auth mode is `oauth` (≤ 10;
+             *     empty = the server's default scope, `mcp:tools` unless changed). Ignored in the other auth modes.
+             */
+            scopes?: string[];
             /** @description Free labels (≤ 50). */
             tags?: string[];
             /** @description The text; each `{arg}` is replaced by that argument's value (1–100000 bytes). */
@@ -2733,6 +2815,11 @@ export interface components {
             is_enabled?: boolean;
             /** @description Unique, MCP-safe name. */
             name: string;
+            /**
+             * @description OAuth scopes a token must carry to list and get the prompt when the server's auth mode is `oauth` (≤ 10;
+             *     empty = the server's default scope, `mcp:tools` unless changed). Ignored in the other auth modes.
+             */
+            scopes?: string[];
             /** @description Free labels (≤ 50). */
             tags?: string[];
             /** @description The text; each `{arg}` is replaced by that argument's value (1–100000 bytes). */
@@ -2750,6 +2837,11 @@ export interface components {
             is_enabled?: boolean;
             /** @description Unique, MCP-safe name. */
             name?: string;
+            /**
+             * @description OAuth scopes a token must carry to list and get the prompt when the server's auth mode is `oauth` (≤ 10;
+             *     empty = the server's default scope, `mcp:tools` unless changed). Ignored in the other auth modes.
+             */
+            scopes?: string[];
             /** @description Free labels (≤ 50). */
             tags?: string[];
             /** @description The text; each `{arg}` is replaced by that argument's value (1–100000 bytes). */
@@ -2876,6 +2968,11 @@ export interface components {
             name: string;
             /** @description One definition per URI template variable. */
             parameters?: components["schemas"]["ParamDef"][];
+            /**
+             * @description OAuth scopes a token must carry to list and read the resource when the server's auth mode is `oauth` (≤ 10;
+             *     empty = the server's default scope, `mcp:tools` unless changed). Ignored in the other auth modes.
+             */
+            scopes?: string[];
             /** @description One SQL statement whose `:name` placeholders are the template's `{name}`s. */
             sql_query?: string | null;
             /** @description Fixed text returned as is (instead of SQL; ≤ 1000000 bytes). */
@@ -2906,6 +3003,11 @@ export interface components {
             name: string;
             /** @description One definition per URI template variable. */
             parameters?: components["schemas"]["ParamDef"][];
+            /**
+             * @description OAuth scopes a token must carry to list and read the resource when the server's auth mode is `oauth` (≤ 10;
+             *     empty = the server's default scope, `mcp:tools` unless changed). Ignored in the other auth modes.
+             */
+            scopes?: string[];
             /** @description One SQL statement whose `:name` placeholders are the template's `{name}`s. */
             sql_query?: string | null;
             /** @description Fixed text returned as is (instead of SQL; ≤ 1000000 bytes). */
@@ -2932,6 +3034,11 @@ export interface components {
             name?: string;
             /** @description One definition per URI template variable. */
             parameters?: components["schemas"]["ParamDef"][];
+            /**
+             * @description OAuth scopes a token must carry to list and read the resource when the server's auth mode is `oauth` (≤ 10;
+             *     empty = the server's default scope, `mcp:tools` unless changed). Ignored in the other auth modes.
+             */
+            scopes?: string[];
             /** @description One SQL statement whose `:name` placeholders are the template's `{name}`s. */
             sql_query?: string | null;
             /** @description Fixed text returned as is (instead of SQL; ≤ 1000000 bytes). */
@@ -2997,7 +3104,10 @@ export interface components {
             allowed_hosts?: string[];
             /** @description Browser origins allowed to call `/mcp` (≤ 20; empty = any). Applied when the runtime starts. */
             allowed_origins?: string[];
-            /** @description `bearer` (default; a deploy without any token mints one and returns it once) or `none`. */
+            /**
+             * @description `bearer` (default; a deploy without any token mints one and returns it once), `oauth` (MCP authorization
+             *     with access tokens; see `oauth`; needs an https `public_url` unless it is loopback) or `none`.
+             */
             auth_mode?: components["schemas"]["AuthMode"];
             /** @description Default row, byte and time bounds of every tool and SQL resource. */
             default_limits?: Record<string, unknown>;
@@ -3021,6 +3131,11 @@ export interface components {
             instructions?: string | null;
             /** @description Runtime log level (`error`, `warn`, `info`, `debug`). Applied when the runtime starts. */
             log_level?: components["schemas"]["LogLevel"];
+            /**
+             * @description How the runtime checks OAuth access tokens in auth mode `oauth`: trusted issuers, default scope, leeway,
+             *     introspection. Kept, unused, in the other modes.
+             */
+            oauth?: components["schemas"]["OAuthConfig"];
             /**
              * @description Base URL clients reach the runtime at, e.g. `https://mcp.example.com`
              *     (default: `http://` + the runtime's bind address); `/mcp` is appended.
@@ -3282,6 +3397,11 @@ export interface components {
             result_columns?: components["schemas"]["ColumnDesc"][] | null;
             /** @description Shape of the result: `rows` (default), `row` or `scalar`. */
             return_type?: string;
+            /**
+             * @description OAuth scopes a token must carry to list and call the tool when the server's auth mode is `oauth` (≤ 10;
+             *     empty = the server's default scope, `mcp:tools` unless changed). Ignored in the other auth modes.
+             */
+            scopes?: string[];
             /** @description One SQL statement; `:name` placeholders take the parameters' values. */
             sql_query: string;
             /** @description Free labels for grouping (≤ 50). */
@@ -3343,6 +3463,11 @@ export interface components {
             result_columns?: components["schemas"]["ColumnDesc"][] | null;
             /** @description Shape of the result: `rows` (default), `row` or `scalar`. */
             return_type?: string;
+            /**
+             * @description OAuth scopes a token must carry to list and call the tool when the server's auth mode is `oauth` (≤ 10;
+             *     empty = the server's default scope, `mcp:tools` unless changed). Ignored in the other auth modes.
+             */
+            scopes?: string[];
             /** @description One SQL statement; `:name` placeholders take the parameters' values. */
             sql_query: string;
             /** @description Free labels for grouping (≤ 50). */
@@ -3389,6 +3514,11 @@ export interface components {
             result_columns?: components["schemas"]["ColumnDesc"][] | null;
             /** @description Shape of the result: `rows` (default), `row` or `scalar`. */
             return_type?: string;
+            /**
+             * @description OAuth scopes a token must carry to list and call the tool when the server's auth mode is `oauth` (≤ 10;
+             *     empty = the server's default scope, `mcp:tools` unless changed). Ignored in the other auth modes.
+             */
+            scopes?: string[];
             /** @description One SQL statement; `:name` placeholders take the parameters' values. */
             sql_query?: string;
             /** @description Free labels for grouping (≤ 50). */
