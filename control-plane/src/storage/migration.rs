@@ -23,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(super::migration_agent::AgentTables),
             Box::new(super::migration_oauth::OAuthClients),
             Box::new(super::migration_leases::Leases),
+            Box::new(super::migration_authorization::AuthorizationServer),
         ]
     }
 }
