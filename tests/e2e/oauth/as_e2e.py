@@ -1,0 +1,258 @@
+"""End to end: Quarry as the authorization server of MCP clients.
+
+    as_e2e.py --quarry URL --idp URL --resource-port PORT
+
+Quarry (a fresh control plane) is configured through its REST API: the
+authorization server on, an upstream OpenID provider (npm `oidc-provider`,
+tests/e2e/oauth/as-idp/upstream_idp.mjs) with the claim mapping
+`groups=sales → sales:read`. An MCP server from the official Python SDK
+(FastMCP) listens at the runtimes' address as a resource server that trusts
+Quarry's issuer through /oauth/jwks.json (EdDSA, `aud` = its MCP URL): it
+stands where a quarry-runtime in auth mode `oauth` serves. Its tool `whoami`
+answers the identity claims of the caller's token.
+
+The SDK's OAuthClientProvider then does everything itself — the 401,
+protected-resource and authorization-server metadata, dynamic registration,
+the authorization request with PKCE and `resource`, the code exchange — and a
+redirect handler plays the user's browser on the consent page's API:
+  (a) alice signs in through the upstream provider (its login and consent
+      pages), approves, and `whoami` sees her email, groups and the
+      `sales:read` scope her group maps to;
+  (b) the admin signs in with the admin account and approves;
+then the grants list shows both, and after the admin revokes alice's grant
+her refresh token is refused. Prints one line per check and 'N passed, M failed'.
+"""
+
+import argparse
+import asyncio
+import json
+import re
+import sys
+import time
+
+import httpx
+import jwt
+import uvicorn
+from mcp import ClientSession
+from mcp.client.auth import OAuthClientProvider
+from mcp.client.streamable_http import streamablehttp_client
+from mcp.server.auth.middleware.auth_context import get_access_token
+from mcp.server.auth.provider import AccessToken
+from mcp.server.auth.settings import AuthSettings
+from mcp.server.fastmcp import FastMCP
+from mcp.shared.auth import OAuthClientMetadata
+
+checks = {"passed": 0, "failed": 0}
+REDIRECT = "http://127.0.0.1:33419/callback"
+SCOPES = ["mcp:tools", "sales:read"]
+
+
+def check(name, ok, detail=""):
+    checks["passed" if ok else "failed"] += 1
+    print(f"  {'ok  ' if ok else 'FAIL'} {name}" + ("" if ok else f": {detail}"), flush=True)
+    return ok
+
+
+class MemoryTokens:
+    """The SDK's TokenStorage, in memory: the client starts with nothing."""
+
+    def __init__(self):
+        self.tokens, self.client = None, None
+
+    async def get_tokens(self):
+        return self.tokens
+
+    async def set_tokens(self, tokens):
+        self.tokens = tokens
+
+    async def get_client_info(self):
+        return self.client
+
+    async def set_client_info(self, client_info):
+        self.client = client_info
+
+
+class QuarryTokens:
+    """Verifies Quarry's access tokens offline, as a runtime does: JWKS by kid, EdDSA, exact iss and aud."""
+
+    def __init__(self, issuer, resource):
+        self.issuer, self.resource = issuer, resource
+
+    async def verify_token(self, token):
+        try:
+            async with httpx.AsyncClient() as h:
+                jwks = (await h.get(f"{self.issuer}/oauth/jwks.json")).json()
+            kid = jwt.get_unverified_header(token).get("kid")
+            key = next(k for k in jwks["keys"] if k["kid"] == kid)
+            claims = jwt.decode(token, jwt.PyJWK(key).key, algorithms=["EdDSA"], audience=self.resource,
+                                issuer=self.issuer)
+        except Exception:  # noqa: BLE001 - any failure is an invalid token
+            return None
+        return AccessToken(token=token, client_id=claims["client_id"], scopes=claims["scope"].split(),
+                           expires_at=claims["exp"], resource=claims["aud"], subject=claims["sub"], claims=claims)
+
+
+def resource_server(issuer, resource, port):
+    mcp = FastMCP("quarry-as-e2e", host="127.0.0.1", port=port, stateless_http=True,
+                  token_verifier=QuarryTokens(issuer, resource),
+                  auth=AuthSettings(issuer_url=issuer, resource_server_url=resource, required_scopes=SCOPES,
+                                    validate_token_resource=True))
+
+    @mcp.tool()
+    def whoami() -> str:
+        """The caller's identity claims, as Quarry put them in the token."""
+        c = get_access_token().claims
+        return json.dumps({k: c.get(k) for k in ("sub", "email", "groups", "scope", "client_id", "preferred_username")})
+
+    config = uvicorn.Config(mcp.streamable_http_app(), host="127.0.0.1", port=port, log_level="warning")
+    return uvicorn.Server(config)
+
+
+class UserBrowser:
+    """The user's browser: follows redirects by hand, keeps cookies, fills the provider's forms, uses the consent API."""
+
+    def __init__(self, quarry, user):
+        self.quarry, self.user = quarry, user
+        self.http = httpx.AsyncClient(follow_redirects=False, timeout=30)
+        self.result = None
+
+    async def go(self, url, method="GET", data=None, stop_path="/oauth/consent"):
+        """Follows redirects from `url` until a page on `stop_path` (returned as its URL) or a form page (its response)."""
+        for _ in range(20):
+            r = await self.http.request(method, url, data=data)
+            method, data = "GET", None
+            if r.status_code in (301, 302, 303, 307, 308):
+                url = str(httpx.URL(url).join(r.headers["location"]))
+                if httpx.URL(url).path == stop_path:
+                    return url
+                continue
+            return r
+        raise RuntimeError("too many redirects")
+
+    async def submit_forms(self, page):
+        """Submits the provider's login and consent forms until the browser is back on Quarry's consent page."""
+        for _ in range(5):
+            if isinstance(page, str):
+                return page
+            html = page.text
+            action = re.search(r'<form[^>]*action="([^"]+)"', html)
+            if not action:
+                raise RuntimeError(f"no form on {page.url}: {html[:300]}")
+            fields = {}
+            for tag in re.findall(r"<input[^>]*>", html):
+                name, value = re.search(r'name="([^"]+)"', tag), re.search(r'value="([^"]*)"', tag)
+                if name:
+                    fields[name.group(1)] = value.group(1) if value else ""
+            if "login" in fields:
+                fields.update(login=self.user, password="any")
+            page = await self.go(str(page.url.join(action.group(1))), "POST", fields)
+        raise RuntimeError("the provider's pages did not end")
+
+    async def consent(self, request_id):
+        r = await self.http.get(f"{self.quarry}/api/v1/oauth-consent/{request_id}")
+        r.raise_for_status()
+        return r.json()
+
+    async def redirect_handler(self, authorization_url):
+        location = await self.go(authorization_url)
+        if not isinstance(location, str):
+            raise RuntimeError(f"authorize did not reach the consent page: {location.status_code} {location.text[:300]}")
+        request_id = httpx.URL(location).params["request"]
+        c = await self.consent(request_id)
+        check(f"{self.user}: the consent page names the client, the scopes and the resource",
+              c["client_name"] == "as-e2e client" and c["scopes"] == SCOPES and c["resource"].endswith("/mcp"), c)
+        if self.user == "admin":
+            r = await self.http.post(f"{self.quarry}/api/v1/auth/login",
+                                     json={"username": "admin", "password": "correct horse battery"})
+            r.raise_for_status()
+        else:
+            back = await self.submit_forms(await self.go(c["upstream_start_url"]))
+            check(f"{self.user}: the provider sent the browser back to Quarry's consent page",
+                  httpx.URL(back).params.get("request") == request_id and "error" not in httpx.URL(back).params, back)
+        c = await self.consent(request_id)
+        who = c["signed_in"] or {}
+        expected = ("admin", "admin") if self.user == "admin" else ("upstream", f"{self.user}@example.com")
+        check(f"{self.user}: the consent page shows who signed in", (who.get("via"), who.get("email") or who.get("subject")) == expected, c)
+        r = await self.http.post(f"{self.quarry}/api/v1/oauth-consent/{request_id}", json={"approve": True},
+                                 headers={"X-Quarry-Request": "1"})
+        r.raise_for_status()
+        q = httpx.URL(r.json()["redirect_to"]).params
+        check(f"{self.user}: approving returns a code, the state and the issuer (RFC 9207)",
+              "code" in q and "state" in q and q.get("iss") == self.quarry, dict(q))
+        self.result = (q["code"], q.get("state"))
+
+    async def callback_handler(self):
+        return self.result
+
+
+async def connect_as(user, quarry, mcp_url):
+    browser = UserBrowser(quarry, user)
+    storage = MemoryTokens()
+    auth = OAuthClientProvider(
+        server_url=mcp_url,
+        client_metadata=OAuthClientMetadata(client_name="as-e2e client", redirect_uris=[REDIRECT],
+                                            grant_types=["authorization_code", "refresh_token"],
+                                            response_types=["code"], token_endpoint_auth_method="none"),
+        storage=storage, redirect_handler=browser.redirect_handler, callback_handler=browser.callback_handler)
+    async with streamablehttp_client(mcp_url, auth=auth) as (rd, wr, _):
+        async with ClientSession(rd, wr) as session:
+            await session.initialize()
+            r = await session.call_tool("whoami", {})
+    claims = json.loads("".join(c.text for c in r.content if getattr(c, "text", None)))
+    return claims, storage
+
+
+async def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--quarry", required=True)
+    p.add_argument("--idp", required=True)
+    p.add_argument("--idp-secret", required=True)
+    p.add_argument("--resource-port", type=int, required=True)
+    a = p.parse_args()
+    quarry = a.quarry.rstrip("/")
+    admin = httpx.AsyncClient(base_url=quarry, headers={"X-Quarry-Request": "1"}, timeout=30)
+    r = await admin.post("/api/v1/auth/setup", json={"username": "admin", "password": "correct horse battery"})
+    r.raise_for_status()
+    r = await admin.patch("/api/v1/authorization-server", json={
+        "enabled": True,
+        "upstream": {"issuer": a.idp, "client_id": "quarry", "client_secret": a.idp_secret,
+                     "scopes": "openid email profile groups", "display_name": "Test IdP",
+                     "claim_mappings": [{"claim": "groups", "value": "sales", "scopes": ["sales:read"]}]},
+    })
+    check("the authorization server is configured with the upstream provider", r.status_code == 200, r.text)
+    settings = r.json()
+    resource = settings["resource"]
+    check("the secret is write-only", settings["upstream"]["client_secret_set"] is True and a.idp_secret not in r.text)
+    server = resource_server(quarry, resource, a.resource_port)
+    serving = asyncio.create_task(server.serve())
+    while not server.started:
+        await asyncio.sleep(0.05)
+    try:
+        claims, alice_tokens = await connect_as("alice", quarry, resource)
+        check("alice: tools/call with her token; the tool sees her email and groups",
+              claims["email"] == "alice@example.com" and claims["groups"] == ["sales"], claims)
+        check("alice: her group mapped to sales:read", claims["scope"].split() == SCOPES, claims)
+        claims, _ = await connect_as("admin", quarry, resource)
+        check("admin: tools/call as the admin account", claims["sub"] == "admin" and claims["preferred_username"] == "admin", claims)
+        grants = (await admin.get("/api/v1/oauth-grants")).json()
+        subjects = sorted(g["email"] or g["subject"] for g in grants["items"])
+        check("the grants list shows both users", subjects == ["admin", "alice@example.com"], grants)
+        alice = next(g for g in grants["items"] if g["email"] == "alice@example.com")
+        r = await admin.delete(f"/api/v1/oauth-grants/{alice['id']}")
+        check("the admin revokes alice's grant", r.status_code == 204, r.text)
+        refresh = alice_tokens.tokens.refresh_token
+        r = await admin.post("/oauth/token", data={"grant_type": "refresh_token", "refresh_token": refresh,
+                                                   "client_id": alice_tokens.client.client_id})
+        check("her refresh token is refused at once", r.status_code == 400 and r.json()["error"] == "invalid_grant", r.text)
+    finally:
+        server.should_exit = True
+        await serving
+    print(f"{checks['passed']} passed, {checks['failed']} failed", flush=True)
+    return 1 if checks["failed"] else 0
+
+
+if __name__ == "__main__":
+    started = time.monotonic()
+    code = asyncio.run(main())
+    print(f"as_e2e took {time.monotonic() - started:.1f}s")
+    sys.exit(code)

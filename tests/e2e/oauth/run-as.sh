@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Quarry as the authorization server of MCP clients, end to end (tests/e2e/oauth/as_e2e.py): a real OpenID
+# provider (npm oidc-provider, tests/e2e/oauth/as-idp/) as the upstream sign-in, the official Python MCP SDK's
+# OAuthClientProvider from the 401 to tools/call, a consent page driven through its API. Needs the debug `quarry`
+# binary and the e2e venv (see scripts/ci/50-deploy-e2e.sh).
+set -euo pipefail
+cd "$(dirname "$0")/../../.."
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$PWD/target}
+port=${QUARRY_E2E_AS_PORT:-18970}
+rport=${QUARRY_E2E_AS_RESOURCE_PORT:-18971}
+iport=${QUARRY_E2E_AS_IDP_PORT:-18972}
+secret=idp-secret-$$-$RANDOM
+dir=$(mktemp -d)
+cleanup() {
+  [[ -n ${qpid:-} ]] && kill "$qpid" 2>/dev/null && { wait "$qpid" 2>/dev/null || true; }
+  [[ -n ${ipid:-} ]] && kill "$ipid" 2>/dev/null && { wait "$ipid" 2>/dev/null || true; }
+  rm -rf "$dir"
+}
+trap cleanup EXIT
+(cd tests/e2e/oauth/as-idp && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+# oidc-provider wants Node 22; run that node itself (not under npx) so the cleanup stops it.
+node22=$(npx -y -p node@22 -- node -p process.execPath)
+"$node22" tests/e2e/oauth/as-idp/upstream_idp.mjs "$iport" \
+  "http://127.0.0.1:$port/oauth/upstream/callback" "$secret" >"$dir/idp.log" 2>&1 &
+ipid=$!
+# No runtime is deployed: the SDK's resource server listens where the runtime would (QUARRY_RUNTIME_BIND).
+QUARRY_BIND=127.0.0.1:$port QUARRY_DATA_DIR=$dir QUARRY_RUNTIME_BIND=127.0.0.1:$rport \
+  $CARGO_TARGET_DIR/debug/quarry >"$dir/quarry.log" 2>&1 &
+qpid=$!
+for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/api/health" >/dev/null && break; sleep 0.1; done
+for _ in $(seq 300); do grep -q IDP_READY "$dir/idp.log" && break; sleep 0.1; done
+.cache/venv-e2e/bin/python tests/e2e/oauth/as_e2e.py --quarry "http://127.0.0.1:$port" \
+  --idp "http://127.0.0.1:$iport" --idp-secret "$secret" --resource-port "$rport" ||
+  { echo "--- quarry log"; tail -40 "$dir/quarry.log"; echo "--- idp log"; tail -20 "$dir/idp.log"; exit 1; }
+# Tokens never reach the log.
+if grep -E -q 'qrt_|eyJ[A-Za-z0-9_-]{20,}' "$dir/quarry.log"; then echo "  FAIL a token reached quarry's log"; exit 1; fi
+echo "  ok   no token in quarry's log"
