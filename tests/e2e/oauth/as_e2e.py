@@ -111,8 +111,8 @@ def resource_server(issuer, resource, port):
 class UserBrowser:
     """The user's browser: follows redirects by hand, keeps cookies, fills the provider's forms, uses the consent API."""
 
-    def __init__(self, quarry, user):
-        self.quarry, self.user = quarry, user
+    def __init__(self, quarry, user, client_name="as-e2e client", scopes=SCOPES):
+        self.quarry, self.user, self.client_name, self.scopes = quarry, user, client_name, scopes
         self.http = httpx.AsyncClient(follow_redirects=False, timeout=30)
         self.result = None
 
@@ -160,7 +160,7 @@ class UserBrowser:
         request_id = httpx.URL(location).params["request"]
         c = await self.consent(request_id)
         check(f"{self.user}: the consent page names the client, the scopes and the resource",
-              c["client_name"] == "as-e2e client" and c["scopes"] == SCOPES and c["resource"].endswith("/mcp"), c)
+              c["client_name"] == self.client_name and c["scopes"] == self.scopes and c["resource"].endswith("/mcp"), c)
         if self.user == "admin":
             r = await self.http.post(f"{self.quarry}/api/v1/auth/login",
                                      json={"username": "admin", "password": "correct horse battery"})
@@ -180,6 +180,7 @@ class UserBrowser:
         check(f"{self.user}: approving returns a code, the state and the issuer (RFC 9207)",
               "code" in q and "state" in q and q.get("iss") == self.quarry, dict(q))
         self.result = (q["code"], q.get("state"))
+        return r.json()["redirect_to"]
 
     async def callback_handler(self):
         return self.result
@@ -202,12 +203,48 @@ async def connect_as(user, quarry, mcp_url):
     return claims, storage
 
 
+async def conformance(quarry, resource, version, port):
+    """The MCP conformance suite's authorization-server scenarios (metadata, authorization code grant) against
+    Quarry: the suite prints the authorization URL and waits on its callback port; the admin approves it here."""
+    async with httpx.AsyncClient() as h:
+        r = await h.post(f"{quarry}/oauth/register", json={"client_name": "MCP conformance",
+                                                           "redirect_uris": [f"http://127.0.0.1:{port}/callback"]})
+    client_id = r.json()["client_id"]
+    proc = await asyncio.create_subprocess_exec(
+        "npx", "-y", "-p", "node@22", "-p", f"@modelcontextprotocol/conformance@{version}", "--", "conformance",
+        "authorization", "--url", quarry, "--client-id", client_id, "--resource", resource, "-p", str(port),
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+    lines = []
+    while True:
+        line = await asyncio.wait_for(proc.stdout.readline(), timeout=300)
+        if not line:
+            break
+        text = line.decode(errors="replace").rstrip()
+        lines.append(text)
+        if text.startswith(f"{quarry}/oauth/authorize?"):
+            browser = UserBrowser(quarry, "admin", client_name="MCP conformance", scopes=["mcp:tools"])
+            back = await browser.redirect_handler(text)
+            async with httpx.AsyncClient() as h:
+                await h.get(back)
+    await proc.wait()
+    output = "\n".join(lines)
+    passed = re.search(r"(\d+) passed", output)
+    failed = re.search(r"(\d+) failed", output)
+    for text in lines:
+        if re.search(r"passed|failed|SUCCESS|FAILURE|WARNING", text):
+            print(f"       conformance: {text}", flush=True)
+    ok = proc.returncode == 0 and passed and int(passed.group(1)) >= 2 and failed and int(failed.group(1)) == 0
+    check(f"conformance {version} authorization-server scenarios pass against Quarry", ok, output[-2000:])
+
+
 async def main():
     p = argparse.ArgumentParser()
     p.add_argument("--quarry", required=True)
     p.add_argument("--idp", required=True)
     p.add_argument("--idp-secret", required=True)
     p.add_argument("--resource-port", type=int, required=True)
+    p.add_argument("--conformance", help="version of @modelcontextprotocol/conformance with authorization scenarios")
+    p.add_argument("--conformance-port", type=int, default=18973)
     a = p.parse_args()
     quarry = a.quarry.rstrip("/")
     admin = httpx.AsyncClient(base_url=quarry, headers={"X-Quarry-Request": "1"}, timeout=30)
@@ -244,6 +281,8 @@ async def main():
         r = await admin.post("/oauth/token", data={"grant_type": "refresh_token", "refresh_token": refresh,
                                                    "client_id": alice_tokens.client.client_id})
         check("her refresh token is refused at once", r.status_code == 400 and r.json()["error"] == "invalid_grant", r.text)
+        if a.conformance:
+            await conformance(quarry, resource, a.conformance, a.conformance_port)
     finally:
         server.should_exit = True
         await serving

@@ -2,7 +2,8 @@
 # Quarry as the authorization server of MCP clients, end to end (tests/e2e/oauth/as_e2e.py): a real OpenID
 # provider (npm oidc-provider, tests/e2e/oauth/as-idp/) as the upstream sign-in, the official Python MCP SDK's
 # OAuthClientProvider from the 401 to tools/call, a consent page driven through its API. Needs the debug `quarry`
-# binary and the e2e venv (see scripts/ci/50-deploy-e2e.sh).
+# binary and the e2e venv (see scripts/ci/50-deploy-e2e.sh). Then the MCP conformance suite's authorization-server
+# scenarios (0.2.0-alpha.12 has them; 0.1.16 does not) against Quarry, the admin approving on the consent API.
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$PWD/target}
@@ -30,7 +31,8 @@ qpid=$!
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/api/health" >/dev/null && break; sleep 0.1; done
 for _ in $(seq 300); do grep -q IDP_READY "$dir/idp.log" && break; sleep 0.1; done
 .cache/venv-e2e/bin/python tests/e2e/oauth/as_e2e.py --quarry "http://127.0.0.1:$port" \
-  --idp "http://127.0.0.1:$iport" --idp-secret "$secret" --resource-port "$rport" ||
+  --idp "http://127.0.0.1:$iport" --idp-secret "$secret" --resource-port "$rport" \
+  --conformance 0.2.0-alpha.12 --conformance-port "${QUARRY_E2E_AS_CONFORMANCE_PORT:-18973}" ||
   { echo "--- quarry log"; tail -40 "$dir/quarry.log"; echo "--- idp log"; tail -20 "$dir/idp.log"; exit 1; }
 # Tokens never reach the log.
 if grep -E -q 'qrt_|eyJ[A-Za-z0-9_-]{20,}' "$dir/quarry.log"; then echo "  FAIL a token reached quarry's log"; exit 1; fi
