@@ -1,5 +1,6 @@
 //! The HTTP application: `/mcp` (rmcp streamable HTTP), `/healthz`, `/readyz`,
-//! `/metrics` and `/internal/stats`. `Application::build` is what `main` and
+//! `/metrics`, `/internal/stats` and, in oauth mode, the protected-resource
+//! metadata under `/.well-known/oauth-protected-resource`. `Application::build` is what `main` and
 //! the tests both call.
 
 use std::collections::HashMap;
@@ -17,7 +18,7 @@ use shared_model::Problems;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
-use crate::auth::require_auth;
+use crate::auth::{protected_resource_metadata, require_auth};
 use crate::config::{ManifestSource, RuntimeConfig};
 use crate::exec::ExecutorFactory;
 use crate::metrics::Metrics;
@@ -196,6 +197,9 @@ pub fn router(shared: Arc<Shared>, config: &RuntimeConfig, cancel: CancellationT
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(ready))
+        // Public in oauth mode (RFC 9728): where a client learns how to get a token.
+        .route("/.well-known/oauth-protected-resource", get(protected_resource_metadata))
+        .route("/.well-known/oauth-protected-resource/{*resource}", get(protected_resource_metadata))
         .merge(protected)
         .with_state(shared)
         .layer(middleware::from_fn_with_state(hosts, check_host))

@@ -47,6 +47,45 @@ pub fn validate(params: &[ParamDef], args: &Map<String, Value>) -> Result<Map<St
     Ok(out)
 }
 
+/// Fills the claim-bound parameters (`from_claim`) of `params` from the
+/// caller's token `claims` and returns the arguments to [`validate`].
+///
+/// This is the one place identity reaches a query: a tool call, a SQL
+/// resource read and a preview all pass through it. It fails closed: a value
+/// the model sent for a claim-bound parameter is refused (naming the
+/// parameter), and a call without claims (no OAuth token) or whose token
+/// lacks the claim is refused, never bound to a default or to `NULL`. An
+/// array claim binds an `array` parameter as is; the types are then checked
+/// by [`validate`] like any argument. Without claim-bound parameters `args` is
+/// returned unchanged.
+pub fn bind_claims(
+    params: &[ParamDef],
+    args: &Map<String, Value>,
+    claims: Option<&Map<String, Value>>,
+) -> Result<Map<String, Value>, ArgError> {
+    let mut out = args.clone();
+    for p in params {
+        let Some(claim) = &p.from_claim else { continue };
+        if args.contains_key(&p.name) {
+            return Err(ArgError::new(
+                &p.name,
+                "is set from the caller's identity and cannot be supplied; leave it out",
+            ));
+        }
+        let Some(claims) = claims else {
+            return Err(ArgError::new(
+                &p.name,
+                format!("is bound to the {claim:?} claim of an OAuth access token, and this call has none"),
+            ));
+        };
+        match claims.get(claim).filter(|v| !v.is_null()) {
+            Some(v) => out.insert(p.name.clone(), v.clone()),
+            None => return Err(ArgError::new(&p.name, format!("the caller's access token has no {claim:?} claim"))),
+        };
+    }
+    Ok(out)
+}
+
 fn check_value(p: &ParamDef, value: &Value) -> Result<(), ArgError> {
     if !p.param_type.accepts(value) {
         return Err(ArgError::new(&p.name, format!("must be {}, got {}", article(p.param_type), describe(value))));

@@ -67,3 +67,38 @@ fn big_integers_keep_their_exact_value() {
     let a: Map<String, Value> = serde_json::from_str(r#"{"id": 9007199254740993}"#).unwrap();
     assert_eq!(validate(&p, &a).unwrap()["id"].to_string(), "9007199254740993");
 }
+
+#[test]
+fn claim_bound_parameters_come_only_from_the_token() {
+    let params: Vec<ParamDef> = serde_json::from_value(json!([
+        {"name": "owner", "type": "string", "from_claim": "email"},
+        {"name": "groups", "type": "array", "from_claim": "groups"},
+        {"name": "limit", "type": "integer", "default": 10}
+    ]))
+    .unwrap();
+    let claims = json!({"sub": "u1", "email": "alice@example.com", "groups": ["a", "b"]});
+    let claims = claims.as_object();
+    let bound = bind_claims(&params, &Map::new(), claims).unwrap();
+    let out = validate(&params, &bound).unwrap();
+    assert_eq!(Value::Object(out), json!({"owner": "alice@example.com", "groups": ["a", "b"], "limit": 10}));
+
+    // A value from the model is refused, even one equal to the claim.
+    let given = json!({"owner": "alice@example.com"});
+    let err = bind_claims(&params, given.as_object().unwrap(), claims).unwrap_err();
+    assert_eq!(err.param, "owner");
+    assert!(err.message.contains("cannot be supplied"), "{err}");
+    // No token, or a token without the claim: refused, never NULL.
+    let err = bind_claims(&params, &Map::new(), None).unwrap_err();
+    assert!(err.message.contains("OAuth access token"), "{err}");
+    let no_groups = json!({"email": "bob@example.com"});
+    let err = bind_claims(&params, &Map::new(), no_groups.as_object()).unwrap_err();
+    assert_eq!((err.param.as_str(), err.message.contains("\"groups\"")), ("groups", true), "{err}");
+    // A claim of the wrong type fails validation like any argument.
+    let wrong = json!({"email": 42, "groups": ["x"]});
+    let bound = bind_claims(&params, &Map::new(), wrong.as_object()).unwrap();
+    assert_eq!(validate(&params, &bound).unwrap_err().param, "owner");
+    // Without claim-bound parameters nothing changes.
+    let plain: Vec<ParamDef> = serde_json::from_value(json!([{"name": "q", "type": "string"}])).unwrap();
+    let given = json!({"q": "x"});
+    assert_eq!(bind_claims(&plain, given.as_object().unwrap(), None).unwrap(), *given.as_object().unwrap());
+}

@@ -25,6 +25,7 @@ pub mod exec;
 #[cfg(feature = "server")]
 pub mod healthcheck;
 pub mod histogram;
+pub mod jwt;
 #[cfg(feature = "logging")]
 pub mod logging;
 #[cfg(feature = "server")]

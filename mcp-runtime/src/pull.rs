@@ -142,7 +142,7 @@ impl PullClient {
             (StatusCode::OK, etag, text) => {
                 let doc: AccessDocument =
                     serde_json::from_str(&text).map_err(|e| PullError::Manifest(e.to_string()))?;
-                Ok(AccessPulled::New { doc, etag })
+                Ok(AccessPulled::New { doc: Box::new(doc), etag })
             }
             (other, ..) => Err(PullError::Http(format!("unexpected status {other}"))),
         }
@@ -170,8 +170,8 @@ impl PullClient {
 pub enum AccessPulled {
     /// A document other than the one named by the ETag.
     New {
-        /// The document.
-        doc: AccessDocument,
+        /// The document (boxed: an oauth rule makes it large).
+        doc: Box<AccessDocument>,
         /// Its ETag.
         etag: String,
     },
@@ -183,8 +183,11 @@ pub enum AccessPulled {
 
 /// Compiles an access document; a document that cannot be checked (no
 /// runtime key, a malformed hash) closes access rather than opening it.
-fn compile_access(doc: &AccessDocument, runtime_key: Option<&str>) -> AuthCheck {
-    AuthCheck::build(&doc.auth, runtime_key).unwrap_or_else(|e| {
+/// The rule in force is kept as `previous` so that an unchanged issuer keeps
+/// its fetched keys (the control plane re-sends the document on any change).
+fn compile_access(doc: &AccessDocument, shared: &Shared) -> AuthCheck {
+    let previous = shared.auth_rule();
+    AuthCheck::build_after(&doc.auth, shared.runtime_key.as_deref(), Some(&previous)).unwrap_or_else(|e| {
         tracing::error!(error = %e, "Refused the control plane's access settings; no client is admitted until valid ones come.");
         AuthCheck::Closed
     })
@@ -197,7 +200,7 @@ pub async fn first_access(shared: &Shared, client: &PullClient) -> String {
     shared.set_access(Access::Pulled(Arc::new(AuthCheck::Closed)));
     match client.fetch_access("", Duration::ZERO).await {
         Ok(AccessPulled::New { doc, etag }) => {
-            let check = compile_access(&doc, shared.runtime_key.as_deref());
+            let check = compile_access(&doc, shared);
             shared.set_access(Access::Pulled(Arc::new(check)));
             etag
         }
@@ -221,7 +224,7 @@ pub fn spawn_follow_access(shared: Arc<Shared>, client: PullClient, mut etag: St
             let started = Instant::now();
             match client.fetch_access(&etag, POLL_WAIT).await {
                 Ok(AccessPulled::New { doc, etag: next }) => {
-                    let check = compile_access(&doc, shared.runtime_key.as_deref());
+                    let check = compile_access(&doc, &shared);
                     shared.set_access(Access::Pulled(Arc::new(check)));
                     tracing::info!("Applied the control plane's access settings.");
                     etag = next;

@@ -77,10 +77,11 @@ impl Release {
                 None => problems.push("QUARRY_RUNTIME_KEY", "the manifest holds sealed secrets but no key is set"),
             }
         }
-        let auth = AuthCheck::build(&manifest.auth, cx.runtime_key).unwrap_or_else(|e| {
-            problems.push("auth", e);
-            AuthCheck::Open
-        });
+        let auth =
+            AuthCheck::build_after(&manifest.auth, cx.runtime_key, cx.previous.map(|p| &p.auth)).unwrap_or_else(|e| {
+                problems.push("auth", e);
+                AuthCheck::Open
+            });
         let executor = cx.factory.build(&manifest, cx.previous.map(|p| p.executor.clone())).map_err(|e| {
             let mut p = problems.clone();
             p.push("connections", e);

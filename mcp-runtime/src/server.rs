@@ -18,6 +18,7 @@ mod trace;
 
 pub use changes::ListChanges;
 pub use fixtures::FixturesServer;
+pub use resources::match_template;
 
 use std::sync::{Arc, RwLock};
 use std::time::Instant;
@@ -29,7 +30,7 @@ use rmcp::service::{NotificationContext, RequestContext, RoleServer, Subscriptio
 use tokio::sync::broadcast;
 use tracing::Instrument;
 
-use crate::auth::{Access, TokenUses, Verdict};
+use crate::auth::{Access, AuthCheck, TokenUses};
 use crate::cache::ResultCache;
 use crate::exec::ExecutorFactory;
 use crate::metrics::Metrics;
@@ -97,15 +98,15 @@ impl Shared {
         }
     }
 
-    /// Decides on a request's `Authorization` header under the current rule.
-    pub fn check_auth(&self, authorization: Option<&axum::http::HeaderValue>) -> Verdict {
+    /// The auth rule in effect now: the pulled access document's, else the current release's.
+    pub fn auth_rule(&self) -> AuthRule {
         let access = match self.access.read() {
             Ok(a) => a.clone(),
             Err(poisoned) => poisoned.into_inner().clone(),
         };
         match access {
-            Access::FromRelease => self.current().auth.check(authorization),
-            Access::Pulled(check) => check.check(authorization),
+            Access::FromRelease => AuthRule::Release(self.current()),
+            Access::Pulled(check) => AuthRule::Pulled(check),
         }
     }
 
@@ -142,6 +143,25 @@ impl Shared {
     }
 }
 
+/// The auth rule in effect, held for the length of one request.
+pub enum AuthRule {
+    /// The current release's `auth`.
+    Release(Arc<Release>),
+    /// The pulled access document's.
+    Pulled(Arc<AuthCheck>),
+}
+
+impl std::ops::Deref for AuthRule {
+    type Target = AuthCheck;
+
+    fn deref(&self) -> &AuthCheck {
+        match self {
+            AuthRule::Release(r) => &r.auth,
+            AuthRule::Pulled(c) => c,
+        }
+    }
+}
+
 /// The per-session handler: a cheap clone of the shared state.
 #[derive(Clone)]
 pub struct QuarryServer {
@@ -152,6 +172,31 @@ impl QuarryServer {
     /// The handler over `shared`.
     pub fn new(shared: Arc<Shared>) -> QuarryServer {
         QuarryServer { shared }
+    }
+
+    /// Who is calling: the request log's name for them and, in oauth mode, their token.
+    fn caller(&self, cx: &RequestContext<RoleServer>) -> observe::Caller {
+        observe::client_of(cx)
+    }
+
+    /// In oauth mode, whether the caller's token covers an entity's scopes
+    /// (`None`: everything is visible).
+    fn visible(&self, cx: &RequestContext<RoleServer>) -> Option<impl Fn(&[String]) -> bool + use<>> {
+        let rule = self.shared.auth_rule().oauth()?.clone();
+        let principal = observe::client_of(cx).principal;
+        Some(move |scopes: &[String]| {
+            principal.as_ref().is_some_and(|p| crate::auth::scopes::allowed(&rule, p, scopes))
+        })
+    }
+
+    /// In oauth mode, refuses a call the caller's token does not cover (the
+    /// HTTP layer already answered 403 for it; this holds whatever the transport).
+    fn permit(&self, cx: &RequestContext<RoleServer>, scopes: &[String]) -> Result<(), ErrorData> {
+        let Some(visible) = self.visible(cx) else { return Ok(()) };
+        if visible(scopes) {
+            return Ok(());
+        }
+        Err(ErrorData::invalid_request("insufficient_scope: the access token does not cover this call", None))
     }
 }
 
@@ -190,9 +235,15 @@ impl ServerHandler for QuarryServer {
     async fn list_tools(
         &self,
         _r: Option<PaginatedRequestParams>,
-        _cx: RequestContext<RoleServer>,
+        cx: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, ErrorData> {
-        Ok((*self.shared.current().tool_list).clone())
+        let release = self.shared.current();
+        let mut list = (*release.tool_list).clone();
+        if let Some(visible) = self.visible(&cx) {
+            let tools = &release.manifest.tools;
+            list.tools.retain(|t| tools.iter().any(|m| m.name == t.name && visible(&m.scopes)));
+        }
+        Ok(list)
     }
 
     async fn call_tool(
@@ -202,24 +253,44 @@ impl ServerHandler for QuarryServer {
     ) -> Result<CallToolResponse, ErrorData> {
         let span = trace::request_span(&cx, "tools/call");
         span.record("mcp.tool.name", request.name.as_ref());
-        let client = observe::client_of(&cx);
-        tools::call(&self.shared, self.shared.current(), request, cx.ct, client).instrument(span).await.map(Into::into)
+        let release = self.shared.current();
+        let caller = self.caller(&cx);
+        let tool = release.manifest.tools.iter().find(|t| t.name == request.name.as_ref());
+        if let Some(t) = tool {
+            self.permit(&cx, &t.scopes)?;
+        }
+        tools::call(&self.shared, release, request, cx.ct, caller).instrument(span).await.map(Into::into)
     }
 
     async fn list_resources(
         &self,
         _r: Option<PaginatedRequestParams>,
-        _cx: RequestContext<RoleServer>,
+        cx: RequestContext<RoleServer>,
     ) -> Result<ListResourcesResult, ErrorData> {
-        Ok(resources::list(&self.shared.current()))
+        let release = self.shared.current();
+        let mut list = resources::list(&release);
+        if let Some(visible) = self.visible(&cx) {
+            let all = &release.manifest.resources;
+            list.resources
+                .retain(|r| all.iter().any(|m| m.uri.as_deref() == Some(r.uri.as_str()) && visible(&m.scopes)));
+        }
+        Ok(list)
     }
 
     async fn list_resource_templates(
         &self,
         _r: Option<PaginatedRequestParams>,
-        _cx: RequestContext<RoleServer>,
+        cx: RequestContext<RoleServer>,
     ) -> Result<ListResourceTemplatesResult, ErrorData> {
-        Ok(resources::templates(&self.shared.current()))
+        let release = self.shared.current();
+        let mut list = resources::templates(&release);
+        if let Some(visible) = self.visible(&cx) {
+            let all = &release.manifest.resources;
+            list.resource_templates.retain(|r| {
+                all.iter().any(|m| m.uri_template.as_deref() == Some(r.uri_template.as_str()) && visible(&m.scopes))
+            });
+        }
+        Ok(list)
     }
 
     async fn read_resource(
@@ -229,17 +300,29 @@ impl ServerHandler for QuarryServer {
     ) -> Result<ReadResourceResponse, ErrorData> {
         let span = trace::request_span(&cx, "resources/read");
         span.record("mcp.resource.uri", request.uri.as_str());
-        let client = observe::client_of(&cx);
-        let read = resources::read(&self.shared, self.shared.current(), &request.uri, cx.ct, client);
+        let release = self.shared.current();
+        if let Some(rule) = self.shared.auth_rule().oauth()
+            && let Some(scopes) = crate::auth::scopes::required(rule, &release.manifest, "resources/read", &request.uri)
+        {
+            self.permit(&cx, scopes)?;
+        }
+        let caller = self.caller(&cx);
+        let read = resources::read(&self.shared, release, &request.uri, cx.ct, caller);
         read.instrument(span).await.map(Into::into)
     }
 
     async fn list_prompts(
         &self,
         _r: Option<PaginatedRequestParams>,
-        _cx: RequestContext<RoleServer>,
+        cx: RequestContext<RoleServer>,
     ) -> Result<ListPromptsResult, ErrorData> {
-        Ok(prompts::list(&self.shared.current()))
+        let release = self.shared.current();
+        let mut list = prompts::list(&release);
+        if let Some(visible) = self.visible(&cx) {
+            let all = &release.manifest.prompts;
+            list.prompts.retain(|p| all.iter().any(|m| m.name == p.name && visible(&m.scopes)));
+        }
+        Ok(list)
     }
 
     async fn get_prompt(
@@ -251,6 +334,9 @@ impl ServerHandler for QuarryServer {
         span.record("mcp.prompt.name", request.name.as_str());
         let _entered = span.enter(); // nothing below awaits
         let release = self.shared.current();
+        if let Some(p) = release.manifest.prompts.iter().find(|p| p.name == request.name) {
+            self.permit(&cx, &p.scopes)?;
+        }
         let started = Instant::now();
         let out = prompts::get(&release, &request);
         if release.manifest.prompts.iter().any(|p| p.name == request.name) {
@@ -270,7 +356,7 @@ impl ServerHandler for QuarryServer {
                 &release,
                 finished,
                 observe::Spent::default(),
-                observe::client_of(&cx),
+                observe::client_of(&cx).client,
                 arguments,
             );
         }

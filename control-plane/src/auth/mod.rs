@@ -3,7 +3,8 @@
 
 pub mod client_ip;
 pub mod guard;
-pub mod jwt_provider;
+/// The one `jsonwebtoken` crypto provider lives in the runtime library (it verifies access tokens too).
+pub use mcp_runtime::jwt::provider as jwt_provider;
 pub mod password;
 pub mod ratelimit;
 pub mod session;

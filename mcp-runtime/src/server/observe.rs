@@ -11,7 +11,9 @@ use shared_model::ParamDef;
 use shared_model::telemetry::{CallRecord, REDACTED};
 
 use super::Shared;
-use crate::auth::ClientId;
+use std::sync::Arc;
+
+use crate::auth::{ClientId, Principal};
 use crate::exec::ExecError;
 use crate::metrics::FinishedCall;
 use crate::release::Release;
@@ -28,12 +30,30 @@ pub struct Spent {
     pub db: Duration,
 }
 
-/// `token:<id>` for the bearer token the request came with, else `anonymous`.
-pub fn client_of(cx: &RequestContext<RoleServer>) -> String {
-    cx.extensions
-        .get::<axum::http::request::Parts>()
-        .and_then(|p| p.extensions.get::<ClientId>())
-        .map_or_else(|| "anonymous".to_string(), |c| format!("token:{}", c.0))
+/// Who made a request.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    /// The request log's name for them: `token:<id>` for a bearer token,
+    /// `sub:<subject>` for an OAuth access token, else `anonymous`.
+    pub client: String,
+    /// The OAuth principal, in oauth mode (its claims bind `from_claim` parameters).
+    pub principal: Option<Arc<Principal>>,
+}
+
+impl Caller {
+    /// The token's claims, for [`crate::args::bind_claims`].
+    pub fn claims(&self) -> Option<&Map<String, Value>> {
+        self.principal.as_ref().map(|p| &p.claims.0)
+    }
+}
+
+/// Who made the request `cx` belongs to.
+pub fn client_of(cx: &RequestContext<RoleServer>) -> Caller {
+    let parts = cx.extensions.get::<axum::http::request::Parts>();
+    let client =
+        parts.and_then(|p| p.extensions.get::<ClientId>()).map_or_else(|| "anonymous".to_string(), |c| c.0.clone());
+    let principal = parts.and_then(|p| p.extensions.get::<Arc<Principal>>()).cloned();
+    Caller { client, principal }
 }
 
 /// The stable class of an execution failure, for metrics and the request log.

@@ -95,7 +95,7 @@ pub(super) async fn read(
     release: Arc<Release>,
     uri: &str,
     ct: CancellationToken,
-    client: String,
+    caller: super::observe::Caller,
 ) -> Result<ReadResourceResult, ErrorData> {
     let found = release.manifest.resources.iter().find_map(|r| match (&r.uri, &r.uri_template) {
         (Some(u), _) if u == uri => Some((r, Vec::new())),
@@ -120,7 +120,10 @@ pub(super) async fn read(
         ResourceSource::Sql { sql, connection } => {
             let started = Instant::now();
             let mut spent = Spent::default();
-            let out = run_sql(&release, resource, sql, connection, &vars, ct, &mut spent).await;
+            let out = match sql_args(&release, resource, &vars, caller.claims()) {
+                Ok(args) => run_sql(&release, resource, sql, connection, &args, ct, &mut spent).await,
+                Err(e) => Err(e),
+            };
             let elapsed = started.elapsed();
             if let Some(stats) = release.resource_stats.get(&resource.name) {
                 let label = format!("resource:{}", resource.name);
@@ -141,22 +144,21 @@ pub(super) async fn read(
                     vars.iter().map(|(k, v)| (k.clone(), Value::from(v.as_str()))).collect();
                 observe::redacted(&resource.parameters, &given)
             };
-            observe::finished(shared, &release, finished, spent, client, arguments);
+            observe::finished(shared, &release, finished, spent, caller.client.clone(), arguments);
             ResourceContents::text(out?.0, uri).with_mime_type(mime(resource))
         }
     };
     Ok(ReadResourceResult::new(vec![contents]))
 }
 
-async fn run_sql(
+/// The URI variables typed by their parameters, the claim-bound parameters
+/// filled from the caller's token, validated.
+fn sql_args(
     release: &Release,
     r: &Resource,
-    sql: &str,
-    connection: &str,
     vars: &[(String, String)],
-    ct: CancellationToken,
-    spent: &mut Spent,
-) -> Result<(String, u64), ErrorData> {
+    claims: Option<&Map<String, Value>>,
+) -> Result<Map<String, Value>, ErrorData> {
     let mut args = Map::new();
     for (k, raw) in vars {
         let ty = r.parameters.iter().find(|p| &p.name == k).map_or(ParamType::String, |p| p.param_type);
@@ -171,8 +173,20 @@ async fn run_sql(
         })?;
         args.insert(k.clone(), value);
     }
-    let args =
-        release.executor.validate(&r.parameters, &args).map_err(|e| ErrorData::invalid_params(e.to_string(), None))?;
+    let args = crate::args::bind_claims(&r.parameters, &args, claims)
+        .map_err(|e| ErrorData::invalid_params(e.to_string(), None))?;
+    release.executor.validate(&r.parameters, &args).map_err(|e| ErrorData::invalid_params(e.to_string(), None))
+}
+
+async fn run_sql(
+    release: &Release,
+    r: &Resource,
+    sql: &str,
+    connection: &str,
+    args: &Map<String, Value>,
+    ct: CancellationToken,
+    spent: &mut Spent,
+) -> Result<(String, u64), ErrorData> {
     // Resources run through the same queue and limits as tools.
     let as_tool = Tool {
         name: r.name.clone(),
@@ -191,7 +205,7 @@ async fn run_sql(
         output_schema: None,
         scopes: r.scopes.clone(),
     };
-    let out = execute(release, &as_tool, &args, 0, ct, spent).await.map_err(|e| {
+    let out = execute(release, &as_tool, args, 0, ct, spent).await.map_err(|e| {
         let msg = super::tools::db_error(release, &r.name, e)
             .content
             .first()

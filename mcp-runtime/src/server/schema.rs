@@ -9,11 +9,13 @@ use shared_model::{ParamDef, ParamType};
 
 pub use crate::shape::JSON_SCHEMA_2020_12;
 
-/// The JSON Schema (draft 2020-12 subset) of a parameter list, naming its dialect.
+/// The JSON Schema (draft 2020-12 subset) of a parameter list, naming its
+/// dialect; claim-bound parameters (`from_claim`) are left out.
 pub fn input_schema(params: &[ParamDef]) -> Map<String, Value> {
     let mut properties = Map::new();
     let mut required = Vec::new();
-    for p in params {
+    // A claim-bound parameter is the caller's identity, not the model's input.
+    for p in params.iter().filter(|p| p.from_claim.is_none()) {
         properties.insert(p.name.clone(), Value::Object(param_schema(p)));
         if p.required && p.default.is_none() {
             required.push(Value::String(p.name.clone()));
@@ -73,7 +75,7 @@ pub fn description(t: &Tool) -> String {
     if !t.description.trim().is_empty() {
         return t.description.clone();
     }
-    let args: Vec<&str> = t.parameters.iter().map(|p| p.name.as_str()).collect();
+    let args: Vec<&str> = t.parameters.iter().filter(|p| p.from_claim.is_none()).map(|p| p.name.as_str()).collect();
     if args.is_empty() {
         format!("Runs the read-only SQL query {:?} and returns its rows as JSON.", t.name)
     } else {

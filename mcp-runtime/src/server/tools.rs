@@ -28,13 +28,13 @@ use crate::release::Release;
 use crate::shape;
 use crate::transform::{self, TransformInput};
 
-/// Runs one tool call on `release` for `client`.
+/// Runs one tool call on `release` for `caller`.
 pub(super) async fn call(
     shared: &Shared,
     release: Arc<Release>,
     request: CallToolRequestParams,
     ct: CancellationToken,
-    client: String,
+    caller: observe::Caller,
 ) -> Result<CallToolResult, ErrorData> {
     let name = request.name.as_ref();
     let Some(entry) = release.tools.get(name) else {
@@ -44,7 +44,8 @@ pub(super) async fn call(
     let started = Instant::now();
     let args = request.arguments.unwrap_or_default();
     let mut spent = Spent::default();
-    let Outcome { result, cached, rows, error_class } = run(shared, &release, tool, &args, ct, &mut spent).await;
+    let Outcome { result, cached, rows, error_class } =
+        run(shared, &release, tool, &args, caller.claims(), ct, &mut spent).await;
     let ok = result.is_error != Some(true);
     if cached {
         entry.stats.cache_hits.fetch_add(1, Relaxed);
@@ -61,6 +62,7 @@ pub(super) async fn call(
         cached,
         error_class: error_class.or((!ok).then_some("tool_error")),
     };
+    let client = caller.client;
     observe::finished(shared, &release, finished, spent, client, || observe::redacted(&tool.parameters, &args));
     Ok(result)
 }
@@ -92,6 +94,7 @@ async fn run(
     release: &Release,
     tool: &Tool,
     args: &Map<String, Value>,
+    claims: Option<&Map<String, Value>>,
     ct: CancellationToken,
     spent: &mut Spent,
 ) -> Outcome {
@@ -99,7 +102,14 @@ async fn run(
     // A pageable tool takes `cursor` besides its parameters; the rest are validated as usual.
     let mut raw = Cow::Borrowed(args);
     let cursor = if tool.pageable && args.contains_key(PAGE_CURSOR) { raw.to_mut().remove(PAGE_CURSOR) } else { None };
-    let args = match exec.validate(&tool.parameters, &raw) {
+    // Claim-bound values join the arguments before validation, so the cache
+    // key and the page cursor below (both over the validated arguments) are
+    // the caller's own: one user never reads another's cached rows or pages.
+    let bound = match crate::args::bind_claims(&tool.parameters, &raw, claims) {
+        Ok(b) => b,
+        Err(e) => return Outcome::failed(tool_error(e.to_string()), "invalid_argument"),
+    };
+    let args = match exec.validate(&tool.parameters, &bound) {
         Ok(a) => a,
         Err(e) => return Outcome::failed(tool_error(e.to_string()), "invalid_argument"),
     };

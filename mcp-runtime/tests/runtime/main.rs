@@ -6,6 +6,7 @@
 mod fixtures;
 mod harness;
 mod hygiene;
+mod oauth;
 #[path = "../../../tests/rust/otlp_receiver.rs"]
 mod otlp_receiver;
 mod paging;

@@ -1,7 +1,12 @@
-//! Quarry's crypto provider for `jsonwebtoken`: HS256 and EdDSA, nothing else.
+//! Quarry's one crypto provider for `jsonwebtoken`, shared by the runtime and
+//! the control plane (which links this library): signing with HS256 and
+//! EdDSA; verifying HS256, EdDSA, ES256 and RS256/384/512, PS256/384/512.
 //!
-//! Quarry signs session tokens with HS256 and OAuth access tokens with EdDSA
-//! (Ed25519; `crate::oauth`). jsonwebtoken 11 asks for a crypto backend; its
+//! The control plane signs session tokens with HS256 and OAuth access tokens
+//! with EdDSA (Ed25519); the runtime verifies access tokens from external
+//! authorization servers ([`super::Verifier`]), which mostly sign with RS256 or
+//! ES256. RSA verification uses ring's `RsaPublicKeyComponents` straight from
+//! the JWK's `n`/`e`, so no `rsa` crate is needed. jsonwebtoken 11 asks for a crypto backend; its
 //! `rust_crypto` feature brings every algorithm, including the `rsa` crate
 //! (RUSTSEC-2023-0071, Marvin attack, no fixed release), and its `aws_lc_rs`
 //! feature brings a second C crypto library next to rustls' `ring`. We enable
@@ -12,11 +17,16 @@
 //! also pins its one algorithm.
 
 use hmac::{Hmac, Mac};
+use jsonwebtoken::DecodingKeyKind;
 use jsonwebtoken::crypto::{CryptoProvider, JwtSigner, JwtVerifier, KeyUtils};
 use jsonwebtoken::errors::{ErrorKind, Result, new_error};
 use jsonwebtoken::signature::{self, Signer, Verifier};
 use jsonwebtoken::{Algorithm, AlgorithmFamily, DecodingKey, EncodingKey};
-use ring::signature::{ED25519, Ed25519KeyPair, UnparsedPublicKey};
+use ring::signature::{
+    ECDSA_P256_SHA256_FIXED, ED25519, Ed25519KeyPair, RSA_PKCS1_2048_8192_SHA256, RSA_PKCS1_2048_8192_SHA384,
+    RSA_PKCS1_2048_8192_SHA512, RSA_PSS_2048_8192_SHA256, RSA_PSS_2048_8192_SHA384, RSA_PSS_2048_8192_SHA512,
+    RsaParameters, RsaPublicKeyComponents, UnparsedPublicKey, VerificationAlgorithm,
+};
 use sha2::Sha256;
 
 type HmacSha256 = Hmac<Sha256>;
@@ -25,8 +35,8 @@ static PROVIDER: CryptoProvider =
     CryptoProvider { signer_factory: signer, verifier_factory: verifier, key_utils: KeyUtils::new_unimplemented() };
 
 /// Makes this provider jsonwebtoken's process default. Idempotent; must run
-/// before the first `encode`/`decode` (`SessionKeys::new` and the OAuth
-/// signing keys call it).
+/// before the first `encode`/`decode` (`SessionKeys::new`, the OAuth
+/// signing keys and [`super::Verifier::new`] call it).
 pub fn install() {
     // Err means a provider is already installed; ours is the only one in the
     // binary, so that is this same provider from an earlier call.
@@ -52,22 +62,48 @@ fn signer(algorithm: &Algorithm, key: &EncodingKey) -> Result<Box<dyn JwtSigner>
 }
 
 fn verifier(algorithm: &Algorithm, key: &DecodingKey) -> Result<Box<dyn JwtVerifier>> {
-    if *algorithm == Algorithm::EdDSA {
-        if key.family() != AlgorithmFamily::Ed {
-            return Err(new_error(ErrorKind::InvalidKeyFormat));
-        }
-        // The raw 32-byte public key (`DecodingKey::from_ed_components`).
-        return Ok(Box::new(EdVerifier(key.try_get_as_bytes()?.to_vec())));
-    }
-    if *algorithm != Algorithm::HS256 {
-        return Err(new_error(ErrorKind::UnsupportedAlgorithm));
-    }
-    if key.family() != AlgorithmFamily::Hmac {
+    let want = match algorithm {
+        Algorithm::HS256 => AlgorithmFamily::Hmac,
+        Algorithm::EdDSA => AlgorithmFamily::Ed,
+        Algorithm::ES256 => AlgorithmFamily::Ec,
+        Algorithm::RS256
+        | Algorithm::RS384
+        | Algorithm::RS512
+        | Algorithm::PS256
+        | Algorithm::PS384
+        | Algorithm::PS512 => AlgorithmFamily::Rsa,
+        _ => return Err(new_error(ErrorKind::UnsupportedAlgorithm)),
+    };
+    if key.family() != want {
         return Err(new_error(ErrorKind::InvalidKeyFormat));
     }
-    let mac =
-        HmacSha256::new_from_slice(key.try_get_as_bytes()?).map_err(|_| new_error(ErrorKind::InvalidKeyFormat))?;
-    Ok(Box::new(Hs256(mac)))
+    let public = |params: &'static dyn VerificationAlgorithm| -> Result<Box<dyn JwtVerifier>> {
+        // The raw public key: 32 bytes for Ed25519 (`from_ed_components`), the
+        // uncompressed point for P-256 (`from_ec_components`).
+        Ok(Box::new(PublicKeyVerifier { algorithm: *algorithm, params, key: key.try_get_as_bytes()?.to_vec() }))
+    };
+    let rsa = |params: &'static RsaParameters| -> Result<Box<dyn JwtVerifier>> {
+        // Only JWK components (`from_rsa_components`): `n` and `e` as sent.
+        let DecodingKeyKind::RsaModulusExponent { n, e } = key.kind() else {
+            return Err(new_error(ErrorKind::InvalidKeyFormat));
+        };
+        Ok(Box::new(RsaVerifier { algorithm: *algorithm, params, n: n.clone(), e: e.clone() }))
+    };
+    match algorithm {
+        Algorithm::EdDSA => public(&ED25519),
+        Algorithm::ES256 => public(&ECDSA_P256_SHA256_FIXED),
+        Algorithm::RS256 => rsa(&RSA_PKCS1_2048_8192_SHA256),
+        Algorithm::RS384 => rsa(&RSA_PKCS1_2048_8192_SHA384),
+        Algorithm::RS512 => rsa(&RSA_PKCS1_2048_8192_SHA512),
+        Algorithm::PS256 => rsa(&RSA_PSS_2048_8192_SHA256),
+        Algorithm::PS384 => rsa(&RSA_PSS_2048_8192_SHA384),
+        Algorithm::PS512 => rsa(&RSA_PSS_2048_8192_SHA512),
+        _ => {
+            let mac = HmacSha256::new_from_slice(key.try_get_as_bytes()?)
+                .map_err(|_| new_error(ErrorKind::InvalidKeyFormat))?;
+            Ok(Box::new(Hs256(mac)))
+        }
+    }
 }
 
 struct Hs256(HmacSha256);
@@ -85,7 +121,7 @@ impl Verifier<Vec<u8>> for Hs256 {
         let mut mac = self.0.clone();
         mac.update(msg);
         // verify_slice compares in constant time.
-        mac.verify_slice(sig).map_err(signature::Error::from_source)
+        mac.verify_slice(sig).map_err(|_| signature::Error::new())
     }
 }
 
@@ -115,17 +151,44 @@ impl JwtSigner for EdSigner {
     }
 }
 
-struct EdVerifier(Vec<u8>);
+/// Ed25519 or ECDSA P-256 over a raw public key.
+struct PublicKeyVerifier {
+    algorithm: Algorithm,
+    params: &'static dyn VerificationAlgorithm,
+    key: Vec<u8>,
+}
 
-impl Verifier<Vec<u8>> for EdVerifier {
+impl Verifier<Vec<u8>> for PublicKeyVerifier {
     fn verify(&self, msg: &[u8], sig: &Vec<u8>) -> std::result::Result<(), signature::Error> {
-        UnparsedPublicKey::new(&ED25519, &self.0).verify(msg, sig).map_err(signature::Error::from_source)
+        UnparsedPublicKey::new(self.params, &self.key).verify(msg, sig).map_err(|_| signature::Error::new())
     }
 }
 
-impl JwtVerifier for EdVerifier {
+impl JwtVerifier for PublicKeyVerifier {
     fn algorithm(&self) -> Algorithm {
-        Algorithm::EdDSA
+        self.algorithm
+    }
+}
+
+/// RSA PKCS#1 v1.5 or PSS from the JWK's modulus and exponent (2048–8192 bits).
+struct RsaVerifier {
+    algorithm: Algorithm,
+    params: &'static RsaParameters,
+    n: Vec<u8>,
+    e: Vec<u8>,
+}
+
+impl Verifier<Vec<u8>> for RsaVerifier {
+    fn verify(&self, msg: &[u8], sig: &Vec<u8>) -> std::result::Result<(), signature::Error> {
+        RsaPublicKeyComponents { n: &self.n, e: &self.e }
+            .verify(self.params, msg, sig)
+            .map_err(|_| signature::Error::new())
+    }
+}
+
+impl JwtVerifier for RsaVerifier {
+    fn algorithm(&self) -> Algorithm {
+        self.algorithm
     }
 }
 
@@ -170,7 +233,14 @@ mod tests {
         // jsonwebtoken itself refuses an HMAC key for RS256; the provider refuses it too.
         let Err(err) = signer(&Algorithm::RS256, &EncodingKey::from_secret(key)) else { panic!("RS256 signer") };
         assert!(matches!(err.kind(), ErrorKind::UnsupportedAlgorithm));
+        // RS256 verification exists, but never with an HMAC secret as the key.
         let Err(err) = verifier(&Algorithm::RS256, &DecodingKey::from_secret(key)) else { panic!("RS256 verifier") };
+        assert!(matches!(err.kind(), ErrorKind::InvalidKeyFormat));
+        // Nor an HMAC verifier over a public key (the RS256→HS256 confusion).
+        let public = DecodingKey::from_rsa_raw_components(&[0xc5; 256], &[1, 0, 1]);
+        let Err(err) = verifier(&Algorithm::HS256, &public) else { panic!("HS256 over an RSA key") };
+        assert!(matches!(err.kind(), ErrorKind::InvalidKeyFormat));
+        let Err(err) = verifier(&Algorithm::HS384, &DecodingKey::from_secret(key)) else { panic!("HS384") };
         assert!(matches!(err.kind(), ErrorKind::UnsupportedAlgorithm));
     }
 
