@@ -1,24 +1,26 @@
 """End to end: Quarry as the authorization server of MCP clients.
 
-    as_e2e.py --quarry URL --idp URL --resource-port PORT
+    as_e2e.py --quarry URL --idp URL --idp-secret S --runtime-bin PATH --resource-port PORT [--conformance VER]
 
 Quarry (a fresh control plane) is configured through its REST API: the
 authorization server on, an upstream OpenID provider (npm `oidc-provider`,
 tests/e2e/oauth/as-idp/upstream_idp.mjs) with the claim mapping
-`groups=sales → sales:read`. An MCP server from the official Python SDK
-(FastMCP) listens at the runtimes' address as a resource server that trusts
-Quarry's issuer through /oauth/jwks.json (EdDSA, `aud` = its MCP URL): it
-stands where a quarry-runtime in auth mode `oauth` serves. Its tool `whoami`
-answers the identity claims of the caller's token.
+`groups=sales → sales:read`. A quarry-runtime serves a manifest file in auth
+mode `oauth` at the address Quarry's settings name as the MCP URL (the
+resource), trusting Quarry's issuer through /oauth/jwks.json (EdDSA); its
+tools read the caller's identity through claim-bound parameters against the
+real PostgreSQL: `whoami` (`sub`) and `my_email` (`email`), both needing the
+scope `sales:read` (the manifest's default scope).
 
 The SDK's OAuthClientProvider then does everything itself — the 401,
 protected-resource and authorization-server metadata, dynamic registration,
 the authorization request with PKCE and `resource`, the code exchange — and a
 redirect handler plays the user's browser on the consent page's API:
   (a) alice signs in through the upstream provider (its login and consent
-      pages), approves, and `whoami` sees her email, groups and the
-      `sales:read` scope her group maps to;
-  (b) the admin signs in with the admin account and approves;
+      pages), approves, gets `sales:read` through her group, and `my_email`
+      answers her email;
+  (b) the admin signs in with the admin account, approves, and `whoami`
+      answers `admin`;
 then the grants list shows both, and after the admin revokes alice's grant
 her refresh token is refused. Prints one line per check and 'N passed, M failed'.
 """
@@ -31,20 +33,18 @@ import sys
 import time
 
 import httpx
-import jwt
-import uvicorn
+import os
+import subprocess
+import tempfile
+
 from mcp import ClientSession
 from mcp.client.auth import OAuthClientProvider
 from mcp.client.streamable_http import streamablehttp_client
-from mcp.server.auth.middleware.auth_context import get_access_token
-from mcp.server.auth.provider import AccessToken
-from mcp.server.auth.settings import AuthSettings
-from mcp.server.fastmcp import FastMCP
 from mcp.shared.auth import OAuthClientMetadata
 
 checks = {"passed": 0, "failed": 0}
 REDIRECT = "http://127.0.0.1:33419/callback"
-SCOPES = ["mcp:tools", "sales:read"]
+SCOPES = ["sales:read"]
 
 
 def check(name, ok, detail=""):
@@ -72,40 +72,35 @@ class MemoryTokens:
         self.client = client_info
 
 
-class QuarryTokens:
-    """Verifies Quarry's access tokens offline, as a runtime does: JWKS by kid, EdDSA, exact iss and aud."""
-
-    def __init__(self, issuer, resource):
-        self.issuer, self.resource = issuer, resource
-
-    async def verify_token(self, token):
+def start_runtime(binary, quarry, resource, port, workdir):
+    """quarry-runtime serving a manifest in auth mode `oauth` that trusts Quarry's issuer through its JWKS."""
+    claim_tool = lambda name, claim: {  # noqa: E731
+        "name": name, "description": f"The caller's {claim}, bound from the access token.",
+        "sql": f"SELECT :who::text AS {claim}", "connection": "pg",
+        "parameters": [{"name": "who", "type": "string", "from_claim": claim}]}
+    manifest = {
+        "format_version": 1, "release": 1, "server": {"name": "as-e2e"},
+        "auth": {"mode": "oauth", "resource": resource, "default_scope": "sales:read",
+                 "issuers": [{"issuer": quarry, "jwks_uri": f"{quarry}/oauth/jwks.json", "algorithms": ["EdDSA"]}]},
+        "connections": [{"id": "pg", "db_type": "postgresql", "host": "127.0.0.1", "port": 5432,
+                         "database": "postgres", "username": "postgres", "ssl_mode": "disable"}],
+        # Every tool needs sales:read (the default scope here), which only the sales group is granted.
+        "tools": [claim_tool("whoami", "sub"), claim_tool("my_email", "email")],
+    }
+    path = os.path.join(workdir, "manifest.json")
+    with open(path, "w") as f:
+        json.dump(manifest, f)
+    log = open(os.path.join(workdir, "runtime.log"), "w")
+    env = {**os.environ, "QUARRY_RUNTIME_BIND": f"127.0.0.1:{port}"}
+    proc = subprocess.Popen([binary, "--manifest", path], env=env, stdout=log, stderr=subprocess.STDOUT)
+    for _ in range(200):
         try:
-            async with httpx.AsyncClient() as h:
-                jwks = (await h.get(f"{self.issuer}/oauth/jwks.json")).json()
-            kid = jwt.get_unverified_header(token).get("kid")
-            key = next(k for k in jwks["keys"] if k["kid"] == kid)
-            claims = jwt.decode(token, jwt.PyJWK(key).key, algorithms=["EdDSA"], audience=self.resource,
-                                issuer=self.issuer)
-        except Exception:  # noqa: BLE001 - any failure is an invalid token
-            return None
-        return AccessToken(token=token, client_id=claims["client_id"], scopes=claims["scope"].split(),
-                           expires_at=claims["exp"], resource=claims["aud"], subject=claims["sub"], claims=claims)
-
-
-def resource_server(issuer, resource, port):
-    mcp = FastMCP("quarry-as-e2e", host="127.0.0.1", port=port, stateless_http=True,
-                  token_verifier=QuarryTokens(issuer, resource),
-                  auth=AuthSettings(issuer_url=issuer, resource_server_url=resource, required_scopes=SCOPES,
-                                    validate_token_resource=True))
-
-    @mcp.tool()
-    def whoami() -> str:
-        """The caller's identity claims, as Quarry put them in the token."""
-        c = get_access_token().claims
-        return json.dumps({k: c.get(k) for k in ("sub", "email", "groups", "scope", "client_id", "preferred_username")})
-
-    config = uvicorn.Config(mcp.streamable_http_app(), host="127.0.0.1", port=port, log_level="warning")
-    return uvicorn.Server(config)
+            if httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.05)
+    raise RuntimeError(f"the runtime did not start: {open(log.name).read()[-2000:]}")
 
 
 class UserBrowser:
@@ -186,7 +181,7 @@ class UserBrowser:
         return self.result
 
 
-async def connect_as(user, quarry, mcp_url):
+async def connect_as(user, quarry, mcp_url, tool):
     browser = UserBrowser(quarry, user)
     storage = MemoryTokens()
     auth = OAuthClientProvider(
@@ -198,9 +193,10 @@ async def connect_as(user, quarry, mcp_url):
     async with streamablehttp_client(mcp_url, auth=auth) as (rd, wr, _):
         async with ClientSession(rd, wr) as session:
             await session.initialize()
-            r = await session.call_tool("whoami", {})
-    claims = json.loads("".join(c.text for c in r.content if getattr(c, "text", None)))
-    return claims, storage
+            r = await session.call_tool(tool, {})
+    rows = (r.structuredContent or {}).get("rows") if not r.isError else None
+    text = "".join(c.text for c in r.content if getattr(c, "text", None))
+    return (rows or text), storage
 
 
 async def conformance(quarry, resource, version, port):
@@ -243,6 +239,7 @@ async def main():
     p.add_argument("--idp", required=True)
     p.add_argument("--idp-secret", required=True)
     p.add_argument("--resource-port", type=int, required=True)
+    p.add_argument("--runtime-bin", required=True)
     p.add_argument("--conformance", help="version of @modelcontextprotocol/conformance with authorization scenarios")
     p.add_argument("--conformance-port", type=int, default=18973)
     a = p.parse_args()
@@ -260,17 +257,16 @@ async def main():
     settings = r.json()
     resource = settings["resource"]
     check("the secret is write-only", settings["upstream"]["client_secret_set"] is True and a.idp_secret not in r.text)
-    server = resource_server(quarry, resource, a.resource_port)
-    serving = asyncio.create_task(server.serve())
-    while not server.started:
-        await asyncio.sleep(0.05)
+    workdir = tempfile.mkdtemp()
+    runtime = start_runtime(a.runtime_bin, quarry, resource, a.resource_port, workdir)
     try:
-        claims, alice_tokens = await connect_as("alice", quarry, resource)
-        check("alice: tools/call with her token; the tool sees her email and groups",
-              claims["email"] == "alice@example.com" and claims["groups"] == ["sales"], claims)
-        check("alice: her group mapped to sales:read", claims["scope"].split() == SCOPES, claims)
-        claims, _ = await connect_as("admin", quarry, resource)
-        check("admin: tools/call as the admin account", claims["sub"] == "admin" and claims["preferred_username"] == "admin", claims)
+        rows, alice_tokens = await connect_as("alice", quarry, resource, "my_email")
+        check("alice: tools/call on the runtime; her email reaches the SQL through a claim-bound parameter "
+              "(the tool needs sales:read, which her group maps to)", rows == [{"email": "alice@example.com"}], rows)
+        granted = alice_tokens.tokens.scope.split() if alice_tokens.tokens.scope else []
+        check("alice: her token carries sales:read", granted == SCOPES, granted)
+        rows, _ = await connect_as("admin", quarry, resource, "whoami")
+        check("admin: tools/call on the runtime as the admin account", rows == [{"sub": "admin"}], rows)
         grants = (await admin.get("/api/v1/oauth-grants")).json()
         subjects = sorted(g["email"] or g["subject"] for g in grants["items"])
         check("the grants list shows both users", subjects == ["admin", "alice@example.com"], grants)
@@ -284,8 +280,8 @@ async def main():
         if a.conformance:
             await conformance(quarry, resource, a.conformance, a.conformance_port)
     finally:
-        server.should_exit = True
-        await serving
+        runtime.terminate()
+        runtime.wait(10)
     print(f"{checks['passed']} passed, {checks['failed']} failed", flush=True)
     return 1 if checks["failed"] else 0
 

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Quarry as the authorization server of MCP clients, end to end (tests/e2e/oauth/as_e2e.py): a real OpenID
 # provider (npm oidc-provider, tests/e2e/oauth/as-idp/) as the upstream sign-in, the official Python MCP SDK's
-# OAuthClientProvider from the 401 to tools/call, a consent page driven through its API. Needs the debug `quarry`
-# binary and the e2e venv (see scripts/ci/50-deploy-e2e.sh). Then the MCP conformance suite's authorization-server
+# OAuthClientProvider from a quarry-runtime's 401 (auth mode oauth, trusting Quarry's JWKS) to tools/call with
+# claim-bound parameters on the real PostgreSQL, a consent page driven through its API. Needs the debug `quarry` and
+# `quarry-runtime` binaries and the e2e venv (see scripts/ci/50-deploy-e2e.sh). Then the MCP conformance suite's authorization-server
 # scenarios (0.2.0-alpha.12 has them; 0.1.16 does not) against Quarry, the admin approving on the consent API.
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
@@ -24,7 +25,7 @@ node22=$(npx -y -p node@22 -- node -p process.execPath)
 "$node22" tests/e2e/oauth/as-idp/upstream_idp.mjs "$iport" \
   "http://127.0.0.1:$port/oauth/upstream/callback" "$secret" >"$dir/idp.log" 2>&1 &
 ipid=$!
-# No runtime is deployed: the SDK's resource server listens where the runtime would (QUARRY_RUNTIME_BIND).
+# The runtime address is the MCP URL (the resource) Quarry issues tokens for; as_e2e.py starts the runtime there.
 QUARRY_BIND=127.0.0.1:$port QUARRY_DATA_DIR=$dir QUARRY_RUNTIME_BIND=127.0.0.1:$rport \
   $CARGO_TARGET_DIR/debug/quarry >"$dir/quarry.log" 2>&1 &
 qpid=$!
@@ -32,6 +33,7 @@ for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/api/health" >/dev/null 
 for _ in $(seq 300); do grep -q IDP_READY "$dir/idp.log" && break; sleep 0.1; done
 .cache/venv-e2e/bin/python tests/e2e/oauth/as_e2e.py --quarry "http://127.0.0.1:$port" \
   --idp "http://127.0.0.1:$iport" --idp-secret "$secret" --resource-port "$rport" \
+  --runtime-bin "$CARGO_TARGET_DIR/debug/quarry-runtime" \
   --conformance 0.2.0-alpha.12 --conformance-port "${QUARRY_E2E_AS_CONFORMANCE_PORT:-18973}" ||
   { echo "--- quarry log"; tail -40 "$dir/quarry.log"; echo "--- idp log"; tail -20 "$dir/idp.log"; exit 1; }
 # Tokens never reach the log.
