@@ -81,7 +81,7 @@ pub async fn token(s: &AppState, pairs: &[(String, String)], grant_type: &str) -
             .await
             .map_err(store_failed)?
         {
-            Redeemed::Issued(_, g) => g,
+            Redeemed::Issued(g) => *g,
             Redeemed::Unknown => return Err(invalid_grant("the code is unknown or expired")),
             Redeemed::Reused => {
                 tracing::warn!(client_id = %client_id, "An authorization code was presented twice; revoked its grant.");
@@ -96,7 +96,7 @@ pub async fn token(s: &AppState, pairs: &[(String, String)], grant_type: &str) -
             .await
             .map_err(store_failed)?
         {
-            Rotated::Issued(g) => g,
+            Rotated::Issued(g) => *g,
             Rotated::Unknown => return Err(invalid_grant("the refresh token is unknown, expired or revoked")),
             Rotated::WrongClient => return Err(invalid_grant("the refresh token was issued to another client")),
             Rotated::Reused => {

@@ -409,8 +409,8 @@ pub async fn approve(
 /// What redeeming a code found.
 #[derive(Debug)]
 pub enum Redeemed {
-    /// The code was good: its request, its grant and the refresh token stored.
-    Issued(AuthorizationRequest, Grant),
+    /// The code was good: its grant (the refresh token is stored).
+    Issued(Box<Grant>),
     /// No such code, or it expired.
     Unknown,
     /// The code was used before: its grant is now revoked.
@@ -456,7 +456,7 @@ pub async fn redeem(
     insert_refresh(&tx, refresh_hash, &grant_id, now, refresh_expires_at).await?;
     touch_grant(&tx, &grant_id, now).await?;
     tx.commit().await?;
-    Ok(Redeemed::Issued(req, grant_from(g)?))
+    Ok(Redeemed::Issued(Box::new(grant_from(g)?)))
 }
 
 async fn insert_refresh(
@@ -499,7 +499,7 @@ async fn revoke_family(tx: &impl ConnectionTrait, id: &str, now: DateTime<Utc>) 
 #[derive(Debug)]
 pub enum Rotated {
     /// Good: the grant; the token is now used and its successor stored.
-    Issued(Grant),
+    Issued(Box<Grant>),
     /// Unknown, expired, or its grant is revoked.
     Unknown,
     /// It was used before: the whole grant is now revoked.
@@ -539,7 +539,7 @@ pub async fn rotate(
     insert_refresh(&tx, new_hash, &old.grant_id, now, expires_at).await?;
     touch_grant(&tx, &old.grant_id, now).await?;
     tx.commit().await?;
-    Ok(Rotated::Issued(grant_from(g)?))
+    Ok(Rotated::Issued(Box::new(grant_from(g)?)))
 }
 
 /// RFC 7009: revokes the grant of the refresh token whose hash is `hash`
