@@ -156,6 +156,8 @@ pub struct ConsentUser {
     pub subject: String,
     /// The email, when known.
     pub email: Option<String>,
+    /// The display name (`name`, else `preferred_username`), when known.
+    pub name: Option<String>,
     /// `admin` or `upstream`.
     pub via: String,
 }
@@ -264,7 +266,15 @@ async fn get_consent(
             .map(|_| format!("{issuer}{}?request={}", crate::oauth::upstream::START_PATH, request.id)),
         upstream_name,
         admin_login: settings.admin_login,
-        signed_in: signed_in.map(|i| ConsentUser { subject: i.subject, email: i.email, via: i.via }),
+        signed_in: signed_in.map(|i| {
+            let claim = |k: &str| i.claims.get(k).and_then(Value::as_str).map(str::to_string);
+            ConsentUser {
+                name: claim("name").or_else(|| claim("preferred_username")),
+                subject: i.subject,
+                email: i.email,
+                via: i.via,
+            }
+        }),
         id: request.id,
         client_id: request.client_id,
         client_name: request.client_name,

@@ -40,7 +40,7 @@ export function ConsentPage() {
     );
   }
   const c = consent.data;
-  const who = c.signed_in ? (c.signed_in.email ?? c.signed_in.subject) : null;
+  const who = c.signed_in ? (c.signed_in.email ?? c.signed_in.name ?? c.signed_in.subject) : null;
   return (
     <AuthScreen title={`Allow ${c.client_name}?`} intro={<>An application asks to use your Quarry MCP server on your behalf.</>}>
       <div className="stack consent" data-testid="consent">

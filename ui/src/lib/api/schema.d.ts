@@ -1582,6 +1582,8 @@ export interface components {
         ConsentUser: {
             /** @description The email, when known. */
             email?: string | null;
+            /** @description The display name (`name`, else `preferred_username`), when known. */
+            name?: string | null;
             /** @description `admin`, or the provider's subject. */
             subject: string;
             /** @description `admin` or `upstream`. */
