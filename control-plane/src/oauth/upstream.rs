@@ -331,3 +331,34 @@ fn check_id_claims(claims: &Map<String, Value>, u: &Upstream, nonce: &str) -> Re
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn upstream() -> Upstream {
+        Upstream {
+            issuer: "https://idp.example.com".into(),
+            client_id: "quarry".into(),
+            scopes: "openid".into(),
+            claim_mappings: vec![],
+            display_name: None,
+        }
+    }
+
+    #[test]
+    fn the_nonce_must_match_and_several_audiences_need_quarry_as_the_authorized_party() {
+        let claims = |v: Value| v.as_object().cloned().unwrap();
+        let u = upstream();
+        assert!(check_id_claims(&claims(json!({"aud": "quarry", "nonce": "n1"})), &u, "n1").is_ok());
+        let wrong = check_id_claims(&claims(json!({"aud": "quarry", "nonce": "n2"})), &u, "n1").unwrap_err();
+        assert!(wrong.contains("nonce"), "{wrong}");
+        assert!(check_id_claims(&claims(json!({"aud": "quarry"})), &u, "n1").is_err(), "a missing nonce is refused");
+        let several = json!({"aud": ["quarry", "other"], "nonce": "n1"});
+        assert!(check_id_claims(&claims(several.clone()), &u, "n1").unwrap_err().contains("authorized party"));
+        let mut with_azp = several;
+        with_azp["azp"] = json!("quarry");
+        assert!(check_id_claims(&claims(with_azp), &u, "n1").is_ok());
+    }
+}
