@@ -74,4 +74,4 @@ npm_audit() {
 }
 npm_audit ui
 npm_audit tests/browser
-npm_audit tests/e2e/oauth/as-idp
+npm_audit tests/e2e/oauth

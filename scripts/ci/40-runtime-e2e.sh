@@ -5,7 +5,9 @@
 # against quarry-runtime serving the conformance fixture manifest with the
 # test-only fixtures switched on, then the official clients (PyPI `mcp` 1.x
 # and 2.x, the MCP Inspector CLI) calling SQL tools on both databases and
-# seeing a reload announced (tests/e2e/runtime).
+# seeing a reload announced (tests/e2e/runtime), and the runtime as an OAuth
+# resource server for the tokens of a real OpenID provider, with the Python
+# SDK's OAuthClientProvider as two users (tests/e2e/oauth).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$PWD/target}
@@ -43,3 +45,6 @@ conformance 0.1.16
 conformance 0.2.0-alpha.12 --requirements 2026-07-28
 
 tests/e2e/runtime/run.sh
+# Auth mode oauth with real peers: oidc-provider as the external issuer, the
+# Python SDK's OAuthClientProvider as alice and bob (tests/e2e/oauth).
+tests/e2e/oauth/run.sh

@@ -28,6 +28,7 @@ use subtle::ConstantTimeEq;
 
 use crate::server::Shared;
 
+pub mod introspect;
 pub mod oauth;
 pub mod scopes;
 
@@ -245,6 +246,12 @@ pub async fn require_auth(State(shared): State<Arc<Shared>>, mut req: Request, n
             res
         }
     }
+}
+
+/// An HTTPS client trusting the Mozilla roots over ring (independent of any
+/// process-wide rustls provider) that follows no redirects.
+pub(crate) fn http_client(timeout: std::time::Duration) -> Result<reqwest::Client, String> {
+    crate::jwt::keys::https_client(timeout)
 }
 
 /// `GET /.well-known/oauth-protected-resource[/<resource path>]`: the RFC 9728

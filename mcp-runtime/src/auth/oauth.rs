@@ -55,6 +55,8 @@ pub struct OAuthRule {
     pub settings: OAuthSettings,
     /// Checks JWT access tokens; keeps each issuer's fetched keys.
     pub verifier: Verifier,
+    /// Checks opaque tokens, when an introspection endpoint is configured.
+    pub introspector: Option<super::introspect::Introspector>,
 }
 
 /// Why an OAuth token was refused (the `error_description` of the 401).
@@ -74,17 +76,22 @@ impl OAuthRule {
             settings.leeway_seconds,
             previous.map(|p| &p.verifier),
         )?;
-        if settings.introspection.is_some() {
-            return Err("token introspection is not supported by this runtime build; use JWT access tokens".into());
-        }
-        let _ = runtime_key;
-        Ok(OAuthRule { settings: settings.clone(), verifier })
+        let introspector = match &settings.introspection {
+            None => None,
+            Some(i) => match previous.and_then(|p| p.introspector.as_ref()).filter(|p| p.settings() == i) {
+                Some(same) => Some(same.clone()),
+                None => Some(super::introspect::Introspector::new(i, runtime_key)?),
+            },
+        };
+        Ok(OAuthRule { settings: settings.clone(), verifier, introspector })
     }
 
     /// Decides on a presented bearer token.
     pub async fn check(&self, token: &str) -> Result<Arc<Principal>, Refusal> {
         let claims = if Verifier::looks_like_jwt(token) {
             self.verifier.verify(token).await.map_err(|e| e.to_string())?
+        } else if let Some(intro) = &self.introspector {
+            intro.check(token, &self.settings).await?
         } else {
             return Err("the token is not a JWT access token".into());
         };

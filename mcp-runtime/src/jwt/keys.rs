@@ -67,7 +67,7 @@ impl KeyStore {
             .collect::<Result<Vec<_>, _>>()?;
         let http = match &issuer.jwks_uri {
             None => None,
-            Some(_) => Some(jwks_client().map_err(|e| format!("issuer {}: {e}", issuer.issuer))?),
+            Some(_) => Some(https_client(FETCH_TIMEOUT).map_err(|e| format!("issuer {}: {e}", issuer.issuer))?),
         };
         Ok(KeyStore {
             settings: issuer.clone(),
@@ -178,7 +178,7 @@ impl KeyStore {
 
 /// An HTTPS client trusting the Mozilla roots over ring, so it does not
 /// depend on a process-wide rustls provider; redirects are not followed.
-fn jwks_client() -> Result<reqwest::Client, String> {
+pub fn https_client(timeout: Duration) -> Result<reqwest::Client, String> {
     let mut roots = rustls::RootCertStore::empty();
     roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
     let tls = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
@@ -188,7 +188,7 @@ fn jwks_client() -> Result<reqwest::Client, String> {
         .with_no_client_auth();
     reqwest::Client::builder()
         .tls_backend_preconfigured(tls)
-        .timeout(FETCH_TIMEOUT)
+        .timeout(timeout)
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .map_err(|e| e.to_string())

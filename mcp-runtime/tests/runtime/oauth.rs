@@ -422,3 +422,71 @@ async fn two_users_see_their_own_rows_and_never_each_others_cached_results_or_pa
     let next = a.call("my_pages", json!({"cursor": cursor})).await;
     assert_eq!(ids(&next), [6, 8]);
 }
+
+#[tokio::test]
+async fn opaque_tokens_are_introspected_with_the_client_credentials_and_the_answers_cached() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let c = calls.clone();
+    let now = chrono::Utc::now().timestamp();
+    let app_ = axum::Router::new().route(
+        "/introspect",
+        axum::routing::post(move |headers: axum::http::HeaderMap, body: String| {
+            let c = c.clone();
+            async move {
+                c.fetch_add(1, Ordering::SeqCst);
+                let basic = format!("Basic {}", base64::engine::general_purpose::STANDARD.encode("rt:intro-secret"));
+                if headers.get("authorization").and_then(|v| v.to_str().ok()) != Some(basic.as_str()) {
+                    return (axum::http::StatusCode::UNAUTHORIZED, axum::Json(json!({"error": "invalid_client"})));
+                }
+                let token = body.split('&').find_map(|kv| kv.strip_prefix("token=")).unwrap_or_default().to_string();
+                let answer = match token.as_str() {
+                    "opaque-alice" => json!({"active": true, "sub": "alice", "scope": "mcp:tools", "aud": RESOURCE,
+                        "exp": now + 300, "client_id": "c1", "email": "alice@example.com"}),
+                    "opaque-other-aud" => json!({"active": true, "sub": "x", "scope": "mcp:tools",
+                        "aud": "https://other.example.com", "exp": now + 300}),
+                    "opaque-expired" => json!({"active": true, "sub": "x", "scope": "mcp:tools", "exp": now - 600}),
+                    _ => json!({"active": false}),
+                };
+                (axum::http::StatusCode::OK, axum::Json(answer))
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let endpoint = format!("http://{}/introspect", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app_).await });
+
+    let key = shared_model::secret::Keyring::generate_key();
+    let keyring = shared_model::secret::Keyring::from_base64_list(&key).unwrap();
+    let sealed = shared_model::manifest::SealedSecret::seal(&keyring, "intro-secret");
+    let tools = json!([{"name": "mine", "sql": "SELECT :owner", "connection": "db",
+        "parameters": [{"name": "owner", "type": "string", "from_claim": "email"}]}]);
+    let mut m = manifest(tools);
+    m["auth"] = json!({"mode": "oauth", "resource": RESOURCE,
+        "issuers": [{"issuer": ISSUER, "keys": [Key::ed().jwk("k")]}],
+        "introspection": {"endpoint": endpoint, "client_id": "rt", "client_secret": sealed.0, "cache_seconds": 60}});
+    let app = TestApp::spawn(m, &[("QUARRY_RUNTIME_KEY", &key)]).await;
+
+    let mut s = app.session(Some("opaque-alice")).await;
+    let r = s.call("mine", json!({})).await;
+    assert_eq!(
+        r["result"]["structuredContent"]["rows"],
+        json!([{"arg": "owner", "value": "alice@example.com"}]),
+        "{r}"
+    );
+    let after_first = calls.load(Ordering::SeqCst);
+    s.call("mine", json!({})).await;
+    s.call("mine", json!({})).await;
+    assert_eq!(calls.load(Ordering::SeqCst), after_first, "the answer is cached");
+    assert_eq!(after_first, 1, "one introspection for the whole session");
+
+    for (token, why) in [("opaque-unknown", "not active"), ("opaque-other-aud", "aud"), ("opaque-expired", "expired")] {
+        let r = post_mcp(&app, Some(token), init()).await;
+        assert_eq!(r.status(), 401, "{token}");
+        let body: Value = r.json().await.unwrap();
+        assert!(body["error_description"].as_str().unwrap().contains(why), "{token}: {body}");
+    }
+    // A refusal is cached as well.
+    let before = calls.load(Ordering::SeqCst);
+    assert_eq!(post_mcp(&app, Some("opaque-unknown"), init()).await.status(), 401);
+    assert_eq!(calls.load(Ordering::SeqCst), before);
+}

@@ -4,7 +4,7 @@
 
 Quarry (a fresh control plane) is configured through its REST API: the
 authorization server on, an upstream OpenID provider (npm `oidc-provider`,
-tests/e2e/oauth/as-idp/upstream_idp.mjs) with the claim mapping
+tests/e2e/oauth/upstream_idp.mjs) with the claim mapping
 `groups=sales → sales:read`. A quarry-runtime serves a manifest file in auth
 mode `oauth` at the address Quarry's settings name as the MCP URL (the
 resource), trusting Quarry's issuer through /oauth/jwks.json (EdDSA); its

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Quarry as the authorization server of MCP clients, end to end (tests/e2e/oauth/as_e2e.py): a real OpenID
-# provider (npm oidc-provider, tests/e2e/oauth/as-idp/) as the upstream sign-in, the official Python MCP SDK's
+# provider (npm oidc-provider, tests/e2e/oauth/upstream_idp.mjs, with the package pinned in tests/e2e/oauth/) as the
+# upstream sign-in, the official Python MCP SDK's
 # OAuthClientProvider from a quarry-runtime's 401 (auth mode oauth, trusting Quarry's JWKS) to tools/call with
 # claim-bound parameters on the real PostgreSQL, a consent page driven through its API. Needs the debug `quarry` and
 # `quarry-runtime` binaries and the e2e venv (see scripts/ci/50-deploy-e2e.sh). Then the MCP conformance suite's authorization-server
@@ -19,10 +20,10 @@ cleanup() {
   rm -rf "$dir"
 }
 trap cleanup EXIT
-(cd tests/e2e/oauth/as-idp && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+(cd tests/e2e/oauth && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 # oidc-provider wants Node 22; run that node itself (not under npx) so the cleanup stops it.
 node22=$(npx -y -p node@22 -- node -p process.execPath)
-"$node22" tests/e2e/oauth/as-idp/upstream_idp.mjs "$iport" \
+"$node22" tests/e2e/oauth/upstream_idp.mjs "$iport" \
   "http://127.0.0.1:$port/oauth/upstream/callback" "$secret" >"$dir/idp.log" 2>&1 &
 ipid=$!
 # The runtime address is the MCP URL (the resource) Quarry issues tokens for; as_e2e.py starts the runtime there.
