@@ -5,6 +5,9 @@
 #   - agents: the Python SDK builds a tool over the agent MCP with an agent token and as an OAuth
 #     client (client credentials, discovered from the 401), calls it through the runtime; the
 #     MCP Inspector CLI lists the agent tools (tests/e2e/deploy/run-agent.sh);
+#   - Quarry as the authorization server of MCP clients: the Python SDK's OAuthClientProvider from the 401 to
+#     tools/call, users signing in through a real OpenID provider (npm oidc-provider) or the admin account on the
+#     consent page (tests/e2e/oauth/run-as.sh);
 #   - the user's whole journey through the UI in chromium, ending with the Python client
 #     (tests/browser/journey.e2e.mjs, named so that stage 30 does not pick it up);
 #   - pull mode: two quarry-runtime --control-plane processes follow releases (run-pull.sh);
@@ -24,6 +27,8 @@ echo "--- local target"
 tests/e2e/deploy/run-local.sh
 echo "--- agents: agent token and OAuth client (Python MCP SDK), the Inspector CLI"
 tests/e2e/deploy/run-agent.sh
+echo "--- Quarry as authorization server: Python SDK OAuthClientProvider, upstream oidc-provider, consent, revocation"
+tests/e2e/oauth/run-as.sh
 echo "--- the whole journey in the browser: setup → PostgreSQL → tool → deploy → Python MCP client → redeploy → rollback"
 [ -f ui/dist/index.html ] || (cd ui && npm run -s build)
 (cd tests/browser && JOURNEY_PYTHON=$VENV/bin/python SCREENSHOT_DIR=$CARGO_TARGET_DIR/screenshots node --test journey.e2e.mjs)

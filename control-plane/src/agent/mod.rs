@@ -33,6 +33,9 @@ pub struct AgentConfig {
     pub rate_per_minute: u32,
     /// Lifetime of an OAuth access token, seconds (`QUARRY_OAUTH_TOKEN_TTL_SECONDS`, default 900).
     pub oauth_token_ttl_seconds: u32,
+    /// Let Client ID Metadata Documents be fetched from loopback addresses, over `http` too
+    /// (`QUARRY_OAUTH_ALLOW_LOOPBACK_CLIENTS=1`; for tests and local development only).
+    pub oauth_allow_loopback_clients: bool,
 }
 
 impl Default for AgentConfig {
@@ -41,6 +44,7 @@ impl Default for AgentConfig {
             max_token_hours: 720,
             rate_per_minute: 120,
             oauth_token_ttl_seconds: crate::oauth::DEFAULT_TOKEN_TTL_SECONDS,
+            oauth_allow_loopback_clients: false,
         }
     }
 }
@@ -53,6 +57,11 @@ impl AgentConfig {
         read("QUARRY_AGENT_TOKEN_MAX_HOURS", 24 * 366, &mut c.max_token_hours)?;
         read("QUARRY_AGENT_RATE_PER_MINUTE", 100_000, &mut c.rate_per_minute)?;
         read("QUARRY_OAUTH_TOKEN_TTL_SECONDS", crate::oauth::MAX_TOKEN_TTL_SECONDS, &mut c.oauth_token_ttl_seconds)?;
+        c.oauth_allow_loopback_clients = match var("QUARRY_OAUTH_ALLOW_LOOPBACK_CLIENTS").as_deref().map(str::trim) {
+            None | Some("" | "0" | "false") => false,
+            Some("1" | "true") => true,
+            Some(other) => anyhow::bail!("QUARRY_OAUTH_ALLOW_LOOPBACK_CLIENTS must be 1 or 0, not {other:?}"),
+        };
         Ok(c)
     }
 }
@@ -82,7 +91,11 @@ impl AgentAccess {
         let hasher = TokenHasher::from_runtime_key(&key).context("agent.key")?;
         Ok(AgentAccess {
             hasher,
-            oauth: crate::oauth::OAuthServer::load(data_dir, config.oauth_token_ttl_seconds)?,
+            oauth: crate::oauth::OAuthServer::load(
+                data_dir,
+                config.oauth_token_ttl_seconds,
+                config.oauth_allow_loopback_clients,
+            )?,
             limiter: limit::RateLimiter::new(config.rate_per_minute),
             refusals: limit::RateLimiter::new(REFUSALS_AUDITED_PER_MINUTE),
             config,

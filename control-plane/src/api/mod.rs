@@ -5,6 +5,7 @@ pub mod agent_activity;
 pub mod agent_tokens;
 pub mod audit;
 pub mod auth;
+pub mod authorization_server;
 pub mod connections;
 pub mod crud;
 pub mod deploy;
@@ -118,6 +119,7 @@ pub fn openapi_router(state: Option<&AppState>) -> OpenApiRouter<AppState> {
         .merge(logs::router())
         .merge(agent_tokens::router())
         .merge(oauth_clients::router())
+        .merge(authorization_server::router())
         .merge(agent_activity::router());
     if let Some(state) = state {
         protected =
@@ -126,6 +128,7 @@ pub fn openapi_router(state: Option<&AppState>) -> OpenApiRouter<AppState> {
     let mut v1 = protected
         .merge(auth::public_router())
         .merge(two_factor::public_router())
+        .merge(authorization_server::public_router())
         .merge(runtime::router())
         .merge(telemetry::router());
     if let Some(state) = state {

@@ -7,10 +7,15 @@
 //!   the form body, an optional `scope` (a subset of the client's, default all)
 //!   and `resource` (RFC 8707; only the agent MCP endpoint);
 //! - `GET /oauth/jwks.json` — the public keys;
-//! - `GET /oauth/authorize` — always `unsupported_response_type`: there is no
-//!   interactive flow, but clients (the Python MCP SDK among them) insist on an
-//!   `authorization_endpoint` in the metadata, so it exists and says so;
-//! - `POST /oauth/introspect` — RFC 7662, client-authenticated the same way.
+//! - `GET /oauth/authorize` — the authorization code flow for MCP clients
+//!   when the authorization server is on (`authorize.rs`), else
+//!   `unsupported_response_type`;
+//! - `POST /oauth/introspect` — RFC 7662, client-authenticated the same way;
+//! - `POST /oauth/revoke` (RFC 7009) and `POST /oauth/register` (RFC 7591),
+//!   and the `authorization_code` and `refresh_token` grants of the token
+//!   endpoint, for MCP clients (`grants.rs`);
+//! - `GET /oauth/upstream/start` and `/oauth/upstream/callback` — sign-in
+//!   through the upstream OpenID Connect provider (`upstream.rs`).
 //!
 //! Errors are RFC 6749 §5.2 bodies (`{"error", "error_description"}`), never
 //! cached. A failed client authentication is counted per (address,
@@ -45,8 +50,12 @@ pub const TOKEN_PATH: &str = "/oauth/token";
 pub const JWKS_PATH: &str = "/oauth/jwks.json";
 /// The introspection endpoint.
 pub const INTROSPECT_PATH: &str = "/oauth/introspect";
-/// The authorization endpoint, which refuses every request (client credentials only).
+/// The authorization endpoint.
 pub const AUTHORIZE_PATH: &str = "/oauth/authorize";
+/// The revocation endpoint (RFC 7009).
+pub const REVOKE_PATH: &str = "/oauth/revoke";
+/// The dynamic registration endpoint (RFC 7591).
+pub const REGISTER_PATH: &str = "/oauth/register";
 
 /// The routes.
 pub fn router() -> Router<AppState> {
@@ -55,29 +64,34 @@ pub fn router() -> Router<AppState> {
         .route(JWKS_PATH, get(jwks))
         .route(TOKEN_PATH, post(token))
         .route(INTROSPECT_PATH, post(introspect))
-        .route(AUTHORIZE_PATH, get(authorize))
+        .route(AUTHORIZE_PATH, get(super::authorize::authorize))
+        .route(REVOKE_PATH, post(revoke))
+        .route(REGISTER_PATH, post(super::grants::register))
+        .route(super::upstream::START_PATH, get(super::upstream::start))
+        .route(super::upstream::CALLBACK_PATH, get(super::upstream::callback))
 }
 
-async fn authorize() -> OAuthError {
-    let why = "Quarry issues tokens only through the client_credentials grant at /oauth/token; create an OAuth \
-        client in Quarry and use its client_id and client_secret";
-    refuse(StatusCode::BAD_REQUEST, "unsupported_response_type", why)
+async fn revoke(
+    State(s): State<AppState>,
+    form: Result<Form<Vec<(String, String)>>, FormRejection>,
+) -> Result<Response, OAuthError> {
+    super::grants::revoke(&s, &params(form)?).await
 }
 
-/// An RFC 6749 §5.2 error answer.
+/// An RFC 6749 §5.2 error answer (`{"error", "error_description"}`, never cached).
 #[derive(Debug)]
-struct OAuthError {
-    status: StatusCode,
-    error: &'static str,
-    description: String,
-    retry_after: Option<u64>,
+pub struct OAuthError {
+    pub(crate) status: StatusCode,
+    pub(crate) error: &'static str,
+    pub(crate) description: String,
+    pub(crate) retry_after: Option<u64>,
 }
 
-fn refuse(status: StatusCode, error: &'static str, description: impl Into<String>) -> OAuthError {
+pub(crate) fn refuse(status: StatusCode, error: &'static str, description: impl Into<String>) -> OAuthError {
     OAuthError { status, error, description: description.into(), retry_after: None }
 }
 
-fn invalid_request(description: impl Into<String>) -> OAuthError {
+pub(crate) fn invalid_request(description: impl Into<String>) -> OAuthError {
     refuse(StatusCode::BAD_REQUEST, "invalid_request", description)
 }
 
@@ -98,17 +112,19 @@ impl IntoResponse for OAuthError {
 }
 
 /// A successful answer that must not be cached (RFC 6749 §5.1).
-fn no_store(body: Value) -> Response {
+pub(crate) fn no_store(body: Value) -> Response {
     let mut r = Json(body).into_response();
     r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     r.headers_mut().insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
     r
 }
 
-async fn metadata(State(s): State<AppState>) -> Json<Value> {
+async fn metadata(State(s): State<AppState>) -> Result<Json<Value>, OAuthError> {
     let issuer = realm(&s).issuer;
-    let scopes: Vec<&str> = Scope::ALL.iter().map(|s| s.as_str()).collect();
-    Json(json!({
+    let mut scopes: Vec<String> = Scope::ALL.iter().map(|s| s.as_str().to_string()).collect();
+    let settings = super::authorize::settings(&s).await?;
+    if !settings.enabled {
+        return Ok(Json(json!({
         "issuer": issuer,
         "authorization_endpoint": format!("{issuer}{AUTHORIZE_PATH}"),
         "token_endpoint": format!("{issuer}{TOKEN_PATH}"),
@@ -120,7 +136,36 @@ async fn metadata(State(s): State<AppState>) -> Json<Value> {
         "response_types_supported": [],
         "scopes_supported": scopes,
         "service_documentation": format!("{issuer}/api/docs"),
-    }))
+        })));
+    }
+    for sc in settings.grantable_scopes() {
+        if !scopes.contains(&sc) {
+            scopes.push(sc);
+        }
+    }
+    let mut doc = json!({
+        "issuer": issuer,
+        "authorization_endpoint": format!("{issuer}{AUTHORIZE_PATH}"),
+        "token_endpoint": format!("{issuer}{TOKEN_PATH}"),
+        "jwks_uri": format!("{issuer}{JWKS_PATH}"),
+        "introspection_endpoint": format!("{issuer}{INTROSPECT_PATH}"),
+        "revocation_endpoint": format!("{issuer}{REVOKE_PATH}"),
+        "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
+        "response_types_supported": ["code"],
+        "response_modes_supported": ["query"],
+        "code_challenge_methods_supported": ["S256"],
+        "token_endpoint_auth_methods_supported": ["none", "client_secret_basic", "client_secret_post"],
+        "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "revocation_endpoint_auth_methods_supported": ["none"],
+        "client_id_metadata_document_supported": true,
+        "authorization_response_iss_parameter_supported": true,
+        "scopes_supported": scopes,
+        "service_documentation": format!("{issuer}/api/docs"),
+    });
+    if settings.dynamic_registration {
+        doc["registration_endpoint"] = json!(format!("{issuer}{REGISTER_PATH}"));
+    }
+    Ok(Json(doc))
 }
 
 async fn jwks(State(s): State<AppState>) -> Json<Value> {
@@ -128,7 +173,9 @@ async fn jwks(State(s): State<AppState>) -> Json<Value> {
 }
 
 /// The form's parameters; a parameter sent twice is refused (RFC 6749 §3.2).
-fn params(form: Result<Form<Vec<(String, String)>>, FormRejection>) -> Result<Vec<(String, String)>, OAuthError> {
+pub(crate) fn params(
+    form: Result<Form<Vec<(String, String)>>, FormRejection>,
+) -> Result<Vec<(String, String)>, OAuthError> {
     let Form(pairs) = form
         .map_err(|_| invalid_request("send the parameters as an application/x-www-form-urlencoded body (RFC 6749)"))?;
     for (i, (k, _)) in pairs.iter().enumerate() {
@@ -139,7 +186,7 @@ fn params(form: Result<Form<Vec<(String, String)>>, FormRejection>) -> Result<Ve
     Ok(pairs)
 }
 
-fn param<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
+pub(crate) fn param<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
     pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
 }
 
@@ -221,9 +268,15 @@ async fn token(
 ) -> Result<Response, OAuthError> {
     let pairs = params(form)?;
     let grant = param(&pairs, "grant_type").ok_or_else(|| invalid_request("grant_type is required"))?;
+    // MCP clients are public clients: PKCE and refresh-token rotation prove them, not a secret.
+    if super::grants::handles(grant) {
+        return super::grants::token(&s, &pairs, grant).await;
+    }
     let client = authenticate_client(&s, ip, &headers, &pairs).await?;
     if grant != "client_credentials" {
-        let why = format!("grant_type `{grant}` is not supported; use client_credentials");
+        let why = format!(
+            "grant_type `{grant}` is not supported; use client_credentials, authorization_code or refresh_token"
+        );
         return Err(refuse(StatusCode::BAD_REQUEST, "unsupported_grant_type", why));
     }
     let r = realm(&s);

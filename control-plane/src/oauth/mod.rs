@@ -3,10 +3,24 @@
 //! short-lived EdDSA-signed JWT access tokens whose audience is `/agent/mcp`,
 //! RFC 8414 metadata, a JWKS with key rotation, and RFC 7662 introspection.
 //! `agent::credential` turns a presented access token into a credential.
+//!
+//! For MCP clients of the runtimes (when switched on in its settings): the
+//! authorization code grant with PKCE and a consent page (`authorize.rs`),
+//! clients identified by a Client ID Metadata Document or registered through
+//! RFC 7591 (`clients.rs`), refresh tokens with rotation and revocation
+//! (`grants.rs`), sign-in through an upstream OpenID Connect provider
+//! (`upstream.rs`), and access tokens for the runtime's MCP URL that carry the
+//! user's identity claims (`user_token.rs`).
 
 pub mod access_token;
+pub mod authorize;
+pub mod clients;
+pub mod grants;
 pub mod http;
 pub mod keys;
+pub mod settings;
+pub mod upstream;
+pub mod user_token;
 
 use crate::app::AppState;
 use crate::auth::ratelimit::LoginLimiter;
@@ -25,15 +39,25 @@ pub struct OAuthServer {
     pub failures: LoginLimiter,
     /// Lifetime of an access token, seconds.
     pub token_ttl_seconds: u32,
+    /// Fetched Client ID Metadata Documents.
+    pub client_documents: clients::DocumentCache,
+    /// Dynamic registrations per client address and minute.
+    pub registrations: crate::agent::limit::RateLimiter,
 }
 
 impl OAuthServer {
     /// Loads (or generates) the signing keys in `data_dir`.
-    pub fn load(data_dir: &std::path::Path, token_ttl_seconds: u32) -> anyhow::Result<OAuthServer> {
+    pub fn load(
+        data_dir: &std::path::Path,
+        token_ttl_seconds: u32,
+        allow_loopback_clients: bool,
+    ) -> anyhow::Result<OAuthServer> {
         Ok(OAuthServer {
             keys: std::sync::Arc::new(keys::SigningKeys::load_or_generate(data_dir)?),
             failures: LoginLimiter::default(),
             token_ttl_seconds,
+            client_documents: clients::DocumentCache::new(allow_loopback_clients),
+            registrations: crate::agent::limit::RateLimiter::new(grants::REGISTRATIONS_PER_MINUTE),
         })
     }
 

@@ -41,6 +41,8 @@ pub mod events {
     pub const OAUTH_CLIENT_CREATED: &str = "oauth_client_created";
     /// An OAuth client was revoked.
     pub const OAUTH_CLIENT_REVOKED: &str = "oauth_client_revoked";
+    /// An admin revoked a user's grant to an MCP client.
+    pub const OAUTH_GRANT_REVOKED: &str = "oauth_grant_revoked";
     /// An agent credential was refused (unknown, expired or revoked token).
     pub const AGENT_REFUSED: &str = "agent_refused";
     /// An entity was rolled back to a history snapshot.

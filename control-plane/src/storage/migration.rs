@@ -24,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(super::migration_oauth::OAuthClients),
             Box::new(super::migration_leases::Leases),
             Box::new(super::migration_mcp_oauth::McpOAuth),
+            Box::new(super::migration_authorization::AuthorizationServer),
         ]
     }
 }

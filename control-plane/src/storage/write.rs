@@ -32,6 +32,10 @@ pub enum Kind {
     AgentToken,
     /// An OAuth client.
     OAuthClient,
+    /// The authorization server's settings.
+    AuthorizationServer,
+    /// A user's grant to an MCP client.
+    OAuthGrant,
     /// A release, or the deploy state.
     Release,
 }

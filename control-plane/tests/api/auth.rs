@@ -192,6 +192,9 @@ async fn every_protected_route_in_the_openapi_document_requires_a_session() {
         "/api/v1/auth/login",
         "/api/v1/auth/login/verify-2fa",
         "/api/v1/auth/logout",
+        // The consent page starts a sign-in: the browser that began the request (its cookie) is the credential
+        // (tests in authorization_server.rs).
+        "/api/v1/oauth-consent/{id}",
     ];
     let anon = reqwest::Client::new();
     let mut checked = 0;

@@ -4,6 +4,8 @@ import { ErrorPanel } from '../components/ErrorPanel';
 import { Loading } from '../components/PageHeader';
 import { AgentAccessPage } from '../features/agent/AgentAccessPage';
 import { AccountPage } from '../features/auth/AccountPage';
+import { AuthorizationServerPage } from '../features/authorization/AuthorizationServerPage';
+import { ConsentPage } from '../features/authorization/ConsentPage';
 import { SESSION_KEY, useSession } from '../features/auth/api';
 import { LoginPage } from '../features/auth/LoginPage';
 import { SetupPage } from '../features/auth/SetupPage';
@@ -76,6 +78,7 @@ function Gate() {
         <Route path="export-import" element={<ExportImportPage />} />
         <Route path="server" element={<ServerPage />} />
         <Route path="agent-access" element={<AgentAccessPage />} />
+        <Route path="authorization-server" element={<AuthorizationServerPage />} />
         <Route path="account" element={<AccountPage me={s.me} />} />
         <Route path="*" element={<NotFound />} />
       </Route>
@@ -84,7 +87,11 @@ function Gate() {
 }
 
 // A data router, so forms can block leaving with unsaved edits (useBlocker); the routes stay declared in <Gate>.
-const router = createBrowserRouter([{ path: '*', element: <Gate /> }]);
+// The consent page is the start of a sign-in: it needs no session.
+const router = createBrowserRouter([
+  { path: '/oauth/consent', element: <ConsentPage /> },
+  { path: '*', element: <Gate /> },
+]);
 
 export function App() {
   return (

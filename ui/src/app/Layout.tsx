@@ -15,6 +15,7 @@ const NAV = [
   { to: '/export-import', label: 'Export / import' },
   { to: '/server', label: 'Server' },
   { to: '/agent-access', label: 'Agent access' },
+  { to: '/authorization-server', label: 'Authorization server' },
 ];
 
 /** The signed-in shell: side navigation and the page. */

@@ -50,13 +50,25 @@ pub fn entity_type(kind: Kind) -> Option<&'static str> {
         Kind::Token => "token",
         Kind::AgentToken => "agent_token",
         Kind::OAuthClient => "oauth_client",
+        Kind::AuthorizationServer => "authorization_server",
+        Kind::OAuthGrant => "oauth_grant",
         Kind::Release => return None,
     })
 }
 
 /// Every entity type history knows.
-pub const ENTITY_TYPES: [&str; 8] =
-    ["connection", "tool", "resource", "prompt", "server_config", "token", "agent_token", "oauth_client"];
+pub const ENTITY_TYPES: [&str; 10] = [
+    "connection",
+    "tool",
+    "resource",
+    "prompt",
+    "server_config",
+    "token",
+    "agent_token",
+    "oauth_client",
+    "authorization_server",
+    "oauth_grant",
+];
 
 /// Every action an entry can have.
 pub const ACTIONS: [&str; 4] = ["create", "update", "delete", "rollback"];
@@ -195,6 +207,10 @@ fn audit_event(e: &Edit) -> Option<(&'static str, Value)> {
         (Kind::OAuthClient, Action::Created) => Some((
             events::OAUTH_CLIENT_CREATED,
             json!({"id": e.id, "name": e.name, "client_id": field("client_id"), "scopes": field("scopes")}),
+        )),
+        (Kind::OAuthGrant, Action::Deleted) => Some((
+            events::OAUTH_GRANT_REVOKED,
+            json!({"id": e.id, "subject": field("subject"), "client_id": field("client_id")}),
         )),
         (Kind::OAuthClient, Action::Deleted) => {
             Some((events::OAUTH_CLIENT_REVOKED, json!({"id": e.id, "name": e.name, "client_id": field("client_id")})))

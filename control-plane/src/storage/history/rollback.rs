@@ -58,6 +58,11 @@ pub async fn rollback(w: &mut Write<'_>, keyring: &Keyring, history_id: i64) -> 
                 "a token or OAuth client cannot be rolled back (its hash is never kept in history); create a new token or client instead".into(),
             ));
         }
+        "authorization_server" | "oauth_grant" => {
+            return Err(StoreError::Conflict(
+                "the authorization server's settings and grants are not rolled back (a secret is never kept in history, a revoked grant stays revoked); change them with PATCH /authorization-server".into(),
+            ));
+        }
         other => return Err(StoreError::internal(anyhow::anyhow!("unknown entity type {other:?} in history"))),
     }
     Ok((entry.entity_type, entry.entity_id))

@@ -280,6 +280,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/authorization-server": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_authorization_server"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch: operations["patch_authorization_server"];
+        trace?: never;
+    };
     "/api/v1/connections": {
         parameters: {
             query?: never;
@@ -572,6 +588,58 @@ export interface paths {
         post?: never;
         /** @description Revokes an OAuth client: its next token request fails (401 `invalid_client`) and access tokens already issued to it are refused on their next use. */
         delete: operations["revoke_oauth_client"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/oauth-consent/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The pending authorization request `id`, for the consent page of the browser that started it. */
+        get: operations["get_consent"];
+        put?: never;
+        /** @description Approves or denies request `id`. Approving needs a signed-in user (the admin session or the upstream sign-in); denying does not. The answer says where to send the browser. */
+        post: operations["decide_consent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/oauth-grants": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The grants users gave MCP clients and that are not revoked, newest first. */
+        get: operations["list_oauth_grants"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/oauth-grants/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** @description Revokes a grant: its refresh tokens stop working at once; access tokens already issued under it are checked offline by the runtimes and stop working when they expire (at most the access-token lifetime). */
+        delete: operations["revoke_oauth_grant"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1167,6 +1235,34 @@ export interface components {
          * @enum {string}
          */
         AuthMode: "none" | "bearer" | "oauth";
+        /** @description The authorization server's settings, and the URLs to configure elsewhere. */
+        AuthorizationServerView: {
+            /**
+             * Format: int32
+             * @description Access-token lifetime, seconds.
+             */
+            access_token_ttl_seconds: number;
+            /** @description Whether the admin account may sign in on the consent page. Default on. */
+            admin_login: boolean;
+            /** @description Scopes every signed-in user may be granted. */
+            default_scopes: string[];
+            /** @description Whether RFC 7591 dynamic registration is open. Default on. */
+            dynamic_registration: boolean;
+            /** @description Whether MCP clients may obtain tokens here. Default off. */
+            enabled: boolean;
+            /** @description This server's issuer (the runtimes trust it): the control plane's public URL. */
+            issuer: string;
+            /**
+             * Format: int32
+             * @description Refresh-token lifetime, days.
+             */
+            refresh_token_ttl_days: number;
+            /** @description The MCP resource tokens are issued for (the audience). */
+            resource: string;
+            upstream?: components["schemas"]["UpstreamView"] | null;
+            /** @description The redirect URI to register at the upstream provider. */
+            upstream_callback_url: string;
+        };
         /** @description Whether the first admin still has to be created. */
         AuthStatus: {
             /** @description True until an admin exists. */
@@ -1207,6 +1303,15 @@ export interface components {
             kind: string;
             /** @description The entity's name (empty for `server` and `auth`). */
             name: string;
+        };
+        /** @description A rule: when claim `claim` equals `value` (or, for a list claim, contains it), grant `scopes`. */
+        ClaimMapping: {
+            /** @description The ID-token or userinfo claim, e.g. `groups` or `email_verified`. */
+            claim: string;
+            /** @description Scopes granted on a match. */
+            scopes: string[];
+            /** @description The value to match (strings compare exactly; `true`/numbers as their JSON text). */
+            value: string;
         };
         /** @description How one client is configured. */
         ClientConfig: {
@@ -1433,6 +1538,56 @@ export interface components {
             instances: components["schemas"]["InstanceQueue"][];
             /** @description Summed over instances; wait percentiles from the merged distributions. */
             total: components["schemas"]["QueueFigures"];
+        };
+        /** @description The decision. */
+        ConsentDecision: {
+            /** @description `true` to allow, `false` to deny. */
+            approve: boolean;
+        };
+        /** @description Where the browser goes next. */
+        ConsentRedirect: {
+            /** @description The client's redirect URI with the code (or the error), `state` and `iss`. */
+            redirect_to: string;
+        };
+        /** @description What the consent page shows. */
+        ConsentRequest: {
+            /** @description Whether the admin account may sign in here. */
+            admin_login: boolean;
+            /** @description The host the client is identified by (its metadata document's host, else its redirect URI's). */
+            client_host: string;
+            /** @description The client's `client_id` (for a metadata-document client, its URL). */
+            client_id: string;
+            /** @description The client's name (as the client states it). */
+            client_name: string;
+            /**
+             * Format: date-time
+             * @description When the request expires.
+             */
+            expires_at: string;
+            /** @description The request's id. */
+            id: string;
+            /** @description Where the browser returns. */
+            redirect_uri: string;
+            /** @description The MCP resource the token is for. */
+            resource: string;
+            /** @description The scopes asked for. */
+            scopes: string[];
+            signed_in?: components["schemas"]["ConsentUser"] | null;
+            /** @description The upstream provider's sign-in, when configured: its button label. */
+            upstream_name?: string | null;
+            /** @description The URL that starts the upstream sign-in. */
+            upstream_start_url?: string | null;
+        };
+        /** @description Who is signed in on the consent page. */
+        ConsentUser: {
+            /** @description The email, when known. */
+            email?: string | null;
+            /** @description The display name (`name`, else `preferred_username`), when known. */
+            name?: string | null;
+            /** @description `admin`, or the provider's subject. */
+            subject: string;
+            /** @description `admin` or `upstream`. */
+            via: string;
         };
         /** @description An agent token just created: the only time it is shown. */
         CreatedAgentToken: components["schemas"]["AgentToken"] & {
@@ -1834,6 +1989,33 @@ export interface components {
              */
             trust_quarry?: boolean;
         };
+        /** @description A grant as listed: what a user allowed a client. */
+        OAuthGrant: {
+            /** @description The client's `client_id` (for a metadata-document client, its URL). */
+            client_id: string;
+            /** @description The client's name. */
+            client_name: string;
+            /**
+             * Format: date-time
+             * @description When it was granted.
+             */
+            created_at: string;
+            /** @description The user's email, when known. */
+            email?: string | null;
+            /** @description Stable id. */
+            id: string;
+            /**
+             * Format: date-time
+             * @description When a token was last issued under it.
+             */
+            last_used_at?: string | null;
+            /** @description The MCP resource the tokens are for. */
+            resource: string;
+            /** @description The granted scopes. */
+            scopes: string[];
+            /** @description The user: `admin`, or the upstream provider's subject. */
+            subject: string;
+        };
         /** @description Plain acknowledgement. */
         Ok: {
             /** @description Always true. */
@@ -2153,6 +2335,41 @@ export interface components {
                 name: string;
                 /** @description The scopes it may be granted. */
                 scopes: components["schemas"]["Scope"][];
+            }[];
+            /**
+             * Format: int64
+             * @description How many items exist in all.
+             */
+            total: number;
+        };
+        /** @description A page of items. */
+        Page_OAuthGrant: {
+            /** @description The items of this page. */
+            items: {
+                /** @description The client's `client_id` (for a metadata-document client, its URL). */
+                client_id: string;
+                /** @description The client's name. */
+                client_name: string;
+                /**
+                 * Format: date-time
+                 * @description When it was granted.
+                 */
+                created_at: string;
+                /** @description The user's email, when known. */
+                email?: string | null;
+                /** @description Stable id. */
+                id: string;
+                /**
+                 * Format: date-time
+                 * @description When a token was last issued under it.
+                 */
+                last_used_at?: string | null;
+                /** @description The MCP resource the tokens are for. */
+                resource: string;
+                /** @description The granted scopes. */
+                scopes: string[];
+                /** @description The user: `admin`, or the upstream provider's subject. */
+                subject: string;
             }[];
             /**
              * Format: int64
@@ -3570,6 +3787,21 @@ export interface components {
             /** @description A new login name. */
             new_username?: string | null;
         };
+        /** @description The upstream provider as shown: the secret never, only whether one is set. */
+        UpstreamView: {
+            /** @description Claims that grant scopes. */
+            claim_mappings: components["schemas"]["ClaimMapping"][];
+            /** @description Quarry's client id at the provider. */
+            client_id: string;
+            /** @description Whether a client secret is stored (write-only: send `client_secret` to set it, `null` to remove it). */
+            client_secret_set: boolean;
+            /** @description Shown on the sign-in button. */
+            display_name?: string | null;
+            /** @description The issuer URL. */
+            issuer: string;
+            /** @description Scopes asked of the provider. */
+            scopes: string;
+        };
         /**
          * @description The value of one global variable: a string, a number (whole or not) or a
          *     boolean (never null, a list or an object). Stored and carried as plain
@@ -4356,6 +4588,74 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AuthStatus"];
+                };
+            };
+        };
+    };
+    get_authorization_server: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthorizationServerView"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    patch_authorization_server: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Any subset of the settings. `upstream` is replaced whole (or removed with `null`); its `client_secret` is write-only: absent keeps the stored one, a string replaces it, `null` removes it. */
+        requestBody: {
+            content: {
+                "application/json": Record<string, unknown>;
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthorizationServerView"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Every problem, with its path */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -5250,6 +5550,140 @@ export interface operations {
         };
     };
     revoke_oauth_client: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_consent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsentRequest"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    decide_consent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConsentDecision"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsentRedirect"];
+                };
+            };
+            /** @description Nobody is signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_oauth_grants: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_OAuthGrant"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    revoke_oauth_grant: {
         parameters: {
             query?: never;
             header?: never;
