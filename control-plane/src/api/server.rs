@@ -72,7 +72,7 @@ pub async fn current(s: &AppState) -> ApiResult<ServerConfig> {
         .collect();
     let bind = s.deploy.config.runtime_bind;
     Ok(ServerConfig {
-        mcp_url: format!("{}/mcp", settings.effective_public_url(&s.deploy.config.runtime_url())),
+        mcp_url: settings.mcp_url(&s.deploy.config.runtime_url()),
         settings,
         tokens,
         runtime_bind: bind.to_string(),

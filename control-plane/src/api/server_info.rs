@@ -139,7 +139,7 @@ const TOKEN: &str = "<YOUR_TOKEN>";
     responses((status = 200, body = ConnectInfo), (status = 401, body = ErrorBody)))]
 async fn connect(State(s): State<AppState>) -> ApiResult<AppJson<ConnectInfo>> {
     let (settings, _) = settings::load(&s.db).await?;
-    let url = format!("{}/mcp", settings.effective_public_url(&s.deploy.config.runtime_url()));
+    let url = settings.mcp_url(&s.deploy.config.runtime_url());
     let name = slug(&settings.server_name);
     let bearer = settings.auth_mode == AuthMode::Bearer;
     let mut clients = clients(&name, &url, bearer);

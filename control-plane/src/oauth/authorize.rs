@@ -54,7 +54,7 @@ pub fn random(bytes: usize) -> String {
 /// The MCP resource URL the runtimes serve (the audience of user tokens).
 pub async fn mcp_resource(s: &AppState) -> Result<String, crate::storage::StoreError> {
     let (settings, _) = crate::storage::settings::load(&s.db).await?;
-    Ok(format!("{}/mcp", settings.effective_public_url(&s.deploy.config.runtime_url())))
+    Ok(settings.mcp_url(&s.deploy.config.runtime_url()))
 }
 
 /// The authorization server's settings, or a `server_error` refusal.

@@ -98,7 +98,7 @@ fn oauth(
     previous: Option<&AuthSettings>,
 ) -> Result<AuthSettings, Problems> {
     settings.check_oauth_resource(&keys.auth.runtime_url)?;
-    let resource = format!("{}/mcp", settings.effective_public_url(&keys.auth.runtime_url));
+    let resource = settings.mcp_url(&keys.auth.runtime_url);
     let secret = match (&settings.oauth.introspection, &stored.secrets.introspection_client_secret) {
         (Some(_), Some(at_rest)) => {
             let plain = keys.store.decrypt(at_rest).map_err(|e| {

@@ -187,6 +187,12 @@ impl ServerSettings {
         self.public_url.as_deref().unwrap_or(runtime_url).trim_end_matches('/').to_string()
     }
 
+    /// The MCP URL clients connect to ([`Self::effective_public_url`] + `/mcp`); in auth mode `oauth` also the
+    /// resource (audience) of their tokens.
+    pub fn mcp_url(&self, runtime_url: &str) -> String {
+        format!("{}/mcp", self.effective_public_url(runtime_url))
+    }
+
     /// Refuses `auth_mode: none` when the runtime is reachable from the
     /// network (`exposed`) and the admin has not acknowledged it.
     pub fn check_exposure(&self, exposed: bool) -> Result<(), Problems> {
@@ -203,7 +209,7 @@ impl ServerSettings {
     /// In auth mode `oauth`, the MCP URL (`public_url`, else `runtime_url`, plus `/mcp`) is the OAuth resource
     /// clients ask tokens for: it must be https, or http on a loopback host.
     pub fn check_oauth_resource(&self, runtime_url: &str) -> Result<(), Problems> {
-        let mcp_url = format!("{}/mcp", self.effective_public_url(runtime_url));
+        let mcp_url = self.mcp_url(runtime_url);
         if self.auth_mode == AuthMode::Oauth && !oauth::reachable_resource(&mcp_url) {
             return Err(Problems::one(
                 "public_url",
