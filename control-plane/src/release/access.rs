@@ -139,9 +139,13 @@ pub fn document(
     scopes: BTreeSet<String>,
     previous: Option<&AuthSettings>,
 ) -> AccessDocument {
+    let closed = AuthSettings::Bearer { tokens: Vec::new() };
     let auth = auth(stored, keys, needs_ack, scopes, previous).unwrap_or_else(|p| {
-        tracing::warn!(problems = %p, "The auth settings cannot be applied; runtimes admit no one until they are fixed.");
-        AuthSettings::Bearer { tokens: Vec::new() }
+        // Once, not at every refresh.
+        if previous != Some(&closed) {
+            tracing::warn!(problems = %p, "The auth settings cannot be applied; runtimes admit no one until they are fixed.");
+        }
+        closed.clone()
     });
     AccessDocument { auth }
 }
