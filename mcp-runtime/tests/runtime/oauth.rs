@@ -350,7 +350,9 @@ async fn claim_bound_parameters_fail_closed_and_never_take_a_value_from_the_mode
     m["auth"] = json!({"mode": "oauth", "resource": RESOURCE, "issuers": [{"issuer": ISSUER, "keys": [key.jwk("k")]}]});
     m["resources"][0]["parameters"] = json!([{"name": "id", "type": "integer"},
         {"name": "who", "type": "string", "from_claim": "sub"}]);
+    m["server"]["request_log"] = json!(true);
     let app = TestApp::spawn(m, &[]).await;
+    app.shared.metrics.telemetry.enable();
     let t = key.access_token("k", json!({"email": "alice@example.com", "groups": ["g1", "g2"]}));
     let mut s = app.session(Some(&t)).await;
     let listed = s.request("tools/list", json!({})).await;
@@ -362,6 +364,10 @@ async fn claim_bound_parameters_fail_closed_and_never_take_a_value_from_the_mode
         json!([{"arg": "owner", "value": "alice@example.com"}, {"arg": "groups", "value": ["g1", "g2"]}]),
         "{ok}"
     );
+    // The request log names the subject, and keeps what the client sent, not the bound values.
+    let records = app.shared.metrics.telemetry.take().records;
+    let first = records.iter().find(|r| r.name == "mine").expect("a request-log record");
+    assert_eq!((first.client.as_str(), &first.arguments), ("sub:alice", &json!({})));
     let forged = s.call("mine", json!({"owner": "bob@example.com"})).await;
     assert_eq!(forged["result"]["isError"], json!(true));
     assert!(
