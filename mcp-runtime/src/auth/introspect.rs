@@ -8,15 +8,13 @@
 //! per token per interval. A token is accepted when the answer says `active`,
 //! its `exp`/`nbf` hold (with the leeway), its `aud` (when given) names this
 //! resource and its `iss` (when given) is a trusted issuer. Refusals are cached
-//! too (a revoked token stays refused), within the same bound. The cache
-//! holds at most [`MAX_ENTRIES`] tokens; when full, expired ones go first, and
-//! then the whole cache.
+//! too (a revoked token stays refused), within the same bound, in a
+//! [`TokenCache`] (bounded; keyed by the token's SHA-256).
 
-use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 use oauth2::basic::{BasicErrorResponse, BasicRevocationErrorResponse, BasicTokenResponse, BasicTokenType};
 use oauth2::{
@@ -25,14 +23,12 @@ use oauth2::{
     TokenIntrospectionResponse,
 };
 use serde_json::{Map, Value};
-use sha2::{Digest, Sha256};
 use shared_model::manifest::{Introspection, OAuthSettings};
 use shared_model::secret::Keyring;
 
+use super::token_cache::TokenCache;
 use crate::jwt::Claims;
 
-/// Most tokens whose introspection answer is kept.
-pub const MAX_ENTRIES: usize = 10_000;
 const TIMEOUT: Duration = Duration::from_secs(5);
 const MAX_RESPONSE_BYTES: usize = 64 * 1024;
 
@@ -67,11 +63,8 @@ pub struct Introspector {
     settings: Introspection,
     client: Arc<IntrospectionClient>,
     http: Http,
-    cache: Arc<Mutex<HashMap<[u8; 32], Cached>>>,
+    cache: Arc<TokenCache<Decision>>,
 }
-
-/// A decision and until when it holds.
-type Cached = (Decision, Instant);
 
 impl std::fmt::Debug for Introspector {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -102,11 +95,9 @@ impl Introspector {
 
     /// Decides on the opaque `token` under `rule` (cached).
     pub async fn check(&self, token: &str, rule: &OAuthSettings) -> Decision {
-        let key: [u8; 32] = Sha256::digest(token.as_bytes()).into();
-        if let Some((decision, until)) = self.cache.lock().unwrap_or_else(|e| e.into_inner()).get(&key)
-            && *until > Instant::now()
-        {
-            return decision.clone();
+        let key = TokenCache::<Decision>::key(token);
+        if let Some(decision) = self.cache.get(&key) {
+            return decision;
         }
         let answer = self.client.introspect(&AccessToken::new(token.to_string())).request_async(&self.http).await;
         let answer = match answer {
@@ -123,17 +114,7 @@ impl Introspector {
         if let Some(exp) = answer.exp() {
             keep = keep.min((exp - now).to_std().unwrap_or(Duration::ZERO));
         }
-        if !keep.is_zero() {
-            let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
-            if cache.len() >= MAX_ENTRIES {
-                let now = Instant::now();
-                cache.retain(|_, (_, until)| *until > now);
-                if cache.len() >= MAX_ENTRIES {
-                    cache.clear();
-                }
-            }
-            cache.insert(key, (decision.clone(), Instant::now() + keep));
-        }
+        self.cache.put(key, decision.clone(), keep);
         decision
     }
 }

@@ -31,6 +31,7 @@ use crate::server::Shared;
 pub mod introspect;
 pub mod oauth;
 pub mod scopes;
+pub mod token_cache;
 
 pub use oauth::{OAuthRule, Principal};
 

@@ -12,10 +12,12 @@
 //! metadata built from the configured `resource`, never from the request's `Host`.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use serde_json::{Value, json};
 use shared_model::manifest::OAuthSettings;
 
+use super::token_cache::TokenCache;
 use crate::jwt::{Claims, Verifier};
 
 /// The caller an OAuth access token identifies.
@@ -57,7 +59,15 @@ pub struct OAuthRule {
     pub verifier: Verifier,
     /// Checks opaque tokens, when an introspection endpoint is configured.
     pub introspector: Option<super::introspect::Introspector>,
+    /// JWTs this rule accepted, kept for [`VERIFIED_FOR`] at most (never past
+    /// their `exp`), so a client's repeated calls verify its signature once.
+    verified: TokenCache<Arc<Principal>>,
 }
+
+/// Longest a verified JWT is accepted again without checking its signature.
+/// A new rule (settings or keys changed) starts with none; so a key an issuer
+/// withdraws stops admitting its tokens within this bound.
+pub const VERIFIED_FOR: Duration = Duration::from_secs(60);
 
 /// Why an OAuth token was refused (the `error_description` of the 401).
 pub type Refusal = String;
@@ -83,19 +93,27 @@ impl OAuthRule {
                 None => Some(super::introspect::Introspector::new(i, runtime_key)?),
             },
         };
-        Ok(OAuthRule { settings: settings.clone(), verifier, introspector })
+        Ok(OAuthRule { settings: settings.clone(), verifier, introspector, verified: TokenCache::default() })
     }
 
     /// Decides on a presented bearer token.
     pub async fn check(&self, token: &str) -> Result<Arc<Principal>, Refusal> {
-        let claims = if Verifier::looks_like_jwt(token) {
-            self.verifier.verify(token).await.map_err(|e| e.to_string())?
-        } else if let Some(intro) = &self.introspector {
-            intro.check(token, &self.settings).await?
-        } else {
-            return Err("the token is not a JWT access token".into());
-        };
-        Ok(Arc::new(Principal::from_claims(claims)))
+        if !Verifier::looks_like_jwt(token) {
+            let Some(intro) = &self.introspector else {
+                return Err("the token is not a JWT access token".into());
+            };
+            return Ok(Arc::new(Principal::from_claims(intro.check(token, &self.settings).await?)));
+        }
+        let key = TokenCache::<Arc<Principal>>::key(token);
+        if let Some(known) = self.verified.get(&key) {
+            return Ok(known);
+        }
+        let claims = self.verifier.verify(token).await.map_err(|e| e.to_string())?;
+        let left = claims.0.get("exp").and_then(Value::as_i64).map_or(0, |exp| exp - chrono::Utc::now().timestamp());
+        let principal = Arc::new(Principal::from_claims(claims));
+        let keep = VERIFIED_FOR.min(Duration::from_secs(u64::try_from(left).unwrap_or(0)));
+        self.verified.put(key, principal.clone(), keep);
+        Ok(principal)
     }
 
     /// The URL of this resource's RFC 9728 metadata: the resource's origin,

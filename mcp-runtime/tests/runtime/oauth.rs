@@ -496,3 +496,25 @@ async fn opaque_tokens_are_introspected_with_the_client_credentials_and_the_answ
     assert_eq!(post_mcp(&app, Some("opaque-unknown"), init()).await.status(), 401);
     assert_eq!(calls.load(Ordering::SeqCst), before);
 }
+
+#[tokio::test]
+async fn a_token_accepted_once_is_not_accepted_again_past_its_expiry() {
+    // Repeated calls with one token skip the signature check (the verified-token
+    // cache); that must never stretch the token's own lifetime.
+    let ed = Key::ed();
+    let mut m = manifest(crate::tools());
+    m["auth"] = json!({"mode": "oauth", "resource": RESOURCE, "leeway_seconds": 0,
+                       "issuers": [{"issuer": ISSUER, "keys": [ed.jwk("ed-1")], "algorithms": ["EdDSA"]}]});
+    let app = TestApp::spawn(m, &[]).await;
+    let exp = chrono::Utc::now().timestamp() + 2;
+    let t = ed.access_token("ed-1", json!({"exp": exp}));
+    for _ in 0..3 {
+        assert_eq!(post_mcp(&app, Some(&t), init()).await.status(), 200, "accepted while valid, again and again");
+    }
+    while chrono::Utc::now().timestamp() <= exp {
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    let r = post_mcp(&app, Some(&t), init()).await;
+    assert_eq!(r.status(), 401, "refused once expired, although it was accepted a moment ago");
+    assert!(challenge(&r).contains("expired"), "{}", challenge(&r));
+}
