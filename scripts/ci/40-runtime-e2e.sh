@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runtime end-to-end stage: the runtime's integration tests (real PostgreSQL and
-# MariaDB required), the official MCP conformance suite (Node 22 via npx; the
+# Runtime end-to-end stage: the runtime's doc tests (its unit and integration
+# tests run in stage 20, once), the official MCP conformance suite (Node 22 via npx; the
 # stable 0.1.16 and the 2026-07-28 requirements of the pinned pre-release)
 # against quarry-runtime serving the conformance fixture manifest with the
 # test-only fixtures switched on, then the official clients (PyPI `mcp` 1.x
@@ -13,7 +13,7 @@ cd "$(dirname "$0")/../.."
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$PWD/target}
 
 export REQUIRE_DB_TESTS=${REQUIRE_DB_TESTS:-1}
-cargo test -p shared-model -p mcp-runtime
+cargo test --doc -p shared-model -p mcp-runtime
 cargo build -p mcp-runtime --bin quarry-runtime
 
 port=${CONFORMANCE_PORT:-18931}
