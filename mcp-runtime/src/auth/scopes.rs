@@ -93,21 +93,31 @@ pub(super) async fn check_call(
             let Some(needed) = required(rule, &release.manifest, method, name) else { continue };
             if principal.missing(needed).is_some() {
                 tracing::info!(subject = %principal.subject, method, name, "Refused a call outside the token's scopes.");
-                return Err(insufficient_scope(rule, needed));
+                return Err(insufficient_scope(rule, principal, needed));
             }
         }
     }
     Ok(Request::from_parts(parts, Body::from(bytes)))
 }
 
-fn insufficient_scope(rule: &OAuthRule, needed: &[String]) -> Response {
+/// The 403 of a call outside the token's scopes. Its `scope` names the
+/// scopes the token already has plus the ones this call needs (the MCP
+/// specification's recommended scope challenge): a client that steps up with
+/// exactly that list keeps what it could already do.
+fn insufficient_scope(rule: &OAuthRule, principal: &Principal, needed: &[String]) -> Response {
+    let mut ask: Vec<String> = principal.scopes.clone();
+    for n in needed {
+        if !ask.contains(n) {
+            ask.push(n.clone());
+        }
+    }
     let body = serde_json::json!({
         "error": "insufficient_scope",
         "error_description": format!("this call needs the scope {}", needed.join(" ")),
-        "scope": needed.join(" "),
+        "scope": ask.join(" "),
     });
     let mut res = (StatusCode::FORBIDDEN, axum::Json(body)).into_response();
-    if let Ok(v) = HeaderValue::from_str(&rule.scope_challenge(needed)) {
+    if let Ok(v) = HeaderValue::from_str(&rule.scope_challenge(&ask)) {
         res.headers_mut().insert(header::WWW_AUTHENTICATE, v);
     }
     res

@@ -310,11 +310,12 @@ async fn scopes_filter_the_lists_and_a_call_outside_them_gets_403_insufficient_s
     let r = post_mcp(&app, Some(&basic), call.clone()).await;
     assert_eq!(r.status(), 403);
     let c = challenge(&r);
-    assert!(c.starts_with(r#"Bearer error="insufficient_scope", scope="orders:read", resource_metadata="https://mcp.example.com/.well-known/oauth-protected-resource/mcp""#), "{c}");
+    // The challenge asks for what the token has plus what the call needs, so a step-up loses nothing.
+    assert!(c.starts_with(r#"Bearer error="insufficient_scope", scope="mcp:tools orders:read", resource_metadata="https://mcp.example.com/.well-known/oauth-protected-resource/mcp""#), "{c}");
     let read = json!({"jsonrpc": "2.0", "id": 6, "method": "resources/read", "params": {"uri": "shop://customers/4"}});
     let r = post_mcp(&app, Some(&basic), read).await;
     assert_eq!(r.status(), 403);
-    assert!(challenge(&r).contains(r#"scope="customers:read""#));
+    assert!(challenge(&r).contains(r#"scope="mcp:tools customers:read""#), "{}", challenge(&r));
     // A token without even the default scope sees no tool at all.
     let none = key.access_token("k", json!({"scope": "profile"}));
     let mut s = app.session(Some(&none)).await;
