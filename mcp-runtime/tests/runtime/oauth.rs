@@ -328,7 +328,7 @@ async fn scopes_filter_the_lists_and_a_call_outside_them_gets_403_insufficient_s
     )
     .await;
     assert_eq!(r.status(), 403);
-    assert!(challenge(&r).contains(r#"scope="mcp:tools""#));
+    assert!(challenge(&r).contains(r#"scope="profile mcp:tools""#), "{}", challenge(&r));
 
     // With the scopes (as a space-separated `scope` or an `scp` list) the same calls pass.
     let full = key.access_token("k", json!({"scope": "mcp:tools orders:read customers:read prompts"}));
