@@ -455,6 +455,7 @@ pub async fn redeem(
     request::Entity::update(used).exec(&tx).await?;
     insert_refresh(&tx, refresh_hash, &grant_id, now, refresh_expires_at).await?;
     touch_grant(&tx, &grant_id, now).await?;
+    supersede(&tx, &g, now).await?;
     tx.commit().await?;
     Ok(Redeemed::Issued(Box::new(grant_from(g)?)))
 }
@@ -484,6 +485,24 @@ async fn touch_grant(tx: &DatabaseTransaction, id: &str, now: DateTime<Utc>) -> 
 }
 
 /// Revokes grant `id` and deletes its refresh tokens (the whole family).
+/// Revokes the user's earlier grants to the same client for the same resource
+/// once `g` is in use: a new consent (e.g. a scope step-up) replaces the old
+/// one, so each user holds one grant per client and revoking it ends the access.
+async fn supersede(tx: &DatabaseTransaction, g: &grant::Model, now: DateTime<Utc>) -> Result<(), StoreError> {
+    let older = grant::Entity::find()
+        .filter(grant::Column::Subject.eq(g.subject.clone()))
+        .filter(grant::Column::ClientId.eq(g.client_id.clone()))
+        .filter(grant::Column::Resource.eq(g.resource.clone()))
+        .filter(grant::Column::Id.ne(g.id.clone()))
+        .filter(grant::Column::RevokedAt.is_null())
+        .all(tx)
+        .await?;
+    for o in older {
+        revoke_family(tx, &o.id, now).await?;
+    }
+    Ok(())
+}
+
 async fn revoke_family(tx: &impl ConnectionTrait, id: &str, now: DateTime<Utc>) -> Result<bool, StoreError> {
     let res = grant::Entity::update_many()
         .col_expr(grant::Column::RevokedAt, sea_orm::sea_query::Expr::value(now))

@@ -9,16 +9,18 @@ tests/e2e/oauth/upstream_idp.mjs) with the claim mapping
 mode `oauth` at the address Quarry's settings name as the MCP URL (the
 resource), trusting Quarry's issuer through /oauth/jwks.json (EdDSA); its
 tools read the caller's identity through claim-bound parameters against the
-real PostgreSQL: `whoami` (`sub`) and `my_email` (`email`), both needing the
-scope `sales:read` (the manifest's default scope).
+real PostgreSQL: `whoami` (`sub`, the default scope `mcp:tools`) and
+`my_email` (`email`, which also needs `sales:read`).
 
 The SDK's OAuthClientProvider then does everything itself — the 401,
 protected-resource and authorization-server metadata, dynamic registration,
 the authorization request with PKCE and `resource`, the code exchange — and a
 redirect handler plays the user's browser on the consent page's API:
   (a) alice signs in through the upstream provider (its login and consent
-      pages), approves, gets `sales:read` through her group, and `my_email`
-      answers her email;
+      pages) and approves `mcp:tools`; calling `my_email` gets the runtime's
+      403 insufficient_scope, and the SDK steps up by itself: a second consent
+      for `mcp:tools sales:read` (her group grants `sales:read`), then
+      `my_email` answers her email and `whoami` still works (nothing lost);
   (b) the admin signs in with the admin account, approves, and `whoami`
       answers `admin`;
 then the grants list shows both, and after the admin revokes alice's grant
@@ -44,7 +46,7 @@ from mcp.shared.auth import OAuthClientMetadata
 
 checks = {"passed": 0, "failed": 0}
 REDIRECT = "http://127.0.0.1:33419/callback"
-SCOPES = ["sales:read"]
+SCOPES = ["mcp:tools"]
 
 
 def check(name, ok, detail=""):
@@ -80,12 +82,13 @@ def start_runtime(binary, quarry, resource, port, workdir):
         "parameters": [{"name": "who", "type": "string", "from_claim": claim}]}
     manifest = {
         "format_version": 1, "release": 1, "server": {"name": "as-e2e"},
-        "auth": {"mode": "oauth", "resource": resource, "default_scope": "sales:read",
+        "auth": {"mode": "oauth", "resource": resource,
                  "issuers": [{"issuer": quarry, "jwks_uri": f"{quarry}/oauth/jwks.json", "algorithms": ["EdDSA"]}]},
         "connections": [{"id": "pg", "db_type": "postgresql", "host": "127.0.0.1", "port": 5432,
                          "database": "postgres", "username": "postgres", "ssl_mode": "disable"}],
-        # Every tool needs sales:read (the default scope here), which only the sales group is granted.
-        "tools": [claim_tool("whoami", "sub"), claim_tool("my_email", "email")],
+        # my_email also needs sales:read, which only the sales group is granted: a token with the default
+        # scope alone gets 403 insufficient_scope for it, and the client steps up.
+        "tools": [claim_tool("whoami", "sub"), dict(claim_tool("my_email", "email"), scopes=["sales:read"])],
     }
     path = os.path.join(workdir, "manifest.json")
     with open(path, "w") as f:
@@ -106,8 +109,10 @@ def start_runtime(binary, quarry, resource, port, workdir):
 class UserBrowser:
     """The user's browser: follows redirects by hand, keeps cookies, fills the provider's forms, uses the consent API."""
 
-    def __init__(self, quarry, user, client_name="as-e2e client", scopes=SCOPES):
-        self.quarry, self.user, self.client_name, self.scopes = quarry, user, client_name, scopes
+    def __init__(self, quarry, user, client_name="as-e2e client", scopes=(SCOPES,)):
+        # The scopes each consent in turn should ask for (a step-up asks again, for more).
+        self.quarry, self.user, self.client_name, self.expected = quarry, user, client_name, list(scopes)
+        self.consents = 0
         self.http = httpx.AsyncClient(follow_redirects=False, timeout=30)
         self.result = None
 
@@ -154,8 +159,10 @@ class UserBrowser:
             raise RuntimeError(f"authorize did not reach the consent page: {location.status_code} {location.text[:300]}")
         request_id = httpx.URL(location).params["request"]
         c = await self.consent(request_id)
-        check(f"{self.user}: the consent page names the client, the scopes and the resource",
-              c["client_name"] == self.client_name and c["scopes"] == self.scopes and c["resource"].endswith("/mcp"), c)
+        want = self.expected[min(self.consents, len(self.expected) - 1)]
+        self.consents += 1
+        check(f"{self.user}: consent {self.consents} names the client, the scopes {' '.join(want)} and the resource",
+              c["client_name"] == self.client_name and c["scopes"] == want and c["resource"].endswith("/mcp"), c)
         if self.user == "admin":
             r = await self.http.post(f"{self.quarry}/api/v1/auth/login",
                                      json={"username": "admin", "password": "correct horse battery"})
@@ -181,8 +188,8 @@ class UserBrowser:
         return self.result
 
 
-async def connect_as(user, quarry, mcp_url, tool):
-    browser = UserBrowser(quarry, user)
+async def connect_as(user, quarry, mcp_url, tool, scopes=(SCOPES,), then=None):
+    browser = UserBrowser(quarry, user, scopes=scopes)
     storage = MemoryTokens()
     auth = OAuthClientProvider(
         server_url=mcp_url,
@@ -194,9 +201,11 @@ async def connect_as(user, quarry, mcp_url, tool):
         async with ClientSession(rd, wr) as session:
             await session.initialize()
             r = await session.call_tool(tool, {})
+            after = await session.call_tool(then, {}) if then else None
     rows = (r.structuredContent or {}).get("rows") if not r.isError else None
     text = "".join(c.text for c in r.content if getattr(c, "text", None))
-    return (rows or text), storage
+    browser.after = (after.structuredContent or {}).get("rows") if after and not after.isError else after
+    return (rows or text), storage, browser
 
 
 async def conformance(quarry, resource, version, port):
@@ -218,7 +227,7 @@ async def conformance(quarry, resource, version, port):
         text = line.decode(errors="replace").rstrip()
         lines.append(text)
         if text.startswith(f"{quarry}/oauth/authorize?"):
-            browser = UserBrowser(quarry, "admin", client_name="MCP conformance", scopes=["mcp:tools"])
+            browser = UserBrowser(quarry, "admin", client_name="MCP conformance", scopes=(["mcp:tools"],))
             back = await browser.redirect_handler(text)
             async with httpx.AsyncClient() as h:
                 await h.get(back)
@@ -260,16 +269,24 @@ async def main():
     workdir = tempfile.mkdtemp()
     runtime = start_runtime(a.runtime_bin, quarry, resource, a.resource_port, workdir)
     try:
-        rows, alice_tokens = await connect_as("alice", quarry, resource, "my_email")
+        rows, alice_tokens, browser = await connect_as(
+            "alice", quarry, resource, "my_email", scopes=(SCOPES, SCOPES + ["sales:read"]), then="whoami")
+        check("alice: the 403 insufficient_scope made the SDK step up through a second consent",
+              browser.consents == 2, browser.consents)
         check("alice: tools/call on the runtime; her email reaches the SQL through a claim-bound parameter "
               "(the tool needs sales:read, which her group maps to)", rows == [{"email": "alice@example.com"}], rows)
-        granted = alice_tokens.tokens.scope.split() if alice_tokens.tokens.scope else []
-        check("alice: her token carries sales:read", granted == SCOPES, granted)
-        rows, _ = await connect_as("admin", quarry, resource, "whoami")
+        granted = sorted(alice_tokens.tokens.scope.split()) if alice_tokens.tokens.scope else []
+        check("alice: her stepped-up token carries mcp:tools and sales:read", granted == ["mcp:tools", "sales:read"],
+              granted)
+        check("alice: after the step-up a tool needing only mcp:tools still answers, without a third consent",
+              isinstance(browser.after, list) and len(browser.after) == 1 and bool(browser.after[0].get("sub"))
+              and browser.consents == 2, browser.after)
+        rows, _, _ = await connect_as("admin", quarry, resource, "whoami")
         check("admin: tools/call on the runtime as the admin account", rows == [{"sub": "admin"}], rows)
         grants = (await admin.get("/api/v1/oauth-grants")).json()
         subjects = sorted(g["email"] or g["subject"] for g in grants["items"])
-        check("the grants list shows both users", subjects == ["admin", "alice@example.com"], grants)
+        # alice's step-up replaced her first grant: one grant per user and client.
+        check("the grants list shows both users, once each", subjects == ["admin", "alice@example.com"], grants)
         alice = next(g for g in grants["items"] if g["email"] == "alice@example.com")
         r = await admin.delete(f"/api/v1/oauth-grants/{alice['id']}")
         check("the admin revokes alice's grant", r.status_code == 204, r.text)
