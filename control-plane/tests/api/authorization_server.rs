@@ -483,8 +483,11 @@ async fn an_admin_revokes_a_grant_and_a_client_revokes_its_refresh_token() {
         let (_, t) = exchange(&app, &client_id, &code, &verifier).await;
         refresh_tokens.push(t["refresh_token"].as_str().unwrap().to_string());
     }
+    // The second consent of the same user to the same client replaces the first grant.
     let (_, grants) = app.get("/api/v1/oauth-grants").await;
-    assert_eq!(grants["total"], 2, "{grants}");
+    assert_eq!(grants["total"], 1, "{grants}");
+    let (s, r) = refresh(&app, &client_id, &refresh_tokens[0]).await;
+    assert_eq!((s, r["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_grant")), "superseded");
     let newest = grants["items"][0].clone();
     assert_eq!((newest["subject"].as_str(), newest["client_name"].as_str()), (Some("admin"), Some("Test MCP client")));
     assert_eq!(newest["resource"], json!(resource));
@@ -506,9 +509,15 @@ async fn an_admin_revokes_a_grant_and_a_client_revokes_its_refresh_token() {
             .body(form)
             .send()
     };
-    assert_eq!(revoke(refresh_tokens[0].clone()).await.unwrap().status(), StatusCode::OK);
+    let (verifier, challenge) = pkce();
+    let code = approved_code(&app, &client_id, &challenge, &resource).await;
+    let (_, t) = exchange(&app, &client_id, &code, &verifier).await;
+    let live = t["refresh_token"].as_str().unwrap().to_string();
+    let (_, grants) = app.get("/api/v1/oauth-grants").await;
+    assert_eq!(grants["total"], 1);
+    assert_eq!(revoke(live.clone()).await.unwrap().status(), StatusCode::OK);
     assert_eq!(revoke("qrt_unknown".into()).await.unwrap().status(), StatusCode::OK);
-    let (s, r) = refresh(&app, &client_id, &refresh_tokens[0]).await;
+    let (s, r) = refresh(&app, &client_id, &live).await;
     assert_eq!((s, r["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_grant")));
     let (_, grants) = app.get("/api/v1/oauth-grants").await;
     assert_eq!(grants["total"], 0);
