@@ -8,12 +8,22 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { launch, SCREENSHOTS } from './browser.mjs';
 import { startQuarry } from './server.mjs';
 
 const ADMIN = { username: 'consent-admin', password: 'consent-password-1' };
+const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+
+/** Serious or critical axe violations on the page as it is now. */
+async function axeSerious(page) {
+  await page.evaluate(readFileSync(AXE, 'utf8'));
+  const result = await page.evaluate(async () => window.axe.run(document, { resultTypes: ['violations'] }));
+  return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id}: ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`);
+}
 
 let quarry;
 let browser;
@@ -75,6 +85,7 @@ test('a user approves an MCP client on the consent page with the keyboard, and t
   assert.equal(await page.getByTestId('consent-resource').innerText(), resource);
   assert.deepEqual(await page.getByRole('list', { name: 'Requested scopes' }).getByRole('listitem').allInnerTexts(), ['mcp:tools']);
   await page.screenshot({ path: join(SCREENSHOTS, 'consent-anonymous.png'), fullPage: true });
+  assert.deepEqual(await axeSerious(page), [], 'the consent page (signed out) has no serious accessibility problem');
 
   // Keyboard only: the admin sign-in, the login form, then Approve.
   await page.getByRole('button', { name: 'Sign in with the admin account' }).focus();
@@ -87,6 +98,7 @@ test('a user approves an MCP client on the consent page with the keyboard, and t
   await page.getByTestId('consent-user').waitFor();
   assert.equal(await page.getByTestId('consent-user').innerText(), 'Signed in as consent-admin.');
   await page.screenshot({ path: join(SCREENSHOTS, 'consent-signed-in.png'), fullPage: true });
+  assert.deepEqual(await axeSerious(page), [], 'the consent page (signed in) has no serious accessibility problem');
   await page.getByRole('button', { name: 'Approve' }).focus();
   await Promise.all([page.waitForURL(/\/callback\?/), page.keyboard.press('Enter')]);
   const back = received.filter((u) => u.pathname === '/callback').at(-1);
