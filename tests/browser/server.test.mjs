@@ -60,7 +60,7 @@ test('the Server page opens from the navigation', async () => {
   await page.getByLabel('Password').fill(ADMIN.password);
   await page.getByRole('button', { name: /log in/i }).click();
   await page.getByRole('heading', { name: 'Overview' }).waitFor();
-  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Server' }).click();
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Server', exact: true }).click();
   await page.getByRole('heading', { name: 'Server', exact: true }).waitFor();
   await page.getByLabel('Server name').waitFor();
   assert.equal(await page.getByLabel('Server name').inputValue(), 'Quarry');
