@@ -39,10 +39,15 @@ async fn enabled(env: &[(&str, &str)], extra: Value) -> (TestApp, String) {
     (app, resource)
 }
 
+/// POST /oauth/register with `body`.
+async fn post_register(app: &TestApp, body: &Value) -> reqwest::Response {
+    Client::new().post(app.url("/oauth/register")).json(body).send().await.unwrap()
+}
+
 async fn register(app: &TestApp) -> String {
     let body = json!({"client_name": "Test MCP client", "redirect_uris": [REDIRECT],
         "grant_types": ["authorization_code", "refresh_token"], "token_endpoint_auth_method": "none"});
-    let res = Client::new().post(app.url("/oauth/register")).json(&body).send().await.unwrap();
+    let res = post_register(app, &body).await;
     assert_eq!(res.status(), StatusCode::CREATED);
     let b: Value = res.json().await.unwrap();
     assert_eq!(b["token_endpoint_auth_method"], "none");
@@ -351,12 +356,7 @@ async fn denying_returns_access_denied_and_approving_needs_a_signed_in_user_in_t
 #[tokio::test]
 async fn registration_switched_off_is_refused_in_the_rfc_shape_and_left_out_of_the_metadata() {
     let (app, _) = enabled(&[], json!({"dynamic_registration": false})).await;
-    let res = Client::new()
-        .post(app.url("/oauth/register"))
-        .json(&json!({"redirect_uris": [REDIRECT]}))
-        .send()
-        .await
-        .unwrap();
+    let res = post_register(&app, &json!({"redirect_uris": [REDIRECT]})).await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
     let b: Value = res.json().await.unwrap();
     assert_eq!(b["error"], "access_denied");
@@ -373,7 +373,7 @@ async fn registration_switched_off_is_refused_in_the_rfc_shape_and_left_out_of_t
         (json!({"redirect_uris": [REDIRECT], "grant_types": ["password"]}), "invalid_client_metadata"),
         (json!("not an object"), "invalid_client_metadata"),
     ] {
-        let res = Client::new().post(app.url("/oauth/register")).json(&body).send().await.unwrap();
+        let res = post_register(&app, &body).await;
         assert_eq!(res.status(), StatusCode::BAD_REQUEST);
         assert_eq!(res.json::<Value>().await.unwrap()["error"], error, "{body}");
     }
@@ -528,12 +528,7 @@ async fn while_switched_off_authorization_and_the_new_grants_are_refused() {
     let app = TestApp::spawn().await;
     let (s, b) = token(&app, &[("grant_type", "refresh_token"), ("client_id", "x"), ("refresh_token", "qrt_x")]).await;
     assert_eq!((s, b["error"].as_str()), (StatusCode::BAD_REQUEST, Some("unsupported_grant_type")));
-    let res = Client::new()
-        .post(app.url("/oauth/register"))
-        .json(&json!({"redirect_uris": [REDIRECT]}))
-        .send()
-        .await
-        .unwrap();
+    let res = post_register(&app, &json!({"redirect_uris": [REDIRECT]})).await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
     let meta: Value =
         reqwest::get(app.url("/.well-known/oauth-authorization-server")).await.unwrap().json().await.unwrap();
