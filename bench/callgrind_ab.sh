@@ -5,6 +5,8 @@
 # `orders_by_customer` calls at c=C; its instructions (Ir) are divided by the calls the load generator counted.
 # Both arms run in the same invocation, one after the other, against the same database.
 #   bench/callgrind_ab.sh BIN_A BIN_B     env: C=4 DUR=20 WARM=5 PORT=8093
+#                                         TOOL=orders_by_customer ARGS=<mcpload args> FIXTURES=
+# TOOL=test_simple_text ARGS='{}' FIXTURES=1 measures the no-database floor (the conformance fixture tool).
 # Prints Ir/call per arm and B/A; the callgrind files stay in $BENCH_VAR/results/cg-<stamp>/ for
 # `callgrind_annotate` (per-function costs; build with symbols, as release builds are by default).
 set -euo pipefail
@@ -14,7 +16,7 @@ export BENCH_DIR=${BENCH_DIR:-$(cd "$repo/../shared/bench" && pwd)}
 [ $# -eq 2 ] || { sed -n 2,9p "$0"; exit 2; }
 C=${C:-4}; DUR=${DUR:-20}; WARM=${WARM:-5}; port=${PORT:-8093}
 od="$BENCH_VAR/results/cg-$(date +%Y%m%d-%H%M%S)"; mkdir -p "$od"
-url=http://127.0.0.1:$port/mcp args='{"customer_id":{{rand:1:10000}}}'
+url=http://127.0.0.1:$port/mcp tool=${TOOL:-orders_by_customer} args=${ARGS:-'{"customer_id":{{rand:1:10000}}}'}
 command -v valgrind >/dev/null || { echo "install valgrind" >&2; exit 2; }
 "$BENCH_DIR/setup_db.sh" >/dev/null
 
@@ -23,14 +25,14 @@ arm_args() { local v="${1}_ARGS"; echo "${!v:---manifest $repo/bench/manifest.js
 declare -A IR CALLS
 for arm in A B; do
   bin=$1; shift
-  QUARRY_LOG=warn QUARRY_RUNTIME_BIND=127.0.0.1:$port \
+  QUARRY_LOG=warn QUARRY_RUNTIME_BIND=127.0.0.1:$port QUARRY_RUNTIME_CONFORMANCE_FIXTURES=${FIXTURES:-} \
     valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$od/callgrind.$arm" \
     "$bin" $(arm_args "$arm") >"$od/runtime-$arm.log" 2>&1 &
   vg=$!
-  "$MCPLOAD" --probe --url "$url" --tool orders_by_customer --args "$args" -d 120 --timeout 30 >/dev/null
-  "$MCPLOAD" --url "$url" --tool orders_by_customer --args "$args" -c "$C" -d "$WARM" --warmup 0 --quiet >/dev/null || true
+  "$MCPLOAD" --probe --url "$url" --tool "$tool" --args "$args" -d 120 --timeout 30 >/dev/null
+  "$MCPLOAD" --url "$url" --tool "$tool" --args "$args" -c "$C" -d "$WARM" --warmup 0 --quiet >/dev/null || true
   callgrind_control -i on "$vg" >/dev/null
-  "$MCPLOAD" --url "$url" --tool orders_by_customer --args "$args" -c "$C" -d "$DUR" --warmup 0 --quiet \
+  "$MCPLOAD" --url "$url" --tool "$tool" --args "$args" -c "$C" -d "$DUR" --warmup 0 --quiet \
     --json "$od/load-$arm.jsonl" >/dev/null || true
   callgrind_control -i off "$vg" >/dev/null
   callgrind_control -d "$vg" >/dev/null

@@ -98,7 +98,7 @@ fn rewrite(value: &mut Value, always: bool) {
 /// decimal value back (the double's shortest form equals `text` up to sign,
 /// leading and trailing zeros).
 pub fn survives_double(text: &str) -> bool {
-    let digits = text.trim_start_matches('-');
+    let digits = text.strip_prefix('-').unwrap_or(text);
     // Fast path, no allocation: a plain decimal with at most 15 significant
     // digits (DBL_DIG) maps to a double whose shortest form is that same
     // value. Leading zeros of the integer part and trailing zeros of the
@@ -126,11 +126,27 @@ pub fn survives_double(text: &str) -> bool {
 /// without its trailing zeros. `None` for anything but `123`, `1.5`, `.5`
 /// or `1.` shapes (exponents, signs, other characters).
 fn plain_digits(digits: &str) -> Option<usize> {
-    let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
-    if int.is_empty() && frac.is_empty() || !int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit()) {
-        return None;
+    // One pass over the bytes: this runs for every wide number of a result.
+    let (mut count, mut pending_zeros, mut fraction, mut leading, mut any) = (0, 0, false, true, false);
+    for &b in digits.as_bytes() {
+        match b {
+            b'.' if !fraction => fraction = true,
+            b'0'..=b'9' => {
+                any = true;
+                if !fraction {
+                    leading &= b == b'0';
+                    count += usize::from(!leading);
+                } else if b == b'0' {
+                    pending_zeros += 1;
+                } else {
+                    count += pending_zeros + 1;
+                    pending_zeros = 0;
+                }
+            }
+            _ => return None,
+        }
     }
-    Some(int.trim_start_matches('0').len() + frac.trim_end_matches('0').len())
+    any.then_some(count)
 }
 
 /// `-0012.3400` → `-12.34`; `0.0` → `0`; `100` → `100`.

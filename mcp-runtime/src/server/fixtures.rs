@@ -88,7 +88,7 @@ impl ServerHandler for FixturesServer {
     }
 
     async fn listen(&self, cx: rmcp::service::SubscriptionContext) -> Result<(), ErrorData> {
-        self.inner.listen(cx).await
+        Box::pin(self.inner.listen(cx)).await
     }
 
     async fn on_initialized(&self, cx: rmcp::service::NotificationContext<RoleServer>) {
@@ -100,13 +100,17 @@ impl ServerHandler for FixturesServer {
         request: CallToolRequestParams,
         cx: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
+        // rmcp moves each request's future into a task of its own, and its
+        // size is that of the largest method future: the fixtures' state
+        // machines (elicitation, sampling, progress) are boxed so that every
+        // call, the benchmark's no-database one included, stays small to move.
         if self.inner.shared.current().tools.contains_key(request.name.as_ref()) {
-            return self.inner.call_tool(request, cx).await;
+            return Box::pin(self.inner.call_tool(request, cx)).await;
         }
-        if let Some(outcome) = stateless::call(&self.inner.shared, &self.codec, &request, &cx).await {
+        if let Some(outcome) = Box::pin(stateless::call(&self.inner.shared, &self.codec, &request, &cx)).await {
             return outcome;
         }
-        call_tool(request, cx).await.map(Into::into)
+        Box::pin(call_tool(request, cx)).await.map(Into::into)
     }
 
     async fn list_resources(

@@ -3,7 +3,7 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
-use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, NaiveTime};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, Timelike};
 use postgres_types::{FromSql, Kind, Type};
 use serde_json::{Number, Value};
 
@@ -67,14 +67,72 @@ fn date(days: i32) -> Value {
     Value::String(match days {
         i32::MAX => "infinity".into(),
         i32::MIN => "-infinity".into(),
-        d => (epoch().date() + Duration::days(i64::from(d))).format("%Y-%m-%d").to_string(),
+        d => {
+            let date = epoch().date() + Duration::days(i64::from(d));
+            let mut out = String::with_capacity(10);
+            if push_date(&mut out, date) { out } else { date.format("%Y-%m-%d").to_string() }
+        }
     })
 }
 
 fn time_of_day(micros: i64) -> String {
-    let t = NaiveTime::MIN + Duration::microseconds(micros);
     // 24:00:00 is a valid PostgreSQL time that chrono wraps to 00:00:00.
-    if micros >= 86_400_000_000 { "24:00:00".into() } else { t.format("%H:%M:%S%.f").to_string() }
+    if micros >= 86_400_000_000 {
+        return "24:00:00".into();
+    }
+    let mut out = String::with_capacity(15);
+    push_time(&mut out, NaiveTime::MIN + Duration::microseconds(micros));
+    out
+}
+
+// Dates and times are written digit by digit: chrono's formatting machinery
+// costs several times more, and a result can hold thousands of them. The
+// text is what chrono prints (`%Y-%m-%d`, `%H:%M:%S%.f`, RFC 3339 with
+// `AutoSi`), which a test checks; years outside 0–9999, which chrono prints
+// with a sign, are left to chrono.
+
+/// `n` in exactly `width` digits, zero-padded.
+fn push_digits(out: &mut String, n: u32, width: u32) {
+    let mut div = 10u32.pow(width.saturating_sub(1));
+    while div > 0 {
+        out.push(char::from(b'0' + (n / div % 10) as u8));
+        div /= 10;
+    }
+}
+
+/// `YYYY-MM-DD`; `false` (nothing written) for a year outside 0–9999.
+fn push_date(out: &mut String, d: NaiveDate) -> bool {
+    let Ok(year @ 0..=9999) = u32::try_from(d.year()) else { return false };
+    push_digits(out, year, 4);
+    out.push('-');
+    push_digits(out, d.month(), 2);
+    out.push('-');
+    push_digits(out, d.day(), 2);
+    true
+}
+
+/// `HH:MM:SS`, then the fraction in 3, 6 or 9 digits as needed (none when zero).
+fn push_time(out: &mut String, t: NaiveTime) {
+    push_digits(out, t.hour(), 2);
+    out.push(':');
+    push_digits(out, t.minute(), 2);
+    out.push(':');
+    push_digits(out, t.second(), 2);
+    match t.nanosecond() {
+        0 => {}
+        n if n % 1_000_000 == 0 => {
+            out.push('.');
+            push_digits(out, n / 1_000_000, 3);
+        }
+        n if n % 1_000 == 0 => {
+            out.push('.');
+            push_digits(out, n / 1_000, 6);
+        }
+        n => {
+            out.push('.');
+            push_digits(out, n, 9);
+        }
+    }
 }
 
 fn timetz(raw: &[u8]) -> DecodeResult {
@@ -93,7 +151,15 @@ fn timestamp(micros: i64, utc: bool) -> Value {
         i64::MIN => "-infinity".into(),
         m => {
             let ts = epoch() + Duration::microseconds(m);
-            if utc {
+            let mut out = String::with_capacity(27);
+            if push_date(&mut out, ts.date()) {
+                out.push('T');
+                push_time(&mut out, ts.time());
+                if utc {
+                    out.push('Z');
+                }
+                out
+            } else if utc {
                 DateTime::<chrono::Utc>::from_naive_utc_and_offset(ts, chrono::Utc)
                     .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
             } else {
@@ -118,4 +184,57 @@ fn bits(raw: &[u8]) -> Result<String, Box<dyn std::error::Error + Sync + Send>> 
     let (len, data) = raw.split_at_checked(4).ok_or("short bit string")?;
     let n = i32::from_be_bytes(len.try_into()?).max(0) as usize;
     Ok((0..n).map(|i| if data.get(i / 8).is_some_and(|b| b & (0x80 >> (i % 8)) != 0) { '1' } else { '0' }).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What chrono prints for the same values: the text clients saw before.
+    fn chrono_timestamp(micros: i64, utc: bool) -> String {
+        let ts = epoch() + Duration::microseconds(micros);
+        if utc {
+            DateTime::<chrono::Utc>::from_naive_utc_and_offset(ts, chrono::Utc)
+                .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+        } else {
+            ts.format("%Y-%m-%dT%H:%M:%S%.f").to_string()
+        }
+    }
+
+    #[test]
+    fn dates_and_times_print_as_chrono_prints_them() {
+        // Fixed-seed LCG over the range PostgreSQL stores (4713 BC to 294276 AD), with whole
+        // seconds, milliseconds and microseconds all common.
+        let mut state: u64 = 0x2026_1207;
+        let mut next = |n: u64| {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (state >> 1) % n
+        };
+        let span = 210_000_000_000_000_000_i64; // about ±6,600 years around 2000 in microseconds
+        let mut cases: Vec<i64> =
+            vec![0, -1, 1, 999, 1_000, 86_399_999_999, -62_167_219_200_000_000, 315_576_000_000_000_000];
+        for _ in 0..50_000 {
+            let mut m = next(span as u64 * 2) as i64 - span;
+            m = match next(3) {
+                0 => m - m.rem_euclid(1_000_000),
+                1 => m - m.rem_euclid(1_000),
+                _ => m,
+            };
+            cases.push(m);
+        }
+        for m in cases {
+            for utc in [true, false] {
+                assert_eq!(timestamp(m, utc), Value::String(chrono_timestamp(m, utc)), "{m} utc={utc}");
+            }
+            let days = i32::try_from(m.div_euclid(86_400_000_000)).unwrap();
+            let chrono_date = (epoch().date() + Duration::days(i64::from(days))).format("%Y-%m-%d").to_string();
+            assert_eq!(date(days), Value::String(chrono_date), "{days}");
+            let of_day = m.rem_euclid(86_400_000_000);
+            let chrono_time = (NaiveTime::MIN + Duration::microseconds(of_day)).format("%H:%M:%S%.f").to_string();
+            assert_eq!(time_of_day(of_day), chrono_time, "{of_day}");
+        }
+        assert_eq!(timestamp(0, true), Value::String("2000-01-01T00:00:00Z".into()));
+        assert_eq!(timestamp(1_500, false), Value::String("2000-01-01T00:00:00.001500".into()));
+        assert_eq!(time_of_day(86_400_000_000), "24:00:00");
+    }
 }

@@ -10,10 +10,11 @@ fn be_u16(raw: &[u8], at: usize) -> Result<u16, Box<dyn std::error::Error + Sync
 }
 
 /// The exact decimal text of a binary `numeric`: base-10000 digit groups,
-/// a weight (position of the first group) and a display scale.
+/// a weight (position of the first group) and a display scale. Written digit
+/// by digit (no formatting machinery: results can hold thousands of these).
 pub(crate) fn numeric_text(raw: &[u8]) -> Res {
     let ndigits = usize::from(be_u16(raw, 0)?);
-    let weight = be_u16(raw, 2)? as i16;
+    let weight = i32::from(be_u16(raw, 2)? as i16);
     let sign = be_u16(raw, 4)?;
     let dscale = usize::from(be_u16(raw, 6)?);
     match sign {
@@ -22,30 +23,48 @@ pub(crate) fn numeric_text(raw: &[u8]) -> Res {
         0xF000 => return Ok("-Infinity".into()),
         _ => {}
     }
-    let digits: Vec<u16> = (0..ndigits).map(|i| be_u16(raw, 8 + 2 * i)).collect::<Result<_, _>>()?;
-    let group = |i: i32| if i >= 0 { digits.get(i as usize).copied().unwrap_or(0) } else { 0 };
-    let mut out = String::new();
+    let digits = raw.get(8..8 + 2 * ndigits).ok_or("short numeric")?;
+    let group = |i: i32| match usize::try_from(i) {
+        Ok(i) if i < ndigits => u16::from_be_bytes([digits[2 * i], digits[2 * i + 1]]),
+        _ => 0,
+    };
+    let int_digits = usize::try_from(weight + 1).unwrap_or(0) * 4;
+    let mut out = String::with_capacity(int_digits + dscale + 3);
     if sign == 0x4000 {
         out.push('-');
     }
     if weight < 0 {
         out.push('0');
     }
-    for i in 0..=i32::from(weight) {
-        let _ = if i == 0 { write!(out, "{}", group(i)) } else { write!(out, "{:04}", group(i)) };
+    for i in 0..=weight {
+        let g = group(i);
+        // The first group without its leading zeros, the others in four digits.
+        let width = if i > 0 { 4 } else { [10, 100, 1000].iter().filter(|&&t| g >= t).count() + 1 };
+        push_group(&mut out, g, width);
     }
     if dscale > 0 {
-        let mut frac = String::with_capacity(dscale + 4);
-        let mut i = i32::from(weight) + 1;
-        while frac.len() < dscale {
-            let _ = write!(frac, "{:04}", group(i));
+        out.push('.');
+        let (mut left, mut i) = (dscale, weight + 1);
+        while left > 0 {
+            let mut g = group(i);
+            let take = left.min(4);
+            // The group's first `take` of its four digits.
+            for _ in take..4 {
+                g /= 10;
+            }
+            push_group(&mut out, g, take);
+            left -= take;
             i += 1;
         }
-        frac.truncate(dscale);
-        out.push('.');
-        out.push_str(&frac);
     }
     Ok(out)
+}
+
+/// The last `width` (1–4) decimal digits of `g`, zero-padded.
+fn push_group(out: &mut String, g: u16, width: usize) {
+    for div in [1000u16, 100, 10, 1][4 - width..].iter() {
+        out.push(char::from(b'0' + (g / div % 10) as u8));
+    }
 }
 
 /// An `interval` as an ISO 8601 duration, e.g. `P1Y2M3DT4H5M6.5S`; `PT0S` when zero.
@@ -104,6 +123,11 @@ mod tests {
         assert_eq!(numeric_text(&numeric(-2, 0, 8, &[12])).unwrap(), "0.00000012");
         assert_eq!(numeric_text(&numeric(2, 0, 0, &[1])).unwrap(), "100000000");
         assert_eq!(numeric_text(&numeric(0, 0xC000, 0, &[])).unwrap(), "NaN");
+        assert_eq!(numeric_text(&numeric(0, 0, 2, &[8, 7500])).unwrap(), "8.75");
+        assert_eq!(numeric_text(&numeric(0, 0, 0, &[])).unwrap(), "0");
+        assert_eq!(numeric_text(&numeric(0, 0x4000, 5, &[9999, 1, 2345])).unwrap(), "-9999.00012");
+        assert_eq!(numeric_text(&numeric(1, 0, 0, &[7, 5])).unwrap(), "70005");
+        assert!(numeric_text(&numeric(1, 0, 0, &[7, 5])[..10]).is_err(), "a digit group cut short");
     }
 
     #[test]
