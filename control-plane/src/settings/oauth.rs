@@ -65,7 +65,8 @@ pub struct IntrospectionConfig {
     /// The client id the runtime authenticates with (HTTP Basic; 1–255 characters).
     pub client_id: String,
     /// Write-only: the client's secret. Stored encrypted and never returned; leave it out to keep the stored one
-    /// (only while `endpoint` and `client_id` stay the same: a changed one needs the secret again).
+    /// (only while `endpoint` and `client_id` stay the same: a changed one needs the secret again). In a
+    /// configuration document `quarry apply` resolves `${VAR}` from its environment; the HTTP import takes a literal.
     #[serde(default, skip_serializing)]
     #[schema(write_only)]
     pub client_secret: Option<String>,
