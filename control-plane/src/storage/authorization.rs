@@ -604,3 +604,70 @@ pub async fn revoke_grant(w: &mut Write<'_>, id: &str) -> Result<(), StoreError>
     w.record(Kind::OAuthGrant, g.id, name, Action::Deleted, State { version: None, before: Some(last), after: None });
     Ok(())
 }
+
+/// How long a rotated refresh token is kept: a reuse within this time still revokes its grant (the token was
+/// stolen); later it is only an unknown token.
+pub const ROTATED_KEEP_DAYS: i64 = 7;
+/// How long a revoked grant is kept after its revocation (for the record of who had access).
+pub const REVOKED_GRANT_KEEP_DAYS: i64 = 30;
+
+/// What a pruning pass deleted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PrunedAuthorization {
+    /// Expired authorization requests and codes.
+    pub codes: u64,
+    /// Expired refresh tokens, and those rotated or revoked more than [`ROTATED_KEEP_DAYS`] ago.
+    pub refresh_tokens: u64,
+    /// Grants revoked more than [`REVOKED_GRANT_KEEP_DAYS`] ago.
+    pub grants: u64,
+}
+
+/// Deletes the rows no flow can use any more, as of `now`: expired
+/// authorization requests and their codes; refresh tokens that expired, were
+/// rotated more than [`ROTATED_KEEP_DAYS`] ago (a token is rotated when its
+/// successor in the same grant is issued) or belong to a grant revoked that
+/// long ago; grants revoked more than [`REVOKED_GRANT_KEEP_DAYS`] ago. Grants
+/// not revoked (what Users and consents lists) and their newest token stay,
+/// whatever their age.
+pub async fn prune(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<PrunedAuthorization, StoreError> {
+    use sea_orm::ExprTrait;
+    use sea_orm::sea_query::{Alias, Expr, Query};
+    let codes = request::Entity::delete_many().filter(request::Column::ExpiresAt.lt(now)).exec(db).await?.rows_affected;
+
+    let rotated_cut = now - chrono::Duration::days(ROTATED_KEEP_DAYS);
+    let expired = refresh::Entity::delete_many().filter(refresh::Column::ExpiresAt.lt(now)).exec(db).await?;
+    // A used token was rotated when the next token of its grant was created: that one exists before the cut.
+    let next = Alias::new("next");
+    let successor = Query::select()
+        .expr(Expr::val(1))
+        .from_as(refresh::Entity, next.clone())
+        .and_where(
+            Expr::col((next.clone(), refresh::Column::GrantId)).equals((refresh::Entity, refresh::Column::GrantId)),
+        )
+        .and_where(
+            Expr::col((next.clone(), refresh::Column::CreatedAt))
+                .gt(Expr::col((refresh::Entity, refresh::Column::CreatedAt))),
+        )
+        .and_where(Expr::col((next, refresh::Column::CreatedAt)).lt(rotated_cut))
+        .to_owned();
+    let rotated = refresh::Entity::delete_many()
+        .filter(refresh::Column::Used.eq(true))
+        .filter(Expr::exists(successor))
+        .exec(db)
+        .await?;
+    let revoked_long_ago = Query::select()
+        .column(grant::Column::Id)
+        .from(grant::Entity)
+        .and_where(grant::Column::RevokedAt.lt(rotated_cut))
+        .to_owned();
+    let of_revoked =
+        refresh::Entity::delete_many().filter(refresh::Column::GrantId.in_subquery(revoked_long_ago)).exec(db).await?;
+
+    let grant_cut = now - chrono::Duration::days(REVOKED_GRANT_KEEP_DAYS);
+    let grants = grant::Entity::delete_many().filter(grant::Column::RevokedAt.lt(grant_cut)).exec(db).await?;
+    Ok(PrunedAuthorization {
+        codes,
+        refresh_tokens: expired.rows_affected + rotated.rows_affected + of_revoked.rows_affected,
+        grants: grants.rows_affected,
+    })
+}
