@@ -767,7 +767,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description Rollback: publishes the content of release `number` again, as a new release. */
+        /** @description Rollback: publishes the content of release `number` again, as a new release. Its tools are described on their databases again first: a tool whose result columns no longer match the output schema the release carries is a 422 naming it, and nothing is redeployed. */
         post: operations["redeploy"];
         delete?: never;
         options?: never;
@@ -6193,6 +6193,15 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A tool's output schema no longer holds; `problems` names it */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
