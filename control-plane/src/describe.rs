@@ -21,6 +21,8 @@
 //!   described again and a schema the database no longer matches is a
 //!   problem naming the tool, so nothing is redeployed. Unreachable databases
 //!   are logged, as on deploy.
+//! - **on preview** (`api/preview.rs`): the previewed statement is described
+//!   to show the output schema the release would carry; nothing is stored.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -49,7 +51,7 @@ pub async fn describe(
 }
 
 /// Describes `sql` with `parameters` on the stored connection `connection_id`.
-async fn describe_sql(
+pub async fn describe_sql(
     db: &impl Conn,
     engine: &Engine,
     keyring: &Keyring,

@@ -199,3 +199,34 @@ async fn redeploying_a_release_whose_output_schema_the_table_no_longer_matches_i
         deploy_log(&app)
     );
 }
+
+#[tokio::test]
+async fn the_preview_shows_the_output_schema_the_release_will_carry() {
+    let fx = PgFixture::new().await;
+    let (app, _) = spawn_pull_app().await;
+    let conn = pg_connection(&app, &fx.name).await;
+    let sql = "SELECT id, total FROM orders WHERE customer_id = :c";
+    save_tool(&app, &conn, "first_order", sql, "row").await;
+    let (status, body) = app.post("/api/v1/deploy", &json!({})).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let carried = manifest_tool(&app, "first_order").await["output_schema"].clone();
+    assert!(carried.is_object(), "{carried}");
+
+    let preview = |return_type: &str, pageable: bool| {
+        json!({"connection_id": conn, "sql_query": sql, "parameters": {"c": 1},
+            "parameter_definitions": [{"name": "c", "type": "integer"}],
+            "return_type": return_type, "pageable": pageable})
+    };
+    let (status, res) = app.post("/api/v1/preview/execute", &preview("row", false)).await;
+    assert_eq!(status, StatusCode::OK, "{res}");
+    assert_eq!(res["output_schema"], carried, "the schema previewed is the one the release carries");
+    // Paging adds the cursor to a `rows` schema; a row cannot page.
+    let (_, rows) = app.post("/api/v1/preview/execute", &preview("rows", true)).await;
+    assert_eq!(rows["output_schema"]["properties"]["next_cursor"]["type"], "string", "{rows}");
+    assert_eq!(rows["output_schema"]["properties"]["columns"]["const"], json!(["id", "total"]));
+    let (_, row) = app.post("/api/v1/preview/execute", &preview("row", true)).await;
+    assert_eq!(row["output_schema"], carried);
+    let (status, bad) = app.post("/api/v1/preview/execute", &preview("table", false)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+    assert_eq!(bad["problems"][0]["path"], "return_type", "{bad}");
+}
