@@ -136,7 +136,7 @@ async fn prunes_dead_rows_and_keeps_live_ones(app: &TestApp) {
 
 #[tokio::test]
 async fn pruning_deletes_dead_authorization_rows_and_keeps_live_ones_on_sqlite() {
-    let app = TestApp::spawn_with(&[("QUARRY_TEST_STORE", "sqlite")]).await;
+    let app = TestApp::spawn_sqlite().await;
     assert_eq!(app.state.db.get_database_backend(), sea_orm::DbBackend::Sqlite);
     prunes_dead_rows_and_keeps_live_ones(&app).await;
 }

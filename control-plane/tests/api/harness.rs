@@ -55,6 +55,11 @@ impl TestApp {
         Self::spawn_on(true, &[]).await
     }
 
+    /// A control plane on a fresh SQLite store, whatever `QUARRY_TEST_STORE` says.
+    pub async fn spawn_sqlite() -> TestApp {
+        Self::spawn_on(false, &[]).await
+    }
+
     async fn spawn_on(postgres: bool, extra: &[(&str, &str)]) -> TestApp {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let id = uuid::Uuid::new_v4().simple().to_string();
