@@ -57,8 +57,9 @@ fn snapshot(s: &StoredSettings) -> Value {
 
 /// Merges `patch` over the settings and saves them. `upstream` is replaced as
 /// a whole, except its write-only `client_secret`: absent keeps the stored
-/// one, a string replaces it (sealed with `keyring`), `null` removes it;
-/// `upstream: null` removes the provider and its secret.
+/// one (unless the issuer or client id changed: then it is a problem, the
+/// secret is entered again), a string replaces it (sealed with `keyring`),
+/// `null` removes it; `upstream: null` removes the provider and its secret.
 pub async fn update(
     w: &mut Write<'_>,
     mut patch: Map<String, Value>,
@@ -66,11 +67,12 @@ pub async fn update(
 ) -> Result<StoredSettings, StoreError> {
     let old = load(w.tx()).await?;
     let mut secret = old.upstream_client_secret.clone();
+    let mut kept = true;
     match patch.get_mut("upstream") {
         Some(Value::Null) => secret = None,
         Some(Value::Object(u)) => match u.remove("client_secret") {
-            Some(Value::String(s)) if !s.is_empty() => secret = Some(keyring.encrypt(&s)),
-            Some(Value::Null) => secret = None,
+            Some(Value::String(s)) if !s.is_empty() => (secret, kept) = (Some(keyring.encrypt(&s)), false),
+            Some(Value::Null) => (secret, kept) = (None, false),
             Some(_) => {
                 let why = "must be a non-empty string (or null to remove it)";
                 return Err(StoreError::Invalid(shared_model::Problems::one("upstream.client_secret", why)));
@@ -80,7 +82,27 @@ pub async fn update(
         _ => {}
     }
     let (settings, _) = merge_patch(&old.settings, patch)?;
-    settings.validate()?;
+    let mut problems = settings.validate().err().unwrap_or_default();
+    // The stored secret authenticates Quarry as one client to one provider: a new issuer or client id needs it again.
+    if let (true, Some(_), Some(was), Some(now)) =
+        (kept, &secret, old.settings.upstream.as_ref(), settings.upstream.as_ref())
+    {
+        let changed: Vec<&str> = [("issuer", was.issuer != now.issuer), ("client id", was.client_id != now.client_id)]
+            .into_iter()
+            .filter_map(|(what, changed)| changed.then_some(what))
+            .collect();
+        if !changed.is_empty() {
+            problems.push(
+                "upstream.client_secret",
+                format!(
+                    "the upstream {} changed: enter the client secret again for the new provider, or null for a \
+                     public client (the stored one is never sent to another provider or client)",
+                    changed.join(" and ")
+                ),
+            );
+        }
+    }
+    problems.into_result()?;
     let new = StoredSettings { settings, upstream_client_secret: secret };
     let row = config::ActiveModel {
         id: Set(1),
