@@ -16,13 +16,22 @@
 //!   is saved again: a client must not learn of the change by failing to
 //!   validate a result. A database the check cannot reach is logged, not
 //!   refused (the previous behaviour): its tools keep the columns they have.
+//! - **on redeploy** ([`check_release`]): a stored release published again
+//!   (rollback) carries the output schemas of its time; each tool is
+//!   described again and a schema the database no longer matches is a
+//!   problem naming the tool, so nothing is redeployed. Unreachable databases
+//!   are logged, as on deploy.
+//! - **on preview** (`api/preview.rs`): the previewed statement is described
+//!   to show the output schema the release would carry; nothing is stored.
 
 use std::collections::HashMap;
 use std::time::Duration;
 
 use mcp_runtime::db::{ColumnDesc, Engine, EngineError};
+use mcp_runtime::shape;
 use serde_json::{Map, Value};
-use shared_model::{Keyring, Problems};
+use shared_model::manifest::Manifest;
+use shared_model::{Keyring, ParamDef, Problems};
 use uuid::Uuid;
 
 use crate::model::tool::{RESULT_COLUMNS, ToolFields};
@@ -38,10 +47,21 @@ pub async fn describe(
     keyring: &Keyring,
     tool: &ToolFields,
 ) -> Result<Vec<ColumnDesc>, EngineError> {
-    let conn = connections::get(db, tool.connection_id).await.map_err(|e| EngineError::NotFound(e.to_string()))?;
+    describe_sql(db, engine, keyring, tool.connection_id, &tool.sql_query, &tool.parameters).await
+}
+
+/// Describes `sql` with `parameters` on the stored connection `connection_id`.
+pub async fn describe_sql(
+    db: &impl Conn,
+    engine: &Engine,
+    keyring: &Keyring,
+    connection_id: Uuid,
+    sql: &str,
+    parameters: &[ParamDef],
+) -> Result<Vec<ColumnDesc>, EngineError> {
+    let conn = connections::get(db, connection_id).await.map_err(|e| EngineError::NotFound(e.to_string()))?;
     let spec = conn.engine_spec(keyring).map_err(|e| EngineError::Unsupported(e.to_string()))?;
-    let id = tool.connection_id.to_string();
-    engine.describe(&id, &spec, &tool.sql_query, &tool.parameters, DESCRIBE_TIMEOUT).await
+    engine.describe(&connection_id.to_string(), &spec, sql, parameters, DESCRIBE_TIMEOUT).await
 }
 
 /// [`describe`] for a save: the columns, or `None` (logged) when the
@@ -78,23 +98,15 @@ pub struct Checked {
 pub async fn check(db: &impl Conn, engine: &Engine, keyring: &Keyring) -> Result<Checked, StoreError> {
     let active: HashMap<Uuid, bool> = connections::all(db).await?.into_iter().map(|c| (c.id, c.is_active)).collect();
     let mut out = Checked::default();
-    let mut unreachable: HashMap<Uuid, String> = HashMap::new();
+    let mut probe = Probe::default();
     for tool in published::all::<ToolFields>(db).await? {
         let t = tool.fields;
         if !t.is_enabled || active.get(&t.connection_id) != Some(&true) {
             continue;
         }
-        if let Some(why) = unreachable.get(&t.connection_id) {
-            out.unchecked.push(format!("{}: {why}", t.name));
-            continue;
-        }
-        match describe(db, engine, keyring, &t).await {
-            Err(e) => {
-                if matches!(e, EngineError::Connect(_) | EngineError::Timeout(_) | EngineError::PoolExhausted(_)) {
-                    unreachable.insert(t.connection_id, e.to_string());
-                }
-                out.unchecked.push(format!("{}: {e}", t.name));
-            }
+        let described = probe.describe(db, engine, keyring, &t.name, t.connection_id, &t.sql_query, &t.parameters);
+        match described.await {
+            Err(why) => out.unchecked.push(why),
             Ok(now) => match &t.result_columns {
                 None => out.derived.push((tool.id, t, now)),
                 Some(saved) if *saved == now => {}
@@ -107,6 +119,89 @@ pub async fn check(db: &impl Conn, engine: &Engine, keyring: &Keyring) -> Result
                     ),
                 ),
             },
+        }
+    }
+    Ok(out)
+}
+
+/// Describes statements for a check, asking a connection that cannot be reached only once.
+#[derive(Default)]
+struct Probe {
+    unreachable: HashMap<Uuid, String>,
+}
+
+impl Probe {
+    /// The columns of tool `name`'s statement, or why they could not be described (for the deploy log).
+    #[allow(clippy::too_many_arguments)]
+    async fn describe(
+        &mut self,
+        db: &impl Conn,
+        engine: &Engine,
+        keyring: &Keyring,
+        name: &str,
+        connection_id: Uuid,
+        sql: &str,
+        parameters: &[ParamDef],
+    ) -> Result<Vec<ColumnDesc>, String> {
+        if let Some(why) = self.unreachable.get(&connection_id) {
+            return Err(format!("{name}: {why}"));
+        }
+        describe_sql(db, engine, keyring, connection_id, sql, parameters).await.map_err(|e| {
+            if matches!(e, EngineError::Connect(_) | EngineError::Timeout(_) | EngineError::PoolExhausted(_)) {
+                self.unreachable.insert(connection_id, e.to_string());
+            }
+            format!("{name}: {e}")
+        })
+    }
+}
+
+/// The redeploy check: describes every tool of the stored release `manifest`
+/// (release `number`) again, on the store's connection of the name the
+/// release uses, derives its output schema the way the build does
+/// (`shape::output_schema`, with the release's return type, `exact_numerics`
+/// and paging) and compares it with the schema the release carries. A
+/// mismatch is a problem naming the tool: redeploying would advertise a
+/// schema the results no longer keep. A tool whose release carries no schema
+/// has nothing to break; a database or connection that cannot be asked is
+/// reported unchecked (logged, not refused), as in [`check`].
+pub async fn check_release(
+    db: &impl Conn,
+    engine: &Engine,
+    keyring: &Keyring,
+    manifest: &Manifest,
+    number: i64,
+) -> Result<Checked, StoreError> {
+    let stored: HashMap<String, Uuid> = connections::all(db).await?.into_iter().map(|c| (c.name, c.id)).collect();
+    let mut out = Checked::default();
+    let mut probe = Probe::default();
+    for t in &manifest.tools {
+        let Some(carried) = &t.output_schema else { continue };
+        let (Some(conn), Some(&id)) =
+            (manifest.connections.iter().find(|c| c.id == t.connection), stored.get(&t.connection))
+        else {
+            out.unchecked.push(format!("{}: its connection {:?} is no longer in the store", t.name, t.connection));
+            continue;
+        };
+        let columns = match probe.describe(db, engine, keyring, &t.name, id, &t.sql, &t.parameters).await {
+            Err(why) => {
+                out.unchecked.push(why);
+                continue;
+            }
+            Ok(columns) => columns,
+        };
+        let now =
+            shape::output_schema(conn.db_type, &columns, t.return_type, manifest.server.exact_numerics, t.pageable);
+        if now != *carried {
+            let listed: Vec<String> = columns.iter().map(|c| format!("`{}` {}", c.name, c.sql_type)).collect();
+            out.problems.push(
+                format!("tools.{}.sql_query", t.name),
+                format!(
+                    "the database now describes other result columns ({}) than release {number} was built with, so \
+                     the output schema it carries no longer holds; deploy the current tools instead (save the tool \
+                     again to derive its schema anew), or restore the columns it expects",
+                    if listed.is_empty() { "none".to_string() } else { listed.join(", ") }
+                ),
+            );
         }
     }
     Ok(out)

@@ -131,5 +131,24 @@ test('a user approves an MCP client on the consent page with the keyboard, and t
   });
   assert.equal(refresh.status, 400);
   assert.equal((await refresh.json()).error, 'invalid_grant');
+
+  // A stored upstream secret is asked for again once the issuer is edited; the server refuses it without one.
+  const upstream = await admin.request.patch(`${quarry.base}/api/v1/authorization-server`, {
+    data: { upstream: { issuer: 'https://idp.example.com', client_id: 'quarry', client_secret: 'upstream-secret' } },
+    headers: { 'x-quarry-request': '1' },
+  });
+  assert.ok(upstream.ok(), await upstream.text());
+  await adminPage.reload();
+  await adminPage.getByLabel('Client secret', { exact: true }).waitFor();
+  assert.equal(await adminPage.getByLabel('Client secret', { exact: true }).getAttribute('aria-required'), 'false');
+  await adminPage.getByLabel('Issuer URL').fill('https://other.example.net');
+  const secret = adminPage.getByLabel('Client secret (required)', { exact: true });
+  assert.equal(await secret.getAttribute('aria-required'), 'true');
+  await adminPage.getByText('The issuer changed: enter the client secret again for the new provider.', { exact: false }).waitFor();
+  await adminPage.getByRole('button', { name: 'Save', exact: true }).click();
+  // The browser holds the form back until the secret is typed (the API refuses it too: 422 at upstream.client_secret).
+  assert.equal(await secret.evaluate((el) => el.validity.valueMissing), true);
+  const kept = await (await admin.request.get(`${quarry.base}/api/v1/authorization-server`)).json();
+  assert.equal(kept.upstream.issuer, 'https://idp.example.com', 'nothing was saved');
   assert.deepEqual(errors, []);
 });

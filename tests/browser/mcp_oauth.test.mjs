@@ -110,6 +110,20 @@ test('the oauth form refuses a bad issuer next to its field and saves a write-on
   assert.ok(!(await page.content()).includes(SECRET));
   await page.screenshot({ path: `${SCREENSHOTS}/oauth-settings-saved.png`, fullPage: true });
 
+  // Another endpoint makes the secret required again: the stored one is never sent to a new endpoint.
+  await again.getByLabel('Introspection endpoint', { exact: true }).fill('https://other.example.net/introspect');
+  const required = again.getByLabel('Client secret (required)', { exact: true });
+  assert.equal(await required.getAttribute('aria-required'), 'true');
+  await fieldOf('Client secret (required)').locator('.hint', { hasText: 'enter the client secret again for the new endpoint' }).waitFor();
+  await settings().getByRole('button', { name: 'Save settings' }).click();
+  await fieldOf('Client secret (required)').locator('.field-problem', { hasText: 'endpoint changed' }).waitFor();
+  assert.equal((await api('GET', '/api/v1/server/config')).body.oauth.introspection.endpoint,
+    'https://login.example.com/introspect', 'nothing was saved');
+  // Back to the stored endpoint: leaving the secret empty keeps the stored one again.
+  await again.getByLabel('Introspection endpoint', { exact: true }).fill('https://login.example.com/introspect');
+  await again.getByLabel('Client secret', { exact: true }).waitFor();
+  assert.equal(await again.getByLabel('Client secret', { exact: true }).getAttribute('aria-required'), 'false');
+
   await page.evaluate(readFileSync(AXE, 'utf8'));
   const result = await page.evaluate(async () => window.axe.run(document, { resultTypes: ['violations'] }));
   const serious = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')

@@ -93,6 +93,13 @@ test('a tool is created with its parameter detected from the SQL, and listed', a
   await page.getByRole('button', { name: 'Run preview' }).click();
   await page.getByRole('status').filter({ hasText: /1 row in \d+ ms/ }).waitFor();
   assert.match(await page.getByRole('table', { name: 'Preview rows' }).innerText(), /2\s+Grace/);
+  // The output schema the release will carry, collapsed under the result.
+  const schema = page.getByTestId('preview-output-schema');
+  assert.equal(await schema.evaluate((d) => d.open), false, 'collapsed at first');
+  await schema.getByText('Output schema', { exact: true }).click();
+  const shown = JSON.parse(await schema.getByTestId('output-schema-json').innerText());
+  assert.deepEqual(shown.properties.columns.const, ['id', 'name'], JSON.stringify(shown));
+  assert.deepEqual(shown.required, ['columns', 'row_count', 'truncated', 'rows']);
   await page.screenshot({ path: `${SCREENSHOTS}/ui-tool-form.png`, fullPage: true });
   await page.getByRole('button', { name: 'Create tool' }).click();
 

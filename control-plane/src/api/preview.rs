@@ -2,13 +2,17 @@
 //! deployed tool uses, with a small row limit and a 10 s timeout, and its
 //! transform through the same function (`mcp_runtime::transform::render`).
 //! With `claims`, it runs as a caller whose OAuth token carries them: claim-bound
-//! parameters are filled by the runtime's `args::bind_claims`.
+//! parameters are filled by the runtime's `args::bind_claims`. The answer also
+//! carries the output schema a release would give a tool with this SQL
+//! (`describe::describe_sql`, then `shape::output_schema` as the build calls it).
 
 use axum::extract::State;
 use mcp_runtime::db::{Limits, PREVIEW_DEFAULT_ROWS, PREVIEW_MAX_BYTES, PREVIEW_MAX_ROWS, PREVIEW_TIMEOUT, Query};
+use mcp_runtime::shape;
 use mcp_runtime::transform::{self, TransformInput};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use shared_model::manifest::ReturnType;
 use shared_model::{ParamDef, ParamType, scan_sql};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -16,6 +20,7 @@ use utoipa_axum::routes;
 use uuid::Uuid;
 
 use crate::app::AppState;
+use crate::describe;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::AppJson;
 use crate::storage::connections;
@@ -56,6 +61,12 @@ pub struct PreviewRequest {
     /// without its claim is refused (422), never run with a default.
     #[serde(default)]
     pub claims: Option<Map<String, Value>>,
+    /// The tool's `return_type` (`rows`, `row` or `scalar`; default `rows`): shapes the `output_schema` answered.
+    #[serde(default)]
+    pub return_type: Option<String>,
+    /// Whether the tool is pageable (`return_type` `rows` only): adds `next_cursor` to the `output_schema` answered.
+    #[serde(default)]
+    pub pageable: bool,
 }
 
 /// A column of the result.
@@ -85,6 +96,12 @@ pub struct PreviewResult {
     /// Why the template failed, if it did; the raw rows are still returned.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub transform_error: Option<String>,
+    /// The output schema a release would carry for a tool with this SQL, return type and paging: derived from the
+    /// result columns as the database describes the statement (as when the tool is saved) and the server's
+    /// `exact_numerics`. Absent when the database could not describe it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub output_schema: Option<Map<String, Value>>,
 }
 
 /// The parameter type matching a JSON value's type.
@@ -164,6 +181,26 @@ pub async fn execute(s: &AppState, req: PreviewRequest) -> ApiResult<PreviewResu
         offset: 0,
     };
     let result = s.engine.execute(&req.connection_id.to_string(), &spec, &query).await?;
+    let return_type = match req.return_type.as_deref() {
+        None => ReturnType::Rows,
+        Some(t) => t.parse().map_err(|_| ApiError::invalid("return_type", "must be rows, row or scalar"))?,
+    };
+    // What the release will carry: the columns described as on save, shaped by the function `release::build`
+    // shapes them with, under the same settings.
+    let described = describe::describe_sql(&s.db, &s.engine, &s.keyring, req.connection_id, &req.sql_query, &params);
+    let output_schema = match described.await {
+        Ok(columns) => Some(shape::output_schema(
+            spec.db_type,
+            &columns,
+            return_type,
+            server.exact_numerics,
+            req.pageable && return_type == ReturnType::Rows,
+        )),
+        Err(e) => {
+            tracing::debug!(error = %e, "The previewed statement could not be described; no output schema is shown.");
+            None
+        }
+    };
     let (transformed_result, transform_error) = match &req.transform_template {
         None => (None, None),
         Some(t) => {
@@ -192,5 +229,6 @@ pub async fn execute(s: &AppState, req: PreviewRequest) -> ApiResult<PreviewResu
         rows: result.rows,
         transformed_result,
         transform_error,
+        output_schema,
     })
 }

@@ -157,8 +157,11 @@ pub async fn diff_of(s: &AppState, number: i64, q: DiffQuery) -> ApiResult<Relea
 
 #[utoipa::path(post, path = "/releases/{number}/redeploy", tag = "deploy", params(("number" = i64, Path)),
     security(("session" = [])),
-    description = "Rollback: publishes the content of release `number` again, as a new release.",
-    responses((status = 201, body = ReleaseInfo), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    description = "Rollback: publishes the content of release `number` again, as a new release. Its tools are \
+        described on their databases again first: a tool whose result columns no longer match the output schema the \
+        release carries is a 422 naming it, and nothing is redeployed.",
+    responses((status = 201, body = ReleaseInfo), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, description = "A tool's output schema no longer holds; `problems` names it", body = ErrorBody)))]
 async fn redeploy(
     admin: Admin,
     State(s): State<AppState>,
@@ -169,5 +172,5 @@ async fn redeploy(
 
 /// Publishes the content of release `number` again, as a new release.
 pub async fn rollback_to(s: &AppState, actor: &Actor, number: i64) -> ApiResult<ReleaseInfo> {
-    Ok(ReleaseInfo::from_stored(s.deploy.redeploy(&s.db, actor, number).await?))
+    Ok(ReleaseInfo::from_stored(s.deploy.redeploy(&s.db, &s.engine, &s.keyring, actor, number).await?))
 }

@@ -15,6 +15,7 @@ use std::sync::{Arc, RwLock};
 
 use mcp_runtime::db::Engine;
 use shared_model::Keyring;
+use shared_model::manifest::Manifest;
 use tokio::sync::{Mutex, watch};
 
 use super::DeployConfig;
@@ -241,10 +242,31 @@ impl DeployService {
     }
 
     /// Publishes a copy of release `number` as the next release.
-    pub async fn redeploy(&self, db: &Db, actor: &Actor, number: i64) -> Result<StoredRelease, DeployError> {
+    pub async fn redeploy(
+        &self,
+        db: &Db,
+        engine: &Engine,
+        store_keys: &Keyring,
+        actor: &Actor,
+        number: i64,
+    ) -> Result<StoredRelease, DeployError> {
         let _guard = self.lock.lock().await;
         let _flag = Flag::raise(&self.deploying);
         self.logs.deploy(&format!("Redeploy of release {number} started."));
+        // Outside the write, like a deploy's check: the release's output schemas must still hold.
+        let old = releases::get(db, number).await?;
+        let manifest = Manifest::from_json(&old.manifest).map_err(StoreError::internal)?;
+        let checked = describe::check_release(db, engine, store_keys, &manifest, number).await?;
+        for tool in &checked.unchecked {
+            self.logs.deploy(&format!("Result columns of tool {tool} (not checked; the release's schema is kept)."));
+        }
+        if !checked.problems.is_empty() {
+            self.logs.deploy(&format!(
+                "Redeploy refused: {} tool(s) no longer match their output schema; nothing was changed.",
+                checked.problems.0.len()
+            ));
+            return Err(StoreError::Invalid(checked.problems).into());
+        }
         let mut w = Write::begin(db, actor).await?;
         let release = release::recreate(&mut w, number).await?;
         w.commit().await?;

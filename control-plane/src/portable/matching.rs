@@ -68,7 +68,7 @@ pub(super) fn prepare(
     b.duplicates(doc.resources.iter().map(|r| r.name.as_str()), "resources");
     b.duplicates(doc.prompts.iter().map(|r| r.name.as_str()), "prompts");
     if let Some(s) = doc.server.take() {
-        b.server(s, current);
+        b.server(s, current, keyring);
     }
     // The dialect of every connection a tool may name: the document's, and the store's unless pruned.
     let mut dialects: HashMap<String, (String, Option<Dialect>)> = HashMap::new();
@@ -199,11 +199,28 @@ impl Builder {
         }
     }
 
-    fn server(&mut self, s: ServerSettings, current: &Current) {
-        if let Err(e) = s.validate() {
-            self.p.0.extend(e.prefixed("server").0);
+    fn server(&mut self, mut s: ServerSettings, current: &Current, keyring: &Keyring) {
+        let mut problems = s.validate().err().unwrap_or_default();
+        let stored_secret = current.secrets.introspection_client_secret.as_deref();
+        let mut secret_changed = false;
+        if let Some(i) = &mut s.oauth.introspection {
+            i.check_secret_follows(
+                current.settings.oauth.introspection.as_ref(),
+                stored_secret.is_some(),
+                &mut problems,
+            );
+            // The secret is never serialized, so it is compared on its own, like a connection's password; and
+            // `client_secret_set` is read-only: what the store will say, not a change of the document's.
+            let sent = i.client_secret.as_deref().filter(|v| !v.is_empty());
+            secret_changed =
+                sent.is_some_and(|v| stored_secret.and_then(|x| keyring.decrypt(x).ok()).as_deref() != Some(v));
+            i.client_secret_set = sent.is_some() || stored_secret.is_some();
         }
-        let changes = changed_fields(&current.settings, &s);
+        self.p.0.extend(problems.prefixed("server").0);
+        let mut changes = changed_fields(&current.settings, &s);
+        if secret_changed {
+            changes.push("oauth.introspection.client_secret".into());
+        }
         let name = s.server_name.clone();
         // Tokens never travel with the document: say so when the imported settings need one.
         let tokenless = if s.auth_mode == AuthMode::Bearer && current.token_count == 0 {

@@ -40,7 +40,7 @@ use matching::Step;
 impl Current {
     /// Reads everything an import is planned against.
     pub async fn load(db: &impl ConnectionTrait) -> Result<Current, StoreError> {
-        let (settings, tokens) = settings::load(db).await?;
+        let settings::Stored { settings, tokens, secrets } = settings::load_all(db).await?;
         Ok(Current {
             connections: connections::all(db).await?,
             tools: published::all::<ToolFields>(db).await?,
@@ -48,6 +48,7 @@ impl Current {
             prompts: published::all::<PromptFields>(db).await?,
             settings,
             token_count: tokens.len(),
+            secrets,
         })
     }
 }

@@ -11,6 +11,7 @@ use crate::model::prompt::Prompt;
 use crate::model::resource::Resource;
 use crate::model::tool::Tool;
 use crate::settings::ServerSettings;
+use crate::storage::settings::SettingsSecrets;
 
 pub use super::secrets::EnvLookup;
 
@@ -132,6 +133,8 @@ pub struct Current {
     pub settings: ServerSettings,
     /// How many MCP tokens exist (they are never part of a document).
     pub token_count: usize,
+    /// The settings' secrets, encrypted (compared with the ones a document brings, never exported).
+    pub secrets: SettingsSecrets,
 }
 
 /// How to import.

@@ -1,5 +1,6 @@
-//! Secrets given as `${VAR}`: a connection's password or a secret extra
-//! parameter whose whole value names an environment variable. `quarry apply`
+//! Secrets given as `${VAR}`: a connection's password, a secret extra
+//! parameter or the server's OAuth introspection client secret, whose whole
+//! value names an environment variable. `quarry apply`
 //! resolves them from its own environment; the HTTP import refuses them (the
 //! server's environment is not the caller's to read). Resolved values are only
 //! ever sealed into the store, never written back into a document.
@@ -43,6 +44,11 @@ pub(super) fn resolve_secrets(
             },
         }
     };
+    if let Some(secret) =
+        doc.server.as_mut().and_then(|s| s.oauth.introspection.as_mut()).and_then(|i| i.client_secret.as_mut())
+    {
+        resolve(secret, "server.oauth.introspection.client_secret".into());
+    }
     for (i, c) in doc.connections.iter_mut().enumerate() {
         if let Some(pw) = &mut c.password {
             resolve(pw, format!("{}.password", origins.path("connections", i)));

@@ -64,7 +64,9 @@ pub struct IntrospectionConfig {
     pub endpoint: String,
     /// The client id the runtime authenticates with (HTTP Basic; 1–255 characters).
     pub client_id: String,
-    /// Write-only: the client's secret. Stored encrypted and never returned; leave it out to keep the stored one.
+    /// Write-only: the client's secret. Stored encrypted and never returned; leave it out to keep the stored one
+    /// (only while `endpoint` and `client_id` stay the same: a changed one needs the secret again). In a
+    /// configuration document `quarry apply` resolves `${VAR}` from its environment; the HTTP import takes a literal.
     #[serde(default, skip_serializing)]
     #[schema(write_only)]
     pub client_secret: Option<String>,
@@ -183,6 +185,30 @@ impl OAuthConfig {
         }
         if total > MAX_ISSUERS {
             p.push("oauth.issuers", format!("at most {MAX_ISSUERS} trusted issuers, Quarry's own included"));
+        }
+    }
+}
+
+impl IntrospectionConfig {
+    /// Records a problem when `self` would send the stored secret of `old` somewhere else: the endpoint or the
+    /// client id changed, a secret is stored (`stored`) and none came with the change. The secret authenticates
+    /// to one endpoint as one client; typing a new endpoint must not hand it to whoever answers there.
+    pub fn check_secret_follows(&self, old: Option<&IntrospectionConfig>, stored: bool, p: &mut Problems) {
+        let sent = self.client_secret.as_deref().is_some_and(|s| !s.is_empty());
+        let Some(old) = old.filter(|_| stored && !sent) else { return };
+        let changed = [("endpoint", old.endpoint != self.endpoint), ("client id", old.client_id != self.client_id)]
+            .into_iter()
+            .filter_map(|(what, changed)| changed.then_some(what))
+            .collect::<Vec<_>>();
+        if !changed.is_empty() {
+            p.push(
+                "oauth.introspection.client_secret",
+                format!(
+                    "the introspection {} changed: enter the client secret again for the new endpoint \
+                     (the stored one is never sent to another endpoint or client)",
+                    changed.join(" and ")
+                ),
+            );
         }
     }
 }

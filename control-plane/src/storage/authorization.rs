@@ -57,8 +57,9 @@ fn snapshot(s: &StoredSettings) -> Value {
 
 /// Merges `patch` over the settings and saves them. `upstream` is replaced as
 /// a whole, except its write-only `client_secret`: absent keeps the stored
-/// one, a string replaces it (sealed with `keyring`), `null` removes it;
-/// `upstream: null` removes the provider and its secret.
+/// one (unless the issuer or client id changed: then it is a problem, the
+/// secret is entered again), a string replaces it (sealed with `keyring`),
+/// `null` removes it; `upstream: null` removes the provider and its secret.
 pub async fn update(
     w: &mut Write<'_>,
     mut patch: Map<String, Value>,
@@ -66,11 +67,12 @@ pub async fn update(
 ) -> Result<StoredSettings, StoreError> {
     let old = load(w.tx()).await?;
     let mut secret = old.upstream_client_secret.clone();
+    let mut kept = true;
     match patch.get_mut("upstream") {
         Some(Value::Null) => secret = None,
         Some(Value::Object(u)) => match u.remove("client_secret") {
-            Some(Value::String(s)) if !s.is_empty() => secret = Some(keyring.encrypt(&s)),
-            Some(Value::Null) => secret = None,
+            Some(Value::String(s)) if !s.is_empty() => (secret, kept) = (Some(keyring.encrypt(&s)), false),
+            Some(Value::Null) => (secret, kept) = (None, false),
             Some(_) => {
                 let why = "must be a non-empty string (or null to remove it)";
                 return Err(StoreError::Invalid(shared_model::Problems::one("upstream.client_secret", why)));
@@ -80,7 +82,27 @@ pub async fn update(
         _ => {}
     }
     let (settings, _) = merge_patch(&old.settings, patch)?;
-    settings.validate()?;
+    let mut problems = settings.validate().err().unwrap_or_default();
+    // The stored secret authenticates Quarry as one client to one provider: a new issuer or client id needs it again.
+    if let (true, Some(_), Some(was), Some(now)) =
+        (kept, &secret, old.settings.upstream.as_ref(), settings.upstream.as_ref())
+    {
+        let changed: Vec<&str> = [("issuer", was.issuer != now.issuer), ("client id", was.client_id != now.client_id)]
+            .into_iter()
+            .filter_map(|(what, changed)| changed.then_some(what))
+            .collect();
+        if !changed.is_empty() {
+            problems.push(
+                "upstream.client_secret",
+                format!(
+                    "the upstream {} changed: enter the client secret again for the new provider, or null for a \
+                     public client (the stored one is never sent to another provider or client)",
+                    changed.join(" and ")
+                ),
+            );
+        }
+    }
+    problems.into_result()?;
     let new = StoredSettings { settings, upstream_client_secret: secret };
     let row = config::ActiveModel {
         id: Set(1),
@@ -603,4 +625,71 @@ pub async fn revoke_grant(w: &mut Write<'_>, id: &str) -> Result<(), StoreError>
         "client_name": g.client_name, "scopes": g.scopes, "resource": g.resource});
     w.record(Kind::OAuthGrant, g.id, name, Action::Deleted, State { version: None, before: Some(last), after: None });
     Ok(())
+}
+
+/// How long a rotated refresh token is kept: a reuse within this time still revokes its grant (the token was
+/// stolen); later it is only an unknown token.
+pub const ROTATED_KEEP_DAYS: i64 = 7;
+/// How long a revoked grant is kept after its revocation (for the record of who had access).
+pub const REVOKED_GRANT_KEEP_DAYS: i64 = 30;
+
+/// What a pruning pass deleted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PrunedAuthorization {
+    /// Expired authorization requests and codes.
+    pub codes: u64,
+    /// Expired refresh tokens, and those rotated or revoked more than [`ROTATED_KEEP_DAYS`] ago.
+    pub refresh_tokens: u64,
+    /// Grants revoked more than [`REVOKED_GRANT_KEEP_DAYS`] ago.
+    pub grants: u64,
+}
+
+/// Deletes the rows no flow can use any more, as of `now`: expired
+/// authorization requests and their codes; refresh tokens that expired, were
+/// rotated more than [`ROTATED_KEEP_DAYS`] ago (a token is rotated when its
+/// successor in the same grant is issued) or belong to a grant revoked that
+/// long ago; grants revoked more than [`REVOKED_GRANT_KEEP_DAYS`] ago. Grants
+/// not revoked (what Users and consents lists) and their newest token stay,
+/// whatever their age.
+pub async fn prune(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<PrunedAuthorization, StoreError> {
+    use sea_orm::ExprTrait;
+    use sea_orm::sea_query::{Alias, Expr, Query};
+    let codes = request::Entity::delete_many().filter(request::Column::ExpiresAt.lt(now)).exec(db).await?.rows_affected;
+
+    let rotated_cut = now - chrono::Duration::days(ROTATED_KEEP_DAYS);
+    let expired = refresh::Entity::delete_many().filter(refresh::Column::ExpiresAt.lt(now)).exec(db).await?;
+    // A used token was rotated when the next token of its grant was created: that one exists before the cut.
+    let next = Alias::new("next");
+    let successor = Query::select()
+        .expr(Expr::val(1))
+        .from_as(refresh::Entity, next.clone())
+        .and_where(
+            Expr::col((next.clone(), refresh::Column::GrantId)).equals((refresh::Entity, refresh::Column::GrantId)),
+        )
+        .and_where(
+            Expr::col((next.clone(), refresh::Column::CreatedAt))
+                .gt(Expr::col((refresh::Entity, refresh::Column::CreatedAt))),
+        )
+        .and_where(Expr::col((next, refresh::Column::CreatedAt)).lt(rotated_cut))
+        .to_owned();
+    let rotated = refresh::Entity::delete_many()
+        .filter(refresh::Column::Used.eq(true))
+        .filter(Expr::exists(successor))
+        .exec(db)
+        .await?;
+    let revoked_long_ago = Query::select()
+        .column(grant::Column::Id)
+        .from(grant::Entity)
+        .and_where(grant::Column::RevokedAt.lt(rotated_cut))
+        .to_owned();
+    let of_revoked =
+        refresh::Entity::delete_many().filter(refresh::Column::GrantId.in_subquery(revoked_long_ago)).exec(db).await?;
+
+    let grant_cut = now - chrono::Duration::days(REVOKED_GRANT_KEEP_DAYS);
+    let grants = grant::Entity::delete_many().filter(grant::Column::RevokedAt.lt(grant_cut)).exec(db).await?;
+    Ok(PrunedAuthorization {
+        codes,
+        refresh_tokens: expired.rows_affected + rotated.rows_affected + of_revoked.rows_affected,
+        grants: grants.rows_affected,
+    })
 }

@@ -84,7 +84,9 @@ async fn save_row(
 /// Merges `patch` over the settings, validates and saves them. An
 /// introspection `client_secret` sent is encrypted with `keyring` into the
 /// secrets (the settings keep only `client_secret_set`); none sent keeps the
-/// stored one; removing the introspection endpoint deletes it.
+/// stored one, unless the endpoint or client id changed (then it is a problem:
+/// the secret is entered again for the new endpoint); removing the
+/// introspection endpoint deletes it.
 pub async fn update(
     w: &mut Write<'_>,
     keyring: &Keyring,
@@ -92,7 +94,12 @@ pub async fn update(
 ) -> Result<ServerSettings, StoreError> {
     let Stored { settings: old, tokens, mut secrets } = load_all(w.tx()).await?;
     let (mut new, _) = merge_patch(&old, patch)?;
-    new.validate()?;
+    let mut problems = new.validate().err().unwrap_or_default();
+    if let Some(i) = &new.oauth.introspection {
+        let stored = secrets.introspection_client_secret.is_some();
+        i.check_secret_follows(old.oauth.introspection.as_ref(), stored, &mut problems);
+    }
+    problems.into_result()?;
     match &mut new.oauth.introspection {
         None => secrets.introspection_client_secret = None,
         Some(i) => {

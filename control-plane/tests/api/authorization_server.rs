@@ -455,13 +455,55 @@ async fn settings_are_validated_as_a_whole_the_client_secret_is_write_only_and_a
     let (_, v) = app
         .patch(
             "/api/v1/authorization-server",
-            &json!({"upstream": {"issuer": "https://idp.example.com", "client_id": "quarry2"}}),
+            &json!({"upstream": {"issuer": "https://idp.example.com", "client_id": "quarry", "display_name": "IdP"}}),
         )
         .await;
+    assert_eq!(
+        (v["upstream"]["display_name"].as_str(), v["upstream"]["client_secret_set"].as_bool()),
+        (Some("IdP"), Some(true))
+    );
+    // Another issuer or client id without the secret is refused: the stored one never goes to another provider.
+    let (_, kept) = app.get("/api/v1/authorization-server").await;
+    let (_, entries) = app.get("/api/v1/history?entity_type=authorization_server").await;
+    for (issuer, client_id, changed) in [
+        ("https://evil.example.net", "quarry", "issuer"),
+        ("https://idp.example.com", "quarry2", "client id"),
+        ("https://evil.example.net", "quarry2", "issuer and client id"),
+    ] {
+        let (s, e) = app
+            .patch("/api/v1/authorization-server", &json!({"upstream": {"issuer": issuer, "client_id": client_id}}))
+            .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+        assert_eq!(e["problems"][0]["path"], "upstream.client_secret", "{e}");
+        let message = e["problems"][0]["message"].as_str().unwrap();
+        assert!(message.starts_with(&format!("the upstream {changed} changed: enter the client secret again")), "{e}");
+    }
+    let (_, v) = app.get("/api/v1/authorization-server").await;
+    assert_eq!(v, kept, "a refused write changes nothing");
+    let (_, h) = app.get("/api/v1/history?entity_type=authorization_server").await;
+    assert_eq!(h["total"], entries["total"]);
+    // With a new secret, or null for a public client, the provider moves.
+    let (s, v) = app
+        .patch(
+            "/api/v1/authorization-server",
+            &json!({"upstream": {"issuer": "https://idp.example.com", "client_id": "quarry2", "client_secret": "other"}}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
     assert_eq!(
         (v["upstream"]["client_id"].as_str(), v["upstream"]["client_secret_set"].as_bool()),
         (Some("quarry2"), Some(true))
     );
+    let (s, v) = app
+        .patch(
+            "/api/v1/authorization-server",
+            &json!({"upstream": {"issuer": "https://other.example.com", "client_id": "quarry2", "client_secret": null}}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["upstream"]["client_secret_set"], false, "{v}");
+    let (s, v) = app.patch("/api/v1/authorization-server", &upstream).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
     let (_, h) = app.get("/api/v1/history?entity_type=authorization_server").await;
     assert!(h["total"].as_u64().unwrap() >= 2, "{h}");
     assert!(!h.to_string().contains("s3cret-value"));

@@ -374,3 +374,86 @@ async fn quarry_apply_plans_in_a_dry_run_then_applies_and_prunes_with_passwords_
     assert!(ok);
     assert_eq!(serde_json::from_str::<Value>(&json_doc).unwrap(), export(&app).await);
 }
+
+#[tokio::test]
+async fn quarry_apply_takes_the_introspection_secret_from_the_environment_and_never_moves_it_to_a_new_endpoint() {
+    let app = TestApp::spawn().await;
+    app.login_admin().await;
+    let file = app.data_dir.join("quarry.yaml");
+    let write_doc = |endpoint: &str, secret: Option<&str>| {
+        let secret = secret.map(|s| format!("\n      client_secret: {s}")).unwrap_or_default();
+        std::fs::write(
+            &file,
+            format!(
+                "format_version: 1\n\
+                 server:\n  server_name: Quarry\n  auth_mode: oauth\n  public_url: https://mcp.example.com\n  oauth:\n    \
+                 introspection:\n      endpoint: {endpoint}\n      client_id: quarry-rs{secret}\n"
+            ),
+        )
+        .unwrap();
+    };
+    let path = file.to_str().unwrap();
+    let stored_secret = || async {
+        let s = settings::load_all(&app.state.db).await.unwrap().secrets.introspection_client_secret;
+        s.map(|sealed| app.state.keyring.decrypt(&sealed).unwrap())
+    };
+
+    write_doc("https://login.example.com/introspect", Some("${INTROSPECTION_SECRET}"));
+    let (ok, _, err) = quarry(&app, &["apply", path], &[]);
+    assert!(!ok);
+    assert!(
+        err.contains(
+            "server.oauth.introspection.client_secret: the environment variable INTROSPECTION_SECRET is not set"
+        ),
+        "{err}"
+    );
+    assert_eq!(stored_secret().await, None);
+
+    let env = [("INTROSPECTION_SECRET", "from-the-environment")];
+    let (ok, out, err) = quarry(&app, &["apply", path], &env);
+    assert!(ok, "{err}");
+    assert!(out.contains("update     server"), "{out}");
+    assert_eq!(stored_secret().await.as_deref(), Some("from-the-environment"));
+    let (_, cfg) = app.get("/api/v1/server/config").await;
+    assert_eq!(cfg["oauth"]["introspection"]["client_secret_set"], true, "{cfg}");
+
+    // The same secret is no change; a rotated one is, and only the secret changes.
+    let (ok, out, err) = quarry(&app, &["apply", path, "--dry-run"], &env);
+    assert!(ok, "{err}");
+    assert!(out.contains("unchanged  server     Quarry same as stored"), "{out}");
+    let (ok, out, err) = quarry(&app, &["apply", path], &[("INTROSPECTION_SECRET", "rotated")]);
+    assert!(ok, "{err}");
+    assert!(out.contains("update     server     Quarry changes oauth.introspection.client_secret\n"), "{out}");
+    assert_eq!(stored_secret().await.as_deref(), Some("rotated"));
+
+    // The export writes neither the secret nor the reference.
+    let (ok, yaml, err) = quarry(&app, &["export"], &[]);
+    assert!(ok, "{err}");
+    assert!(!yaml.contains("rotated") && !yaml.contains("client_secret:"), "{yaml}");
+
+    // Another endpoint without the secret is refused, in the dry run already, and nothing changes.
+    write_doc("https://other.example.net/introspect", None);
+    let before = export(&app).await;
+    for args in [&["apply", path, "--dry-run"][..], &["apply", path]] {
+        let (ok, _, err) = quarry(&app, args, &[]);
+        assert!(!ok, "{args:?}");
+        assert!(
+            err.contains("server.oauth.introspection.client_secret: the introspection endpoint changed: enter the client secret again"),
+            "{err}"
+        );
+    }
+    assert_eq!(export(&app).await, before);
+    assert_eq!(stored_secret().await.as_deref(), Some("rotated"));
+    // With its own secret it moves.
+    write_doc("https://other.example.net/introspect", Some("${OTHER_SECRET}"));
+    let (ok, _, err) = quarry(&app, &["apply", path], &[("OTHER_SECRET", "other")]);
+    assert!(ok, "{err}");
+    assert_eq!(stored_secret().await.as_deref(), Some("other"));
+
+    // The HTTP import refuses the reference: the server's environment is not the caller's to read.
+    let mut doc = export(&app).await;
+    doc["server"]["oauth"]["introspection"]["client_secret"] = json!("${OTHER_SECRET}");
+    let (status, body) = app.post(IMPORT, &doc).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["problems"][0]["path"], "server.oauth.introspection.client_secret", "{body}");
+}

@@ -46,10 +46,25 @@ impl TestApp {
     }
 
     pub async fn spawn_with(extra: &[(&str, &str)]) -> TestApp {
+        Self::spawn_on(std::env::var("QUARRY_TEST_STORE").as_deref() == Ok("postgres"), extra).await
+    }
+
+    /// A control plane on a fresh PostgreSQL store, whatever `QUARRY_TEST_STORE` says (for a test that checks
+    /// both stores in one run).
+    pub async fn spawn_postgres() -> TestApp {
+        Self::spawn_on(true, &[]).await
+    }
+
+    /// A control plane on a fresh SQLite store, whatever `QUARRY_TEST_STORE` says.
+    pub async fn spawn_sqlite() -> TestApp {
+        Self::spawn_on(false, &[]).await
+    }
+
+    async fn spawn_on(postgres: bool, extra: &[(&str, &str)]) -> TestApp {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let id = uuid::Uuid::new_v4().simple().to_string();
         let data_dir = std::env::temp_dir().join(format!("quarry-test-{id}"));
-        let (database_url, pg_database) = if std::env::var("QUARRY_TEST_STORE").as_deref() == Ok("postgres") {
+        let (database_url, pg_database) = if postgres {
             let name = format!("quarry_test_{id}");
             (create_pg_database(&name).await, Some(name))
         } else {

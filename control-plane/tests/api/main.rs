@@ -2,6 +2,7 @@
 
 mod agent;
 mod auth;
+mod authorization_pruning;
 mod authorization_server;
 mod crud;
 mod deploy;

@@ -228,6 +228,69 @@ async fn the_introspection_secret_is_sealed_for_the_runtime_and_readable_nowhere
 }
 
 #[tokio::test]
+async fn a_new_introspection_endpoint_or_client_without_the_secret_is_a_422_and_the_stored_secret_stays_put() {
+    let (app, runtime_key) = spawn_pull_app().await;
+    let runtime = Keyring::from_base64_list(&runtime_key).unwrap();
+    let (s, b) = app.patch("/api/v1/server/config", &oauth_patch()).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let (_, before) = app.get("/api/v1/server/config").await;
+    let (_, history) = app.get("/api/v1/history?entity_type=server_config").await;
+    let entries = history["total"].clone();
+
+    let intro = |endpoint: &str, client_id: &str, secret: Option<&str>| {
+        let mut i = json!({"endpoint": endpoint, "client_id": client_id});
+        if let Some(secret) = secret {
+            i["client_secret"] = json!(secret);
+        }
+        json!({"oauth": {"issuers": oauth_patch()["oauth"]["issuers"].clone(), "introspection": i}})
+    };
+    // Another endpoint, another client id, or both, with no secret (or an empty one): refused, naming the field.
+    for (endpoint, client_id, secret, changed) in [
+        ("https://evil.example.net/introspect", "quarry-rs", None, "endpoint"),
+        ("https://login.example.com/introspect", "someone-else", None, "client id"),
+        ("https://evil.example.net/introspect", "someone-else", Some(""), "endpoint and client id"),
+    ] {
+        let (s, b) = app.patch("/api/v1/server/config", &intro(endpoint, client_id, secret)).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{endpoint} {client_id}: {b}");
+        assert_eq!(problem_paths(&b), ["oauth.introspection.client_secret"], "{b}");
+        let detail = b["detail"].as_str().unwrap();
+        assert!(detail.contains(&format!("introspection {changed} changed")), "{detail}");
+        assert!(detail.contains("enter the client secret again for the new endpoint"), "{detail}");
+    }
+    // The store is as it was: settings, history, and the secret the runtime gets.
+    let (_, after) = app.get("/api/v1/server/config").await;
+    assert_eq!(after, before);
+    let (_, history) = app.get("/api/v1/history?entity_type=server_config").await;
+    assert_eq!(history["total"], entries, "nothing recorded: {history}");
+    let sealed = access(&app).await["auth"]["introspection"]["client_secret"].as_str().unwrap().to_string();
+    assert_eq!(runtime.decrypt(&sealed).unwrap(), SECRET);
+
+    // The same endpoint and client without a secret keeps the stored one.
+    let (s, b) =
+        app.patch("/api/v1/server/config", &intro("https://login.example.com/introspect", "quarry-rs", None)).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(b["oauth"]["introspection"]["client_secret_set"], true, "{b}");
+
+    // A new endpoint with its secret is accepted and the runtime gets the new secret.
+    let (s, b) = app
+        .patch("/api/v1/server/config", &intro("https://idp2.example.com/introspect", "quarry-rs", Some("second")))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(b["oauth"]["introspection"]["endpoint"], "https://idp2.example.com/introspect");
+    let deadline = Instant::now() + control_plane::release::access::REFRESH_EVERY + Duration::from_secs(5);
+    loop {
+        let doc = access(&app).await;
+        let i = &doc["auth"]["introspection"];
+        if i["endpoint"] == "https://idp2.example.com/introspect" {
+            assert_eq!(runtime.decrypt(i["client_secret"].as_str().unwrap()).unwrap(), "second");
+            break;
+        }
+        assert!(Instant::now() < deadline, "the new endpoint never reached the access document: {doc}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test]
 async fn scopes_travel_from_the_api_into_the_release_and_through_export_and_import() {
     let (app, _) = spawn_pull_app().await;
     let conn = app.create_connection("warehouse").await;

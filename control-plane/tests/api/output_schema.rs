@@ -123,3 +123,110 @@ async fn the_release_carries_the_output_schema_and_a_table_changed_after_the_sav
     let row = &manifest_tool(&app, "first_order").await["output_schema"]["properties"]["row"];
     assert_eq!(row["properties"]["total"], json!({"type": ["string", "null"]}));
 }
+
+/// The deploy log's lines.
+fn deploy_log(app: &TestApp) -> Vec<String> {
+    app.state.deploy.logs.tail(1000).into_iter().map(|l| l.line).collect()
+}
+
+#[tokio::test]
+async fn redeploying_a_release_whose_output_schema_the_table_no_longer_matches_is_a_422_naming_the_tool() {
+    let fx = PgFixture::new().await;
+    let (app, _) = spawn_pull_app().await;
+    let conn = pg_connection(&app, &fx.name).await;
+    let tool =
+        save_tool(&app, &conn, "first_order", "SELECT id, total FROM orders WHERE customer_id = :c", "row").await;
+    let (status, body) = app.post("/api/v1/deploy", &json!({})).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let old_schema = manifest_tool(&app, "first_order").await["output_schema"].clone();
+
+    // The table changes; the tool is saved again and release 2 carries the new schema.
+    alter(&fx, "DROP VIEW big_orders; ALTER TABLE orders ALTER COLUMN total TYPE text").await;
+    let id = tool["id"].as_str().unwrap();
+    let (status, saved) = app.patch(&format!("/api/v1/tools/{id}"), &json!({"description": "First order"})).await;
+    assert_eq!(status, StatusCode::OK, "{saved}");
+    let (status, body) = app.post("/api/v1/deploy", &json!({})).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (_, before) = app.get("/api/v1/releases").await;
+    assert_eq!(before["total"], json!(2));
+    let (_, status_before) = app.get("/api/v1/deploy/status").await;
+
+    // Rolling back to release 1 would advertise `total` as a number again: refused, naming the tool.
+    let (status, body) = app.post("/api/v1/releases/1/redeploy", &json!({})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let problems = body["problems"].as_array().unwrap();
+    assert_eq!(problems.len(), 1, "{body}");
+    assert_eq!(problems[0]["path"], json!("tools.first_order.sql_query"));
+    let message = problems[0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("(`id` int8, `total` text)")
+            && message.contains("than release 1 was built with")
+            && message.contains("deploy the current tools instead"),
+        "{message}"
+    );
+    let (_, after) = app.get("/api/v1/releases").await;
+    assert_eq!(after, before, "nothing was redeployed");
+    let (_, status_after) = app.get("/api/v1/deploy/status").await;
+    assert_eq!(status_before["release"], json!(2), "{status_before}");
+    assert_eq!(status_after["release"], status_before["release"], "{status_after}");
+    assert!(deploy_log(&app).iter().any(|l| l.starts_with("Redeploy refused: 1 tool(s)")), "{:?}", deploy_log(&app));
+    assert_eq!(
+        manifest_tool(&app, "first_order").await["output_schema"]["properties"]["row"]["properties"]["total"],
+        json!({"type": ["string", "null"]})
+    );
+
+    // Release 2 matches the table: redeployed as release 3.
+    let (status, body) = app.post("/api/v1/releases/2/redeploy", &json!({})).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["number"], json!(3), "{body}");
+
+    // The table is restored: release 1 can be redeployed again, with its own schema.
+    alter(&fx, "ALTER TABLE orders ALTER COLUMN total TYPE numeric USING total::numeric").await;
+    let (status, body) = app.post("/api/v1/releases/1/redeploy", &json!({})).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(manifest_tool(&app, "first_order").await["output_schema"], old_schema);
+
+    // A database that cannot be reached is logged, not refused.
+    let (status, moved) = app.patch(&format!("/api/v1/connections/{conn}"), &json!({"port": 1})).await;
+    assert_eq!(status, StatusCode::OK, "{moved}");
+    let (status, body) = app.post("/api/v1/releases/2/redeploy", &json!({})).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert!(
+        deploy_log(&app)
+            .iter()
+            .any(|l| l.starts_with("Result columns of tool first_order:") && l.contains("not checked")),
+        "{:?}",
+        deploy_log(&app)
+    );
+}
+
+#[tokio::test]
+async fn the_preview_shows_the_output_schema_the_release_will_carry() {
+    let fx = PgFixture::new().await;
+    let (app, _) = spawn_pull_app().await;
+    let conn = pg_connection(&app, &fx.name).await;
+    let sql = "SELECT id, total FROM orders WHERE customer_id = :c";
+    save_tool(&app, &conn, "first_order", sql, "row").await;
+    let (status, body) = app.post("/api/v1/deploy", &json!({})).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let carried = manifest_tool(&app, "first_order").await["output_schema"].clone();
+    assert!(carried.is_object(), "{carried}");
+
+    let preview = |return_type: &str, pageable: bool| {
+        json!({"connection_id": conn, "sql_query": sql, "parameters": {"c": 1},
+            "parameter_definitions": [{"name": "c", "type": "integer"}],
+            "return_type": return_type, "pageable": pageable})
+    };
+    let (status, res) = app.post("/api/v1/preview/execute", &preview("row", false)).await;
+    assert_eq!(status, StatusCode::OK, "{res}");
+    assert_eq!(res["output_schema"], carried, "the schema previewed is the one the release carries");
+    // Paging adds the cursor to a `rows` schema; a row cannot page.
+    let (_, rows) = app.post("/api/v1/preview/execute", &preview("rows", true)).await;
+    assert_eq!(rows["output_schema"]["properties"]["next_cursor"]["type"], "string", "{rows}");
+    assert_eq!(rows["output_schema"]["properties"]["columns"]["const"], json!(["id", "total"]));
+    let (_, row) = app.post("/api/v1/preview/execute", &preview("row", true)).await;
+    assert_eq!(row["output_schema"], carried);
+    let (status, bad) = app.post("/api/v1/preview/execute", &preview("table", false)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+    assert_eq!(bad["problems"][0]["path"], "return_type", "{bad}");
+}

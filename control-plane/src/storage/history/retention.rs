@@ -1,7 +1,10 @@
 //! Retention: history entries and audit events older than the configured
 //! number of days go, and of each entity type (and of the audit trail) only
 //! the newest `max_entries` stay. [`prune`] does one pass; [`run`] is the
-//! background task `app.rs` spawns, a pass at start and then every hour.
+//! background task `app.rs` spawns, a pass at start and then every hour. The
+//! same task prunes the authorization server's dead rows (expired codes, used
+//! up refresh tokens, long revoked grants: `storage::authorization::prune`),
+//! so one leased hourly job keeps the store from growing.
 
 use std::time::Duration;
 
@@ -75,6 +78,16 @@ pub async fn run(db: Db, retention: Retention, holder: String) {
             }
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "Could not prune the change history."),
+        }
+        match crate::storage::authorization::prune(&db, Utc::now()).await {
+            Ok(p) if p.codes + p.refresh_tokens + p.grants > 0 => tracing::info!(
+                codes = p.codes,
+                refresh_tokens = p.refresh_tokens,
+                grants = p.grants,
+                "Expired authorization codes, used up refresh tokens and long revoked grants were deleted."
+            ),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "Could not prune the authorization server's rows."),
         }
     }
 }

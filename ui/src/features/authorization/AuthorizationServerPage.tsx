@@ -70,6 +70,12 @@ function SettingsCard() {
     patch.mutate(body, { onSuccess: () => set({ clientSecret: '' }) });
   };
   const at = (p: string) => problemsAt(patch.error, p);
+  // The stored secret belongs to one provider and client: editing either asks for it again (the server checks too).
+  const was = s.upstream;
+  const retype = form.upstreamOn && was?.client_secret_set
+    ? [form.issuer.trim() !== was.issuer ? 'issuer' : null, form.clientId.trim() !== was.client_id ? 'client id' : null]
+      .filter(Boolean).join(' and ')
+    : '';
 
   return (
     <section className="card stack" aria-labelledby="authz-settings-title">
@@ -105,9 +111,12 @@ function SettingsCard() {
               <Field label="Client id" htmlFor="authz-client-id" problems={at('upstream.client_id')}>
                 <input id="authz-client-id" value={form.clientId} onChange={(e) => set({ clientId: e.target.value })} />
               </Field>
-              <Field label="Client secret" htmlFor="authz-client-secret" problems={at('upstream.client_secret')}
-                hint={s.upstream?.client_secret_set ? 'A secret is stored; type a new one to replace it.' : 'Leave empty for a public client.'}>
-                <input id="authz-client-secret" type="password" autoComplete="off" value={form.clientSecret} onChange={(e) => set({ clientSecret: e.target.value })} />
+              <Field label={retype ? 'Client secret (required)' : 'Client secret'} htmlFor="authz-client-secret" problems={at('upstream.client_secret')}
+                hint={retype
+                  ? `The ${retype} changed: enter the client secret again for the new provider. The stored one is never sent to another provider or client.`
+                  : s.upstream?.client_secret_set ? 'A secret is stored; type a new one to replace it.' : 'Leave empty for a public client.'}>
+                <input id="authz-client-secret" type="password" autoComplete="off" value={form.clientSecret} required={!!retype}
+                  aria-required={!!retype} onChange={(e) => set({ clientSecret: e.target.value })} />
               </Field>
             </div>
             <div className="authz-row">

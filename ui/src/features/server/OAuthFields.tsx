@@ -1,6 +1,6 @@
 import { useId } from 'react';
 import { Checkbox, Field } from '../../components/Field';
-import { ALGORITHMS, emptyIssuer, type IssuerRow, type OAuthForm } from './oauth';
+import { ALGORITHMS, emptyIssuer, secretRequired, type IssuerRow, type OAuthForm } from './oauth';
 
 interface Props {
   value: OAuthForm;
@@ -17,6 +17,12 @@ const MAX_ISSUERS = 10;
 export function OAuthFields({ value: f, onChange, at, exactly }: Props) {
   const id = useId();
   const set = <K extends keyof OAuthForm>(k: K, v: OAuthForm[K]) => onChange({ ...f, [k]: v });
+  const mustRetype = secretRequired(f);
+  const secretHint = mustRetype
+    ? `${mustRetype} The stored secret is never sent to another endpoint or client.`
+    : f.client_secret_set
+      ? 'A secret is stored (never shown). Type a new one to replace it, or leave empty to keep it.'
+      : 'Stored encrypted; never shown again.';
   const setIssuer = (i: number, patch: Partial<IssuerRow>) =>
     set('issuers', f.issuers.map((r, j) => (j === i ? { ...r, ...patch } : r)));
   return (
@@ -81,10 +87,12 @@ export function OAuthFields({ value: f, onChange, at, exactly }: Props) {
           <Field label="Client id" htmlFor={`${id}-client`} problems={at('oauth.introspection.client_id')}>
             <input id={`${id}-client`} className="mono" value={f.client_id} onChange={(e) => set('client_id', e.target.value)} />
           </Field>
-          <Field label="Client secret" htmlFor={`${id}-secret`} problems={at('oauth.introspection.client_secret')}
-            hint={f.client_secret_set ? 'A secret is stored (never shown). Type a new one to replace it, or leave empty to keep it.' : 'Stored encrypted; never shown again.'}>
+          <Field label={mustRetype ? 'Client secret (required)' : 'Client secret'} htmlFor={`${id}-secret`}
+            problems={at('oauth.introspection.client_secret')} hint={secretHint}>
             <input id={`${id}-secret`} type="password" autoComplete="new-password" value={f.client_secret}
-              placeholder={f.client_secret_set ? '•••••• (stored)' : ''} onChange={(e) => set('client_secret', e.target.value)} />
+              required={Boolean(mustRetype)} aria-required={Boolean(mustRetype)}
+              placeholder={mustRetype ? 'the secret for the new endpoint' : f.client_secret_set ? '•••••• (stored)' : ''}
+              onChange={(e) => set('client_secret', e.target.value)} />
           </Field>
           <Field label="Cache answers (seconds)" htmlFor={`${id}-cache`} problems={at('oauth.introspection.cache_seconds')}
             hint="Per token, 0–300, never past its expiry.">

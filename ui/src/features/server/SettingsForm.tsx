@@ -100,8 +100,17 @@ export function SettingsForm({ config }: { config: ServerConfig }) {
     setSaved(true); // optimistic: taken back if the server refuses
     save.mutate(patch, {
       onError: () => setSaved(false),
-      // The secret typed is sent once; the field shows "stored" from the answer on.
-      onSuccess: (cfg) => setOauth((o) => ({ ...o, client_secret: '', client_secret_set: cfg.oauth?.introspection?.client_secret_set ?? false })),
+      // The secret typed is sent once; the field shows "stored" from the answer on, for the endpoint just saved.
+      onSuccess: (cfg) => {
+        const i = cfg.oauth?.introspection;
+        setOauth((o) => ({
+          ...o,
+          client_secret: '',
+          client_secret_set: i?.client_secret_set ?? false,
+          stored_endpoint: i?.endpoint ?? '',
+          stored_client_id: i?.client_id ?? '',
+        }));
+      },
     });
   };
 

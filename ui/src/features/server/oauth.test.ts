@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { connectorWarning, emptyIssuer, fromForm, toForm } from './oauth';
+import { connectorWarning, emptyIssuer, fromForm, secretRequired, toForm } from './oauth';
 
 describe('OAuth settings form', () => {
   it('round-trips the stored settings and sends the secret only when one is typed', () => {
@@ -18,6 +18,21 @@ describe('OAuth settings form', () => {
     expect(oauth.introspection).toEqual({ endpoint: 'https://idp.example.com/introspect', client_id: 'rs', cache_seconds: 10 });
     expect(fromForm({ ...form, client_secret: 's3cret' }).oauth.introspection).toMatchObject({ client_secret: 's3cret' });
     expect(fromForm({ ...form, introspection: false }).oauth.introspection).toBeNull();
+  });
+
+  it('asks for the secret again when the endpoint or client id of a stored secret is edited', () => {
+    const form = toForm({
+      issuers: [],
+      introspection: { endpoint: 'https://idp.example.com/introspect', client_id: 'rs', client_secret_set: true, cache_seconds: 10 },
+    });
+    expect(secretRequired(form)).toBeNull();
+    const moved = { ...form, endpoint: 'https://other.example.net/introspect' };
+    expect(secretRequired(moved)).toMatch(/endpoint changed: enter the client secret again/);
+    expect(secretRequired({ ...form, client_id: 'other' })).toMatch(/client id changed/);
+    expect([...fromForm(moved).problems.keys()]).toEqual(['oauth.introspection.client_secret']);
+    expect(fromForm({ ...moved, client_secret: 'new' }).problems.size).toBe(0);
+    // Nothing stored yet: nothing to retype.
+    expect(secretRequired({ ...moved, client_secret_set: false })).toBeNull();
   });
 
   it('defaults to trusting Quarry, and reports numbers that are not whole under the server paths', () => {

@@ -25,9 +25,12 @@ export interface OAuthForm {
   introspection: boolean;
   endpoint: string;
   client_id: string;
-  /** Empty keeps the stored secret. */
+  /** Empty keeps the stored secret (only while the endpoint and client id are the stored ones). */
   client_secret: string;
   client_secret_set: boolean;
+  /** The endpoint and client id the stored secret belongs to. */
+  stored_endpoint: string;
+  stored_client_id: string;
   cache_seconds: string;
 }
 
@@ -55,13 +58,33 @@ export function toForm(c: OAuthConfig | undefined): OAuthForm {
     client_id: i?.client_id ?? '',
     client_secret: '',
     client_secret_set: i?.client_secret_set ?? false,
+    stored_endpoint: i?.endpoint ?? '',
+    stored_client_id: i?.client_id ?? '',
     cache_seconds: String(i?.cache_seconds ?? 30),
   };
 }
 
-/** The `oauth` object to send; numbers that are not whole numbers are reported under the server's paths. */
+/**
+ * Why the client secret must be typed again, if it must: a secret is stored and the endpoint or client id was edited.
+ * The server never sends the stored secret to another endpoint or client (the same rule, checked there too).
+ */
+export function secretRequired(f: OAuthForm): string | null {
+  if (!f.introspection || !f.client_secret_set) return null;
+  const changed = [
+    f.endpoint.trim() !== f.stored_endpoint ? 'endpoint' : null,
+    f.client_id.trim() !== f.stored_client_id ? 'client id' : null,
+  ].filter(Boolean);
+  return changed.length ? `The ${changed.join(' and ')} changed: enter the client secret again for the new endpoint.` : null;
+}
+
+/**
+ * The `oauth` object to send; numbers that are not whole numbers, and a missing secret the edited endpoint needs, are
+ * reported under the server's paths.
+ */
 export function fromForm(f: OAuthForm): { oauth: OAuthConfig; problems: Map<string, string> } {
   const problems = new Map<string, string>();
+  const required = secretRequired(f);
+  if (required && !f.client_secret) problems.set('oauth.introspection.client_secret', required);
   const whole = (path: string, text: string) => {
     if (!/^\d+$/.test(text.trim())) problems.set(path, 'must be a whole number');
     return Number(text.trim());

@@ -12,6 +12,9 @@ interface Props {
   sql: string;
   rows: ParamRow[];
   transform: string;
+  /** The tool's return type and paging: they shape the output schema shown under the result. */
+  returnType: string;
+  pageable: boolean;
   /** Set to this panel's run, so Ctrl/Cmd+Enter in the editor can start it. */
   runRef?: RefObject<(() => void) | null>;
 }
@@ -19,7 +22,7 @@ interface Props {
 const cell = (v: unknown) => (v === null || v === undefined ? <span className="muted">null</span> : typeof v === 'object' ? JSON.stringify(v) : String(v));
 
 /** Runs the tool as edited (read-only, through the same engine as a deployed tool) with sample arguments. */
-export function PreviewPanel({ connectionId, sql, rows, transform, runRef }: Props) {
+export function PreviewPanel({ connectionId, sql, rows, transform, returnType, pageable, runRef }: Props) {
   const [values, setValues] = useState<Record<string, string>>({});
   const [limit, setLimit] = useState('10');
   const [localError, setLocalError] = useState('');
@@ -57,6 +60,8 @@ export function PreviewPanel({ connectionId, sql, rows, transform, runRef }: Pro
       limit: Number(limit) || 10,
       transform_template: transform.trim() ? transform : null,
       claims,
+      return_type: returnType,
+      pageable: returnType === 'rows' && pageable,
     });
   };
 
@@ -125,6 +130,20 @@ export function PreviewPanel({ connectionId, sql, rows, transform, runRef }: Pro
           {transform.trim() && r.transformed_result !== undefined && r.transformed_result !== null && (
             <pre className="preview">{typeof r.transformed_result === 'string' ? r.transformed_result : JSON.stringify(r.transformed_result, null, 2)}</pre>
           )}
+          <details className="section output-schema" data-testid="preview-output-schema">
+            <summary>Output schema</summary>
+            {r.output_schema ? (
+              <>
+                <p className="muted small">
+                  What MCP clients get as the tool&apos;s <code>outputSchema</code> once it is saved and deployed: derived
+                  from the result columns the database describes, the return type and the server&apos;s numbers setting.
+                </p>
+                <pre className="preview" data-testid="output-schema-json">{JSON.stringify(r.output_schema, null, 2)}</pre>
+              </>
+            ) : (
+              <p className="muted small">The database could not describe the statement; the tool would have no output schema until it can.</p>
+            )}
+          </details>
         </>
       )}
     </section>

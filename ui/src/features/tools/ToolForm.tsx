@@ -138,7 +138,8 @@ export function ToolForm({ tool, onReload }: { tool?: Tool; onReload?: () => voi
               onChange={(e) => set('transform_template', e.target.value)} />
           </Field>
         </details>
-        <PreviewPanel connectionId={f.connection_id} sql={f.sql_query} rows={f.parameters} transform={f.transform_template} runRef={runPreview} />
+        <PreviewPanel connectionId={f.connection_id} sql={f.sql_query} rows={f.parameters} transform={f.transform_template}
+          returnType={f.return_type} pageable={f.pageable} runRef={runPreview} />
         {tool && (
           <ResultColumns tool={tool}
             edited={f.sql_query !== tool.sql_query || f.connection_id !== tool.connection_id} />

@@ -767,7 +767,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description Rollback: publishes the content of release `number` again, as a new release. */
+        /** @description Rollback: publishes the content of release `number` again, as a new release. Its tools are described on their databases again first: a tool whose result columns no longer match the output schema the release carries is a 422 naming it, and nothing is redeployed. */
         post: operations["redeploy"];
         delete?: never;
         options?: never;
@@ -2897,6 +2897,8 @@ export interface components {
             connection_id: string;
             /** @description Rows to return, 1–1000 (default 10). */
             limit?: number | null;
+            /** @description Whether the tool is pageable (`return_type` `rows` only): adds `next_cursor` to the `output_schema` answered. */
+            pageable?: boolean;
             /**
              * @description The tool's parameter definitions; without them each placeholder is
              *     typed after the JSON type of its value.
@@ -2906,6 +2908,8 @@ export interface components {
             parameters?: {
                 [key: string]: unknown;
             };
+            /** @description The tool's `return_type` (`rows`, `row` or `scalar`; default `rows`): shapes the `output_schema` answered. */
+            return_type?: string | null;
             /** @description One SQL statement with `:name` placeholders (≤ 100000 bytes). */
             sql_query: string;
             /**
@@ -2923,6 +2927,12 @@ export interface components {
              * @description Milliseconds the query took.
              */
             execution_time: number;
+            /**
+             * @description The output schema a release would carry for a tool with this SQL, return type and paging: derived from the
+             *     result columns as the database describes the statement (as when the tool is saved) and the server's
+             *     `exact_numerics`. Absent when the database could not describe it.
+             */
+            output_schema?: Record<string, unknown> | null;
             /** @description Rows returned. */
             row_count: number;
             /** @description Rows as JSON objects keyed by column name. */
@@ -6193,6 +6203,15 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A tool's output schema no longer holds; `problems` names it */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
