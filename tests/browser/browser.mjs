@@ -65,3 +65,12 @@ export async function sameOriginOnly(page, base, foreign) {
     return route.abort();
   });
 }
+
+/**
+ * Calls Quarry's API as the page's signed-in user (its cookies, its origin,
+ * the header the UI sends): `{ status, body }`, `body` null for a 204.
+ */
+export async function pageApi(page, base, method, path, body) {
+  const res = await page.request.fetch(base + path, { method, data: body, headers: { Origin: base, 'X-Quarry-Request': '1' } });
+  return { status: res.status(), body: res.status() === 204 ? null : await res.json() };
+}

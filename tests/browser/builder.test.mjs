@@ -8,7 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { launch, sameOriginOnly, SCREENSHOTS } from './browser.mjs';
+import { launch, pageApi, sameOriginOnly, SCREENSHOTS } from './browser.mjs';
 import { sqliteDb, startQuarry } from './server.mjs';
 
 const ADMIN = { username: 'builder-admin', password: 'builder-password-1' };
@@ -20,10 +20,7 @@ let page;
 const errors = [];
 const foreign = [];
 
-async function api(method, path, body) {
-  const res = await page.request.fetch(base + path, { method, data: body, headers: { Origin: base, 'X-Quarry-Request': '1' } });
-  return { status: res.status(), body: res.status() === 204 ? null : await res.json() };
-}
+const api = (method, path, body) => pageApi(page, base, method, path, body);
 
 before(async () => {
   mkdirSync(SCREENSHOTS, { recursive: true });

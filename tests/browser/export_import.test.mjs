@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { launch, sameOriginOnly, SCREENSHOTS } from './browser.mjs';
+import { launch, pageApi, sameOriginOnly, SCREENSHOTS } from './browser.mjs';
 import { startQuarry } from './server.mjs';
 
 const ADMIN = { username: 'admin', password: 'export-import-horse' };
@@ -39,9 +39,9 @@ after(async () => {
 
 /** The API as the logged-in browser (same cookies, same origin). */
 async function apiCall(method, path, body) {
-  const res = await page.request.fetch(BASE + path, { method, data: body, headers: { Origin: BASE, 'X-Quarry-Request': '1' } });
-  assert.ok(res.ok(), `${method} ${path}: ${res.status()} ${await res.text()}`);
-  return res.json();
+  const { status, body: answer } = await pageApi(page, BASE, method, path, body);
+  assert.ok(status >= 200 && status < 300, `${method} ${path}: ${status} ${JSON.stringify(answer)}`);
+  return answer;
 }
 
 test('the admin logs in and the configuration to export exists', async () => {

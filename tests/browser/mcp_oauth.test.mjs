@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { launch, sameOriginOnly, SCREENSHOTS } from './browser.mjs';
+import { launch, pageApi, sameOriginOnly, SCREENSHOTS } from './browser.mjs';
 import { sqliteDb, startQuarry } from './server.mjs';
 
 const ADMIN = { username: 'oauth-admin', password: 'oauth-page-horse-1' };
@@ -26,10 +26,7 @@ let toolId;
 const errors = [];
 const foreign = [];
 
-async function api(method, path, body) {
-  const res = await page.request.fetch(base + path, { method, data: body, headers: { Origin: base, 'X-Quarry-Request': '1' } });
-  return { status: res.status(), body: res.status() === 204 ? null : await res.json() };
-}
+const api = (method, path, body) => pageApi(page, base, method, path, body);
 
 before(async () => {
   mkdirSync(SCREENSHOTS, { recursive: true });

@@ -79,3 +79,15 @@ pub(crate) fn unique_columns<'a>(cols: impl Iterator<Item = (&'a str, &'a str)>)
     }
     out
 }
+
+/// A fixed-seed pseudo-random sequence for the property tests: each call
+/// gives a number below `n` (from the generator's high bits, good for any
+/// `n`), the same on every run and machine.
+#[cfg(test)]
+pub(crate) fn test_sequence(seed: u64) -> impl FnMut(u64) -> u64 {
+    let mut state = seed;
+    move |n| {
+        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        ((u128::from(state) * u128::from(n)) >> 64) as u64
+    }
+}

@@ -188,11 +188,7 @@ mod tests {
     #[test]
     fn the_fast_path_agrees_with_the_round_trip() {
         // 200,000 plain decimals of up to 15 significant digits, zeros padded on both sides, from a fixed-seed LCG.
-        let mut state: u64 = 0x2026_1206;
-        let mut next = |n: u64| {
-            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-            (state >> 33) % n
-        };
+        let mut next = crate::db::test_sequence(0x2026_1206);
         for _ in 0..200_000 {
             let int_len = next(16) as usize;
             let frac_len = next(16 - int_len as u64) as usize;

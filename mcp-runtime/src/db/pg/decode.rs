@@ -205,11 +205,7 @@ mod tests {
     fn dates_and_times_print_as_chrono_prints_them() {
         // Fixed-seed LCG over the range PostgreSQL stores (4713 BC to 294276 AD), with whole
         // seconds, milliseconds and microseconds all common.
-        let mut state: u64 = 0x2026_1207;
-        let mut next = |n: u64| {
-            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-            (state >> 1) % n
-        };
+        let mut next = crate::db::test_sequence(0x2026_1207);
         let span = 210_000_000_000_000_000_i64; // about ±6,600 years around 2000 in microseconds
         let mut cases: Vec<i64> =
             vec![0, -1, 1, 999, 1_000, 86_399_999_999, -62_167_219_200_000_000, 315_576_000_000_000_000];
