@@ -18,15 +18,17 @@ use shared_model::Problems;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
-use crate::auth::{protected_resource_metadata, require_auth};
+use crate::auth::protected_resource_metadata;
 use crate::config::{ManifestSource, RuntimeConfig};
+use crate::edge::Edge;
 use crate::exec::ExecutorFactory;
 use crate::metrics::Metrics;
 use crate::release::{LoadContext, Release};
 use crate::reload::{read_manifest, spawn_sighup_reload};
+use crate::server::direct::Direct;
 use crate::server::{FixturesServer, QuarryServer, Shared};
-use crate::serving::headers::{NO_PAGES_CSP, SecurityHeaders, security_headers};
-use crate::serving::hosts::{AllowedHosts, check_host};
+use crate::serving::headers::{NO_PAGES_CSP, SecurityHeaders};
+use crate::serving::hosts::AllowedHosts;
 use crate::sessions::CappedSessions;
 
 /// Why the runtime could not start.
@@ -177,8 +179,9 @@ pub fn router(shared: Arc<Shared>, config: &RuntimeConfig, cancel: CancellationT
         http = http.with_allowed_origins(config.allowed_origins.clone());
     }
     let mut sessions = LocalSessionManager::default();
-    sessions.session_config.keep_alive = Some(config.session_idle);
-    let sessions = CappedSessions::new(sessions, config.max_sessions);
+    sessions.session_config.keep_alive = None;
+    let sessions = CappedSessions::new(sessions, config.max_sessions, config.session_idle);
+    let direct = Direct::new(shared.clone(), sessions.clone(), config.conformance_fixtures);
     let handler = QuarryServer::new(shared.clone());
     let mcp = if config.conformance_fixtures {
         let handler = FixturesServer::new(handler);
@@ -186,24 +189,22 @@ pub fn router(shared: Arc<Shared>, config: &RuntimeConfig, cancel: CancellationT
     } else {
         Router::new().nest_service("/mcp", StreamableHttpService::new(move || Ok(handler.clone()), sessions, http))
     };
-    let mcp = mcp.route_layer(middleware::from_fn_with_state(shared.in_flight.clone(), crate::drain::track));
-    let protected = mcp
+    let edge = Arc::new(Edge {
+        hosts: AllowedHosts::parse(&config.allowed_hosts, "QUARRY_RUNTIME_ALLOWED_HOSTS"),
+        headers: SecurityHeaders::new(NO_PAGES_CSP, config.tls.is_some()),
+        shared: shared.clone(),
+        direct,
+    });
+    // Which routes are public, and what `/mcp` gets besides rmcp, is the edge's (see `crate::edge`).
+    mcp.route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(ready))
+        .route("/.well-known/oauth-protected-resource", get(protected_resource_metadata))
+        .route("/.well-known/oauth-protected-resource/{*resource}", get(protected_resource_metadata))
         .route("/metrics", get(metrics))
         .route("/internal/stats", get(stats))
         .route("/internal/ready", get(ready_detail))
-        .route_layer(middleware::from_fn_with_state(shared.clone(), require_auth));
-    let hosts = Arc::new(AllowedHosts::parse(&config.allowed_hosts, "QUARRY_RUNTIME_ALLOWED_HOSTS"));
-    let headers = SecurityHeaders::new(NO_PAGES_CSP, config.tls.is_some());
-    Router::new()
-        .route("/healthz", get(|| async { "ok" }))
-        .route("/readyz", get(ready))
-        // Public in oauth mode (RFC 9728): where a client learns how to get a token.
-        .route("/.well-known/oauth-protected-resource", get(protected_resource_metadata))
-        .route("/.well-known/oauth-protected-resource/{*resource}", get(protected_resource_metadata))
-        .merge(protected)
         .with_state(shared)
-        .layer(middleware::from_fn_with_state(hosts, check_host))
-        .layer(middleware::from_fn_with_state(headers, security_headers))
+        .layer(middleware::from_fn_with_state(edge, crate::edge::edge))
 }
 
 /// Unauthenticated: the cached readiness, with no connection detail.

@@ -13,9 +13,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use axum::body::Body;
-use axum::extract::{Request, State};
-use axum::http::Method;
-use axum::middleware::Next;
 use axum::response::Response;
 use futures::StreamExt;
 use tokio::sync::Notify;
@@ -68,16 +65,14 @@ impl Drop for CallGuard {
     }
 }
 
-/// Middleware on `/mcp`: a POST counts as running until its response body
-/// (JSON, or the SSE stream carrying the answer) is written or dropped. GET
+/// An MCP POST counts as running until its response body (JSON, or the SSE
+/// stream carrying the answer) is written or dropped: `respond` is run with
+/// the call counted in, and the count is held by the body it returns. GET
 /// streams (server-to-client notifications) never end by themselves, so they
-/// do not count; they end when the sessions are cancelled.
-pub async fn track(State(flight): State<Arc<InFlight>>, req: Request, next: Next) -> Response {
-    if req.method() != Method::POST {
-        return next.run(req).await;
-    }
+/// are not counted; they end when the sessions are cancelled.
+pub async fn counted(flight: &Arc<InFlight>, respond: impl Future<Output = Response>) -> Response {
     let running = flight.enter();
-    let (parts, body) = next.run(req).await.into_parts();
+    let (parts, body) = respond.await.into_parts();
     let body = body.into_data_stream().map(move |chunk| {
         let _ = &running; // dropped with the stream: the answer is out (or the client gone)
         chunk

@@ -19,6 +19,8 @@ pub mod delivery;
 #[cfg(feature = "server")]
 pub mod drain;
 #[cfg(feature = "server")]
+pub mod edge;
+#[cfg(feature = "server")]
 pub mod engine_adapter;
 #[cfg(feature = "server")]
 pub mod exec;

@@ -8,6 +8,7 @@
 
 mod changes;
 mod cursor;
+pub mod direct;
 mod fixtures;
 mod observe;
 mod prompts;
@@ -30,7 +31,7 @@ use rmcp::service::{NotificationContext, RequestContext, RoleServer, Subscriptio
 use tokio::sync::broadcast;
 use tracing::Instrument;
 
-use crate::auth::{Access, AuthCheck, TokenUses};
+use crate::auth::{Access, AuthCheck, Principal, TokenUses};
 use crate::cache::ResultCache;
 use crate::exec::ExecutorFactory;
 use crate::metrics::Metrics;
@@ -182,8 +183,12 @@ impl QuarryServer {
     /// In oauth mode, whether the caller's token covers an entity's scopes
     /// (`None`: everything is visible).
     fn visible(&self, cx: &RequestContext<RoleServer>) -> Option<impl Fn(&[String]) -> bool + use<>> {
+        self.visible_to(observe::client_of(cx).principal)
+    }
+
+    /// [`Self::visible`] for the caller holding `principal`.
+    fn visible_to(&self, principal: Option<Arc<Principal>>) -> Option<impl Fn(&[String]) -> bool + use<>> {
         let rule = self.shared.auth_rule().oauth()?.clone();
-        let principal = observe::client_of(cx).principal;
         Some(move |scopes: &[String]| {
             principal.as_ref().is_some_and(|p| crate::auth::scopes::allowed(&rule, p, scopes))
         })
@@ -259,7 +264,8 @@ impl ServerHandler for QuarryServer {
         if let Some(t) = tool {
             self.permit(&cx, &t.scopes)?;
         }
-        tools::call(&self.shared, release, request, cx.ct, caller).instrument(span).await.map(Into::into)
+        let args = request.arguments.unwrap_or_default();
+        tools::call(&self.shared, release, &request.name, args, cx.ct, caller).instrument(span).await.map(Into::into)
     }
 
     async fn list_resources(

@@ -18,7 +18,6 @@ use std::sync::{Arc, Mutex};
 
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use shared_model::manifest::AuthSettings;
@@ -198,30 +197,27 @@ fn bearer_token(value: &str) -> Option<&str> {
     (scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty()).then(|| token.trim())
 }
 
-/// Axum middleware: 401 with `WWW-Authenticate: Bearer` unless the current
-/// rule allows the request; in oauth mode also 403 `insufficient_scope` for an
-/// MCP call the token's scopes do not cover ([`scopes::check_call`]).
-pub async fn require_auth(State(shared): State<Arc<Shared>>, mut req: Request, next: Next) -> Response {
+/// The request, marked with who made it ([`ClientId`], and the OAuth
+/// [`Principal`]) when the current rule allows it; else 401 with
+/// `WWW-Authenticate: Bearer`, or in oauth mode 403 `insufficient_scope` for
+/// an MCP call the token's scopes do not cover ([`scopes::check_call`]).
+pub async fn authorize(shared: &Shared, mut req: Request) -> Result<Request, Response> {
     let rule = shared.auth_rule();
     let verdict = rule.check(req.headers().get(header::AUTHORIZATION)).await;
     match verdict {
-        Verdict::Open => next.run(req).await,
+        Verdict::Open => Ok(req),
         Verdict::Token(id) => {
             let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
             shared.token_uses.record(&id, peer);
             req.extensions_mut().insert(ClientId(format!("token:{id}")));
-            next.run(req).await
+            Ok(req)
         }
         Verdict::Principal(principal) => {
-            let Some(oauth) = rule.oauth() else { return next.run(req).await };
-            let req = match scopes::check_call(&shared, oauth, &principal, req).await {
-                Ok(req) => req,
-                Err(refused) => return refused,
-            };
-            let mut req = req;
+            let Some(oauth) = rule.oauth() else { return Ok(req) };
+            let mut req = scopes::check_call(shared, oauth, &principal, req).await?;
             req.extensions_mut().insert(ClientId(format!("sub:{}", principal.subject)));
             req.extensions_mut().insert(principal);
-            next.run(req).await
+            Ok(req)
         }
         Verdict::Denied | Verdict::InvalidToken(_) => {
             let presented = req.headers().contains_key(header::AUTHORIZATION);
@@ -244,7 +240,7 @@ pub async fn require_auth(State(shared): State<Arc<Shared>>, mut req: Request, n
             if let Ok(v) = HeaderValue::from_str(&challenge) {
                 res.headers_mut().insert(header::WWW_AUTHENTICATE, v);
             }
-            res
+            Err(res)
         }
     }
 }

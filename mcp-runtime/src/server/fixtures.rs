@@ -213,15 +213,11 @@ fn embedded(uri: &str, mime: &str, body: &str) -> ContentBlock {
     ContentBlock::resource(ResourceContents::text(body, uri).with_mime_type(mime))
 }
 
-/// Calls a fixture tool; unknown names are a JSON-RPC error.
-async fn call_tool(
-    request: CallToolRequestParams,
-    cx: RequestContext<RoleServer>,
-) -> Result<CallToolResult, ErrorData> {
-    let args = request.arguments.unwrap_or_default();
-    let arg = |k: &str| args.get(k).and_then(Value::as_str).unwrap_or("").to_string();
-    let ok = |c: Vec<ContentBlock>| Ok(CallToolResult::success(c));
-    match request.name.as_ref() {
+/// The fixture tools whose result is fixed content: no arguments, no peer,
+/// so the direct path ([`super::direct`]) may answer them.
+pub(super) fn content_only(name: &str) -> Option<CallToolResult> {
+    let ok = |c: Vec<ContentBlock>| Some(CallToolResult::success(c));
+    match name {
         "test_simple_text" => ok(vec![text("This is a simple text response for testing.")]),
         "test_image_content" => ok(vec![ContentBlock::image(PNG, "image/png")]),
         "test_audio_content" => ok(vec![ContentBlock::audio(WAV, "audio/wav")]),
@@ -233,6 +229,25 @@ async fn call_tool(
             ContentBlock::image(PNG, "image/png"),
             embedded("test://mixed-content-resource", "application/json", r#"{"test":"data","value":123}"#),
         ]),
+        "test_error_handling" => {
+            Some(CallToolResult::error(vec![text("This tool intentionally returns an error for testing")]))
+        }
+        _ => None,
+    }
+}
+
+/// Calls a fixture tool; unknown names are a JSON-RPC error.
+async fn call_tool(
+    request: CallToolRequestParams,
+    cx: RequestContext<RoleServer>,
+) -> Result<CallToolResult, ErrorData> {
+    if let Some(result) = content_only(request.name.as_ref()) {
+        return Ok(result);
+    }
+    let args = request.arguments.unwrap_or_default();
+    let arg = |k: &str| args.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+    let ok = |c: Vec<ContentBlock>| Ok(CallToolResult::success(c));
+    match request.name.as_ref() {
         "test_tool_with_logging" => {
             for msg in ["Tool execution started", "Tool processing data", "Tool execution completed"] {
                 if !stateless::may_log(&cx, LoggingLevel::Info) {
@@ -243,9 +258,6 @@ async fn call_tool(
                 tokio::time::sleep(Duration::from_millis(50)).await;
             }
             ok(vec![text("Logging test completed")])
-        }
-        "test_error_handling" => {
-            Ok(CallToolResult::error(vec![text("This tool intentionally returns an error for testing")]))
         }
         "test_tool_with_progress" => {
             let token = cx.meta.get_progress_token();

@@ -10,7 +10,7 @@ use std::sync::atomic::Ordering::Relaxed;
 use std::time::{Duration, Instant};
 
 use rmcp::ErrorData;
-use rmcp::model::{CallToolRequestParams, CallToolResult, ContentBlock};
+use rmcp::model::{CallToolResult, ContentBlock};
 use serde_json::{Map, Value};
 use shared_model::manifest::{PAGE_CURSOR, ReturnType, Tool};
 use shared_model::telemetry::Subject;
@@ -28,21 +28,20 @@ use crate::release::Release;
 use crate::shape;
 use crate::transform::{self, TransformInput};
 
-/// Runs one tool call on `release` for `caller`.
+/// Runs one call of the tool `name` with `args` on `release` for `caller`.
 pub(super) async fn call(
     shared: &Shared,
     release: Arc<Release>,
-    request: CallToolRequestParams,
+    name: &str,
+    args: Map<String, Value>,
     ct: CancellationToken,
     caller: observe::Caller,
 ) -> Result<CallToolResult, ErrorData> {
-    let name = request.name.as_ref();
     let Some(entry) = release.tools.get(name) else {
         return Err(ErrorData::invalid_params(format!("unknown tool: {name}"), None));
     };
     let tool = &release.manifest.tools[entry.index];
     let started = Instant::now();
-    let args = request.arguments.unwrap_or_default();
     let mut spent = Spent::default();
     let Outcome { result, cached, rows, error_class } =
         run(shared, &release, tool, &args, caller.claims(), ct, &mut spent).await;

@@ -19,6 +19,21 @@ pub fn request_span(cx: &RequestContext<RoleServer>, method: &'static str) -> Sp
     if !otel::enabled() {
         return Span::none();
     }
+    let headers = cx.extensions.get::<axum::http::request::Parts>().map(|p| &p.headers);
+    http_span(method, cx.meta.get_traceparent(), cx.meta.get_tracestate(), headers)
+}
+
+/// The span for one request of `method`, parented on the given `_meta`
+/// trace context or, without one, on the HTTP request's headers.
+pub fn http_span(
+    method: &'static str,
+    traceparent: Option<&str>,
+    tracestate: Option<&str>,
+    headers: Option<&axum::http::HeaderMap>,
+) -> Span {
+    if !otel::enabled() {
+        return Span::none();
+    }
     let span = tracing::info_span!(
         target: otel::TARGET,
         "mcp.request",
@@ -35,9 +50,7 @@ pub fn request_span(cx: &RequestContext<RoleServer>, method: &'static str) -> Sp
         error.type = tracing::field::Empty,
         db.response.returned_rows = tracing::field::Empty,
     );
-    let headers = cx.extensions.get::<axum::http::request::Parts>().map(|p| &p.headers);
-    let parent = otel::mcp_parent(cx.meta.get_traceparent(), cx.meta.get_tracestate(), headers);
-    otel::set_parent(&span, parent);
+    otel::set_parent(&span, otel::mcp_parent(traceparent, tracestate, headers));
     span
 }
 

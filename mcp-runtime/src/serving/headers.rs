@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use axum::extract::{Request, State};
-use axum::http::{HeaderName, HeaderValue, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::Response;
 
@@ -34,19 +34,25 @@ impl SecurityHeaders {
     }
 }
 
+impl SecurityHeaders {
+    /// Adds the headers `headers` does not already carry.
+    pub fn apply(&self, headers: &mut HeaderMap) {
+        let mut set = |name: HeaderName, value: HeaderValue| {
+            headers.entry(name).or_insert(value);
+        };
+        set(header::CONTENT_SECURITY_POLICY, self.csp.clone());
+        set(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+        set(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+        set(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+        if self.hsts {
+            set(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000"));
+        }
+    }
+}
+
 /// Middleware: adds the headers to every response.
 pub async fn security_headers(State(h): State<Arc<SecurityHeaders>>, req: Request, next: Next) -> Response {
     let mut response = next.run(req).await;
-    let headers = response.headers_mut();
-    let mut set = |name: HeaderName, value: HeaderValue| {
-        headers.entry(name).or_insert(value);
-    };
-    set(header::CONTENT_SECURITY_POLICY, h.csp.clone());
-    set(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    set(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
-    set(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    if h.hsts {
-        set(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000"));
-    }
+    h.apply(response.headers_mut());
     response
 }

@@ -95,24 +95,34 @@ fn split(host: &str) -> Option<(String, Option<u16>)> {
     (!name.is_empty()).then_some((name, port))
 }
 
-/// Middleware: refuses requests for a host that is not ours with 403.
+impl AllowedHosts {
+    /// The answer to a request for a host that is not ours (403), or without
+    /// a host at all (400); `None` when it may go on.
+    pub fn refusal(&self, req: &Request) -> Option<Response> {
+        let claimed = match req.uri().authority() {
+            Some(a) => Some(a.as_str()),
+            None => req.headers().get(header::HOST).and_then(|v| v.to_str().ok()),
+        };
+        match claimed {
+            Some(host) if self.allows(host) => None,
+            Some(host) => {
+                let clipped: String = host.chars().take(100).collect();
+                let detail = format!("host {clipped:?} is not served here; list it in {} to allow it", self.setting);
+                Some((StatusCode::FORBIDDEN, axum::Json(serde_json::json!({ "detail": detail }))).into_response())
+            }
+            None => {
+                let detail = "the request has no Host header";
+                Some((StatusCode::BAD_REQUEST, axum::Json(serde_json::json!({ "detail": detail }))).into_response())
+            }
+        }
+    }
+}
+
+/// Middleware: refuses requests for a host that is not ours ([`AllowedHosts::refusal`]).
 pub async fn check_host(State(hosts): State<Arc<AllowedHosts>>, req: Request, next: Next) -> Response {
-    let claimed = req
-        .uri()
-        .authority()
-        .map(|a| a.as_str().to_string())
-        .or_else(|| req.headers().get(header::HOST).and_then(|v| v.to_str().ok()).map(str::to_string));
-    match claimed {
-        Some(host) if hosts.allows(&host) => next.run(req).await,
-        Some(host) => {
-            let clipped: String = host.chars().take(100).collect();
-            let detail = format!("host {clipped:?} is not served here; list it in {} to allow it", hosts.setting);
-            (StatusCode::FORBIDDEN, axum::Json(serde_json::json!({ "detail": detail }))).into_response()
-        }
-        None => {
-            let detail = "the request has no Host header";
-            (StatusCode::BAD_REQUEST, axum::Json(serde_json::json!({ "detail": detail }))).into_response()
-        }
+    match hosts.refusal(&req) {
+        Some(refused) => refused,
+        None => next.run(req).await,
     }
 }
 

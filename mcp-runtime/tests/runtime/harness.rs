@@ -141,6 +141,16 @@ pub struct Session {
 impl Session {
     /// Initializes an MCP session with the runtime at `base`.
     pub async fn open(base: &str, token: Option<&str>) -> Session {
+        Session::open_with(base, token, true).await
+    }
+
+    /// A session whose `initialize` was answered but which has not sent
+    /// `notifications/initialized` yet.
+    pub async fn open_uninitialized(base: &str) -> Session {
+        Session::open_with(base, None, false).await
+    }
+
+    async fn open_with(base: &str, token: Option<&str>, initialized: bool) -> Session {
         let mut s = Session {
             init: Value::Null,
             http: reqwest::Client::new(),
@@ -154,8 +164,20 @@ impl Session {
         let r = s.request("initialize", init).await;
         assert!(r.get("result").is_some(), "{r}");
         s.init = r["result"].clone();
-        s.notify("notifications/initialized").await;
+        if initialized {
+            s.notify("notifications/initialized").await;
+        }
         s
+    }
+
+    /// The MCP endpoint.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Names session `id` from now on, as a client holding a stale id would.
+    pub fn forget_session(&mut self, id: &str) {
+        self.id = Some(id.to_string());
     }
 
     fn post(&self, body: Value) -> reqwest::RequestBuilder {

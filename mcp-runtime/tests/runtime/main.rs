@@ -3,6 +3,7 @@
 //! real PostgreSQL and MariaDB (`real_db`, `real_queue`). `tests/e2e/runtime`
 //! runs the official clients.
 
+mod direct;
 mod fixtures;
 mod harness;
 mod hygiene;
