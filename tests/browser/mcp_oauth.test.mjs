@@ -120,6 +120,9 @@ test('the oauth form refuses a bad issuer next to its field and saves a write-on
   await again.getByLabel('Introspection endpoint', { exact: true }).fill('https://login.example.com/introspect');
   await again.getByLabel('Client secret', { exact: true }).waitFor();
   assert.equal(await again.getByLabel('Client secret', { exact: true }).getAttribute('aria-required'), 'false');
+  // The refusal shown at the last save goes with its cause, without another save.
+  assert.equal(await fieldOf('Client secret').locator('.field-problem').count(), 0, 'no stale "endpoint changed"');
+  assert.equal(await settings().getByText('Fix the highlighted fields and save again.').count(), 0);
 
   await page.evaluate(readFileSync(AXE, 'utf8'));
   const result = await page.evaluate(async () => window.axe.run(document, { resultTypes: ['violations'] }));

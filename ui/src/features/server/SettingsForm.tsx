@@ -58,16 +58,8 @@ export function SettingsForm({ config }: { config: ServerConfig }) {
     set(v);
   };
 
-  const err = save.error;
-  const at = (path: string) => [...(localProblems.has(path) ? [localProblems.get(path)!] : []), ...problemsAt(err, path)];
-  const exactly = (path: string) => (err instanceof ApiError ? err.problems.filter((p) => p.path === path).map((p) => p.message) : []);
-  const varProblems = (row: VarRow) => {
-    const local = localProblems.get(`var:${row.key}`);
-    return [...(local ? [local] : []), ...exactly(`global_variables.${row.name.trim()}`)];
-  };
-
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
+  /** The values to send, and what the browser itself finds wrong with them (keyed by the server's paths). */
+  const check = () => {
     const problems = new Map<string, string>();
     const { vars: globalVariables, problems: varIssues } = fromRows(vars);
     for (const [key, message] of varIssues) problems.set(key < 0 ? 'global_variables' : `var:${key}`, message);
@@ -79,6 +71,23 @@ export function SettingsForm({ config }: { config: ServerConfig }) {
     }
     const { oauth: oauthBody, problems: oauthIssues } = fromForm(oauth);
     for (const [path, message] of oauthIssues) problems.set(path, message);
+    return { problems, globalVariables, defaultLimits, oauthBody };
+  };
+
+  const err = save.error;
+  // A problem found at the last submit is shown while it still holds: fixing a field (or undoing the edit that
+  // caused it, such as a changed introspection endpoint) clears its message without another submit.
+  const current = localProblems.size > 0 ? check().problems : localProblems;
+  const local = (path: string) => (localProblems.has(path) && current.has(path) ? [current.get(path)!] : []);
+  const at = (path: string) => [...local(path), ...problemsAt(err, path)];
+  const exactly = (path: string) => (err instanceof ApiError ? err.problems.filter((p) => p.path === path).map((p) => p.message) : []);
+  const varProblems = (row: VarRow) => {
+    return [...local(`var:${row.key}`), ...exactly(`global_variables.${row.name.trim()}`)];
+  };
+
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    const { problems, globalVariables, defaultLimits, oauthBody } = check();
     setLocalProblems(problems);
     if (problems.size > 0) return;
     const patch: Partial<ServerSettings> = {
@@ -244,7 +253,7 @@ export function SettingsForm({ config }: { config: ServerConfig }) {
           and <code>_</code>). Previews use them as soon as they are saved.
         </p>
         <VariablesEditor rows={vars} onChange={edit(setVars)} problemsFor={varProblems} />
-        {[...(localProblems.get('global_variables') ? [localProblems.get('global_variables')!] : []), ...exactly('global_variables')]
+        {[...local('global_variables'), ...exactly('global_variables')]
           .map((p, i) => <div key={i} className="field-problem">{p}</div>)}
       </fieldset>
 
@@ -257,7 +266,7 @@ export function SettingsForm({ config }: { config: ServerConfig }) {
             Saved. Changes take effect with the next deploy.
           </span>
         )}
-        {localProblems.size > 0 && <span className="field-problem" role="alert">Fix the highlighted fields and save again.</span>}
+        {[...localProblems.keys()].some((k) => current.has(k)) && <span className="field-problem" role="alert">Fix the highlighted fields and save again.</span>}
       </div>
     </form>
   );
