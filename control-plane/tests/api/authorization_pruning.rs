@@ -10,7 +10,7 @@ use control_plane::storage::entities::{
     oauth_authorization_request as request, oauth_grant as grant, oauth_refresh_token as refresh,
 };
 use sea_orm::ActiveValue::Set;
-use sea_orm::{DatabaseConnection, EntityTrait, QueryOrder};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::json;
 
 use crate::harness::TestApp;
@@ -146,4 +146,54 @@ async fn pruning_deletes_dead_authorization_rows_and_keeps_live_ones_on_postgres
     let app = TestApp::spawn_postgres().await;
     assert_eq!(app.state.db.get_database_backend(), sea_orm::DbBackend::Postgres);
     prunes_dead_rows_and_keeps_live_ones(&app).await;
+}
+
+/// The background pass itself, not only the function it calls: the retention
+/// task of a second control plane on the same store takes the job once the
+/// first one's lease lapses, and its first pass (at start) deletes an
+/// authorization request that expired a minute ago and keeps a pending one.
+#[tokio::test]
+async fn the_background_retention_pass_prunes_authorization_rows_once_it_holds_the_lease() {
+    use control_plane::storage::entities::lease;
+    use control_plane::storage::history::retention;
+
+    let app = TestApp::spawn_sqlite().await;
+    let db = app.state.db.clone();
+    // The app's own pass runs at its start: let it take the lease and finish before the rows exist.
+    let held = || async { lease::Entity::find_by_id(retention::LEASE.to_string()).one(&db).await.unwrap().is_some() };
+    for _ in 0..200 {
+        if held().await {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    assert!(held().await, "the control plane's retention task took its lease");
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let now = Utc::now();
+    add_request(&db, "expired", now - Duration::minutes(1), false).await;
+    add_request(&db, "pending", now + Duration::minutes(10), false).await;
+    let ids = || async {
+        let mut v: Vec<String> = request::Entity::find().all(&db).await.unwrap().into_iter().map(|r| r.id).collect();
+        v.sort();
+        v
+    };
+    // The app's own pass ran at its start and holds the lease for two hours: another holder waits.
+    let other = tokio::spawn(retention::run(db.clone(), app.state.config.history_retention, "second".into()));
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    other.abort();
+    assert_eq!(ids().await, ["expired", "pending"], "no pass without the lease");
+    // The first holder's lease lapses (it stopped renewing): the second one's pass runs at its start.
+    lease::Entity::update_many()
+        .col_expr(lease::Column::ExpiresAt, sea_orm::sea_query::Expr::value(now.timestamp() - 1))
+        .filter(lease::Column::Name.eq(retention::LEASE))
+        .exec(&db)
+        .await
+        .unwrap();
+    let second = tokio::spawn(retention::run(db.clone(), app.state.config.history_retention, "second".into()));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while ids().await != ["pending"] && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    second.abort();
+    assert_eq!(ids().await, ["pending"], "the expired request is gone, the pending one stays");
 }
