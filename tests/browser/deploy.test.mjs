@@ -24,6 +24,7 @@ let browser;
 let page;
 let toolId;
 let connId;
+let dbPath;
 const errors = [];
 
 /** What a runtime serving `release` would report. */
@@ -52,6 +53,7 @@ before(async () => {
     env: { QUARRY_DEPLOY_TARGET: 'kubernetes', QUARRY_RUNTIME_TOKEN: RUNTIME_TOKEN } });
   base = quarry.base;
   const db = join(quarry.data, 'shop.db');
+  dbPath = db;
   sqliteDb(db, [
     `CREATE TABLE items (id INTEGER PRIMARY KEY, price REAL)`,
   ]);
@@ -212,5 +214,39 @@ test('stopping asks first; a refused deploy lists every problem next to its enti
 
   await edit.click();
   await page.getByRole('heading', { name: 'Tool count_items' }).waitFor();
+  assert.deepEqual(errors, []);
+});
+
+test('a rollback to a release the database no longer fits is refused, naming the tool and what changed', async () => {
+  await patch(`/api/v1/connections/${connId}`, { is_active: true });
+  const created = await page.request.post(`${base}/api/v1/tools`, {
+    data: { connection_id: connId, name: 'list_items', description: 'Lists the items.', sql_query: 'SELECT id, price FROM items' },
+  });
+  assert.equal(created.status(), 201, await created.text());
+  const listId = (await created.json()).id;
+  await nav('Deploy');
+  await page.getByRole('button', { name: 'Deploy', exact: true }).click();
+  const published = page.getByRole('status').filter({ hasText: /Release #\d+ published/ });
+  await published.waitFor();
+  const fitted = Number((await published.innerText()).match(/Release #(\d+)/)[1]);
+  // `price` becomes text: the number schema release `fitted` carries no longer holds.
+  sqliteDb(dbPath, ['ALTER TABLE items DROP COLUMN price', 'ALTER TABLE items ADD COLUMN price TEXT']);
+  const removed = await page.request.delete(`${base}/api/v1/tools/${listId}`, { headers: { 'x-quarry-request': '1' } });
+  assert.equal(removed.status(), 204, await removed.text());
+  await page.getByRole('button', { name: 'Deploy', exact: true }).click();
+  await page.getByRole('status').filter({ hasText: `Release #${fitted + 1} published` }).waitFor();
+
+  await nav('Releases');
+  const table = page.getByRole('table', { name: 'Releases' });
+  await table.locator(`[data-release="${fitted}"]`).getByRole('button', { name: `Roll back to #${fitted}` }).click();
+  await page.getByRole('alertdialog', { name: `Roll back to release #${fitted}?` })
+    .getByRole('button', { name: `Redeploy #${fitted}` }).click();
+  const refusal = page.getByRole('alert').filter({ hasText: `Release #${fitted} was not redeployed, nothing changed:` });
+  await refusal.waitFor();
+  await refusal.locator('code', { hasText: 'tools.list_items.sql_query' }).waitFor();
+  assert.match(await refusal.innerText(), /`price` TEXT|no longer holds/);
+  assert.ok(!(await refusal.innerText()).includes('save again'), 'a rollback is not a form to save');
+  await table.locator(`[data-release="${fitted + 1}"]`).getByText('active').waitFor();
+  await page.screenshot({ path: `${SCREENSHOTS}/releases-rollback-refused.png`, fullPage: true });
   assert.deepEqual(errors, []);
 });

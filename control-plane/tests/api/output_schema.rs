@@ -230,3 +230,48 @@ async fn the_preview_shows_the_output_schema_the_release_will_carry() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
     assert_eq!(bad["problems"][0]["path"], "return_type", "{bad}");
 }
+
+/// The redeploy check on SQLite, whose connections hold the schema they last
+/// read: a column retyped by another process after the release is seen as it
+/// is now, and the rollback is refused.
+#[tokio::test]
+async fn redeploying_a_sqlite_release_whose_table_another_process_retyped_is_a_422() {
+    let (app, _) = spawn_pull_app().await;
+    let dir = std::env::temp_dir().join(format!("quarry-retyped-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("shop.db");
+    let url = format!("sqlite://{}?mode=rwc", file.display());
+    let outside = Database::connect(&url).await.unwrap();
+    outside.execute_unprepared("CREATE TABLE items (id INTEGER PRIMARY KEY, price REAL)").await.unwrap();
+    let (status, conn) = app
+        .post(
+            "/api/v1/connections",
+            &json!({"name": "shop", "db_type": "sqlite", "database": file.display().to_string()}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{conn}");
+    let body = json!({"connection_id": conn["id"], "name": "list_items", "description": "Items",
+        "sql_query": "SELECT id, price FROM items"});
+    let (status, tool) = app.post("/api/v1/tools", &body).await;
+    assert_eq!(status, StatusCode::CREATED, "{tool}");
+    let (status, body) = app.post("/api/v1/deploy", &json!({})).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let carried = manifest_tool(&app, "list_items").await["output_schema"].clone();
+    assert_eq!(
+        carried["properties"]["rows"]["items"]["properties"]["price"]["type"],
+        json!(["number", "string", "null"])
+    );
+
+    outside.execute_unprepared("ALTER TABLE items DROP COLUMN price").await.unwrap();
+    outside.execute_unprepared("ALTER TABLE items ADD COLUMN price TEXT").await.unwrap();
+    // The tool is deleted and the rest deployed: only release 1 still has it.
+    let (status, body) = app.delete(&format!("/api/v1/tools/{}", tool["id"].as_str().unwrap())).await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    let (status, body) = app.post("/api/v1/deploy", &json!({})).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (status, body) = app.post("/api/v1/releases/1/redeploy", &json!({})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["problems"][0]["path"], json!("tools.list_items.sql_query"), "{body}");
+    assert!(body["problems"][0]["message"].as_str().unwrap().contains("`price` TEXT"), "{body}");
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -5,10 +5,12 @@ interface Props {
   error: unknown;
   /** Offered when the edit was based on a stale version: reload the latest data, dropping local edits. */
   onReload?: () => void;
+  /** The line above the listed problems, when they come from something other than saving a form. */
+  lead?: string;
 }
 
 /** An API error next to a form: the detail, each problem with its field path, and a reload action on conflicts. */
-export function ErrorPanel({ error, onReload }: Props) {
+export function ErrorPanel({ error, onReload, lead = 'Please fix the following and save again:' }: Props) {
   if (!error) return null;
   const api = error instanceof ApiError ? error : null;
   if (isVersionConflict(error)) {
@@ -26,7 +28,7 @@ export function ErrorPanel({ error, onReload }: Props) {
   return (
     <div className="alert alert-error" role="alert">
       {/* With problems listed, the detail (which repeats them) gives way to a plain lead-in. */}
-      <strong>{api?.problems.length ? 'Please fix the following and save again:' : api ? api.body.detail : errorMessage(error)}</strong>
+      <strong>{api?.problems.length ? lead : api ? api.body.detail : errorMessage(error)}</strong>
       {api && api.problems.length > 0 && (
         <ul className="problems">
           {api.problems.map((p, i) => (

@@ -123,9 +123,16 @@ pub(crate) async fn execute(
 
 /// The result columns of `c`, prepared on a read-only connection (nothing
 /// runs): declared types as results name them; nullability is unknown, as
-/// SQLite columns hold whatever a row stores.
+/// SQLite columns hold whatever a row stores. Another process may have
+/// altered the table since this connection last read the schema, and SQLite
+/// prepares against the schema it holds (it notices a change only when a
+/// statement runs): so a statement that reads the schema table runs first,
+/// and the cached statements, whose columns sqlx kept, are dropped. A deploy
+/// check must see the database as it is now.
 pub(crate) async fn describe(p: &SqlitePools, c: &Compiled, limits: &Limits) -> Result<Vec<ColumnDesc>, EngineError> {
     let (mut conn, _stop) = acquire(&p.ro, p.max, limits.timeout).await?;
+    conn.clear_cached_statements().await.map_err(|e| db_error(e, limits))?;
+    sqlx::query("SELECT 1 FROM sqlite_schema LIMIT 1").execute(&mut *conn).await.map_err(|e| db_error(e, limits))?;
     let stmt = conn.prepare(AssertSqlSafe(c.sql.clone()).into_sql_str()).await.map_err(|e| db_error(e, limits))?;
     let columns = super::unique_columns(stmt.columns().iter().map(|col| (col.name(), col.type_info().name())));
     Ok(columns.into_iter().map(|c| ColumnDesc { name: c.name, sql_type: c.db_type, nullable: None }).collect())

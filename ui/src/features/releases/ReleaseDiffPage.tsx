@@ -17,7 +17,7 @@ export function ReleaseDiffPage() {
   const others = useReleases(0, 100);
   const status = useDeployStatus();
   const active = status.data?.release;
-  const { redeploy, ask: setAsking, dialog } = useRollback(active);
+  const { redeploy, ask: setAsking, dialog, refusedLead } = useRollback(active);
   if (!Number.isFinite(number)) return <ErrorPanel error={new Error('No such release.')} />;
   const base = diff.data?.against;
   return (
@@ -36,7 +36,7 @@ export function ReleaseDiffPage() {
           Release #{number} is published again as <Link to={`/releases/${redeploy.data.number}`}>release #{redeploy.data.number}</Link>.
         </div>
       )}
-      <ErrorPanel error={release.error ?? redeploy.error} />
+      <ErrorPanel error={release.error ?? redeploy.error} lead={release.error ? undefined : refusedLead} />
       {release.data && (
         <p className="muted">
           Built {new Date(release.data.created_at).toLocaleString()} · {release.data.tools} tools, {release.data.resources} resources,{' '}

@@ -14,7 +14,7 @@ export function ReleasesPage() {
   const list = useReleases(skip, limit);
   const status = useDeployStatus();
   const active = status.data?.release;
-  const { redeploy, ask: setAsking, dialog } = useRollback(active);
+  const { redeploy, ask: setAsking, dialog, refusedLead } = useRollback(active);
   return (
     <>
       <PageHeader title="Releases" subtitle="Each deploy publishes an immutable, numbered release. Compare any two, or roll back." />
@@ -24,7 +24,7 @@ export function ReleasesPage() {
           <Link to={`/releases/${redeploy.data.number}`}>release #{redeploy.data.number}</Link>.
         </div>
       )}
-      <ErrorPanel error={list.error ?? redeploy.error} />
+      <ErrorPanel error={list.error ?? redeploy.error} lead={list.error ? undefined : refusedLead} />
       {list.isLoading && <Loading />}
       {list.data && list.data.total === 0 && (
         <div className="empty card">

@@ -46,5 +46,7 @@ export function useRollback(active: number | null | undefined) {
       }}
     />
   );
-  return { redeploy, ask: setAsking, dialog };
+  // A refusal lists what stands in the way (e.g. a tool whose columns changed); it is not a form to save again.
+  const refusedLead = `Release #${redeploy.variables ?? ''} was not redeployed, nothing changed:`;
+  return { redeploy, ask: setAsking, dialog, refusedLead };
 }
