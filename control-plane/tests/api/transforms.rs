@@ -54,9 +54,10 @@ pub(crate) async fn mcp_request(port: u16, token: &str, method: &str, params: Va
     post(json!({"jsonrpc": "2.0", "method": "notifications/initialized"}), Some(&session)).await.unwrap();
     let request = json!({"jsonrpc": "2.0", "id": 2, "method": method, "params": params});
     let text = post(request, Some(&session)).await.unwrap().text().await.unwrap();
-    text.lines()
-        .filter_map(|l| l.strip_prefix("data:"))
-        .filter_map(|d| serde_json::from_str::<Value>(d.trim()).ok())
+    // One JSON body (a plain tool call) or an SSE stream (anything else in a session).
+    let sse = text.lines().filter_map(|l| l.strip_prefix("data:"));
+    sse.filter_map(|d| serde_json::from_str::<Value>(d.trim()).ok())
+        .chain(serde_json::from_str::<Value>(&text).ok())
         .find(|v| v["id"] == 2)
         .unwrap_or_else(|| panic!("no answer to {method}: {text}"))
 }
