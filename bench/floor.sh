@@ -15,17 +15,7 @@ export BENCH_DIR=${BENCH_DIR:-$(cd "$repo/../shared/bench" && pwd)}
 . "$BENCH_DIR/env.sh"; . "$BENCH_DIR/lib.sh"
 STATELESS=${STATELESS:-}; DUR=${DUR:-10}; REPS=${REPS:-2}; C=${C:-16}; SHARE=${SHARE:-0.7}; port=${QUARRY_PORT:-8090}; export WARMUP=${WARMUP:-2}
 od="$BENCH_VAR/results/quarry-floor-$(date +%Y%m%d-%H%M%S)"; mkdir -p "$od"; export OUT="$od/results.jsonl"
-bin=${QUARRY_BIN:-}
-[ -n "$bin" ] || { (cd "$repo" && cargo build --release -q -p mcp-runtime --bin quarry-runtime)
-                   bin="${CARGO_TARGET_DIR:-$repo/target}/release/quarry-runtime"; }
-"$BENCH_DIR/setup_db.sh" >/dev/null
-[ -x "$MCPLOAD" ] || "$BENCH_DIR/install_peers.sh" >/dev/null
-stop_peer quarry >/dev/null
-ARGS_C='{"customer_id":{{rand:1:10000}}}'
-QUARRY_LOG=warn QUARRY_RUNTIME_CONFORMANCE_FIXTURES=1 start_peer quarry "http://127.0.0.1:$port/mcp" \
-  orders_by_customer "$ARGS_C" -- env QUARRY_RUNTIME_BIND=127.0.0.1:$port \
-  "$bin" --manifest "$repo/bench/manifest.json" >/dev/null
-pid=$(cat "$BENCH_VAR/quarry.pid"); url=http://127.0.0.1:$port/mcp
+. "$repo/bench/quarry_peer.sh"
 OUT=/dev/null WATCH_PG=0 WARMUP=0 "$BENCH_DIR/run.sh" "$url" orders_by_customer "$ARGS_C" 16 3 >/dev/null || true
 for C in ${CS:-$C}; do  # CS="1 16 64": every run at each concurrency, labels "<run> c<C> rep<N>"
 for rep in $(seq 1 "$REPS"); do

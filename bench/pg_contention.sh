@@ -15,16 +15,7 @@ export BENCH_DIR=${BENCH_DIR:-$(cd "$repo/../shared/bench" && pwd)}
 . "$BENCH_DIR/env.sh"; . "$BENCH_DIR/lib.sh"
 DUR=${DUR:-10}; REPS=${REPS:-3}; BESIDE=${BESIDE:-1}; port=${QUARRY_PORT:-8094}; export WARMUP=${WARMUP:-2}
 od="$BENCH_VAR/results/pg-contention-$(date +%Y%m%d-%H%M%S)"; mkdir -p "$od"; export OUT="$od/results.jsonl"
-bin=${QUARRY_BIN:-}
-[ -n "$bin" ] || { (cd "$repo" && cargo build --release -q -p mcp-runtime --bin quarry-runtime)
-                   bin="${CARGO_TARGET_DIR:-$repo/target}/release/quarry-runtime"; }
-"$BENCH_DIR/setup_db.sh" >/dev/null
-stop_peer quarry >/dev/null
-ARGS_C='{"customer_id":{{rand:1:10000}}}'
-QUARRY_LOG=warn QUARRY_RUNTIME_CONFORMANCE_FIXTURES=1 start_peer quarry "http://127.0.0.1:$port/mcp" \
-  orders_by_customer "$ARGS_C" -- env QUARRY_RUNTIME_BIND=127.0.0.1:$port \
-  "$bin" --manifest "$repo/bench/manifest.json" >/dev/null
-pid=$(cat "$BENCH_VAR/quarry.pid"); url=http://127.0.0.1:$port/mcp
+. "$repo/bench/quarry_peer.sh"
 pgb="$BENCH_DIR/peers/pgbench/run.sh"; env_sql="$repo/bench/envelope/envelope-set-local.sql"
 for rep in $(seq 1 "$REPS"); do
   quiet_wait >/dev/null
