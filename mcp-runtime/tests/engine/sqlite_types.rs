@@ -27,3 +27,20 @@ async fn sqlite_values_come_back_as_faithful_json() {
     let types: Vec<&str> = out.columns.iter().map(|c| c.db_type.as_str()).collect();
     assert_eq!(&types[..2], ["INTEGER", "REAL"]);
 }
+
+/// Another process changes the table between two calls on the same pooled
+/// connection: the second call answers with the table as it is now (its
+/// columns, names and types), not as the connection first prepared it.
+#[tokio::test]
+async fn a_table_changed_by_another_process_between_calls_is_read_as_it_is_now() {
+    let db = sqlite().await;
+    db.setup("CREATE TABLE items (id INTEGER, price REAL); INSERT INTO items VALUES (1, 2.5);").await;
+    let engine = Engine::new();
+    let before = run(&engine, &db, "SELECT * FROM items", &[], &Default::default(), true).await.expect("runs");
+    assert_eq!(before.rows[0], json!({"id": 1, "price": 2.5}).as_object().unwrap().clone());
+    db.setup("ALTER TABLE items ADD COLUMN label TEXT; UPDATE items SET label = 'one';").await;
+    let after = run(&engine, &db, "SELECT * FROM items", &[], &Default::default(), true).await.expect("runs");
+    let names: Vec<&str> = after.columns.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["id", "price", "label"]);
+    assert_eq!(after.rows[0], json!({"id": 1, "price": 2.5, "label": "one"}).as_object().unwrap().clone());
+}

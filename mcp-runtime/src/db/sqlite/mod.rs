@@ -3,12 +3,22 @@
 //! with `PRAGMA query_only = ON`; other work uses a read-write pool and a
 //! transaction. SQLite has no statement timeout, so a progress handler
 //! interrupts the statement at its deadline or when the caller goes away.
+//!
+//! Other processes may change the schema under a pooled connection (the
+//! application that owns the file migrates it). SQLite prepares against the
+//! schema a connection last read, and sqlx keeps the columns of the
+//! statements it cached, so a changed table would come back with its old
+//! columns (and sqlx's worker would index past them). Before each statement
+//! the connection's `PRAGMA schema_version` is compared with the one it saw
+//! last ([`fresh_schema`]); on a change its cached statements are dropped and
+//! the schema is read again.
 
 mod decode;
 pub(crate) mod schema;
 
-use std::sync::Arc;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use futures::TryStreamExt;
@@ -28,6 +38,8 @@ pub(crate) struct SqlitePools {
     ro: SqlitePool,
     rw: SqlitePool,
     max: usize,
+    /// The schema version each open connection (by its handle) last saw.
+    schema_seen: Arc<Mutex<HashMap<usize, i64>>>,
 }
 
 pub(crate) fn options(spec: &ConnectionSpec, read_only: bool) -> SqliteConnectOptions {
@@ -46,7 +58,7 @@ pub(crate) fn build(spec: &ConnectionSpec) -> Result<SqlitePools, EngineError> {
     }
     let pool =
         |ro| SqlitePoolOptions::new().max_connections(spec.max_size() as u32).connect_lazy_with(options(spec, ro));
-    Ok(SqlitePools { ro: pool(true), rw: pool(false), max: spec.max_size() })
+    Ok(SqlitePools { ro: pool(true), rw: pool(false), max: spec.max_size(), schema_seen: Arc::default() })
 }
 
 impl SqlitePools {
@@ -112,6 +124,7 @@ pub(crate) async fn execute(
     let pool = if read_only { &p.ro } else { &p.rw };
     let (mut conn, _stop) = acquire(pool, p.max, limits.timeout).await?;
     let err = |e| db_error(e, limits);
+    fresh_schema(&mut conn, &p.schema_seen).await.map_err(err)?;
     if read_only {
         return run(&mut conn, c, true, limits).await;
     }
@@ -123,19 +136,35 @@ pub(crate) async fn execute(
 
 /// The result columns of `c`, prepared on a read-only connection (nothing
 /// runs): declared types as results name them; nullability is unknown, as
-/// SQLite columns hold whatever a row stores. Another process may have
-/// altered the table since this connection last read the schema, and SQLite
-/// prepares against the schema it holds (it notices a change only when a
-/// statement runs): so a statement that reads the schema table runs first,
-/// and the cached statements, whose columns sqlx kept, are dropped. A deploy
-/// check must see the database as it is now.
+/// SQLite columns hold whatever a row stores.
 pub(crate) async fn describe(p: &SqlitePools, c: &Compiled, limits: &Limits) -> Result<Vec<ColumnDesc>, EngineError> {
     let (mut conn, _stop) = acquire(&p.ro, p.max, limits.timeout).await?;
-    conn.clear_cached_statements().await.map_err(|e| db_error(e, limits))?;
-    sqlx::query("SELECT 1 FROM sqlite_schema LIMIT 1").execute(&mut *conn).await.map_err(|e| db_error(e, limits))?;
+    fresh_schema(&mut conn, &p.schema_seen).await.map_err(|e| db_error(e, limits))?;
     let stmt = conn.prepare(AssertSqlSafe(c.sql.clone()).into_sql_str()).await.map_err(|e| db_error(e, limits))?;
     let columns = super::unique_columns(stmt.columns().iter().map(|col| (col.name(), col.type_info().name())));
     Ok(columns.into_iter().map(|c| ColumnDesc { name: c.name, sql_type: c.db_type, nullable: None }).collect())
+}
+
+/// Makes `conn` prepare against the schema as it is now (see the module doc):
+/// one `PRAGMA schema_version` per statement; on a change since this
+/// connection's last look (or its first), its cached statements are dropped
+/// and a read of `sqlite_schema` makes SQLite load the schema again.
+async fn fresh_schema(conn: &mut sqlx::SqliteConnection, seen: &Mutex<HashMap<usize, i64>>) -> Result<(), sqlx::Error> {
+    let version: i64 = sqlx::query_scalar("PRAGMA schema_version").fetch_one(&mut *conn).await?;
+    let key = conn.lock_handle().await?.as_raw_handle().as_ptr() as usize;
+    let changed = {
+        let mut seen = seen.lock().unwrap_or_else(|e| e.into_inner());
+        // Closed connections leave their entries; past a bound they all go (a lookup miss only refreshes).
+        if seen.len() > 1024 {
+            seen.clear();
+        }
+        seen.insert(key, version) != Some(version)
+    };
+    if changed {
+        conn.clear_cached_statements().await?;
+        sqlx::query("SELECT 1 FROM sqlite_schema LIMIT 1").execute(&mut *conn).await?;
+    }
+    Ok(())
 }
 
 async fn run(
