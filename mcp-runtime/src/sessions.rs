@@ -47,26 +47,16 @@ struct Use {
 impl Recency {
     /// Marks `id` used; `insert` adds it when unknown. Its entry, when known.
     fn touch(&mut self, id: &str, insert: bool) -> Option<&mut Use> {
-        self.tick += 1;
-        let (tick, at) = (self.tick, Instant::now());
-        let previous = match self.by_id.get_mut(id) {
-            Some(u) => Some(std::mem::replace(&mut u.tick, tick)),
-            None if insert => None,
+        let key: SessionId = match self.by_id.get(id) {
+            Some(u) => self.by_tick.remove(&u.tick).unwrap_or_else(|| id.into()),
+            None if insert => id.into(),
             None => return None,
         };
-        let u = match previous {
-            Some(old) => {
-                let key = self.by_tick.remove(&old).unwrap_or_else(|| id.into());
-                self.by_tick.insert(tick, key);
-                self.by_id.get_mut(id)?
-            }
-            None => {
-                let key: SessionId = id.into();
-                self.by_tick.insert(tick, key.clone());
-                self.by_id.entry(key).or_insert(Use { tick, at, initialized: false })
-            }
-        };
-        u.at = at;
+        self.tick += 1;
+        self.by_tick.insert(self.tick, key.clone());
+        let now = Use { tick: self.tick, at: Instant::now(), initialized: false };
+        let u = self.by_id.entry(key).or_insert(now);
+        (u.tick, u.at) = (now.tick, now.at);
         Some(u)
     }
 

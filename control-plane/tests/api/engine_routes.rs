@@ -64,6 +64,19 @@ pub(crate) async fn pg_connection(app: &TestApp, db: &str) -> String {
     body["id"].as_str().unwrap().to_string()
 }
 
+/// A SQLite file in the app's data directory, set up with `setup`, registered
+/// as connection `name`: its id and the file (to change it from outside).
+pub(crate) async fn sqlite_connection(app: &TestApp, name: &str, setup: &str) -> (String, std::path::PathBuf) {
+    let file = app.data_dir.join(format!("{name}.db"));
+    let lite = Database::connect(format!("sqlite://{}?mode=rwc", file.display())).await.unwrap();
+    lite.execute_unprepared(setup).await.unwrap();
+    lite.close().await.unwrap();
+    let body = json!({"name": name, "db_type": "sqlite", "database": file.display().to_string()});
+    let (status, conn) = app.post("/api/v1/connections", &body).await;
+    assert_eq!(status, StatusCode::CREATED, "{conn}");
+    (conn["id"].as_str().unwrap().to_string(), file)
+}
+
 async fn logged_in() -> TestApp {
     let app = TestApp::spawn().await;
     app.login_admin().await;
@@ -167,20 +180,9 @@ async fn schema_and_preview_work_on_mariadb_and_sqlite() {
     assert_eq!(res["rows"], json!([{"name": "b"}]), "{res}");
     mariadb(&format!("DROP DATABASE {db}"));
 
-    let file = app.data_dir.join("fixture.db");
-    let lite = Database::connect(format!("sqlite://{}?mode=rwc", file.display())).await.unwrap();
-    lite.execute_unprepared("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT NOT NULL); INSERT INTO t VALUES (1, 'x');")
-        .await
-        .unwrap();
-    lite.close().await.unwrap();
-    let (status, sq) = app
-        .post(
-            "/api/v1/connections",
-            &json!({"name": "lite", "db_type": "sqlite", "database": file.display().to_string()}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{sq}");
-    let sq = sq["id"].as_str().unwrap();
+    let setup = "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT NOT NULL); INSERT INTO t VALUES (1, 'x');";
+    let (sq, _) = sqlite_connection(&app, "lite", setup).await;
+    let sq = sq.as_str();
     let (_, cols) = app.get(&format!("/api/v1/schema/{sq}/tables/t/columns")).await;
     assert_eq!(cols[1], json!({"name": "v", "type": "TEXT", "nullable": false, "default": null, "primary_key": false}));
     let (_, res) = app

@@ -10,7 +10,7 @@ use sea_orm::{ConnectionTrait, Database};
 use serde_json::{Value, json};
 
 use crate::deploy::{TOKEN, pull, spawn_pull_app, start_runtime, wait_for_release};
-use crate::engine_routes::{PgFixture, pg_connection};
+use crate::engine_routes::{PgFixture, pg_connection, sqlite_connection};
 use crate::harness::{TestApp, pg_database_url};
 use crate::transforms::{call_tool, mcp_request};
 
@@ -237,20 +237,8 @@ async fn the_preview_shows_the_output_schema_the_release_will_carry() {
 #[tokio::test]
 async fn redeploying_a_sqlite_release_whose_table_another_process_retyped_is_a_422() {
     let (app, _) = spawn_pull_app().await;
-    let dir = std::env::temp_dir().join(format!("quarry-retyped-{}", uuid::Uuid::new_v4().simple()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join("shop.db");
-    let url = format!("sqlite://{}?mode=rwc", file.display());
-    let outside = Database::connect(&url).await.unwrap();
-    outside.execute_unprepared("CREATE TABLE items (id INTEGER PRIMARY KEY, price REAL)").await.unwrap();
-    let (status, conn) = app
-        .post(
-            "/api/v1/connections",
-            &json!({"name": "shop", "db_type": "sqlite", "database": file.display().to_string()}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{conn}");
-    let body = json!({"connection_id": conn["id"], "name": "list_items", "description": "Items",
+    let (conn, file) = sqlite_connection(&app, "shop", "CREATE TABLE items (id INTEGER PRIMARY KEY, price REAL)").await;
+    let body = json!({"connection_id": conn, "name": "list_items", "description": "Items",
         "sql_query": "SELECT id, price FROM items"});
     let (status, tool) = app.post("/api/v1/tools", &body).await;
     assert_eq!(status, StatusCode::CREATED, "{tool}");
@@ -262,6 +250,7 @@ async fn redeploying_a_sqlite_release_whose_table_another_process_retyped_is_a_4
         json!(["number", "string", "null"])
     );
 
+    let outside = Database::connect(format!("sqlite://{}", file.display())).await.unwrap();
     outside.execute_unprepared("ALTER TABLE items DROP COLUMN price").await.unwrap();
     outside.execute_unprepared("ALTER TABLE items ADD COLUMN price TEXT").await.unwrap();
     // The tool is deleted and the rest deployed: only release 1 still has it.
@@ -273,5 +262,4 @@ async fn redeploying_a_sqlite_release_whose_table_another_process_retyped_is_a_4
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert_eq!(body["problems"][0]["path"], json!("tools.list_items.sql_query"), "{body}");
     assert!(body["problems"][0]["message"].as_str().unwrap().contains("`price` TEXT"), "{body}");
-    std::fs::remove_dir_all(&dir).ok();
 }
