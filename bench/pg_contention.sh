@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Is PostgreSQL's extra CPU per call under quarry the read-only envelope, or the two cores it shares with the
 # server and the load generator? One invocation, interleaved, REPS times:
-#   1. pgbench running quarry's exact pipeline (bench/envelope/envelope-set-local.sql) at c=16, alone;
+#   1. pgbench running quarry's exact pipeline (bench/envelope/envelope-session-timeout.sql) at c=16, alone;
 #   2. the same pgbench with MCP traffic that never touches PostgreSQL running beside it (the conformance
 #      fixture `test_simple_text` on quarry-runtime at c=BESIDE): the server and load-generator CPU quarry's
 #      own calls bring, without quarry's queries;
@@ -16,7 +16,7 @@ export BENCH_DIR=${BENCH_DIR:-$(cd "$repo/../shared/bench" && pwd)}
 DUR=${DUR:-10}; REPS=${REPS:-3}; BESIDE=${BESIDE:-1}; port=${QUARRY_PORT:-8094}; export WARMUP=${WARMUP:-2}
 od="$BENCH_VAR/results/pg-contention-$(date +%Y%m%d-%H%M%S)"; mkdir -p "$od"; export OUT="$od/results.jsonl"
 . "$repo/bench/quarry_peer.sh"
-pgb="$BENCH_DIR/peers/pgbench/run.sh"; env_sql="$repo/bench/envelope/envelope-set-local.sql"
+pgb="$BENCH_DIR/peers/pgbench/run.sh"; env_sql="$repo/bench/envelope/envelope-session-timeout.sql"
 for rep in $(seq 1 "$REPS"); do
   quiet_wait >/dev/null
   LABEL="envelope alone" "$pgb" 16 "$DUR" "$env_sql" >/dev/null || true

@@ -352,3 +352,27 @@ async fn session_advisory_locks_taken_inside_an_owner_function_do_not_outlast_th
         assert_eq!(locks.as_deref(), Some("0"), "{sql}");
     }
 }
+
+#[tokio::test]
+async fn a_timeout_a_read_write_call_changed_for_the_session_does_not_reach_later_calls() {
+    let Some(mut db) = pg().await else { return };
+    db.spec.pool_max = 1; // every call on one connection
+    let engine = Engine::new();
+    let limits = Limits { max_rows: 10, max_bytes: 1 << 20, timeout: Duration::from_secs(1) };
+    let args = Map::new();
+    let call = |sql: &'static str, read_only: bool| {
+        let (engine, db, args) = (&engine, &db, &args);
+        async move { engine.execute(&db.id, &db.spec, &Query::new(sql, &[], args, read_only, limits)).await }
+    };
+    // A read-only call first, so the connection's session timeout is set.
+    call("SELECT 1 AS n", true).await.expect("the read-only call runs");
+    // Read-write work commits, so what it sets for the session stays set.
+    call("SELECT set_config('statement_timeout', '0', false) AS t", false).await.expect("the read-write call runs");
+    for read_only in [true, false] {
+        let started = Instant::now();
+        let err = call("SELECT 1 AS n FROM pg_sleep(4)", read_only).await.err();
+        assert!(matches!(err, Some(EngineError::Timeout(_))), "read-only {read_only}: {err:?}");
+        // The engine's own deadline (timeout + 2 s) would end it later.
+        assert!(started.elapsed() < Duration::from_millis(2800), "read-only {read_only}: ran {:?}", started.elapsed());
+    }
+}

@@ -6,14 +6,18 @@
 //! Every call is one pipelined exchange behind a single `Sync`, answered in
 //! one round trip: `BEGIN READ ONLY` (or `BEGIN` for read-write tools),
 //! `SET LOCAL ROLE <read_only_role>` when the connection names one (read-only
-//! calls only; ROLLBACK switches back), `SET LOCAL statement_timeout = <ms>`, the cached prepared statement
+//! calls only; ROLLBACK switches back), the cached prepared statement
 //! executed to at most `max_rows + 1` rows (so the server itself stops past
-//! the cap), then `ROLLBACK` and `pg_advisory_unlock_all()` — which undo
-//! session settings the statement changed and release session advisory locks
-//! it took — or `COMMIT` for read-write work. When the statement fails, the
-//! rest is skipped by the server and a second exchange rolls back. If the
-//! caller's future is dropped mid-call, a cancel request is sent and the
-//! connection is discarded; a connection the server closed is discarded too.
+//! the cap), then `pg_advisory_unlock_all()`, which releases session advisory
+//! locks the statement took, and `ROLLBACK`, which undoes session settings it
+//! changed (with a read-only role, the unlock comes after the ROLLBACK). A
+//! read-only call runs under the session's `statement_timeout`, set once per
+//! connection and timeout outside any transaction (the ROLLBACK keeps it
+//! intact); read-write work sets `SET LOCAL statement_timeout` and ends with
+//! `COMMIT`. When the statement fails, the rest is skipped by the server and
+//! a second exchange rolls back (and unlocks). If the caller's future is
+//! dropped mid-call, a cancel request is sent and the connection is
+//! discarded; a connection the server closed is discarded too.
 //!
 //! Statements are prepared once per connection and kept while calls hold
 //! them (see `wire::statements`). When a table changes the result type of a
@@ -226,32 +230,47 @@ async fn call(
         )));
     }
     let columns = super::unique_columns(stmt.columns.iter().map(|(name, ty)| (name.as_str(), ty.name())));
-    // The statements around the call. A read-only call's end also undoes it
-    // after a failure; read-write work needs ROLLBACK prepared beforehand,
-    // since a failed transaction accepts nothing else.
-    let (begin, end): (&str, &[&str]) =
-        if read_only { ("BEGIN READ ONLY", &["ROLLBACK", UNLOCK]) } else { ("BEGIN", &["COMMIT", "ROLLBACK"]) };
+    let ms = limits.timeout.as_millis().max(1);
+    // Read-only calls run under the session's `statement_timeout`, set outside
+    // any transaction once per connection and distinct timeout: ROLLBACK undoes
+    // whatever the statement changed, so the setting still holds for the next
+    // call. Work that commits may have changed it, so a read-write call sets
+    // its own with `SET LOCAL` (a utility statement, prepared once per
+    // connection and timeout: no trip through the planner and executor, unlike
+    // `SELECT set_config(…)`) and leaves the session's unknown.
+    if read_only && conn.session_timeout != Some(ms) {
+        conn.query_text(&format!("SET statement_timeout = {ms}"), &[]).await?;
+        conn.session_timeout = Some(ms);
+    }
+    // The statements around the call, and those that undo it after a failure
+    // (a failed transaction accepts nothing but ROLLBACK, so they are prepared
+    // beforehand). A read-only call releases the session advisory locks the
+    // statement took inside its transaction, which saves the server a
+    // transaction of its own per call; as the read-only role, which may not be
+    // allowed to, it does so after ROLLBACK has switched back.
+    let (begin, end, undo): (&str, &[&str], &[&str]) = match (read_only, role) {
+        (true, None) => ("BEGIN READ ONLY", &[UNLOCK, "ROLLBACK"], &["ROLLBACK", UNLOCK]),
+        (true, Some(_)) => ("BEGIN READ ONLY", &["ROLLBACK", UNLOCK], &["ROLLBACK", UNLOCK]),
+        (false, _) => ("BEGIN", &["COMMIT"], &["ROLLBACK"]),
+    };
     let begin = conn.prepare(begin).await?;
     let set_role = match role {
         Some(sql) => Some(conn.prepare(sql).await?),
         None => None,
     };
-    // A utility statement, prepared once per connection and distinct timeout:
-    // unlike `SELECT set_config(…)` it takes no trip through the planner and
-    // executor (measured: about half the envelope's database CPU per call).
-    let ms = limits.timeout.as_millis().max(1);
-    let timeout = conn.prepare(&format!("SET LOCAL statement_timeout = {ms}")).await?;
-    let mut ends = Vec::with_capacity(end.len());
-    for sql in end {
-        ends.push(conn.prepare(sql).await?);
-    }
-    let (ends, undos) = if read_only { (&ends[..], &ends[..]) } else { ends.split_at(1) };
+    let timeout = match read_only {
+        true => None,
+        false => {
+            conn.session_timeout = None;
+            Some(conn.prepare(&format!("SET LOCAL statement_timeout = {ms}")).await?)
+        }
+    };
+    let (ends, undos) = (prepare_all(conn, end).await?, prepare_all(conn, undo).await?);
     let params: Vec<Option<String>> = c.binds.iter().map(bind::text).collect();
     let mut collector = Collector::new(limits);
     let fetch = i32::try_from(collector.fetch_limit()).unwrap_or(i32::MAX);
     let mut steps = vec![Step { stmt: &begin, params: &[], max_rows: 0 }];
-    steps.extend(set_role.as_ref().map(|s| Step { stmt: s, params: &[], max_rows: 0 }));
-    steps.push(Step { stmt: &timeout, params: &[], max_rows: 0 });
+    steps.extend([&set_role, &timeout].into_iter().flatten().map(|s| Step { stmt: s, params: &[], max_rows: 0 }));
     let main = steps.len();
     steps.push(Step { stmt: &stmt, params: &params, max_rows: fetch });
     steps.extend(ends.iter().map(|s| Step { stmt: s, params: &[], max_rows: 0 }));
@@ -277,6 +296,15 @@ async fn call(
 
 /// Releases session advisory locks the statement may have taken.
 const UNLOCK: &str = "SELECT pg_advisory_unlock_all()";
+
+/// Prepares (or finds prepared) each of `sqls`.
+async fn prepare_all(conn: &mut Conn, sqls: &[&str]) -> Result<Vec<Arc<wire::Statement>>, PgError> {
+    let mut out = Vec::with_capacity(sqls.len());
+    for sql in sqls {
+        out.push(conn.prepare(sql).await?);
+    }
+    Ok(out)
+}
 
 /// A row with every column set to null: each row starts as a copy of it, so
 /// no row hashes its column names again (the map keeps the query's order).

@@ -135,6 +135,7 @@ pub(crate) async fn connect(t: &Target) -> Result<Conn, PgError> {
             state: State::Busy,
             tx_status: b'I',
             lexes_standard: true,
+            session_timeout: None,
         };
         conn.start(t).await?;
         conn.state = State::Idle;

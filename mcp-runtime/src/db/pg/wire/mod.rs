@@ -130,6 +130,9 @@ pub(crate) struct Conn {
     tx_status: u8,
     /// `standard_conforming_strings` has been on all along (see [`connect`]).
     lexes_standard: bool,
+    /// The session's `statement_timeout` in ms, as last set outside any
+    /// transaction; `None` until set, and after work that committed.
+    pub(crate) session_timeout: Option<u128>,
 }
 
 /// The setting that decides whether `\` escapes in plain `'…'` strings.
