@@ -231,49 +231,48 @@ async fn call(
     }
     let columns = super::unique_columns(stmt.columns.iter().map(|(name, ty)| (name.as_str(), ty.name())));
     let ms = limits.timeout.as_millis().max(1);
-    // Read-only calls run under the session's `statement_timeout`, set outside
-    // any transaction once per connection and distinct timeout: ROLLBACK undoes
-    // whatever the statement changed, so the setting still holds for the next
-    // call. Work that commits may have changed it, so a read-write call sets
-    // its own with `SET LOCAL` (a utility statement, prepared once per
-    // connection and timeout: no trip through the planner and executor, unlike
-    // `SELECT set_config(…)`) and leaves the session's unknown.
-    if read_only && conn.session_timeout != Some(ms) {
-        conn.query_text(&format!("SET statement_timeout = {ms}"), &[]).await?;
-        conn.session_timeout = Some(ms);
-    }
-    // The statements around the call, and those that undo it after a failure
-    // (a failed transaction accepts nothing but ROLLBACK, so they are prepared
-    // beforehand). A read-only call releases the session advisory locks the
-    // statement took inside its transaction, which saves the server a
-    // transaction of its own per call; as the read-only role, which may not be
-    // allowed to, it does so after ROLLBACK has switched back.
-    let (begin, end, undo): (&str, &[&str], &[&str]) = match (read_only, role) {
-        (true, None) => ("BEGIN READ ONLY", &[UNLOCK, "ROLLBACK"], &["ROLLBACK", UNLOCK]),
-        (true, Some(_)) => ("BEGIN READ ONLY", &["ROLLBACK", UNLOCK], &["ROLLBACK", UNLOCK]),
-        (false, _) => ("BEGIN", &["COMMIT"], &["ROLLBACK"]),
+    // Read-only calls run under the session's `statement_timeout`: ROLLBACK
+    // undoes whatever the statement changed, so it holds for the next call.
+    // Work that commits may have changed it, so a read-write call sets its own
+    // with `SET LOCAL` (a utility statement, prepared once per connection and
+    // timeout: no trip through the planner and executor, unlike
+    // `SELECT set_config(…)`) and the session's is set again afterwards.
+    let timeout = if read_only {
+        conn.set_session_timeout(ms).await?;
+        None
+    } else {
+        conn.forget_session_timeout();
+        Some(conn.prepare(&format!("SET LOCAL statement_timeout = {ms}")).await?)
     };
-    let begin = conn.prepare(begin).await?;
+    let begin = conn.prepare(if read_only { "BEGIN READ ONLY" } else { "BEGIN" }).await?;
     let set_role = match role {
         Some(sql) => Some(conn.prepare(sql).await?),
         None => None,
     };
-    let timeout = match read_only {
-        true => None,
-        false => {
-            conn.session_timeout = None;
-            Some(conn.prepare(&format!("SET LOCAL statement_timeout = {ms}")).await?)
-        }
+    // Prepared beforehand: a failed transaction accepts nothing but ROLLBACK.
+    let rollback = conn.prepare("ROLLBACK").await?;
+    let (commit, unlock) = match read_only {
+        true => (None, Some(conn.prepare(UNLOCK).await?)),
+        false => (Some(conn.prepare("COMMIT").await?), None),
     };
-    let (ends, undos) = (prepare_all(conn, end).await?, prepare_all(conn, undo).await?);
+    // A read-only call releases the session advisory locks the statement took
+    // inside its transaction, which saves the server a transaction of its own
+    // per call; as the read-only role, which may not be allowed to, it does so
+    // after ROLLBACK has switched back. After a failure: ROLLBACK, then unlock.
+    let ends = match (read_only, role) {
+        (true, None) => [unlock.as_ref(), Some(&rollback)],
+        (true, Some(_)) => [Some(&rollback), unlock.as_ref()],
+        (false, _) => [commit.as_ref(), None],
+    };
+    let undo = [Some(&rollback), unlock.as_ref()];
     let params: Vec<Option<String>> = c.binds.iter().map(bind::text).collect();
     let mut collector = Collector::new(limits);
     let fetch = i32::try_from(collector.fetch_limit()).unwrap_or(i32::MAX);
-    let mut steps = vec![Step { stmt: &begin, params: &[], max_rows: 0 }];
-    steps.extend([&set_role, &timeout].into_iter().flatten().map(|s| Step { stmt: s, params: &[], max_rows: 0 }));
+    let mut steps = vec![bare(&begin)];
+    steps.extend([&set_role, &timeout].into_iter().flatten().map(bare));
     let main = steps.len();
     steps.push(Step { stmt: &stmt, params: &params, max_rows: fetch });
-    steps.extend(ends.iter().map(|s| Step { stmt: s, params: &[], max_rows: 0 }));
+    steps.extend(ends.into_iter().flatten().map(bare));
     let mut open = true;
     let template = row_template(&columns);
     let ran = conn
@@ -285,7 +284,7 @@ async fn call(
         })
         .await;
     if ran.is_err() && conn.in_failed_transaction() {
-        let undo: Vec<Step> = undos.iter().map(|s| Step { stmt: s, params: &[], max_rows: 0 }).collect();
+        let undo: Vec<Step> = undo.into_iter().flatten().map(bare).collect();
         // A connection the rollback fails on is not reused (see `Conn::is_reusable`).
         let _ = conn.pipeline(&undo, usize::MAX, |_| Ok(())).await;
     }
@@ -297,13 +296,9 @@ async fn call(
 /// Releases session advisory locks the statement may have taken.
 const UNLOCK: &str = "SELECT pg_advisory_unlock_all()";
 
-/// Prepares (or finds prepared) each of `sqls`.
-async fn prepare_all(conn: &mut Conn, sqls: &[&str]) -> Result<Vec<Arc<wire::Statement>>, PgError> {
-    let mut out = Vec::with_capacity(sqls.len());
-    for sql in sqls {
-        out.push(conn.prepare(sql).await?);
-    }
-    Ok(out)
+/// A step that binds no parameters and keeps no rows.
+fn bare(stmt: &Arc<wire::Statement>) -> Step<'_> {
+    Step { stmt, params: &[], max_rows: 0 }
 }
 
 /// A row with every column set to null: each row starts as a copy of it, so

@@ -81,9 +81,7 @@ export function SettingsForm({ config }: { config: ServerConfig }) {
   const local = (path: string) => (localProblems.has(path) && current.has(path) ? [current.get(path)!] : []);
   const at = (path: string) => [...local(path), ...problemsAt(err, path)];
   const exactly = (path: string) => (err instanceof ApiError ? err.problems.filter((p) => p.path === path).map((p) => p.message) : []);
-  const varProblems = (row: VarRow) => {
-    return [...local(`var:${row.key}`), ...exactly(`global_variables.${row.name.trim()}`)];
-  };
+  const varProblems = (row: VarRow) => [...local(`var:${row.key}`), ...exactly(`global_variables.${row.name.trim()}`)];
 
   const submit = (e: FormEvent) => {
     e.preventDefault();

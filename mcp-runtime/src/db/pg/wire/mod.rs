@@ -132,7 +132,7 @@ pub(crate) struct Conn {
     lexes_standard: bool,
     /// The session's `statement_timeout` in ms, as last set outside any
     /// transaction; `None` until set, and after work that committed.
-    pub(crate) session_timeout: Option<u128>,
+    session_timeout: Option<u128>,
 }
 
 /// The setting that decides whether `\` escapes in plain `'…'` strings.
@@ -243,6 +243,22 @@ impl Conn {
                 Err(error.unwrap_or(e))
             }
         }
+    }
+
+    /// Sets the session's `statement_timeout` to `ms` (outside any
+    /// transaction, one round trip) unless it already is.
+    pub(crate) async fn set_session_timeout(&mut self, ms: u128) -> Result<(), PgError> {
+        if self.session_timeout != Some(ms) {
+            self.query_text(&format!("SET statement_timeout = {ms}"), &[]).await?;
+            self.session_timeout = Some(ms);
+        }
+        Ok(())
+    }
+
+    /// Forgets the session's `statement_timeout`: work about to commit may
+    /// change it, so the next [`Conn::set_session_timeout`] sets it again.
+    pub(crate) fn forget_session_timeout(&mut self) {
+        self.session_timeout = None;
     }
 
     /// Whether the last exchange left a failed transaction open.
